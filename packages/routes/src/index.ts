@@ -1,0 +1,2 @@
+// Public API of @gannet/routes: a curated list of named re-exports (see ../../../shared/STYLE.md).
+export {};
