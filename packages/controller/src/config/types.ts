@@ -1,0 +1,39 @@
+// The agent's desired configuration, whatever its source (a YAML file, or the Kubernetes API). Field names follow the
+// standalone YAML keys of ../shared/DESIGN.md; every source produces this one shape and the agent reconciles to it.
+
+export interface PrefixRule {
+  /** CIDR, e.g. 10.244.0.0/16 */
+  prefix: string;
+  /** Accept prefix lengths from ge to le (inclusive); defaults: ge = le = the prefix's own length. */
+  ge?: number;
+  le?: number;
+  action: 'permit' | 'deny';
+}
+
+export interface PeerConfig {
+  address: string;
+  asn: number;
+  port?: number;
+  /** Seconds: 0 or 3..65535. */
+  holdTime?: number;
+  passive?: boolean;
+  maxPrefixes?: number;
+  /** Optional per-peer filters; when absent the agent's defaults apply (clusterCIDRs in, own podCIDRs out). */
+  import?: PrefixRule[];
+  export?: PrefixRule[];
+  /** Graceful restart towards this peer (default on). */
+  gracefulRestart?: boolean;
+  /** Where the entry came from, for status and logs (e.g. "config", "mesh", "BGPPeer/tor-a"). */
+  source?: string;
+}
+
+export interface AgentConfig {
+  nodeName: string;
+  asn: number;
+  routerId: string;
+  podCIDRs: string[];
+  clusterCIDRs: string[];
+  listen: { address: string; port: number };
+  api: { listen: string };
+  peers: PeerConfig[];
+}
