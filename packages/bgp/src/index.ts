@@ -1,2 +1,2 @@
 // Public API of @gannet/bgp: a curated list of named re-exports (see ../../../shared/STYLE.md).
-export {};
+export { BgpConfigError, BgpError, BgpStateError } from './errors.js';
