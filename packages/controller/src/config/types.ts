@@ -23,6 +23,8 @@ export interface PeerConfig {
   export?: PrefixRule[];
   /** Graceful restart towards this peer (default on). */
   gracefulRestart?: boolean;
+  /** Local address to connect from. */
+  localAddress?: string;
   /** Where the entry came from, for status and logs (e.g. "config", "mesh", "BGPPeer/tor-a"). */
   source?: string;
 }
@@ -36,4 +38,13 @@ export interface AgentConfig {
   listen: { address: string; port: number };
   api: { listen: string };
   peers: PeerConfig[];
+  /** Extensions (optional in every source; defaults applied by the agent). */
+  /** Where the agent writes the node state file that gannet-cni reads. */
+  nodeStateFile?: string;
+  /** Kernel routing table and reconcile settings. */
+  routes?: { table?: number; protocol?: number; resyncIntervalSeconds?: number };
+  /** Graceful restart: how long peers keep our routes while we restart, and how long we wait for End-of-RIB. */
+  gracefulRestart?: { restartTime?: number; deferralTime?: number };
+  /** The CNI IPAM store to report addresses used/free in metrics. */
+  ipam?: { dataDir?: string; network?: string };
 }

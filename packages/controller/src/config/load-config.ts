@@ -1,0 +1,304 @@
+// Standalone configuration: a YAML file validated key by key. Every error names the key and its line.
+import { readFileSync } from 'node:fs';
+import { isMap, isScalar, isSeq, LineCounter, type Node, type Pair, parseDocument, type YAMLMap } from 'yaml';
+import { ConfigError } from '../errors.js';
+import { cidrContains, isIP, isIPv4, parseCidr, parseHostPort } from '../net.js';
+import type { AgentConfig, PeerConfig, PrefixRule } from './types.js';
+
+export const DEFAULT_LISTEN = { address: '0.0.0.0', port: 179 } as const;
+export const DEFAULT_API_LISTEN = '127.0.0.1:9179';
+export const DEFAULT_MAX_PREFIXES = 10_000;
+
+/** Reads and validates a config file; throws ConfigError naming the file, line and key. */
+export function loadConfigFile(path: string): AgentConfig {
+  let text: string;
+  try {
+    text = readFileSync(path, 'utf8');
+  } catch (err) {
+    throw new ConfigError(`cannot read config file: ${(err as Error).message}`, undefined, undefined, path);
+  }
+  return parseConfig(text, path);
+}
+
+type Kind = 'string' | 'int' | 'bool' | 'map' | 'list';
+
+class Walker {
+  constructor(
+    private readonly lines: LineCounter,
+    private readonly file: string | undefined,
+  ) {}
+
+  line(node: Node | Pair | null | undefined): number | undefined {
+    const range = (node as { range?: [number, number, number] } | null)?.range;
+    return range ? this.lines.linePos(range[0]).line : undefined;
+  }
+
+  fail(message: string, key: string, node?: Node | Pair | null): never {
+    throw new ConfigError(message, key, this.line(node ?? undefined), this.file);
+  }
+
+  /** Checks the map's keys against the allowed set; returns key → value node. */
+  fields(map: YAMLMap, path: string, allowed: readonly string[], required: readonly string[]): Map<string, Node> {
+    const out = new Map<string, Node>();
+    for (const pair of map.items) {
+      const keyNode = pair.key as Node;
+      const key = isScalar(keyNode) ? String(keyNode.value) : '?';
+      const where = path ? `${path}.${key}` : key;
+      if (!allowed.includes(key)) {
+        this.fail(`unknown key (allowed here: ${allowed.join(', ')})`, where, keyNode);
+      }
+      if (out.has(key)) this.fail('duplicate key', where, keyNode);
+      out.set(key, pair.value as Node);
+    }
+    for (const key of required) {
+      if (!out.has(key) || out.get(key) == null) this.fail('is required', path ? `${path}.${key}` : key, map);
+    }
+    return out;
+  }
+
+  value(node: Node | undefined, key: string, kind: Kind): unknown {
+    if (kind === 'map') {
+      if (!isMap(node)) this.fail('must be a mapping', key, node);
+      return node;
+    }
+    if (kind === 'list') {
+      if (!isSeq(node)) this.fail('must be a list', key, node);
+      return node;
+    }
+    if (!isScalar(node)) this.fail(`must be a ${kind === 'int' ? 'number' : kind}`, key, node);
+    const v = node.value;
+    if (kind === 'string' && typeof v !== 'string') this.fail(`must be a string, got ${JSON.stringify(v)}`, key, node);
+    if (kind === 'bool' && typeof v !== 'boolean')
+      this.fail(`must be true or false, got ${JSON.stringify(v)}`, key, node);
+    if (kind === 'int' && (typeof v !== 'number' || !Number.isInteger(v))) {
+      this.fail(`must be an integer, got ${JSON.stringify(v)}`, key, node);
+    }
+    return v;
+  }
+
+  str(node: Node | undefined, key: string): string {
+    return this.value(node, key, 'string') as string;
+  }
+
+  int(node: Node | undefined, key: string, min: number, max: number): number {
+    const v = this.value(node, key, 'int') as number;
+    if (v < min || v > max) this.fail(`must be in ${min}..${max}, got ${v}`, key, node);
+    return v;
+  }
+
+  bool(node: Node | undefined, key: string): boolean {
+    return this.value(node, key, 'bool') as boolean;
+  }
+
+  cidr(node: Node | undefined, key: string): string {
+    const s = this.str(node, key);
+    try {
+      return parseCidr(s).text;
+    } catch (err) {
+      return this.fail((err as Error).message, key, node);
+    }
+  }
+
+  cidrList(node: Node | undefined, key: string): string[] {
+    const seq = this.value(node, key, 'list') as { items: Node[] };
+    return seq.items.map((item, i) => this.cidr(item, `${key}[${i}]`));
+  }
+}
+
+const TOP_KEYS = [
+  'nodeName',
+  'asn',
+  'routerId',
+  'podCIDRs',
+  'clusterCIDRs',
+  'listen',
+  'api',
+  'peers',
+  'nodeStateFile',
+  'routes',
+  'gracefulRestart',
+  'ipam',
+] as const;
+const PEER_KEYS = [
+  'address',
+  'asn',
+  'port',
+  'holdTime',
+  'passive',
+  'maxPrefixes',
+  'import',
+  'export',
+  'gracefulRestart',
+  'localAddress',
+] as const;
+const ASN_MAX = 4_294_967_295;
+
+/** Parses and validates config text. `file` only labels errors. */
+export function parseConfig(text: string, file?: string): AgentConfig {
+  const lines = new LineCounter();
+  const doc = parseDocument(text, { lineCounter: lines, prettyErrors: false, uniqueKeys: false });
+  if (doc.errors.length > 0) {
+    const e = doc.errors[0]!;
+    const line = e.linePos?.[0]?.line;
+    throw new ConfigError(`YAML syntax error: ${e.message.split('\n')[0]}`, undefined, line, file);
+  }
+  const w = new Walker(lines, file);
+  const root = doc.contents as Node | null;
+  if (!isMap(root)) throw new ConfigError('the config must be a YAML mapping of keys', undefined, 1, file);
+  const f = w.fields(root, '', TOP_KEYS, ['nodeName', 'asn', 'routerId', 'podCIDRs']);
+
+  const nodeName = w.str(f.get('nodeName'), 'nodeName');
+  if (!/^[a-z0-9]([-a-z0-9.]{0,251}[a-z0-9])?$/.test(nodeName)) {
+    w.fail('must be a DNS-1123 name (lower-case letters, digits, "-" and ".")', 'nodeName', f.get('nodeName'));
+  }
+  const asn = w.int(f.get('asn'), 'asn', 1, ASN_MAX);
+  const routerId = w.str(f.get('routerId'), 'routerId');
+  if (!isIPv4(routerId)) w.fail(`must be a dotted-quad IPv4 address, got "${routerId}"`, 'routerId', f.get('routerId'));
+  const podCIDRs = w.cidrList(f.get('podCIDRs'), 'podCIDRs');
+  if (podCIDRs.length === 0) w.fail('must list at least one prefix', 'podCIDRs', f.get('podCIDRs'));
+  const clusterCIDRs = f.has('clusterCIDRs') ? w.cidrList(f.get('clusterCIDRs'), 'clusterCIDRs') : [];
+
+  const listen: { address: string; port: number } = { ...DEFAULT_LISTEN };
+  if (f.has('listen')) {
+    const lf = w.fields(w.value(f.get('listen'), 'listen', 'map') as YAMLMap, 'listen', ['address', 'port'], []);
+    if (lf.has('address')) {
+      listen.address = w.str(lf.get('address'), 'listen.address');
+      if (!isIP(listen.address)) w.fail('must be an IP address', 'listen.address', lf.get('address'));
+    }
+    if (lf.has('port')) listen.port = w.int(lf.get('port'), 'listen.port', 0, 65535);
+  }
+
+  const api = { listen: DEFAULT_API_LISTEN };
+  if (f.has('api')) {
+    const af = w.fields(w.value(f.get('api'), 'api', 'map') as YAMLMap, 'api', ['listen'], []);
+    if (af.has('listen')) {
+      api.listen = w.str(af.get('listen'), 'api.listen');
+      try {
+        parseHostPort(api.listen);
+      } catch (err) {
+        w.fail((err as Error).message, 'api.listen', af.get('listen'));
+      }
+    }
+  }
+
+  const peers: PeerConfig[] = [];
+  if (f.has('peers') && f.get('peers') != null) {
+    const seq = w.value(f.get('peers'), 'peers', 'list') as { items: Node[] };
+    const seen = new Map<string, number>();
+    seq.items.forEach((item, i) => {
+      const peer = parsePeer(w, item, `peers[${i}]`);
+      const prev = seen.get(peer.address);
+      if (prev !== undefined)
+        w.fail(`duplicate peer address ${peer.address} (also peers[${prev}])`, `peers[${i}].address`, item);
+      seen.set(peer.address, i);
+      peers.push(peer);
+    });
+  }
+
+  const config: AgentConfig = { nodeName, asn, routerId, podCIDRs, clusterCIDRs, listen, api, peers };
+  if (f.has('nodeStateFile')) config.nodeStateFile = w.str(f.get('nodeStateFile'), 'nodeStateFile');
+  if (f.has('routes')) {
+    const rf = w.fields(
+      w.value(f.get('routes'), 'routes', 'map') as YAMLMap,
+      'routes',
+      ['table', 'protocol', 'resyncIntervalSeconds'],
+      [],
+    );
+    config.routes = {};
+    if (rf.has('table')) config.routes.table = w.int(rf.get('table'), 'routes.table', 1, 0xfffffffe);
+    if (rf.has('protocol')) config.routes.protocol = w.int(rf.get('protocol'), 'routes.protocol', 5, 255);
+    if (rf.has('resyncIntervalSeconds')) {
+      config.routes.resyncIntervalSeconds = w.int(
+        rf.get('resyncIntervalSeconds'),
+        'routes.resyncIntervalSeconds',
+        1,
+        86400,
+      );
+    }
+  }
+  if (f.has('gracefulRestart')) {
+    const gf = w.fields(
+      w.value(f.get('gracefulRestart'), 'gracefulRestart', 'map') as YAMLMap,
+      'gracefulRestart',
+      ['restartTime', 'deferralTime'],
+      [],
+    );
+    config.gracefulRestart = {};
+    if (gf.has('restartTime'))
+      config.gracefulRestart.restartTime = w.int(gf.get('restartTime'), 'gracefulRestart.restartTime', 1, 4095);
+    if (gf.has('deferralTime'))
+      config.gracefulRestart.deferralTime = w.int(gf.get('deferralTime'), 'gracefulRestart.deferralTime', 1, 3600);
+  }
+  if (f.has('ipam')) {
+    const ipf = w.fields(w.value(f.get('ipam'), 'ipam', 'map') as YAMLMap, 'ipam', ['dataDir', 'network'], []);
+    config.ipam = {};
+    if (ipf.has('dataDir')) config.ipam.dataDir = w.str(ipf.get('dataDir'), 'ipam.dataDir');
+    if (ipf.has('network')) config.ipam.network = w.str(ipf.get('network'), 'ipam.network');
+  }
+  checkConsistency(config, (msg, key) => w.fail(msg, key, f.get(key.split(/[.[]/)[0]!)));
+  return config;
+}
+
+function parsePeer(w: Walker, node: Node, path: string): PeerConfig {
+  const map = w.value(node, path, 'map') as YAMLMap;
+  const f = w.fields(map, path, PEER_KEYS, ['address', 'asn']);
+  const address = w.str(f.get('address'), `${path}.address`);
+  if (!isIP(address)) w.fail(`must be an IPv4 or IPv6 address, got "${address}"`, `${path}.address`, f.get('address'));
+  const peer: PeerConfig = { address, asn: w.int(f.get('asn'), `${path}.asn`, 1, ASN_MAX), source: 'config' };
+  if (f.has('port')) peer.port = w.int(f.get('port'), `${path}.port`, 1, 65535);
+  if (f.has('holdTime')) {
+    peer.holdTime = w.int(f.get('holdTime'), `${path}.holdTime`, 0, 65535);
+    if (peer.holdTime === 1 || peer.holdTime === 2) {
+      w.fail('must be 0 or 3..65535 seconds (RFC 4271 §4.2)', `${path}.holdTime`, f.get('holdTime'));
+    }
+  }
+  if (f.has('passive')) peer.passive = w.bool(f.get('passive'), `${path}.passive`);
+  if (f.has('maxPrefixes')) peer.maxPrefixes = w.int(f.get('maxPrefixes'), `${path}.maxPrefixes`, 1, 100_000_000);
+  if (f.has('gracefulRestart')) peer.gracefulRestart = w.bool(f.get('gracefulRestart'), `${path}.gracefulRestart`);
+  if (f.has('localAddress')) {
+    peer.localAddress = w.str(f.get('localAddress'), `${path}.localAddress`);
+    if (!isIP(peer.localAddress)) w.fail('must be an IP address', `${path}.localAddress`, f.get('localAddress'));
+  }
+  for (const dir of ['import', 'export'] as const) {
+    if (f.has(dir)) peer[dir] = parseRules(w, f.get(dir), `${path}.${dir}`);
+  }
+  return peer;
+}
+
+function parseRules(w: Walker, node: Node | undefined, path: string): PrefixRule[] {
+  const seq = w.value(node, path, 'list') as { items: Node[] };
+  return seq.items.map((item, i) => {
+    const key = `${path}[${i}]`;
+    const f = w.fields(
+      w.value(item, key, 'map') as YAMLMap,
+      key,
+      ['prefix', 'ge', 'le', 'action'],
+      ['prefix', 'action'],
+    );
+    const cidr = parseCidr(w.cidr(f.get('prefix'), `${key}.prefix`));
+    const action = w.str(f.get('action'), `${key}.action`);
+    if (action !== 'permit' && action !== 'deny')
+      w.fail('must be "permit" or "deny"', `${key}.action`, f.get('action'));
+    const max = cidr.family === 4 ? 32 : 128;
+    const rule: PrefixRule = { prefix: cidr.text, action };
+    if (f.has('ge')) rule.ge = w.int(f.get('ge'), `${key}.ge`, cidr.length, max);
+    if (f.has('le')) rule.le = w.int(f.get('le'), `${key}.le`, rule.ge ?? cidr.length, max);
+    return rule;
+  });
+}
+
+/** Cross-field checks shared by every config source. */
+export function checkConsistency(config: AgentConfig, fail: (message: string, key: string) => never): void {
+  const clusters = config.clusterCIDRs.map((c) => parseCidr(c));
+  config.podCIDRs.forEach((p, i) => {
+    const pod = parseCidr(p);
+    if (clusters.length > 0 && !clusters.some((c) => cidrContains(c, pod))) {
+      fail(`${p} is not inside any of clusterCIDRs (${config.clusterCIDRs.join(', ')})`, `podCIDRs[${i}]`);
+    }
+  });
+  config.peers.forEach((peer, i) => {
+    if (peer.address === config.routerId && peer.asn === config.asn) {
+      fail('a peer cannot be this node itself (same address as routerId and same ASN)', `peers[${i}].address`);
+    }
+  });
+}

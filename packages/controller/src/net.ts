@@ -1,0 +1,73 @@
+// Address and prefix helpers on top of the ip-address library (parsing and validation of IPv4/IPv6 text forms).
+import { Address4, Address6 } from 'ip-address';
+
+export interface Cidr {
+  family: 4 | 6;
+  /** Canonical network address (host bits must be zero in input). */
+  address: string;
+  length: number;
+  /** Canonical text, e.g. 10.244.1.0/24 or 2001:db8::/64 */
+  text: string;
+  /** Network address as a bigint, for containment tests. */
+  value: bigint;
+}
+
+export function isIPv4(s: string): boolean {
+  return Address4.isValid(s) && !s.includes('/');
+}
+
+export function isIP(s: string): boolean {
+  return !s.includes('/') && (Address4.isValid(s) || Address6.isValid(s));
+}
+
+/** Parses "a.b.c.d/n" or "x::/n"; throws an Error with a readable message when malformed or host bits are set. */
+export function parseCidr(text: string): Cidr {
+  const slash = text.indexOf('/');
+  if (slash < 0) throw new Error(`"${text}" is not a CIDR (expected address/length)`);
+  const lenText = text.slice(slash + 1);
+  if (!/^\d{1,3}$/.test(lenText)) throw new Error(`"${text}": prefix length must be a number`);
+  const length = Number(lenText);
+  const addr = text.slice(0, slash);
+  if (Address4.isValid(addr) && !addr.includes(':')) {
+    if (length > 32) throw new Error(`"${text}": IPv4 prefix length must be 0..32`);
+    const a = new Address4(addr);
+    const value = BigInt(a.bigInt().toString());
+    const mask = length === 0 ? 0n : ((1n << BigInt(length)) - 1n) << BigInt(32 - length);
+    if ((value & ~mask & 0xffffffffn) !== 0n) {
+      throw new Error(`"${text}" has host bits set (did you mean ${toV4(value & mask)}/${length}?)`);
+    }
+    return { family: 4, address: a.correctForm(), length, text: `${a.correctForm()}/${length}`, value };
+  }
+  if (Address6.isValid(addr)) {
+    if (length > 128) throw new Error(`"${text}": IPv6 prefix length must be 0..128`);
+    const a = new Address6(addr);
+    const value = BigInt(a.bigInt().toString());
+    const all = (1n << 128n) - 1n;
+    const mask = length === 0 ? 0n : (all << BigInt(128 - length)) & all;
+    if ((value & ~mask & all) !== 0n) throw new Error(`"${text}" has host bits set`);
+    return { family: 6, address: a.correctForm(), length, text: `${a.correctForm()}/${length}`, value };
+  }
+  throw new Error(`"${text}": "${addr}" is not an IPv4 or IPv6 address`);
+}
+
+function toV4(v: bigint): string {
+  return [24n, 16n, 8n, 0n].map((s) => String((v >> s) & 255n)).join('.');
+}
+
+/** True when `inner` lies inside `outer` (same family, at least as long, same leading bits). */
+export function cidrContains(outer: Cidr, inner: Cidr): boolean {
+  if (outer.family !== inner.family || inner.length < outer.length) return false;
+  const bits = outer.family === 4 ? 32 : 128;
+  const shift = BigInt(bits - outer.length);
+  return outer.value >> shift === inner.value >> shift;
+}
+
+/** Parses "host:port" or "[v6]:port". */
+export function parseHostPort(text: string): { host: string; port: number } {
+  const m = /^\[([^\]]+)\]:(\d+)$/.exec(text) ?? /^([^:]+):(\d+)$/.exec(text);
+  if (!m) throw new Error(`"${text}" is not host:port`);
+  const port = Number(m[2]);
+  if (!isIP(m[1]!) && m[1] !== 'localhost') throw new Error(`"${m[1]}" is not an IP address`);
+  if (port < 1 || port > 65535) throw new Error(`port ${port} is not in 1..65535`);
+  return { host: m[1]!, port };
+}
