@@ -1,0 +1,14 @@
+export { compareBgpId, resolveCollision } from './collision.js';
+export { backoffMs, Cease, DEFAULT_FSM_CONFIG, initialFsmState, LARGE_HOLD_MS, negotiateHold, step } from './step.js';
+export type {
+  FsmAction,
+  FsmConfig,
+  FsmEnv,
+  FsmEvent,
+  FsmState,
+  Notify,
+  SessionState,
+  StepResult,
+  TimerName,
+  Transition,
+} from './types.js';
