@@ -1,0 +1,237 @@
+// The on-disk address store: one file per reserved address under `dataDir/<network>/`, named after the address and
+// holding "containerID\nifname\n". A claim is `link(tmp, address)`, which the kernel makes atomic: two processes can
+// never both create the same name, so no address is handed out twice, whatever the concurrency, without a lock.
+// The file is complete before it gets its name (written as a temp file first), so a crash leaves either no claim, a
+// whole claim (released by DEL or GC), or a temp file of a dead process (removed by the next allocation or GC).
+import { randomBytes } from 'node:crypto';
+import { linkSync, mkdirSync, readdirSync, readFileSync, renameSync, unlinkSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { CniCode, CniError } from './errors.js';
+import { formatIpv4, formatPrefix, type Ipv4Prefix, parseIpv4, prefixContains, prefixSize } from './ipv4.js';
+import { type Attachment, parsePodCidr } from './netconf.js';
+
+const HINT_FILE = 'last_reserved_ip.0';
+const TMP_PREFIX = '.tmp-';
+
+export interface Reservation extends Attachment {
+  readonly address: number;
+}
+
+export interface IpamUsage {
+  readonly used: number;
+  readonly free: number;
+  readonly total: number;
+}
+
+/** Is a process alive? Injected so that tests can play crashed processes. */
+export type PidAlive = (pid: number) => boolean;
+
+const pidAlive: PidAlive = (pid) => {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (err) {
+    return (err as NodeJS.ErrnoException).code === 'EPERM';
+  }
+};
+
+function errno(err: unknown): string | undefined {
+  return (err as NodeJS.ErrnoException).code;
+}
+
+/** Addresses a pod may get from a prefix: all but the network address, the first address and broadcast. */
+export function usableRange(range: Ipv4Prefix): { first: number; last: number; count: number } {
+  const first = range.network + 2;
+  const last = range.network + prefixSize(range) - 2;
+  return { first, last, count: Math.max(0, last - first + 1) };
+}
+
+export class IpamStore {
+  readonly dir: string;
+
+  constructor(
+    dataDir: string,
+    readonly network: string,
+    private readonly alive: PidAlive = pidAlive,
+  ) {
+    this.dir = join(dataDir, network);
+  }
+
+  /** All reservations on disk (in any range). Unreadable or damaged files count with an empty owner. */
+  list(): Reservation[] {
+    const out: Reservation[] = [];
+    for (const name of this.names()) {
+      const address = parseIpv4(name);
+      if (address === undefined) continue;
+      out.push({ address, ...this.owner(name) });
+    }
+    return out;
+  }
+
+  /** The address reserved for an attachment, if any. */
+  find(who: Attachment): number | undefined {
+    for (const r of this.list()) if (r.containerId === who.containerId && r.ifname === who.ifname) return r.address;
+    return undefined;
+  }
+
+  /**
+   * Returns the attachment's address, reserving the next free one (round-robin after the last reservation) when it
+   * has none. Throws code 11 when the range is full.
+   */
+  allocate(who: Attachment, range: Ipv4Prefix): { address: number; existing: boolean } {
+    const names = this.names();
+    const used = new Set<number>();
+    for (const name of names) {
+      const address = parseIpv4(name);
+      if (address === undefined) continue;
+      const owner = this.owner(name);
+      if (owner.containerId === who.containerId && owner.ifname === who.ifname && prefixContains(range, address)) {
+        return { address, existing: true };
+      }
+      used.add(address);
+    }
+    this.removeDeadTemps(names);
+    const { first, last, count } = usableRange(range);
+    const hint = this.hint();
+    const start = hint !== undefined && hint >= first && hint < last ? hint + 1 : first;
+    const tmp = this.writeTemp(`${who.containerId}\n${who.ifname}\n`);
+    try {
+      for (let i = 0; i < count; i++) {
+        const address = first + ((start - first + i) % count);
+        if (used.has(address)) continue;
+        try {
+          linkSync(tmp, join(this.dir, formatIpv4(address)));
+        } catch (err) {
+          if (errno(err) === 'EEXIST') continue; // another process claimed it first
+          throw ioError(`cannot reserve ${formatIpv4(address)} in ${this.dir}`, err);
+        }
+        this.setHint(address);
+        return { address, existing: false };
+      }
+    } finally {
+      tryUnlink(tmp);
+    }
+    throw new CniError(
+      CniCode.TryAgainLater,
+      `no free address in pod CIDR ${formatPrefix(range)}: all ${count} addresses are reserved; delete pods or give the node a larger CIDR`,
+      `store ${this.dir}`,
+    );
+  }
+
+  /** Releases every address of an attachment; returns them. Missing store or files are not an error. */
+  release(who: Attachment): number[] {
+    const released: number[] = [];
+    for (const r of this.list()) {
+      if (r.containerId !== who.containerId || r.ifname !== who.ifname) continue;
+      tryUnlink(join(this.dir, formatIpv4(r.address)));
+      released.push(r.address);
+    }
+    return released;
+  }
+
+  /** Releases every reservation whose attachment is not in `valid`, and temp files of dead processes. */
+  gc(valid: readonly Attachment[]): Reservation[] {
+    const keep = new Set(valid.map((a) => `${a.containerId}\n${a.ifname}`));
+    const released: Reservation[] = [];
+    for (const r of this.list()) {
+      if (keep.has(`${r.containerId}\n${r.ifname}`)) continue;
+      tryUnlink(join(this.dir, formatIpv4(r.address)));
+      released.push(r);
+    }
+    this.removeDeadTemps(this.names());
+    return released;
+  }
+
+  /** Addresses used and free in a range (for STATUS and the agent's metrics). */
+  usage(range: Ipv4Prefix): IpamUsage {
+    const { first, last, count } = usableRange(range);
+    let used = 0;
+    for (const name of this.names()) {
+      const a = parseIpv4(name);
+      if (a !== undefined && a >= first && a <= last) used++;
+    }
+    return { used, free: count - used, total: count };
+  }
+
+  private names(): string[] {
+    try {
+      return readdirSync(this.dir);
+    } catch (err) {
+      if (errno(err) === 'ENOENT') return [];
+      throw ioError(`cannot read the address store ${this.dir}`, err);
+    }
+  }
+
+  private owner(name: string): Attachment {
+    let text = '';
+    try {
+      text = readFileSync(join(this.dir, name), 'utf8');
+    } catch {
+      // gone meanwhile or unreadable: an owner nobody has
+    }
+    const [containerId = '', ifname = ''] = text.split('\n');
+    return { containerId, ifname };
+  }
+
+  private hint(): number | undefined {
+    try {
+      return parseIpv4(readFileSync(join(this.dir, HINT_FILE), 'utf8').trim());
+    } catch {
+      return undefined;
+    }
+  }
+
+  private setHint(address: number): void {
+    try {
+      const tmp = this.writeTemp(formatIpv4(address));
+      renameSync(tmp, join(this.dir, HINT_FILE));
+    } catch {
+      // the hint only spreads allocations; losing it is harmless
+    }
+  }
+
+  private writeTemp(content: string): string {
+    const tmp = join(this.dir, `${TMP_PREFIX}${process.pid}-${randomBytes(4).toString('hex')}`);
+    try {
+      writeFileSync(tmp, content, { flag: 'wx' });
+    } catch (err) {
+      if (errno(err) !== 'ENOENT') throw ioError(`cannot write to the address store ${this.dir}`, err);
+      try {
+        mkdirSync(this.dir, { recursive: true, mode: 0o700 });
+        writeFileSync(tmp, content, { flag: 'wx' });
+      } catch (err2) {
+        throw ioError(`cannot create the address store ${this.dir}`, err2);
+      }
+    }
+    return tmp;
+  }
+
+  private removeDeadTemps(names: readonly string[]): void {
+    for (const name of names) {
+      if (!name.startsWith(TMP_PREFIX)) continue;
+      const pid = Number(name.slice(TMP_PREFIX.length).split('-')[0]);
+      if (Number.isInteger(pid) && pid > 0 && !this.alive(pid)) tryUnlink(join(this.dir, name));
+    }
+  }
+}
+
+function tryUnlink(path: string): void {
+  try {
+    unlinkSync(path);
+  } catch {
+    // already gone
+  }
+}
+
+function ioError(msg: string, err: unknown): CniError {
+  const why = err instanceof Error ? err.message : String(err);
+  return new CniError(CniCode.IoFailure, `${msg}: ${why}`, '', { cause: err });
+}
+
+/**
+ * For the agent's metrics: addresses used and free in a node's pod CIDR (e.g. "10.244.1.0/24"), read from the store
+ * of network `network` under `dataDir` (the netconf's `dataDir` and `name`). Throws a CniError (code 7) on a bad CIDR.
+ */
+export function ipamUsage(opts: { dataDir: string; network: string; podCIDR: string }): IpamUsage {
+  return new IpamStore(opts.dataDir, opts.network).usage(parsePodCidr(opts.podCIDR, 'podCIDR'));
+}

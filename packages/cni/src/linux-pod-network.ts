@@ -1,0 +1,213 @@
+// PodNetwork on Linux through iproute2, with as few process spawns as the kernel allows: one `ip -batch` inside the
+// pod's namespace (under nsenter) creates the veth pair with its host end placed straight into our own namespace
+// (`netns <our pid>`) and configures the pod end; sysctls are plain writes to /proc/sys (which shows the namespace of
+// the writing process); one `ip -batch` in our namespace brings the host end up and adds the host route.
+//
+// Gateway: the pod's default route points at 169.254.1.1 on-link. The host veth has no address; it answers ARP for
+// the gateway with proxy_arp (proxy_delay 0), as Calico does, and the pod also gets a permanent neighbour entry for
+// the gateway with the host veth's MAC, so that the pod reaches the host even where the host namespace has no route
+// to 169.254.1.1 (proxy ARP only answers for addresses the host can route), and without an ARP round trip.
+import { spawnSync } from 'node:child_process';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { CniCode, CniError } from './errors.js';
+import type { PodNetwork, PodWiring } from './pod-network.js';
+
+export interface CommandResult {
+  readonly status: number;
+  readonly stdout: string;
+  readonly stderr: string;
+}
+
+/** Runs a program (found on PATH) with optional stdin. */
+export type RunCommand = (cmd: string, args: readonly string[], input?: string) => CommandResult;
+
+const runCommand: RunCommand = (cmd, args, input) => {
+  const r = spawnSync(cmd, args, { input: input ?? '', encoding: 'utf8', timeout: 20_000 });
+  if (r.error) {
+    const code = (r.error as NodeJS.ErrnoException).code;
+    const why = code === 'ENOENT' ? `${cmd} not found on PATH (${process.env.PATH ?? 'PATH unset'})` : r.error.message;
+    throw new CniError(CniCode.IoFailure, `cannot run ${cmd}: ${why}`, '', { cause: r.error });
+  }
+  return { status: r.status ?? -1, stdout: r.stdout, stderr: r.stderr };
+};
+
+/** Reads and writes /proc/sys (keys like `net/ipv4/ip_forward`); read returns undefined when absent. */
+export interface Sysctl {
+  read(key: string): string | undefined;
+  write(key: string, value: string): void;
+}
+
+const procSysctl: Sysctl = {
+  read(key) {
+    try {
+      return readFileSync(`/proc/sys/${key}`, 'utf8').trim();
+    } catch {
+      return undefined;
+    }
+  },
+  write(key, value) {
+    writeFileSync(`/proc/sys/${key}`, value);
+  },
+};
+
+export interface LinuxPodNetworkOptions {
+  readonly run?: RunCommand;
+  readonly sysctl?: Sysctl;
+  /** Reads /proc/net/route of our namespace. */
+  readonly routeTable?: () => string;
+  /** Our own PID: names our namespace for `ip link add … netns <pid>`. */
+  readonly pid?: number;
+}
+
+function failed(what: string, r: CommandResult, hint = ''): CniError {
+  const err = r.stderr.trim() || `exit status ${r.status}`;
+  return new CniError(CniCode.IoFailure, `${what}: ${err}${hint}`, r.stderr.trim());
+}
+
+function parseJsonLines(text: string): unknown[][] {
+  return text
+    .split('\n')
+    .filter((l) => l.trim().startsWith('['))
+    .map((l) => JSON.parse(l) as unknown[]);
+}
+
+export class LinuxPodNetwork implements PodNetwork {
+  private readonly run: RunCommand;
+  private readonly pid: number;
+  private readonly sysctls: Sysctl;
+  private readonly routeTable: () => string;
+
+  constructor(opts: LinuxPodNetworkOptions = {}) {
+    this.run = opts.run ?? runCommand;
+    this.pid = opts.pid ?? process.pid;
+    this.sysctls = opts.sysctl ?? procSysctl;
+    this.routeTable = opts.routeTable ?? (() => readFileSync('/proc/net/route', 'utf8'));
+  }
+
+  /** The `ip -batch` script run inside the pod's namespace. */
+  podBatch(w: PodWiring): string {
+    return [
+      `link add ${w.podIfName} mtu ${w.mtu} address ${w.podMac} type veth peer name ${w.hostIfName} mtu ${w.mtu} address ${w.hostMac} netns ${this.pid}`,
+      `addr add ${w.address}/32 dev ${w.podIfName}`,
+      `link set ${w.podIfName} up`,
+      `route add default via ${w.gateway} dev ${w.podIfName} onlink`,
+      `neigh replace ${w.gateway} lladdr ${w.hostMac} dev ${w.podIfName} nud permanent`,
+      '',
+    ].join('\n');
+  }
+
+  /** The `ip -batch` script run in the plugin's (the host's) namespace. */
+  hostBatch(w: PodWiring): string {
+    return [`link set ${w.hostIfName} up`, `route replace ${w.address}/32 dev ${w.hostIfName} scope link`, ''].join(
+      '\n',
+    );
+  }
+
+  add(w: PodWiring): void {
+    if (!this.netnsExists(w.netns)) {
+      throw new CniError(
+        CniCode.InvalidEnvironment,
+        `CNI_NETNS ${w.netns} does not exist (was the pod sandbox deleted?)`,
+      );
+    }
+    let r = this.inPod(w.netns, this.podBatch(w));
+    if (r.status !== 0 && /File exists/.test(r.stderr) && this.remove(w.hostIfName)) {
+      // a leftover of an earlier, interrupted ADD for the same attachment: the veth is gone now, start again
+      r = this.inPod(w.netns, this.podBatch(w));
+    }
+    if (r.status !== 0) {
+      const hint = /File exists/.test(r.stderr) ? ` (the pod already has an interface named ${w.podIfName})` : '';
+      throw failed(`cannot create the veth pair in ${w.netns}`, r, hint);
+    }
+    this.sysctl(`net/ipv4/conf/${w.hostIfName}/proxy_arp`, '1');
+    this.sysctl(`net/ipv4/neigh/${w.hostIfName}/proxy_delay`, '0');
+    this.sysctl(`net/ipv4/conf/${w.hostIfName}/forwarding`, '1');
+    if (this.readSysctl('net/ipv4/ip_forward') !== '1') this.sysctl('net/ipv4/ip_forward', '1');
+    const h = this.run('ip', ['-batch', '-'], this.hostBatch(w));
+    if (h.status !== 0) throw failed(`cannot bring up ${w.hostIfName} and route ${w.address}/32 to it`, h);
+  }
+
+  remove(hostIfName: string): boolean {
+    const r = this.run('ip', ['link', 'del', hostIfName]);
+    if (r.status === 0) return true;
+    if (/Cannot find device|does not exist/.test(r.stderr)) return false;
+    throw failed(`cannot delete ${hostIfName}`, r);
+  }
+
+  check(w: PodWiring): string[] {
+    const problems: string[] = [];
+    const link = this.run('ip', ['-j', 'link', 'show', 'dev', w.hostIfName]);
+    if (link.status !== 0) {
+      problems.push(`host interface ${w.hostIfName} is missing`);
+    } else {
+      const l = (parseJsonLines(link.stdout)[0]?.[0] ?? {}) as { flags?: string[]; mtu?: number };
+      if (!l.flags?.includes('UP')) problems.push(`host interface ${w.hostIfName} is down`);
+      if (l.mtu !== w.mtu) problems.push(`host interface ${w.hostIfName} has MTU ${l.mtu}, expected ${w.mtu}`);
+      if (this.readSysctl(`net/ipv4/conf/${w.hostIfName}/proxy_arp`) !== '1') {
+        problems.push(`proxy_arp is off on ${w.hostIfName}`);
+      }
+    }
+    const route = this.run('ip', ['-j', 'route', 'show', 'exact', `${w.address}/32`]);
+    const routes = (parseJsonLines(route.stdout)[0] ?? []) as { dev?: string }[];
+    if (!routes.some((rt) => rt.dev === w.hostIfName)) {
+      problems.push(`host route ${w.address}/32 dev ${w.hostIfName} is missing`);
+    }
+    if (!this.netnsExists(w.netns)) return [...problems, `network namespace ${w.netns} does not exist`];
+    const pod = this.inPod(w.netns, `addr show dev ${w.podIfName}\nroute show default\n`, ['-j']);
+    const [addrs = [], defaults = []] = parseJsonLines(pod.stdout) as [
+      { addr_info?: { family: string; local: string; prefixlen: number }[]; flags?: string[] }[]?,
+      { gateway?: string; dev?: string }[]?,
+    ];
+    const podIf = addrs[0];
+    if (pod.status !== 0 && !podIf) return [...problems, `pod interface ${w.podIfName} is missing in ${w.netns}`];
+    if (!podIf?.addr_info?.some((a) => a.family === 'inet' && a.local === w.address && a.prefixlen === 32)) {
+      problems.push(`pod interface ${w.podIfName} lacks ${w.address}/32`);
+    }
+    if (!podIf?.flags?.includes('UP')) problems.push(`pod interface ${w.podIfName} is down`);
+    if (!defaults.some((d) => d.gateway === w.gateway && d.dev === w.podIfName)) {
+      problems.push(`pod default route via ${w.gateway} dev ${w.podIfName} is missing`);
+    }
+    return problems;
+  }
+
+  netnsExists(netns: string): boolean {
+    return existsSync(netns);
+  }
+
+  uplinkMtu(): number | undefined {
+    let table: string;
+    try {
+      table = this.routeTable(); // the routing table of our own namespace
+    } catch {
+      return undefined;
+    }
+    const row = table
+      .split('\n')
+      .slice(1)
+      .map((l) => l.trim().split(/\s+/))
+      .find((f) => f[1] === '00000000' && f[7] === '00000000');
+    const dev = row?.[0];
+    if (!dev) return undefined;
+    // /sys/class/net may show another namespace's devices (under nsenter), so ask the kernel through ip
+    const r = this.run('ip', ['-j', 'link', 'show', 'dev', dev]);
+    const mtu = (parseJsonLines(r.stdout)[0]?.[0] as { mtu?: number } | undefined)?.mtu;
+    return r.status === 0 && typeof mtu === 'number' ? mtu : undefined;
+  }
+
+  private inPod(netns: string, batch: string, flags: string[] = []): CommandResult {
+    return this.run('nsenter', [`--net=${netns}`, 'ip', ...flags, '-batch', '-'], batch);
+  }
+
+  private sysctl(key: string, value: string): void {
+    try {
+      this.sysctls.write(key, value);
+    } catch (err) {
+      const why = err instanceof Error ? err.message : String(err);
+      throw new CniError(CniCode.IoFailure, `cannot set sysctl ${key.replaceAll('/', '.')}=${value}: ${why}`);
+    }
+  }
+
+  private readSysctl(key: string): string | undefined {
+    return this.sysctls.read(key);
+  }
+}

@@ -1,0 +1,204 @@
+// Parsing and validation of what the runtime hands the plugin: the network configuration on stdin and the CNI_*
+// environment variables (CNI spec 1.1.0, "Parameters" and "Network configuration"). Every rejection is a CniError
+// with the spec's code and a message naming the offending key or variable.
+import { CniCode, CniError } from './errors.js';
+import { type Ipv4Prefix, parseIpv4Prefix } from './ipv4.js';
+
+/** The spec versions whose configurations we accept and whose results we produce. */
+export const SUPPORTED_VERSIONS = ['0.4.0', '1.0.0', '1.1.0'] as const;
+export type CniVersion = (typeof SUPPORTED_VERSIONS)[number];
+
+export const DEFAULT_DATA_DIR = '/var/lib/cni/gannet';
+export const DEFAULT_NODE_STATE_FILE = '/run/gannet/node-state.json';
+export const PLUGIN_TYPE = 'gannet-cni';
+
+export type CniCommand = 'ADD' | 'DEL' | 'CHECK' | 'VERSION' | 'GC' | 'STATUS';
+const COMMANDS: readonly string[] = ['ADD', 'DEL', 'CHECK', 'VERSION', 'GC', 'STATUS'];
+
+export interface Attachment {
+  readonly containerId: string;
+  readonly ifname: string;
+}
+
+export interface NetConf {
+  readonly cniVersion: CniVersion;
+  readonly name: string;
+  readonly podCIDR?: Ipv4Prefix;
+  readonly mtu?: number;
+  readonly dataDir: string;
+  readonly nodeStateFile: string;
+  /** The previous plugin's result (chained, CHECK, DEL), as received. */
+  readonly prevResult?: Record<string, unknown>;
+  /** GC only: `cni.dev/valid-attachments`. */
+  readonly validAttachments?: readonly Attachment[];
+}
+
+export interface CniEnv {
+  readonly command: CniCommand;
+  readonly containerId: string;
+  readonly netns: string;
+  readonly ifname: string;
+}
+
+// Network names (spec: alphanumerics, `_`, `.`, `-`, starting alphanumeric); also used as a directory name.
+const NAME_RE = /^[a-zA-Z0-9][a-zA-Z0-9_.-]*$/;
+const CONTAINER_ID_RE = /^[a-zA-Z0-9][a-zA-Z0-9_.-]*$/;
+
+/** Reads just enough of stdin to know which version errors should be reported in (no validation). */
+export function peekVersion(stdin: string): string {
+  try {
+    const v = (JSON.parse(stdin) as { cniVersion?: unknown }).cniVersion;
+    if (typeof v === 'string' && (SUPPORTED_VERSIONS as readonly string[]).includes(v)) return v;
+  } catch {
+    // reported by parseNetConf
+  }
+  return '1.1.0';
+}
+
+function invalid(msg: string): CniError {
+  return new CniError(CniCode.InvalidNetworkConfig, msg);
+}
+
+function optionalPath(raw: Record<string, unknown>, key: string, fallback: string): string {
+  const v = raw[key];
+  if (v === undefined) return fallback;
+  if (typeof v !== 'string' || !v.startsWith('/') || v.includes('\0')) {
+    throw invalid(`${key} must be an absolute path, got ${JSON.stringify(v)}`);
+  }
+  return v;
+}
+
+/** Parses and validates the network configuration JSON from stdin. */
+export function parseNetConf(stdin: string, command: CniCommand): NetConf {
+  let raw: unknown;
+  try {
+    raw = JSON.parse(stdin);
+  } catch (err) {
+    const why = err instanceof Error ? err.message : String(err);
+    throw new CniError(CniCode.DecodeFailure, `network configuration on stdin is not valid JSON: ${why}`);
+  }
+  if (typeof raw !== 'object' || raw === null || Array.isArray(raw)) {
+    throw new CniError(CniCode.DecodeFailure, 'network configuration on stdin must be a JSON object');
+  }
+  const conf = raw as Record<string, unknown>;
+  const version = conf.cniVersion;
+  if (typeof version !== 'string' || version === '') throw invalid('cniVersion is missing');
+  if (!(SUPPORTED_VERSIONS as readonly string[]).includes(version)) {
+    throw new CniError(
+      CniCode.IncompatibleVersion,
+      `cniVersion ${JSON.stringify(version)} is not supported; use one of ${SUPPORTED_VERSIONS.join(', ')}`,
+    );
+  }
+  const name = conf.name;
+  if (typeof name !== 'string' || !NAME_RE.test(name)) {
+    throw invalid(
+      `name must be letters, digits, '_', '.' or '-' and start with a letter or digit, got ${JSON.stringify(name)}`,
+    );
+  }
+  if (conf.type !== undefined && conf.type !== PLUGIN_TYPE) {
+    throw invalid(`type is ${JSON.stringify(conf.type)}, but this plugin is ${PLUGIN_TYPE}`);
+  }
+  const ipam = conf.ipam;
+  if (ipam !== undefined && !(typeof ipam === 'object' && ipam !== null && Object.keys(ipam).length === 0)) {
+    throw new CniError(
+      CniCode.UnsupportedField,
+      `unsupported field ipam=${JSON.stringify(ipam)}: gannet-cni allocates addresses itself; remove the ipam section`,
+    );
+  }
+  let podCIDR: Ipv4Prefix | undefined;
+  if (conf.podCIDR !== undefined) podCIDR = parsePodCidr(conf.podCIDR, 'podCIDR');
+  let mtu: number | undefined;
+  if (conf.mtu !== undefined) {
+    if (!Number.isInteger(conf.mtu) || (conf.mtu as number) < 68 || (conf.mtu as number) > 65535) {
+      throw invalid(`mtu must be an integer from 68 to 65535, got ${JSON.stringify(conf.mtu)}`);
+    }
+    mtu = conf.mtu as number;
+  }
+  let prevResult: Record<string, unknown> | undefined;
+  if (conf.prevResult !== undefined) {
+    if (typeof conf.prevResult !== 'object' || conf.prevResult === null || Array.isArray(conf.prevResult)) {
+      throw invalid('prevResult must be a JSON object');
+    }
+    prevResult = conf.prevResult as Record<string, unknown>;
+  }
+  let validAttachments: Attachment[] | undefined;
+  if (command === 'GC') validAttachments = parseValidAttachments(conf['cni.dev/valid-attachments']);
+  const out: NetConf = {
+    cniVersion: version as CniVersion,
+    name,
+    dataDir: optionalPath(conf, 'dataDir', DEFAULT_DATA_DIR),
+    nodeStateFile: optionalPath(conf, 'nodeStateFile', DEFAULT_NODE_STATE_FILE),
+    ...(podCIDR && { podCIDR }),
+    ...(mtu !== undefined && { mtu }),
+    ...(prevResult && { prevResult }),
+    ...(validAttachments && { validAttachments }),
+  };
+  return out;
+}
+
+/** Validates a pod CIDR: an IPv4 prefix with host bits zero, /8 to /30 (room for at least one pod). */
+export function parsePodCidr(value: unknown, what: string): Ipv4Prefix {
+  const prefix = typeof value === 'string' ? parseIpv4Prefix(value) : undefined;
+  if (!prefix) {
+    throw invalid(
+      `${what} must be an IPv4 prefix with host bits zero like 10.244.1.0/24, got ${JSON.stringify(value)}`,
+    );
+  }
+  if (prefix.length < 8 || prefix.length > 30) {
+    throw invalid(`${what} ${value} must be between /8 and /30 to hold pods`);
+  }
+  return prefix;
+}
+
+function parseValidAttachments(value: unknown): Attachment[] {
+  if (value === undefined) return [];
+  if (!Array.isArray(value)) throw invalid('cni.dev/valid-attachments must be an array of {containerID, ifname}');
+  return value.map((item, i) => {
+    const a = item as { containerID?: unknown; ifname?: unknown } | null;
+    if (typeof a !== 'object' || a === null || typeof a.containerID !== 'string' || typeof a.ifname !== 'string') {
+      throw invalid(`cni.dev/valid-attachments[${i}] must be {"containerID": string, "ifname": string}`);
+    }
+    return { containerId: a.containerID, ifname: a.ifname };
+  });
+}
+
+function badEnv(msg: string): CniError {
+  return new CniError(CniCode.InvalidEnvironment, msg);
+}
+
+/** Checks an interface name as the kernel would (IFNAMSIZ 16 with the NUL, no '/', ':' or whitespace). */
+export function validateIfname(ifname: string): void {
+  if (ifname === '') throw badEnv('CNI_IFNAME is missing');
+  if (ifname.length > 15) throw badEnv(`CNI_IFNAME ${JSON.stringify(ifname)} is longer than 15 characters`);
+  if (ifname === '.' || ifname === '..' || /[/:\s]/.test(ifname)) {
+    throw badEnv(`CNI_IFNAME ${JSON.stringify(ifname)} is not a valid interface name`);
+  }
+}
+
+/** Reads the CNI_* variables the command needs; missing or malformed ones are code 4. */
+export function parseEnv(env: Readonly<Record<string, string | undefined>>): CniEnv {
+  const command = env.CNI_COMMAND ?? '';
+  if (!COMMANDS.includes(command)) {
+    throw badEnv(
+      command === ''
+        ? 'CNI_COMMAND is missing: this program is a CNI plugin, run by a container runtime'
+        : `CNI_COMMAND ${JSON.stringify(command)} is not one of ${COMMANDS.join(', ')}`,
+    );
+  }
+  const cmd = command as CniCommand;
+  const containerId = env.CNI_CONTAINERID ?? '';
+  const netns = env.CNI_NETNS ?? '';
+  const ifname = env.CNI_IFNAME ?? '';
+  if (cmd === 'ADD' || cmd === 'DEL' || cmd === 'CHECK') {
+    if (containerId === '') throw badEnv('CNI_CONTAINERID is missing');
+    if (!CONTAINER_ID_RE.test(containerId)) {
+      throw badEnv(`CNI_CONTAINERID ${JSON.stringify(containerId)} must be letters, digits, '_', '.' or '-'`);
+    }
+    validateIfname(ifname);
+    if (cmd !== 'DEL' && netns === '') throw badEnv('CNI_NETNS is missing');
+    if (netns !== '' && !netns.startsWith('/')) {
+      throw badEnv(`CNI_NETNS ${JSON.stringify(netns)} must be an absolute path like /run/netns/NAME`);
+    }
+  }
+  return { command: cmd, containerId, netns, ifname };
+}

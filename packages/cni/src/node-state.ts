@@ -1,0 +1,56 @@
+// The node state file the agent writes (default /run/gannet/node-state.json):
+// { "nodeName": "node1", "podCIDRs": ["10.244.1.0/24"], "mtu": 1500, "updatedAt": "ISO-8601" }.
+// When the netconf has no podCIDR the plugin takes the first IPv4 entry of podCIDRs from here.
+import { readFileSync } from 'node:fs';
+import { CniCode, CniError } from './errors.js';
+import type { Ipv4Prefix } from './ipv4.js';
+import { parsePodCidr } from './netconf.js';
+
+export interface NodeState {
+  readonly nodeName: string;
+  readonly podCIDRs: readonly string[];
+  readonly mtu?: number;
+  readonly updatedAt: string;
+}
+
+/** What the plugin takes from the node state: the pod CIDR and the agent's MTU, if it set one. */
+export interface NodeNetwork {
+  readonly podCIDR: Ipv4Prefix;
+  readonly mtu?: number;
+}
+
+function notReady(file: string, why: string): CniError {
+  return new CniError(
+    CniCode.TryAgainLater,
+    `no pod CIDR for this node yet: ${why}; the gannet agent writes ${file} when it starts (or set podCIDR in the CNI config)`,
+    `nodeStateFile ${file}`,
+  );
+}
+
+/** Reads the node's pod CIDR from the agent's state file; code 11 when the agent has not written it (yet). */
+export function readNodeState(
+  file: string,
+  read: (path: string) => string = (p) => readFileSync(p, 'utf8'),
+): NodeNetwork {
+  let text: string;
+  try {
+    text = read(file);
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code;
+    throw notReady(file, code === 'ENOENT' ? `${file} does not exist` : `cannot read ${file} (${code ?? err})`);
+  }
+  let state: Partial<NodeState>;
+  try {
+    state = JSON.parse(text) as Partial<NodeState>;
+  } catch {
+    throw notReady(file, `${file} is not valid JSON`);
+  }
+  const cidrs = Array.isArray(state?.podCIDRs) ? state.podCIDRs : [];
+  const v4 = cidrs.find((c) => typeof c === 'string' && !c.includes(':'));
+  if (v4 === undefined) throw notReady(file, `${file} lists no IPv4 entry in podCIDRs`);
+  const podCIDR = parsePodCidr(v4, `podCIDRs[0] in ${file}`);
+  const mtu = state.mtu;
+  return Number.isInteger(mtu) && (mtu as number) >= 68 && (mtu as number) <= 65535
+    ? { podCIDR, mtu: mtu as number }
+    : { podCIDR };
+}

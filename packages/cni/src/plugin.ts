@@ -1,0 +1,189 @@
+// One CNI invocation: (environment, stdin) → (stdout, exit status), with the kernel behind PodNetwork. The spec's
+// commands are a flat switch; each is a short sequence whose order makes crashes recoverable: ADD reserves the
+// address before it creates anything, DEL deletes the veth before it releases the address, so whatever a crash
+// leaves is found again from (containerID, ifname) alone.
+import { readFileSync } from 'node:fs';
+import { CniCode, CniError, toCniError } from './errors.js';
+import { IpamStore } from './ipam-store.js';
+import { formatIpv4, type Ipv4Prefix } from './ipv4.js';
+import { type CniEnv, type NetConf, parseEnv, parseNetConf, peekVersion, SUPPORTED_VERSIONS } from './netconf.js';
+import { readNodeState } from './node-state.js';
+import { hostVethName, type PodNetwork, type PodWiring, vethMacs } from './pod-network.js';
+import { buildResult, POD_GATEWAY, readPrevResult } from './result.js';
+
+export interface CniRequest {
+  readonly env: Readonly<Record<string, string | undefined>>;
+  readonly stdin: string;
+}
+
+export interface CniResponse {
+  /** 0 on success, 1 with a CNI error object on stdout otherwise. */
+  readonly exitCode: number;
+  readonly stdout: string;
+}
+
+export interface PluginDeps {
+  readonly network: PodNetwork;
+  /** Reads a file (the node state); defaults to fs. */
+  readonly readFile?: (path: string) => string;
+}
+
+/** Plugin-specific code (the spec reserves 100+ for plugins): CHECK found the attachment not as ADD left it. */
+export const CHECK_FAILED = 100;
+const DEFAULT_MTU = 1500;
+
+/** Runs one CNI command. Never throws: failures become the spec's error JSON and exit status 1. */
+export function runCni(req: CniRequest, deps: PluginDeps): CniResponse {
+  try {
+    const env = parseEnv(req.env);
+    if (env.command === 'VERSION') {
+      const out = { cniVersion: peekVersion(req.stdin), supportedVersions: [...SUPPORTED_VERSIONS] };
+      return { exitCode: 0, stdout: `${JSON.stringify(out)}\n` };
+    }
+    const conf = parseNetConf(req.stdin, env.command);
+    const plugin = new Plugin(conf, env, deps);
+    const out = plugin[env.command]();
+    return { exitCode: 0, stdout: out === undefined ? '' : `${JSON.stringify(out)}\n` };
+  } catch (err) {
+    const e = toCniError(err);
+    return { exitCode: 1, stdout: `${JSON.stringify(e.toJSON(peekVersion(req.stdin)))}\n` };
+  }
+}
+
+class Plugin {
+  private readonly store: IpamStore;
+  private readonly readFile: (path: string) => string;
+
+  constructor(
+    private readonly conf: NetConf,
+    private readonly env: CniEnv,
+    private readonly deps: PluginDeps,
+  ) {
+    this.store = new IpamStore(conf.dataDir, conf.name);
+    this.readFile = deps.readFile ?? ((p) => readFileSync(p, 'utf8'));
+  }
+
+  ADD(): unknown {
+    const { network } = this.deps;
+    const who = this.attachment();
+    if (!network.netnsExists(this.env.netns)) {
+      throw new CniError(CniCode.InvalidEnvironment, `CNI_NETNS ${this.env.netns} does not exist`);
+    }
+    const node = this.nodeNetwork();
+    const { address } = this.store.allocate(who, node.podCIDR);
+    const w = this.wiring(formatIpv4(address), node.mtu);
+    try {
+      network.add(w);
+    } catch (err) {
+      try {
+        network.remove(w.hostIfName);
+      } catch {
+        // reported below with the original failure; a later DEL or GC retries
+      }
+      this.store.release(who);
+      throw err;
+    }
+    return buildResult(this.conf.cniVersion, { ...w, podIfName: w.podIfName, address: w.address });
+  }
+
+  DEL(): undefined {
+    const who = this.attachment();
+    this.deps.network.remove(hostVethName(who.containerId, who.ifname));
+    this.store.release(who);
+    return undefined;
+  }
+
+  CHECK(): undefined {
+    const prevRaw = this.conf.prevResult;
+    if (!prevRaw)
+      throw new CniError(CniCode.InvalidNetworkConfig, 'CHECK needs prevResult in the network configuration');
+    const prev = readPrevResult(prevRaw, this.env.ifname);
+    if (!prev) {
+      throw new CniError(
+        CniCode.InvalidNetworkConfig,
+        `prevResult has no interface ${this.env.ifname} in a sandbox with an IPv4 address`,
+      );
+    }
+    if (!this.deps.network.netnsExists(this.env.netns)) {
+      throw new CniError(CniCode.UnknownContainer, `CNI_NETNS ${this.env.netns} does not exist`);
+    }
+    const who = this.attachment();
+    const reserved = this.store.find(who);
+    const problems: string[] = [];
+    if (reserved === undefined) problems.push(`no address is reserved for ${who.containerId}/${who.ifname}`);
+    else if (formatIpv4(reserved) !== prev.address) {
+      problems.push(`prevResult says ${prev.address} but ${formatIpv4(reserved)} is reserved`);
+    }
+    problems.push(...this.deps.network.check(this.wiring(prev.address, this.nodeNetwork().mtu)));
+    if (problems.length > 0) {
+      throw new CniError(CHECK_FAILED, `attachment ${who.containerId}/${who.ifname} is broken: ${problems.join('; ')}`);
+    }
+    return undefined;
+  }
+
+  GC(): undefined {
+    const released = this.store.gc(this.conf.validAttachments ?? []);
+    for (const r of released) {
+      if (r.containerId === '' || r.ifname === '') continue; // a damaged claim: no veth can be named after it
+      this.deps.network.remove(hostVethName(r.containerId, r.ifname));
+    }
+    return undefined;
+  }
+
+  STATUS(): undefined {
+    let podCIDR: Ipv4Prefix;
+    try {
+      podCIDR = this.nodeNetwork(false).podCIDR;
+    } catch (err) {
+      const e = toCniError(err);
+      throw new CniError(CniCode.PluginNotAvailable, e.message, e.details, { cause: err });
+    }
+    const usage = this.store.usage(podCIDR);
+    if (usage.free === 0) {
+      throw new CniError(
+        CniCode.PluginNotAvailable,
+        `pod CIDR exhausted: all ${usage.total} addresses are in use; delete pods or give the node a larger CIDR`,
+      );
+    }
+    return undefined;
+  }
+
+  private attachment(): { containerId: string; ifname: string } {
+    return { containerId: this.env.containerId, ifname: this.env.ifname };
+  }
+
+  /** Pod CIDR from the netconf, else the node state; MTU from the netconf, node state, uplink, else 1500. */
+  private nodeNetwork(wantMtu = true): { podCIDR: Ipv4Prefix; mtu: number } {
+    const { conf } = this;
+    let stateMtu: number | undefined;
+    let podCIDR = conf.podCIDR;
+    if (!podCIDR) {
+      const state = readNodeState(conf.nodeStateFile, this.readFile);
+      podCIDR = state.podCIDR;
+      stateMtu = state.mtu;
+    } else if (conf.mtu === undefined && wantMtu) {
+      try {
+        stateMtu = readNodeState(conf.nodeStateFile, this.readFile).mtu;
+      } catch {
+        // the state file is optional when the netconf names the CIDR
+      }
+    }
+    const mtu = conf.mtu ?? stateMtu ?? (wantMtu ? this.deps.network.uplinkMtu() : undefined) ?? DEFAULT_MTU;
+    return { podCIDR, mtu };
+  }
+
+  private wiring(address: string, mtu: number): PodWiring {
+    const { containerId, ifname } = this.env;
+    const macs = vethMacs(containerId, ifname);
+    return {
+      netns: this.env.netns,
+      podIfName: ifname,
+      podMac: macs.pod,
+      hostIfName: hostVethName(containerId, ifname),
+      hostMac: macs.host,
+      address,
+      gateway: POD_GATEWAY,
+      mtu,
+    };
+  }
+}

@@ -1,0 +1,170 @@
+import assert from 'node:assert/strict';
+import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { Worker } from 'node:worker_threads';
+import { CniCode, CniError } from '../src/errors.js';
+import { IpamStore, ipamUsage, usableRange } from '../src/ipam-store.js';
+import { formatIpv4, type Ipv4Prefix, parseIpv4, parseIpv4Prefix } from '../src/ipv4.js';
+
+function prefix(text: string): Ipv4Prefix {
+  const p = parseIpv4Prefix(text);
+  if (!p) throw new Error(text);
+  return p;
+}
+const who = (id: string, ifname = 'eth0') => ({ containerId: id, ifname });
+const ip = (n: number) => formatIpv4(n);
+
+describe('ipam: IpamStore on real files', () => {
+  let dir: string;
+  beforeEach(() => {
+    dir = mkdtempSync(join(tmpdir(), 'gannet-ipam-'));
+  });
+  afterEach(() => rmSync(dir, { recursive: true, force: true }));
+
+  it('skips the network, first and broadcast addresses', () => {
+    assert.deepEqual(usableRange(prefix('10.244.1.0/24')), {
+      first: parseIpv4('10.244.1.2'),
+      last: parseIpv4('10.244.1.254'),
+      count: 253,
+    });
+    assert.equal(usableRange(prefix('10.0.0.0/30')).count, 1);
+  });
+
+  it('hands out addresses round-robin, one file per address naming the owner', () => {
+    const store = new IpamStore(dir, 'net');
+    const r = prefix('10.244.1.0/24');
+    assert.deepEqual(store.allocate(who('a'), r), { address: parseIpv4('10.244.1.2'), existing: false });
+    assert.equal(ip(store.allocate(who('b'), r).address), '10.244.1.3');
+    assert.equal(readFileSync(join(dir, 'net', '10.244.1.3'), 'utf8'), 'b\neth0\n');
+    store.release(who('a'));
+    // round-robin: the freed .2 is not reused before the range wraps
+    assert.equal(ip(store.allocate(who('c'), r).address), '10.244.1.4');
+    assert.deepEqual(
+      readdirSync(join(dir, 'net')).sort(),
+      ['10.244.1.3', '10.244.1.4', 'last_reserved_ip.0'],
+      'no temp file left behind',
+    );
+  });
+
+  it('returns the same address for a repeated allocation of the same (container, ifname)', () => {
+    const store = new IpamStore(dir, 'net');
+    const r = prefix('10.244.1.0/24');
+    const first = store.allocate(who('a'), r).address;
+    assert.deepEqual(store.allocate(who('a'), r), { address: first, existing: true });
+    assert.notEqual(store.allocate(who('a', 'net1'), r).address, first, 'another ifname is another attachment');
+    assert.equal(store.find(who('a')), first);
+    assert.equal(store.find(who('zzz')), undefined);
+  });
+
+  it('wraps around and fails with code 11 when the range is full', () => {
+    const store = new IpamStore(dir, 'net');
+    const r = prefix('10.9.0.0/29'); // .2 … .6: 5 addresses
+    const got = ['a', 'b', 'c', 'd', 'e'].map((id) => ip(store.allocate(who(id), r).address));
+    assert.deepEqual(got, ['10.9.0.2', '10.9.0.3', '10.9.0.4', '10.9.0.5', '10.9.0.6']);
+    assert.throws(
+      () => store.allocate(who('f'), r),
+      (err: unknown) =>
+        err instanceof CniError &&
+        err.code === CniCode.TryAgainLater &&
+        /no free address in pod CIDR 10\.9\.0\.0\/29: all 5 addresses are reserved/.test(err.message),
+    );
+    store.release(who('c'));
+    assert.equal(ip(store.allocate(who('f'), r).address), '10.9.0.4', 'wraps to the only free address');
+    assert.deepEqual(store.usage(r), { used: 5, free: 0, total: 5 });
+  });
+
+  it('release and gc tolerate a missing store and already released addresses', () => {
+    const store = new IpamStore(join(dir, 'never'), 'net');
+    assert.deepEqual(store.release(who('a')), []);
+    assert.deepEqual(store.gc([]), []);
+    assert.deepEqual(store.usage(prefix('10.0.0.0/24')), { used: 0, free: 253, total: 253 });
+  });
+
+  it('gc releases what is not in the valid list, damaged claims included', () => {
+    const store = new IpamStore(dir, 'net');
+    const r = prefix('10.244.1.0/24');
+    for (const id of ['a', 'b', 'c']) store.allocate(who(id), r);
+    writeFileSync(join(dir, 'net', '10.244.1.200'), ''); // a claim whose content a power loss ate
+    const released = store.gc([who('b'), who('gone')]);
+    assert.deepEqual(released.map((x) => `${x.containerId}:${ip(x.address)}`).sort(), [
+      ':10.244.1.200',
+      'a:10.244.1.2',
+      'c:10.244.1.4',
+    ]);
+    assert.deepEqual(
+      store.list().map((x) => x.containerId),
+      ['b'],
+    );
+  });
+
+  it('removes temp files of dead processes (a crash mid-allocation), keeps those of live ones', () => {
+    const alive = new Set([4242]);
+    const store = new IpamStore(dir, 'net', (pid) => alive.has(pid));
+    mkdirSync(join(dir, 'net'));
+    writeFileSync(join(dir, 'net', '.tmp-999999-dead'), 'x\neth0\n');
+    writeFileSync(join(dir, 'net', '.tmp-4242-live'), 'y\neth0\n');
+    store.allocate(who('a'), prefix('10.244.1.0/24'));
+    assert.deepEqual(readdirSync(join(dir, 'net')).sort(), ['.tmp-4242-live', '10.244.1.2', 'last_reserved_ip.0']);
+    alive.clear();
+    store.gc([who('a')]);
+    assert.deepEqual(readdirSync(join(dir, 'net')).sort(), ['10.244.1.2', 'last_reserved_ip.0']);
+  });
+
+  it('ignores a damaged hint and reservations outside the range', () => {
+    const store = new IpamStore(dir, 'net');
+    mkdirSync(join(dir, 'net'));
+    writeFileSync(join(dir, 'net', 'last_reserved_ip.0'), 'garbage');
+    writeFileSync(join(dir, 'net', '10.99.0.5'), 'old\neth0\n');
+    const r = prefix('10.244.1.0/24');
+    assert.equal(ip(store.allocate(who('a'), r).address), '10.244.1.2');
+    assert.deepEqual(store.usage(r), { used: 1, free: 252, total: 253 });
+    assert.deepEqual(ipamUsage({ dataDir: dir, network: 'net', podCIDR: '10.244.1.0/24' }), {
+      used: 1,
+      free: 252,
+      total: 253,
+    });
+    assert.throws(() => ipamUsage({ dataDir: dir, network: 'net', podCIDR: 'x' }), /IPv4 prefix/);
+  });
+
+  it('reports an unwritable store as an I/O failure (code 5)', () => {
+    writeFileSync(join(dir, 'file'), '');
+    const store = new IpamStore(join(dir, 'file'), 'net'); // dataDir is a file: nothing can be created below it
+    assert.throws(
+      () => store.allocate(who('a'), prefix('10.244.1.0/24')),
+      (err: unknown) => err instanceof CniError && err.code === CniCode.IoFailure && /cannot/.test(err.message),
+    );
+  });
+
+  it('never hands out an address twice: 200 allocations racing in 8 threads', async function () {
+    this.timeout(30_000);
+    const ids = Array.from({ length: 200 }, (_, i) => `c${i}`);
+    const shares = Array.from({ length: 8 }, (_, w) => ids.filter((_, i) => i % 8 === w));
+    const results = await Promise.all(
+      shares.map(
+        (share) =>
+          new Promise<{ got: [string, number][]; errors: string[] }>((resolve, reject) => {
+            const worker = new Worker(new URL('./ipam-worker.js', import.meta.url), {
+              workerData: { dataDir: dir, ids: share, cidr: '10.244.0.0/24' },
+            });
+            worker.once('message', resolve);
+            worker.once('error', reject);
+          }),
+      ),
+    );
+    assert.deepEqual(
+      results.flatMap((r) => r.errors),
+      [],
+    );
+    const got = results.flatMap((r) => r.got);
+    assert.equal(got.length, 200);
+    assert.equal(new Set(got.map(([, a]) => a)).size, 200, 'all addresses distinct');
+    const store = new IpamStore(dir, 'net');
+    for (const [id, address] of got) assert.equal(store.find(who(id)), address, `${id} owns its address on disk`);
+    assert.equal(store.list().length, 200);
+    assert.deepEqual(
+      readdirSync(join(dir, 'net')).filter((n) => n.startsWith('.tmp')),
+      [],
+    );
+  });
+});
