@@ -1,0 +1,139 @@
+import assert from 'node:assert/strict';
+import { CniError } from '../src/errors.js';
+import { type CommandResult, LinuxPodNetwork } from '../src/linux-pod-network.js';
+import type { PodWiring } from '../src/pod-network.js';
+import { hostVethName, vethMacs } from '../src/pod-network.js';
+
+const w: PodWiring = {
+  netns: process.execPath, // any existing path stands for an existing namespace
+  podIfName: 'eth0',
+  podMac: '0e:00:00:00:00:01',
+  hostIfName: 'gnt0123456789a',
+  hostMac: 'ee:00:00:00:00:01',
+  address: '10.244.1.5',
+  gateway: '169.254.1.1',
+  mtu: 1450,
+};
+
+/** A scripted `ip`/`nsenter`: records each call, answers from a queue. */
+function fake(replies: Partial<CommandResult>[] = []) {
+  const calls: { cmd: string; args: readonly string[]; input?: string }[] = [];
+  const sysctls = new Map<string, string>([['net/ipv4/ip_forward', '0']]);
+  const net = new LinuxPodNetwork({
+    pid: 4321,
+    run: (cmd, args, input) => {
+      calls.push({ cmd, args, ...(input !== undefined && { input }) });
+      return { status: 0, stdout: '', stderr: '', ...replies.shift() };
+    },
+    sysctl: { read: (k) => sysctls.get(k), write: (k, v) => void sysctls.set(k, v) },
+    routeTable: () =>
+      'Iface\tDestination\tGateway\tFlags\tRefCnt\tUse\tMetric\tMask\n' +
+      'lan0\t000010AC\t00000000\t0001\t0\t0\t0\t00F0FFFF\n' +
+      'up0\t00000000\t010010AC\t0003\t0\t0\t0\t00000000\n',
+  });
+  return { net, calls, sysctls };
+}
+
+describe('LinuxPodNetwork with a scripted ip', () => {
+  it('ADD: one batch in the pod namespace, sysctls, one batch on the host', () => {
+    const { net, calls, sysctls } = fake();
+    net.add(w);
+    assert.equal(calls.length, 2);
+    assert.deepEqual(calls[0]?.args, [`--net=${w.netns}`, 'ip', '-batch', '-']);
+    assert.equal(calls[0]?.cmd, 'nsenter');
+    assert.equal(
+      calls[0]?.input,
+      'link add eth0 mtu 1450 address 0e:00:00:00:00:01 type veth peer name gnt0123456789a mtu 1450 address ee:00:00:00:00:01 netns 4321\n' +
+        'addr add 10.244.1.5/32 dev eth0\n' +
+        'link set eth0 up\n' +
+        'route add default via 169.254.1.1 dev eth0 onlink\n' +
+        'neigh replace 169.254.1.1 lladdr ee:00:00:00:00:01 dev eth0 nud permanent\n',
+    );
+    assert.deepEqual(calls[1], {
+      cmd: 'ip',
+      args: ['-batch', '-'],
+      input: 'link set gnt0123456789a up\nroute replace 10.244.1.5/32 dev gnt0123456789a scope link\n',
+    });
+    assert.equal(sysctls.get('net/ipv4/conf/gnt0123456789a/proxy_arp'), '1');
+    assert.equal(sysctls.get('net/ipv4/neigh/gnt0123456789a/proxy_delay'), '0');
+    assert.equal(sysctls.get('net/ipv4/conf/gnt0123456789a/forwarding'), '1');
+    assert.equal(sysctls.get('net/ipv4/ip_forward'), '1');
+  });
+
+  it('ADD: a leftover host veth of the same attachment is deleted and the batch retried', () => {
+    const { net, calls } = fake([{ status: 1, stderr: 'RTNETLINK answers: File exists' }]);
+    net.add(w);
+    assert.deepEqual(
+      calls.map((c) => `${c.cmd} ${c.args.join(' ')}`),
+      [
+        `nsenter --net=${w.netns} ip -batch -`,
+        'ip link del gnt0123456789a',
+        `nsenter --net=${w.netns} ip -batch -`,
+        'ip -batch -',
+      ],
+    );
+  });
+
+  it('ADD: an interface of that name already in the pod is a clear error', () => {
+    const { net } = fake([
+      { status: 1, stderr: 'RTNETLINK answers: File exists' },
+      { status: 1, stderr: 'Cannot find device "gnt0123456789a"' },
+    ]);
+    assert.throws(
+      () => net.add(w),
+      /cannot create the veth pair .* File exists \(the pod already has an interface named eth0\)/,
+    );
+  });
+
+  it('ADD: a missing namespace is code 4; a failing host batch is code 5', () => {
+    assert.throws(
+      () => fake().net.add({ ...w, netns: '/nonexistent/netns' }),
+      (e: unknown) => e instanceof CniError && e.code === 4,
+    );
+    const { net } = fake([{}, { status: 2, stderr: 'Error: Nexthop device is not up.' }]);
+    assert.throws(
+      () => net.add(w),
+      (e: unknown) => e instanceof CniError && e.code === 5 && /Nexthop device is not up/.test(e.message),
+    );
+  });
+
+  it('remove: true when deleted, false when already gone, an error otherwise', () => {
+    assert.equal(fake().net.remove('gntx'), true);
+    assert.equal(fake([{ status: 1, stderr: 'Cannot find device "gntx"' }]).net.remove('gntx'), false);
+    assert.throws(() => fake([{ status: 2, stderr: 'Operation not permitted' }]).net.remove('gntx'), /not permitted/);
+  });
+
+  it('uplinkMtu: the MTU of the default route interface of our namespace', () => {
+    const { net, calls } = fake([{ stdout: '[{"ifname":"up0","mtu":9001}]\n' }]);
+    assert.equal(net.uplinkMtu(), 9001);
+    assert.deepEqual(calls[0]?.args, ['-j', 'link', 'show', 'dev', 'up0']);
+  });
+
+  it('check: reports each missing piece', () => {
+    const { net } = fake([
+      { stdout: '[{"ifname":"gnt0123456789a","flags":["BROADCAST"],"mtu":1500}]\n' },
+      { stdout: '[]\n' },
+      {
+        stdout:
+          '[{"ifname":"eth0","flags":["UP"],"addr_info":[{"family":"inet","local":"10.244.1.6","prefixlen":32}]}]\n[]\n',
+      },
+    ]);
+    assert.deepEqual(net.check(w), [
+      'host interface gnt0123456789a is down',
+      'host interface gnt0123456789a has MTU 1500, expected 1450',
+      'proxy_arp is off on gnt0123456789a',
+      'host route 10.244.1.5/32 dev gnt0123456789a is missing',
+      'pod interface eth0 lacks 10.244.1.5/32',
+      'pod default route via 169.254.1.1 dev eth0 is missing',
+    ]);
+  });
+
+  it('names and MACs are stable per attachment, within IFNAMSIZ, locally administered', () => {
+    assert.equal(hostVethName('abc', 'eth0'), hostVethName('abc', 'eth0'));
+    assert.notEqual(hostVethName('abc', 'eth0'), hostVethName('abc', 'eth1'));
+    assert.match(hostVethName('x'.repeat(64), 'eth0'), /^gnt[0-9a-f]{11}$/);
+    const m = vethMacs('abc', 'eth0');
+    assert.match(m.host, /^ee(:[0-9a-f]{2}){5}$/);
+    assert.match(m.pod, /^0e(:[0-9a-f]{2}){5}$/);
+  });
+});

@@ -1,0 +1,218 @@
+import assert from 'node:assert/strict';
+import { mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { IpamStore } from '../src/ipam-store.js';
+import { CHECK_FAILED, runCni } from '../src/plugin.js';
+import { hostVethName } from '../src/pod-network.js';
+import { FakePodNetwork } from './fake-pod-network.js';
+
+interface Reply {
+  exitCode: number;
+  out: Record<string, unknown> | undefined;
+}
+
+const firstIp = (r: Reply) => (r.out?.ips as { address: string }[] | undefined)?.[0]?.address;
+const firstMtu = (r: Reply) => (r.out?.interfaces as { mtu: number }[] | undefined)?.[0]?.mtu;
+
+describe('plugin: runCni with an in-memory network', () => {
+  let dir: string;
+  let net: FakePodNetwork;
+  let stateFile: string;
+  const NETNS = '/run/netns/pod-a';
+
+  beforeEach(() => {
+    dir = mkdtempSync(join(tmpdir(), 'gannet-plugin-'));
+    stateFile = join(dir, 'node-state.json');
+    net = new FakePodNetwork();
+    net.namespaces.add(NETNS);
+  });
+  afterEach(() => rmSync(dir, { recursive: true, force: true }));
+
+  function conf(extra: Record<string, unknown> = {}): Record<string, unknown> {
+    return {
+      cniVersion: '1.1.0',
+      name: 'gnet',
+      type: 'gannet-cni',
+      podCIDR: '10.244.1.0/24',
+      dataDir: join(dir, 'ipam'),
+      nodeStateFile: stateFile,
+      ...extra,
+    };
+  }
+  function call(command: string, stdin: unknown, env: Record<string, string | undefined> = {}): Reply {
+    const res = runCni(
+      {
+        env: { CNI_COMMAND: command, CNI_CONTAINERID: 'ctr1', CNI_NETNS: NETNS, CNI_IFNAME: 'eth0', ...env },
+        stdin: typeof stdin === 'string' ? stdin : JSON.stringify(stdin),
+      },
+      { network: net },
+    );
+    return {
+      exitCode: res.exitCode,
+      out: res.stdout ? (JSON.parse(res.stdout) as Record<string, unknown>) : undefined,
+    };
+  }
+  function assertError(r: Reply, code: number, msg: RegExp, version = '1.1.0'): void {
+    assert.equal(r.exitCode, 1);
+    assert.equal(r.out?.cniVersion, version);
+    assert.equal(r.out?.code, code, String(r.out?.msg));
+    assert.match(String(r.out?.msg), msg);
+  }
+  const store = () => new IpamStore(join(dir, 'ipam'), 'gnet');
+
+  for (const v of ['0.4.0', '1.0.0', '1.1.0']) {
+    it(`${v}: ADD → CHECK → DEL → DEL`, () => {
+      const add = call('ADD', conf({ cniVersion: v }));
+      assert.equal(add.exitCode, 0, JSON.stringify(add.out));
+      assert.equal(add.out?.cniVersion, v);
+      assert.equal(firstIp(add), '10.244.1.2/32');
+      assert.deepEqual(net.calls, [`add ${hostVethName('ctr1', 'eth0')} 10.244.1.2`]);
+      assert.equal(net.links.get(hostVethName('ctr1', 'eth0'))?.mtu, 9000, 'MTU from the uplink');
+
+      const check = call('CHECK', conf({ cniVersion: v, prevResult: add.out }));
+      assert.deepEqual(check, { exitCode: 0, out: undefined });
+
+      assert.deepEqual(call('DEL', conf({ cniVersion: v, prevResult: add.out })), { exitCode: 0, out: undefined });
+      assert.equal(net.links.size, 0);
+      assert.deepEqual(store().list(), []);
+      assert.deepEqual(call('DEL', conf({ cniVersion: v })), { exitCode: 0, out: undefined }, 'second DEL');
+      assert.deepEqual(call('DEL', conf({ cniVersion: v }), { CNI_NETNS: undefined }), { exitCode: 0, out: undefined });
+    });
+  }
+
+  it('a repeated ADD returns the same address', () => {
+    const a = call('ADD', conf());
+    const b = call('ADD', conf());
+    assert.deepEqual(a.out?.ips, b.out?.ips);
+    const other = call('ADD', conf(), { CNI_CONTAINERID: 'ctr2', CNI_NETNS: NETNS, CNI_IFNAME: 'net1' });
+    assert.equal(firstIp(other), '10.244.1.3/32');
+  });
+
+  it('takes the pod CIDR and MTU from the node state file when the netconf has none', () => {
+    writeFileSync(stateFile, JSON.stringify({ nodeName: 'n1', podCIDRs: ['fd00::/64', '10.9.8.0/24'], mtu: 1380 }));
+    const add = call('ADD', conf({ podCIDR: undefined }));
+    assert.equal(firstIp(add), '10.9.8.2/32');
+    assert.equal(firstMtu(add), 1380);
+  });
+
+  it('MTU: the netconf wins over the node state; 1500 when nothing says otherwise', () => {
+    writeFileSync(stateFile, JSON.stringify({ podCIDRs: ['10.9.8.0/24'], mtu: 1380 }));
+    assert.equal(firstMtu(call('ADD', conf({ mtu: 1400 }))), 1400);
+    rmSync(stateFile);
+    net.mtu = undefined;
+    net.namespaces.add('/run/netns/pod-b');
+    const r = call('ADD', conf(), { CNI_CONTAINERID: 'ctr2', CNI_NETNS: '/run/netns/pod-b' });
+    assert.equal(firstMtu(r), 1500);
+  });
+
+  it('no pod CIDR anywhere: code 11 telling to start the agent; STATUS says not available (50)', () => {
+    assertError(call('ADD', conf({ podCIDR: undefined })), 11, /no pod CIDR for this node yet.*does not exist.*agent/);
+    assertError(call('STATUS', conf({ podCIDR: undefined })), 50, /no pod CIDR/);
+    writeFileSync(stateFile, '{"podCIDRs": [');
+    assertError(call('ADD', conf({ podCIDR: undefined })), 11, /not valid JSON/);
+    writeFileSync(stateFile, '{"podCIDRs": ["fd00::/64"]}');
+    assertError(call('ADD', conf({ podCIDR: undefined })), 11, /no IPv4 entry/);
+    writeFileSync(stateFile, '{"podCIDRs": ["10.1.0.0/33"]}');
+    assertError(call('ADD', conf({ podCIDR: undefined })), 7, /podCIDRs\[0\] in .* must be an IPv4 prefix/);
+    writeFileSync(stateFile, '{"podCIDRs": ["10.1.0.0/24"]}');
+    assert.equal(call('STATUS', conf({ podCIDR: undefined })).exitCode, 0);
+    assert.equal(net.links.size, 0);
+  });
+
+  it('pool exhaustion: ADD fails with code 11 and STATUS reports it', () => {
+    const small = conf({ podCIDR: '10.7.0.0/30' });
+    assert.equal(call('STATUS', small).exitCode, 0);
+    assert.equal(call('ADD', small).exitCode, 0);
+    assertError(call('ADD', small, { CNI_CONTAINERID: 'ctr2' }), 11, /no free address in pod CIDR 10\.7\.0\.0\/30/);
+    assertError(call('STATUS', small), 50, /exhausted: all 1 addresses are in use/);
+    assert.equal(net.links.size, 1, 'the failed ADD created nothing');
+  });
+
+  it('a failure after the veth exists rolls back the veth and the address', () => {
+    net.failAddAfterLink = true;
+    assertError(call('ADD', conf()), 5, /injected failure/);
+    assert.equal(net.links.size, 0);
+    assert.deepEqual(store().list(), []);
+  });
+
+  it('crash after the address claim (nothing wired): DEL and GC release it', () => {
+    const s = store();
+    s.allocate({ containerId: 'ctr1', ifname: 'eth0' }, { network: 0x0af40100, length: 24 });
+    assert.equal(call('DEL', conf()).exitCode, 0);
+    assert.deepEqual(s.list(), []);
+    s.allocate({ containerId: 'ctr9', ifname: 'eth0' }, { network: 0x0af40100, length: 24 });
+    assert.equal(call('GC', conf({ 'cni.dev/valid-attachments': [] })).exitCode, 0);
+    assert.deepEqual(s.list(), []);
+  });
+
+  it('ADD into a namespace that does not exist: code 4, nothing reserved', () => {
+    assertError(
+      call('ADD', conf(), { CNI_NETNS: '/run/netns/nope' }),
+      4,
+      /CNI_NETNS \/run\/netns\/nope does not exist/,
+    );
+    assert.deepEqual(store().list(), []);
+  });
+
+  it('GC keeps valid attachments and removes the veths of the others', () => {
+    call('ADD', conf(), { CNI_CONTAINERID: 'keep' });
+    call('ADD', conf(), { CNI_CONTAINERID: 'drop' });
+    const r = call('GC', conf({ 'cni.dev/valid-attachments': [{ containerID: 'keep', ifname: 'eth0' }] }));
+    assert.deepEqual(r, { exitCode: 0, out: undefined });
+    assert.deepEqual([...net.links.keys()], [hostVethName('keep', 'eth0')]);
+    assert.deepEqual(
+      store()
+        .list()
+        .map((x) => x.containerId),
+      ['keep'],
+    );
+  });
+
+  it('CHECK: code 7 without a prevResult, 3 when the netns is gone, 100 when something differs', () => {
+    const add = call('ADD', conf());
+    assertError(call('CHECK', conf()), 7, /CHECK needs prevResult/);
+    assertError(call('CHECK', conf({ prevResult: { interfaces: [], ips: [] } })), 7, /no interface eth0/);
+    assertError(call('CHECK', conf({ prevResult: add.out }), { CNI_NETNS: '/run/netns/x' }), 3, /does not exist/);
+    const lying = structuredClone(add.out) as { ips: { address: string }[] };
+    (lying.ips[0] as { address: string }).address = '10.244.1.99/32';
+    assertError(call('CHECK', conf({ prevResult: lying })), CHECK_FAILED, /prevResult says 10\.244\.1\.99/);
+    net.links.clear();
+    assertError(
+      call('CHECK', conf({ prevResult: add.out })),
+      CHECK_FAILED,
+      /host interface gnt[0-9a-f]{11} is missing/,
+    );
+  });
+
+  it('reports bad input with the spec codes, in the request version when known', () => {
+    assertError(call('ADD', '{not json'), 6, /not valid JSON/);
+    assertError(call('ADD', conf({ cniVersion: '0.3.1' })), 1, /not supported/);
+    assertError(call('ADD', conf({ podCIDR: '10.244.1.0/99' })), 7, /podCIDR/, '1.1.0');
+    assertError(call('ADD', conf({ cniVersion: '1.0.0', podCIDR: 'x' })), 7, /podCIDR/, '1.0.0');
+    assertError(call('ADD', conf(), { CNI_IFNAME: 'an-interface-name-too-long' }), 4, /longer than 15/);
+    assertError(call('ADD', conf(), { CNI_CONTAINERID: undefined }), 4, /CNI_CONTAINERID is missing/);
+    assertError(call('ADD', conf(), { CNI_COMMAND: undefined }), 4, /CNI_COMMAND is missing/);
+    assertError(call('ADD', conf({ ipam: { type: 'host-local' } })), 2, /ipam/);
+    assert.equal(net.calls.length, 0, 'nothing touched');
+    assert.deepEqual(readdirSync(dir), [], 'nothing written');
+  });
+
+  it('a failing remove during DEL is reported (code 5) and keeps the address for a retry', () => {
+    call('ADD', conf());
+    net.failRemove = true;
+    assertError(call('DEL', conf()), 5, /injected remove failure/);
+    assert.equal(store().list().length, 1);
+    net.failRemove = false;
+    assert.equal(call('DEL', conf()).exitCode, 0);
+    assert.deepEqual(store().list(), []);
+  });
+
+  it('VERSION lists the supported versions, with or without stdin', () => {
+    assert.deepEqual(call('VERSION', '{"cniVersion":"1.0.0"}'), {
+      exitCode: 0,
+      out: { cniVersion: '1.0.0', supportedVersions: ['0.4.0', '1.0.0', '1.1.0'] },
+    });
+    assert.equal(call('VERSION', '').out?.cniVersion, '1.1.0');
+  });
+});
