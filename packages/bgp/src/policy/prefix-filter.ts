@@ -1,0 +1,111 @@
+// An ordered prefix list (like a router's prefix-list): the first matching rule decides, else the default action.
+// A rule matches a prefix inside its own prefix whose length lies in [ge, le]; without ge/le only the exact length
+// matches, with only ge the upper bound is the family's maximum (32 or 128).
+import { BgpError } from '../errors.js';
+import { type IpPrefix, maskWord, parsePrefix, tryParsePrefix } from './ip-prefix.js';
+
+export type PolicyAction = 'permit' | 'deny';
+
+/** Same shape as the controller's config rule: `{ prefix: '10.244.0.0/16', ge: 16, le: 24, action: 'permit' }`. */
+export interface PrefixRule {
+  prefix: string;
+  ge?: number;
+  le?: number;
+  action: PolicyAction;
+}
+
+export interface PrefixFilterConfig {
+  rules: readonly PrefixRule[];
+  /** What happens to a prefix no rule matches (default deny). */
+  defaultAction?: PolicyAction;
+}
+
+interface CompiledRule {
+  afi: 1 | 2;
+  words: number[];
+  length: number;
+  ge: number;
+  le: number;
+  permit: boolean;
+}
+
+export class PrefixFilter {
+  readonly rules: readonly PrefixRule[];
+  readonly defaultAction: PolicyAction;
+  private readonly compiled: CompiledRule[];
+
+  constructor(config: PrefixFilterConfig) {
+    this.rules = config.rules.map((r) => ({ ...r }));
+    this.defaultAction = config.defaultAction ?? 'deny';
+    if (this.defaultAction !== 'permit' && this.defaultAction !== 'deny') {
+      throw new BgpError('invalid-policy', `defaultAction must be permit or deny, got ${String(config.defaultAction)}`);
+    }
+    this.compiled = this.rules.map((r, i) => compileRule(r, i));
+  }
+
+  /** Permits everything (the iBGP default). */
+  static permitAll(): PrefixFilter {
+    return new PrefixFilter({ rules: [], defaultAction: 'permit' });
+  }
+
+  /** Denies everything (RFC 8212: an eBGP peer without policy). */
+  static denyAll(): PrefixFilter {
+    return new PrefixFilter({ rules: [], defaultAction: 'deny' });
+  }
+
+  /** The action for a prefix in CIDR text; malformed text is denied (never throws on the data path). */
+  evaluate(prefix: string): PolicyAction {
+    if (this.compiled.length === 0) return this.defaultAction;
+    const p = tryParsePrefix(prefix);
+    if (!p) return 'deny';
+    return this.evaluateParsed(p);
+  }
+
+  permits(prefix: string): boolean {
+    return this.evaluate(prefix) === 'permit';
+  }
+
+  evaluateParsed(p: IpPrefix): PolicyAction {
+    for (const r of this.compiled) {
+      if (r.afi !== p.afi || p.length < r.ge || p.length > r.le) continue;
+      if (!leadingBitsEqual(r.words, p.words, r.length)) continue;
+      return r.permit ? 'permit' : 'deny';
+    }
+    return this.defaultAction;
+  }
+}
+
+function leadingBitsEqual(rule: readonly number[], words: readonly number[], length: number): boolean {
+  for (let i = 0; i < rule.length; i++) {
+    const bits = length - 32 * i;
+    if (bits <= 0) return true;
+    if (maskWord(words[i] ?? 0, bits) !== rule[i]) return false;
+  }
+  return true;
+}
+
+function compileRule(rule: PrefixRule, index: number): CompiledRule {
+  const where = `rule ${index + 1} (${JSON.stringify(rule.prefix)})`;
+  if (rule.action !== 'permit' && rule.action !== 'deny') {
+    throw new BgpError('invalid-policy', `${where}: action must be permit or deny, got ${String(rule.action)}`);
+  }
+  let p: IpPrefix;
+  try {
+    p = parsePrefix(rule.prefix);
+  } catch (err) {
+    throw new BgpError('invalid-policy', `${where}: ${(err as Error).message}`, { cause: err });
+  }
+  const max = p.afi === 1 ? 32 : 128;
+  const ge = rule.ge ?? p.length;
+  const le = rule.le ?? (rule.ge !== undefined ? max : p.length);
+  for (const [name, v] of [
+    ['ge', ge],
+    ['le', le],
+  ] as const) {
+    if (!Number.isInteger(v) || v < p.length || v > max) {
+      throw new BgpError('invalid-policy', `${where}: ${name} ${v} must be an integer in ${p.length}..${max}`);
+    }
+  }
+  if (ge > le) throw new BgpError('invalid-policy', `${where}: ge ${ge} is greater than le ${le}`);
+  return { afi: p.afi, words: p.words, length: p.length, ge, le, permit: rule.action === 'permit' };
+}

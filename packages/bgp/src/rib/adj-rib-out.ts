@@ -1,0 +1,168 @@
+// Adj-RIB-Out of one established peer: what we have advertised to it, and which prefixes changed since the session
+// last took its updates. take() computes the diff lazily (many Loc-RIB changes to one prefix cost one UPDATE entry)
+// and groups announcements by identical attributes so the session can pack many NLRI per UPDATE.
+import type { PrefixFilter } from '../policy/prefix-filter.js';
+import type { PathAttributes } from '../wire/types.js';
+import { type ExportTarget, exportPath, type OutRoute } from './export-path.js';
+import type { RibPath } from './path.js';
+
+export interface OutboundAnnounce {
+  afi: number;
+  /** For IPv4 attributes.nextHop is set; for IPv6 the next hop travels in MP_REACH (nextHop, linkLocalNextHop). */
+  attributes: Readonly<PathAttributes>;
+  nextHop: string;
+  linkLocalNextHop: string | undefined;
+  prefixes: string[];
+}
+
+export interface OutboundWithdraw {
+  afi: number;
+  prefixes: string[];
+}
+
+export interface OutboundUpdate {
+  announce: OutboundAnnounce[];
+  withdraw: OutboundWithdraw[];
+  /** Families whose full re-advertisement (route refresh or session start) completed in this batch. */
+  completed: number[];
+}
+
+export class AdjRibOut {
+  private readonly advertised = new Map<number, Map<string, OutRoute>>();
+  private readonly dirty = new Map<number, Set<string>>();
+  /** Families being fully re-advertised: unchanged routes are announced again. */
+  private readonly forced = new Set<number>();
+  /** Families whose full advertisement is in progress (End-of-RIB / EoRR due when their dirty set drains). */
+  private readonly syncing = new Set<number>();
+  private cache = new WeakMap<RibPath, OutRoute | null>();
+
+  constructor(
+    public target: ExportTarget,
+    public filter: PrefixFilter,
+  ) {}
+
+  /** After the target or filter changed: forget cached transforms. */
+  invalidate(): void {
+    this.cache = new WeakMap();
+  }
+
+  /** The advertised form of a best path for this peer, or undefined if it is not advertised. */
+  routeFor(prefix: string, best: RibPath | undefined): OutRoute | undefined {
+    if (!best) return undefined;
+    let r = this.cache.get(best);
+    if (r === undefined) {
+      r = exportPath(best, this.target) ?? null;
+      this.cache.set(best, r);
+    }
+    if (r === null || !this.filter.permits(prefix)) return undefined;
+    return r;
+  }
+
+  /** Notes that a prefix's best path changed. Skips prefixes that are not advertised and would not be. */
+  noteChange(afi: number, prefix: string, newBest: RibPath | undefined): void {
+    if (!this.advertised.get(afi)?.has(prefix) && this.routeFor(prefix, newBest) === undefined) return;
+    this.mark(afi, prefix);
+  }
+
+  private mark(afi: number, prefix: string): void {
+    let d = this.dirty.get(afi);
+    if (!d) {
+      d = new Set();
+      this.dirty.set(afi, d);
+    }
+    d.add(prefix);
+  }
+
+  /**
+   * Schedules a full advertisement of a family: every Loc-RIB prefix and everything advertised is re-examined; with
+   * `force` (route refresh) unchanged routes are announced again too.
+   */
+  markAll(afi: number, locRibPrefixes: Iterable<string>, force: boolean): void {
+    for (const p of locRibPrefixes) this.mark(afi, p);
+    const adv = this.advertised.get(afi);
+    if (adv) for (const p of adv.keys()) this.mark(afi, p);
+    if (force) this.forced.add(afi);
+    this.syncing.add(afi);
+  }
+
+  hasPending(): boolean {
+    for (const d of this.dirty.values()) if (d.size > 0) return true;
+    return this.syncing.size > 0;
+  }
+
+  /**
+   * Computes and records up to `limit` prefixes' worth of changes. `best` looks a prefix up in the Loc-RIB.
+   */
+  take(best: (afi: number, prefix: string) => RibPath | undefined, limit = Number.POSITIVE_INFINITY): OutboundUpdate {
+    const groups = new Map<string, OutboundAnnounce>();
+    const withdraw: OutboundWithdraw[] = [];
+    const completed: number[] = [];
+    let budget = limit;
+    for (const [afi, set] of this.dirty) {
+      let adv = this.advertised.get(afi);
+      if (!adv) {
+        adv = new Map();
+        this.advertised.set(afi, adv);
+      }
+      const force = this.forced.has(afi);
+      let gone: string[] | undefined;
+      for (const prefix of set) {
+        if (budget <= 0) break;
+        budget--;
+        set.delete(prefix);
+        const route = this.routeFor(prefix, best(afi, prefix));
+        const prev = adv.get(prefix);
+        if (route) {
+          if (!force && prev && prev.key === route.key) continue;
+          adv.set(prefix, route);
+          let g = groups.get(route.key);
+          if (!g) {
+            g = {
+              afi,
+              attributes: route.attributes,
+              nextHop: route.nextHop,
+              linkLocalNextHop: route.linkLocalNextHop,
+              prefixes: [],
+            };
+            groups.set(route.key, g);
+          }
+          g.prefixes.push(prefix);
+        } else if (prev) {
+          adv.delete(prefix);
+          if (!gone) gone = [];
+          gone.push(prefix);
+        }
+      }
+      if (gone) withdraw.push({ afi, prefixes: gone });
+      if (set.size === 0) {
+        this.dirty.delete(afi);
+        this.forced.delete(afi);
+        if (this.syncing.delete(afi)) completed.push(afi);
+      }
+    }
+    for (const afi of this.syncing) {
+      if (!this.dirty.has(afi)) {
+        this.syncing.delete(afi);
+        this.forced.delete(afi);
+        completed.push(afi);
+      }
+    }
+    return { announce: [...groups.values()], withdraw, completed };
+  }
+
+  /** What is advertised for a prefix (for tests and status). */
+  advertisedRoute(afi: number, prefix: string): OutRoute | undefined {
+    return this.advertised.get(afi)?.get(prefix);
+  }
+
+  *advertisedRoutes(afi: number): IterableIterator<[string, OutRoute]> {
+    const adv = this.advertised.get(afi);
+    if (adv) yield* adv;
+  }
+
+  advertisedCount(): number {
+    let n = 0;
+    for (const m of this.advertised.values()) n += m.size;
+    return n;
+  }
+}

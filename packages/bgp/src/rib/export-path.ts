@@ -1,0 +1,97 @@
+// What one Loc-RIB best path becomes when sent to one peer (RFC 4271 §5.1, §9.2): never back to the peer it came
+// from; iBGP split horizon (no route reflection); towards eBGP: our ASN prepended, NEXT_HOP ourselves, LOCAL_PREF
+// and MED removed; towards iBGP: LOCAL_PREF set, NEXT_HOP kept unless next-hop-self or locally originated. Unknown
+// optional transitive attributes travel on with the Partial bit; unknown non-transitive ones are dropped.
+import { type AsPathSegment, AttrFlag, type PathAttributes } from '../wire/types.js';
+import { type PathSource, pathKey, type RibPath } from './path.js';
+
+export interface ExportTarget {
+  source: PathSource; // the receiving peer
+  localAsn: number;
+  nextHopSelf: boolean;
+  localAddress: string | undefined;
+  localAddress6: string | undefined;
+  linkLocalAddress6: string | undefined;
+}
+
+/** A route as advertised to one peer. */
+export interface OutRoute {
+  readonly afi: number;
+  readonly attributes: Readonly<PathAttributes>;
+  readonly nextHop: string;
+  readonly linkLocalNextHop: string | undefined;
+  /** Equal keys ⇔ identical UPDATE contents (used to skip re-announcing the same thing). */
+  readonly key: string;
+}
+
+/** Why a path is not advertised to a peer, or undefined when it is. */
+export type ExportBlock = 'from-this-peer' | 'ibgp-split-horizon' | 'no-local-address';
+
+export function exportBlock(path: RibPath, to: ExportTarget): ExportBlock | undefined {
+  if (path.source.address === to.source.address && path.source.kind !== 'local') return 'from-this-peer';
+  if (path.source.kind === 'ibgp' && to.source.kind === 'ibgp') return 'ibgp-split-horizon';
+  if (needsSelf(path, to) && (path.afi === 2 ? to.localAddress6 : to.localAddress) === undefined) {
+    return 'no-local-address';
+  }
+  return undefined;
+}
+
+function needsSelf(path: RibPath, to: ExportTarget): boolean {
+  return to.source.kind === 'ebgp' || to.nextHopSelf || path.source.kind === 'local';
+}
+
+/** The advertised form of `path` for `to`, or undefined when it must not be sent (see exportBlock). */
+export function exportPath(path: RibPath, to: ExportTarget): OutRoute | undefined {
+  if (exportBlock(path, to) !== undefined) return undefined;
+  const a = path.attributes;
+  const ebgp = to.source.kind === 'ebgp';
+  const out: PathAttributes = { origin: (path.source.kind === 'local' ? 0 : path.origin) as PathAttributes['origin'] };
+  const asPath = a.asPath ?? [];
+  // Confederation segments never leave the confederation (RFC 5065 §5.3); we are never inside one.
+  out.asPath = ebgp
+    ? prependAs(
+        asPath.filter((s) => s.type === 'sequence' || s.type === 'set'),
+        to.localAsn,
+      )
+    : asPath.map((s) => ({ type: s.type, asns: [...s.asns] }));
+  let nextHop: string;
+  let linkLocal: string | undefined;
+  if (needsSelf(path, to)) {
+    nextHop = (path.afi === 2 ? to.localAddress6 : to.localAddress) as string;
+    linkLocal = path.afi === 2 ? to.linkLocalAddress6 : undefined;
+  } else {
+    nextHop = path.nextHop;
+    linkLocal = undefined; // a link-local next hop is meaningless beyond the link it was learned on
+  }
+  if (path.afi !== 2) out.nextHop = nextHop;
+  if (!ebgp) {
+    if (a.med !== undefined) out.med = a.med;
+    out.localPref = path.localPref;
+  }
+  if (a.atomicAggregate) out.atomicAggregate = true;
+  if (a.aggregator) out.aggregator = { ...a.aggregator };
+  if (a.communities) out.communities = [...a.communities];
+  if (a.largeCommunities) out.largeCommunities = a.largeCommunities.map((c) => [c[0], c[1], c[2]]);
+  if (a.unknown) {
+    const passOn = a.unknown
+      .filter((u) => (u.flags & AttrFlag.OPTIONAL) !== 0 && (u.flags & AttrFlag.TRANSITIVE) !== 0)
+      .map((u) => ({ flags: u.flags | AttrFlag.PARTIAL, code: u.code, value: u.value }));
+    if (passOn.length > 0) out.unknown = passOn;
+  }
+  return {
+    afi: path.afi,
+    attributes: out,
+    nextHop,
+    linkLocalNextHop: linkLocal,
+    key: pathKey(path.afi, out, nextHop, linkLocal),
+  };
+}
+
+/** Prepends an ASN to the leading AS_SEQUENCE (a new segment if the path starts with a set or one is full). */
+export function prependAs(path: readonly AsPathSegment[], asn: number): AsPathSegment[] {
+  const copy = path.map((s) => ({ type: s.type, asns: [...s.asns] }));
+  const first = copy[0];
+  if (first && first.type === 'sequence' && first.asns.length < 255) first.asns.unshift(asn);
+  else copy.unshift({ type: 'sequence', asns: [asn] });
+  return copy;
+}

@@ -1,0 +1,168 @@
+// Paths are interned: one RibPath per (source, afi, next hop, attribute set), shared by every prefix the source
+// announced with it, so a million prefixes from ~1,200 UPDATEs cost ~1,200 path objects. Decision inputs are
+// computed once per interned path. Reference counts drop a path from its interner when no prefix uses it.
+
+import { addressSortKey } from '../policy/ip-prefix.js';
+import type { PathAttributes } from '../wire/types.js';
+
+/** Where paths come from: a peer, or this speaker itself (locally originated). */
+export interface PathSource {
+  readonly kind: 'ebgp' | 'ibgp' | 'local';
+  readonly address: string; // peer address; '' for local
+  readonly asn: number; // peer ASN; the local ASN for local
+  readonly localAsn: number;
+  /** The peer's BGP identifier (dotted quad), set when the session comes up. */
+  routerId: string;
+  /** Numeric router id for the tie-break (unsigned 32 bits). */
+  routerIdValue: number;
+  /** addressSortKey(address): numeric order for the final tie-break. */
+  readonly addressKey: string;
+}
+
+export function createSource(
+  kind: PathSource['kind'],
+  address: string,
+  asn: number,
+  localAsn: number,
+  routerId = '0.0.0.0',
+): PathSource {
+  return {
+    kind,
+    address,
+    asn,
+    localAsn,
+    routerId,
+    routerIdValue: routerIdToNumber(routerId),
+    addressKey: addressSortKey(address),
+  };
+}
+
+export function routerIdToNumber(id: string): number {
+  const parts = id.split('.');
+  let v = 0;
+  for (const p of parts) v = v * 256 + (Number(p) & 255);
+  return parts.length === 4 ? v : 0;
+}
+
+/** A path as the RIB and its consumers see it (immutable; shared by many prefixes). */
+export interface RibPath {
+  readonly source: PathSource;
+  readonly afi: number;
+  readonly attributes: Readonly<PathAttributes>;
+  /** The next hop (IPv4 NEXT_HOP or the MP_REACH global address); '' for locally originated paths. */
+  readonly nextHop: string;
+  readonly linkLocalNextHop: string | undefined;
+  /** Effective LOCAL_PREF: the received one from iBGP, else the default (RFC 4271 §5.1.5). */
+  readonly localPref: number;
+  /** AS_PATH length for the decision: an AS_SET counts 1, confederation segments 0 (RFC 5065). */
+  readonly asPathLength: number;
+  readonly origin: number;
+  /** MED, 0 when absent (RFC 4271 §9.1.2.2). */
+  readonly med: number;
+  /** The neighbouring AS: first ASN of the AS_PATH, or the local ASN for an empty path. */
+  readonly neighborAs: number;
+  /** Our own ASN appears in the AS_PATH: rejected on import (RFC 4271 §9.1.2). */
+  readonly asLoop: boolean;
+  /** [nextHop] (frozen) or [] for local: the ECMP next-hop list when this path is the only best. */
+  readonly nexthops: readonly string[];
+  readonly nextHopKey: string;
+}
+
+export class InternedPath implements RibPath {
+  refs = 0;
+  readonly localPref: number;
+  readonly asPathLength: number;
+  readonly origin: number;
+  readonly med: number;
+  readonly neighborAs: number;
+  readonly asLoop: boolean;
+  readonly nexthops: readonly string[];
+  readonly nextHopKey: string;
+
+  constructor(
+    readonly key: string,
+    readonly source: PathSource,
+    readonly afi: number,
+    readonly attributes: Readonly<PathAttributes>,
+    readonly nextHop: string,
+    readonly linkLocalNextHop: string | undefined,
+    defaultLocalPref: number,
+  ) {
+    const a = attributes;
+    this.localPref = source.kind !== 'ebgp' && a.localPref !== undefined ? a.localPref : defaultLocalPref;
+    let len = 0;
+    let loop = false;
+    let first: number | undefined;
+    for (const seg of a.asPath ?? []) {
+      if (seg.type === 'sequence') len += seg.asns.length;
+      else if (seg.type === 'set') len += 1;
+      if (first === undefined && seg.type === 'sequence' && seg.asns.length > 0) first = seg.asns[0];
+      if (!loop && seg.asns.includes(source.localAsn)) loop = true;
+    }
+    this.asPathLength = len;
+    this.asLoop = loop;
+    this.neighborAs = first ?? source.localAsn;
+    this.origin = a.origin ?? 2;
+    this.med = a.med ?? 0;
+    this.nexthops = Object.freeze(nextHop === '' ? [] : [nextHop]);
+    this.nextHopKey = addressSortKey(nextHop);
+  }
+}
+
+/** A canonical string for an attribute set plus next hop: equal keys ⇔ equal paths from one source. */
+export function pathKey(afi: number, attrs: PathAttributes, nextHop: string, linkLocal: string | undefined): string {
+  let k = `${afi}|${nextHop}|${linkLocal ?? ''}|${attrs.nextHop ?? ''}|${attrs.origin ?? ''}|`;
+  if (attrs.asPath) for (const s of attrs.asPath) k += `${s.type[0]}${s.type.length}:${s.asns.join(',')};`;
+  k += `|${attrs.med ?? ''}|${attrs.localPref ?? ''}|${attrs.atomicAggregate ? 1 : 0}|`;
+  if (attrs.aggregator) k += `${attrs.aggregator.asn}@${attrs.aggregator.address}`;
+  k += `|${attrs.communities ? attrs.communities.join(',') : ''}|`;
+  if (attrs.largeCommunities) for (const c of attrs.largeCommunities) k += `${c[0]}:${c[1]}:${c[2]},`;
+  k += '|';
+  if (attrs.unknown) for (const u of attrs.unknown) k += `${u.flags}/${u.code}/${u.value.toString('hex')},`;
+  return k;
+}
+
+/** One source's interned paths. */
+export class PathInterner {
+  private readonly paths = new Map<string, InternedPath>();
+
+  constructor(
+    readonly source: PathSource,
+    private readonly defaultLocalPref: number,
+  ) {}
+
+  get size(): number {
+    return this.paths.size;
+  }
+
+  /** Returns the shared path for these attributes (a private frozen copy is kept; the caller's object is not). */
+  intern(afi: number, attrs: PathAttributes, nextHop: string, linkLocal?: string): InternedPath {
+    const key = pathKey(afi, attrs, nextHop, linkLocal);
+    let p = this.paths.get(key);
+    if (!p) {
+      p = new InternedPath(key, this.source, afi, freezeAttrs(attrs), nextHop, linkLocal, this.defaultLocalPref);
+      this.paths.set(key, p);
+    }
+    return p;
+  }
+
+  retain(p: InternedPath): void {
+    p.refs++;
+  }
+
+  release(p: InternedPath): void {
+    if (--p.refs <= 0 && this.paths.get(p.key) === p) this.paths.delete(p.key);
+  }
+}
+
+function freezeAttrs(a: PathAttributes): Readonly<PathAttributes> {
+  const c: PathAttributes = { ...a };
+  if (a.asPath)
+    c.asPath = a.asPath.map((s) => Object.freeze({ type: s.type, asns: Object.freeze([...s.asns]) as number[] }));
+  if (a.communities) c.communities = Object.freeze([...a.communities]) as number[];
+  if (a.largeCommunities)
+    c.largeCommunities = a.largeCommunities.map((x) => Object.freeze([...x]) as [number, number, number]);
+  if (a.aggregator) c.aggregator = Object.freeze({ ...a.aggregator });
+  if (a.unknown) c.unknown = a.unknown.map((u) => Object.freeze({ ...u }));
+  return Object.freeze(c);
+}

@@ -1,0 +1,434 @@
+// The RIB of one speaker: Adj-RIB-In per peer (with import policy, AS-loop check, max-prefix, graceful-restart
+// stale handling), the Loc-RIB with the decision process, local origination, and Adj-RIB-Out per established peer.
+// Synchronous and pure: the session feeds it decoded UPDATEs and session events, and gets diffs back.
+import { BgpConfigError, BgpError, BgpStateError } from '../errors.js';
+import { parsePrefix } from '../policy/ip-prefix.js';
+import { type MaxPrefixEvent, MaxPrefixGuard } from '../policy/max-prefix.js';
+import { PrefixFilter, type PrefixFilterConfig } from '../policy/prefix-filter.js';
+import type { PathAttributes, UpdateMessage } from '../wire/types.js';
+import { AdjRibIn } from './adj-rib-in.js';
+import { AdjRibOut, type OutboundUpdate } from './adj-rib-out.js';
+import type { Selection } from './decision.js';
+import { LocRib, type RibChange } from './loc-rib.js';
+import { createSource, type PathSource, type RibPath, routerIdToNumber } from './path.js';
+import type { PeerCounters, PeerSessionInfo, RibOptions, RibPeerConfig, RibResult } from './types.js';
+
+const SAFI_UNICAST = 1;
+const FAMILIES = [1, 2];
+
+interface PeerState {
+  source: PathSource;
+  adjIn: AdjRibIn;
+  importFilter: PrefixFilter;
+  exportFilter: PrefixFilter;
+  maxPrefix: MaxPrefixGuard | undefined;
+  nextHopSelf: boolean;
+  out: AdjRibOut | undefined;
+  asLoopRejected: number;
+  policyRejected: number;
+  overLimitDropped: number;
+  withdrawn: number;
+}
+
+/** Attributes a locally originated route may carry besides ORIGIN IGP and the empty AS_PATH. */
+export type OriginAttributes = Pick<PathAttributes, 'communities' | 'largeCommunities' | 'med'>;
+
+export class Rib {
+  readonly localAsn: number;
+  readonly routerId: string;
+  private readonly locRib: LocRib;
+  private readonly defaultLocalPref: number;
+  private readonly peers = new Map<string, PeerState>();
+  private readonly established: PeerState[] = [];
+  private readonly local: AdjRibIn;
+
+  constructor(options: RibOptions) {
+    const { localAsn, routerId } = options;
+    if (!Number.isInteger(localAsn) || localAsn < 1 || localAsn > 0xffffffff) {
+      throw new BgpConfigError(`localAsn must be an integer in 1..4294967295, got ${localAsn}`);
+    }
+    if (!/^\d{1,3}(\.\d{1,3}){3}$/.test(routerId) || routerId.split('.').some((o) => Number(o) > 255)) {
+      throw new BgpConfigError(`routerId must be a dotted quad, got ${JSON.stringify(routerId)}`);
+    }
+    const maxPaths = options.maxPaths ?? 16;
+    if (!Number.isInteger(maxPaths) || maxPaths < 1) throw new BgpConfigError(`maxPaths must be ≥ 1, got ${maxPaths}`);
+    this.localAsn = localAsn;
+    this.routerId = routerId;
+    this.defaultLocalPref = options.defaultLocalPref ?? 100;
+    this.locRib = new LocRib({
+      alwaysCompareMed: options.alwaysCompareMed ?? false,
+      maxPaths,
+      multipathSameNeighborAs: options.multipathSameNeighborAs ?? false,
+      isReachable: options.isReachable,
+    });
+    this.local = new AdjRibIn(createSource('local', '', localAsn, localAsn, routerId), this.defaultLocalPref);
+  }
+
+  // ---- peers ----
+
+  addPeer(config: RibPeerConfig): void {
+    const { address, asn } = config;
+    if (typeof address !== 'string' || address === '') throw new BgpConfigError('peer address is required');
+    if (this.peers.has(address)) throw new BgpConfigError(`peer ${address} already exists`);
+    if (!Number.isInteger(asn) || asn < 1 || asn > 0xffffffff) {
+      throw new BgpConfigError(`peer ${address}: asn must be an integer in 1..4294967295, got ${asn}`);
+    }
+    const kind = asn === this.localAsn ? 'ibgp' : 'ebgp';
+    const source = createSource(kind, address, asn, this.localAsn);
+    const mp = config.maxPrefixes;
+    this.peers.set(address, {
+      source,
+      adjIn: new AdjRibIn(source, this.defaultLocalPref),
+      importFilter: resolveFilter(config.importPolicy, kind),
+      exportFilter: resolveFilter(config.exportPolicy, kind),
+      maxPrefix:
+        mp === undefined ? undefined : new MaxPrefixGuard(address, typeof mp === 'number' ? { limit: mp } : mp),
+      nextHopSelf: config.nextHopSelf ?? false,
+      out: undefined,
+      asLoopRejected: 0,
+      policyRejected: 0,
+      overLimitDropped: 0,
+      withdrawn: 0,
+    });
+  }
+
+  /** Removes a peer and every path it contributed. */
+  removePeer(address: string): RibChange[] {
+    const changes = this.peerDown(address, { graceful: false });
+    this.peers.delete(address);
+    return changes;
+  }
+
+  hasPeer(address: string): boolean {
+    return this.peers.has(address);
+  }
+
+  /**
+   * Replaces a peer's import and/or export policy (undefined keeps the current one; null restores the RFC 8212
+   * default). Import is re-applied to what the peer already sent (no route refresh needed); export differences are
+   * queued in its Adj-RIB-Out.
+   */
+  setPolicy(
+    address: string,
+    policy: {
+      importPolicy?: PrefixFilterConfig | PrefixFilter | null;
+      exportPolicy?: PrefixFilterConfig | PrefixFilter | null;
+    },
+  ): RibResult {
+    const peer = this.peer(address);
+    const kind = peer.source.kind as 'ebgp' | 'ibgp';
+    const importFilter =
+      policy.importPolicy === undefined ? undefined : resolveFilter(policy.importPolicy ?? undefined, kind);
+    const exportFilter =
+      policy.exportPolicy === undefined ? undefined : resolveFilter(policy.exportPolicy ?? undefined, kind);
+    const result: RibResult = { changes: [], events: [] };
+    if (importFilter) {
+      peer.importFilter = importFilter;
+      for (const afi of peer.adjIn.familyList()) {
+        for (const [prefix, path] of [...peer.adjIn.receivedEntries(afi)]) {
+          const accepted = !path.asLoop && importFilter.permits(prefix);
+          peer.adjIn.put(afi, prefix, path, accepted);
+          this.emit(this.locRib.set(afi, prefix, peer.source, accepted ? path : undefined), result.changes);
+        }
+        this.checkMaxPrefix(peer, afi, result.events);
+      }
+    }
+    if (exportFilter) {
+      peer.exportFilter = exportFilter;
+      if (peer.out) {
+        peer.out.filter = exportFilter;
+        for (const afi of FAMILIES) peer.out.markAll(afi, this.locRib.prefixes(afi), false);
+      }
+    }
+    return result;
+  }
+
+  /** The session reached Established: the Adj-RIB-Out starts with a full advertisement of `families`. */
+  peerUp(address: string, info: PeerSessionInfo, families: readonly number[] = FAMILIES): RibChange[] {
+    const peer = this.peer(address);
+    const changes: RibChange[] = [];
+    if (info.routerId !== peer.source.routerId) {
+      peer.source.routerId = info.routerId;
+      peer.source.routerIdValue = routerIdToNumber(info.routerId);
+      // Stale paths from the previous session now tie-break with the new identifier.
+      for (const afi of peer.adjIn.familyList()) {
+        for (const prefix of [...this.locRib.prefixes(afi)]) {
+          if (peer.adjIn.candidate(afi, prefix)) this.emit(this.locRib.recompute(afi, prefix), changes);
+        }
+      }
+    }
+    if (peer.out) this.established.splice(this.established.indexOf(peer), 1);
+    peer.maxPrefix?.reset();
+    peer.out = new AdjRibOut(
+      {
+        source: peer.source,
+        localAsn: this.localAsn,
+        nextHopSelf: peer.nextHopSelf,
+        localAddress: info.localAddress,
+        localAddress6: info.localAddress6,
+        linkLocalAddress6: info.linkLocalAddress6,
+      },
+      peer.exportFilter,
+    );
+    for (const afi of families) peer.out.markAll(afi, this.locRib.prefixes(afi), false);
+    this.established.push(peer);
+    return changes;
+  }
+
+  /**
+   * The session left Established. graceful: the peer is restarting (RFC 4724 helper): its paths stay as stale (a
+   * second restart before End-of-RIB flushes the earlier stale ones). Otherwise every path it sent is withdrawn.
+   */
+  peerDown(address: string, opts: { graceful: boolean }): RibChange[] {
+    const peer = this.peer(address);
+    if (peer.out) {
+      this.established.splice(this.established.indexOf(peer), 1);
+      peer.out = undefined;
+    }
+    peer.maxPrefix?.reset();
+    const gone = opts.graceful ? peer.adjIn.markStale() : peer.adjIn.flush();
+    const changes: RibChange[] = [];
+    for (const { afi, prefix } of gone) this.emit(this.locRib.set(afi, prefix, peer.source, undefined), changes);
+    return changes;
+  }
+
+  /** End-of-RIB from a peer: its stale paths of that family are swept. */
+  endOfRib(address: string, afi: number): RibChange[] {
+    return this.sweepStale(address, afi);
+  }
+
+  /** Sweeps a peer's stale paths (restart timer expired, EoR, or the new session lacks the F bit). */
+  sweepStale(address: string, afi?: number): RibChange[] {
+    const peer = this.peer(address);
+    const changes: RibChange[] = [];
+    for (const s of peer.adjIn.sweepStale(afi)) {
+      this.emit(this.locRib.set(s.afi, s.prefix, peer.source, undefined), changes);
+    }
+    return changes;
+  }
+
+  // ---- updates from peers ----
+
+  /**
+   * Batch announce: one UPDATE's NLRI of one family sharing one attribute set. Each prefix implicitly withdraws the
+   * peer's previous path for it. Prefixes are canonical CIDR text, as the codec produces them.
+   */
+  announce(
+    address: string,
+    afi: number,
+    prefixes: readonly string[],
+    attributes: PathAttributes,
+    nextHop: string,
+    linkLocalNextHop?: string,
+  ): RibResult {
+    const result: RibResult = { changes: [], events: [] };
+    this.announceInto(this.peer(address), afi, prefixes, attributes, nextHop, linkLocalNextHop, result);
+    return result;
+  }
+
+  private announceInto(
+    peer: PeerState,
+    afi: number,
+    prefixes: readonly string[],
+    attributes: PathAttributes,
+    nextHop: string,
+    linkLocal: string | undefined,
+    result: RibResult,
+  ): void {
+    if (prefixes.length === 0) return;
+    checkFamily(afi);
+    if (peer.maxPrefix?.exceeded(afi)) {
+      peer.overLimitDropped += prefixes.length;
+      return;
+    }
+    const { adjIn, source, importFilter } = peer;
+    const path = adjIn.interner.intern(afi, attributes, nextHop, linkLocal);
+    const loop = path.asLoop;
+    for (const prefix of prefixes) {
+      let accepted = true;
+      if (loop) {
+        accepted = false;
+        peer.asLoopRejected++;
+      } else if (!importFilter.permits(prefix)) {
+        accepted = false;
+        peer.policyRejected++;
+      }
+      adjIn.put(afi, prefix, path, accepted);
+      const c = this.locRib.set(afi, prefix, source, accepted ? path : undefined);
+      if (c) this.emit(c, result.changes);
+    }
+    this.checkMaxPrefix(peer, afi, result.events);
+  }
+
+  /** Withdraws prefixes of one family from a peer (also used for RFC 7606 treat-as-withdraw). */
+  withdraw(address: string, afi: number, prefixes: readonly string[]): RibChange[] {
+    const changes: RibChange[] = [];
+    this.withdrawInto(this.peer(address), afi, prefixes, changes);
+    return changes;
+  }
+
+  private withdrawInto(peer: PeerState, afi: number, prefixes: readonly string[], changes: RibChange[]): void {
+    for (const prefix of prefixes) {
+      if (!peer.adjIn.remove(afi, prefix)) continue;
+      peer.withdrawn++;
+      this.emit(this.locRib.set(afi, prefix, peer.source, undefined), changes);
+    }
+    if (peer.maxPrefix && prefixes.length > 0) peer.maxPrefix.check(afi, SAFI_UNICAST, peer.adjIn.counts(afi).accepted);
+  }
+
+  /**
+   * Applies one decoded UPDATE: withdrawn routes and MP_UNREACH first, then NLRI and MP_REACH. With
+   * treatAsWithdraw (RFC 7606), every NLRI it carries is withdrawn instead. Validated before anything changes.
+   */
+  applyUpdate(address: string, update: UpdateMessage, opts: { treatAsWithdraw?: boolean } = {}): RibResult {
+    const peer = this.peer(address);
+    const { mpReach, mpUnreach } = update;
+    for (const mp of [mpReach, mpUnreach]) if (mp) checkFamily(mp.afi, mp.safi);
+    if (!opts.treatAsWithdraw && update.nlri.length > 0 && !update.attributes.nextHop) {
+      throw new BgpError('invalid-update', `UPDATE from ${address} has IPv4 NLRI but no NEXT_HOP`);
+    }
+    const result: RibResult = { changes: [], events: [] };
+    this.withdrawInto(peer, 1, update.withdrawn, result.changes);
+    if (mpUnreach) this.withdrawInto(peer, mpUnreach.afi, mpUnreach.withdrawn, result.changes);
+    if (opts.treatAsWithdraw) {
+      this.withdrawInto(peer, 1, update.nlri, result.changes);
+      if (mpReach) this.withdrawInto(peer, mpReach.afi, mpReach.nlri, result.changes);
+      return result;
+    }
+    const attrs = update.attributes;
+    this.announceInto(peer, 1, update.nlri, attrs, attrs.nextHop ?? '', undefined, result);
+    if (mpReach)
+      this.announceInto(peer, mpReach.afi, mpReach.nlri, attrs, mpReach.nextHop, mpReach.linkLocalNextHop, result);
+    return result;
+  }
+
+  private checkMaxPrefix(peer: PeerState, afi: number, events: MaxPrefixEvent[]): void {
+    if (!peer.maxPrefix) return;
+    const e = peer.maxPrefix.check(afi, SAFI_UNICAST, peer.adjIn.counts(afi).accepted);
+    if (e) events.push(e);
+  }
+
+  // ---- local origination ----
+
+  /** Originates a local prefix (ORIGIN IGP, empty AS_PATH): preferred over learned paths, exported per policy. */
+  originate(prefix: string, attributes: OriginAttributes = {}): RibChange[] {
+    const p = parsePrefix(prefix);
+    const attrs: PathAttributes = { origin: 0, asPath: [] };
+    if (attributes.med !== undefined) attrs.med = attributes.med;
+    if (attributes.communities) attrs.communities = attributes.communities;
+    if (attributes.largeCommunities) attrs.largeCommunities = attributes.largeCommunities;
+    const path = this.local.interner.intern(p.afi, attrs, '');
+    this.local.put(p.afi, p.text, path, true);
+    const changes: RibChange[] = [];
+    this.emit(this.locRib.set(p.afi, p.text, this.local.source, path), changes);
+    return changes;
+  }
+
+  withdrawOrigin(prefix: string): RibChange[] {
+    const p = parsePrefix(prefix);
+    const changes: RibChange[] = [];
+    if (this.local.remove(p.afi, p.text))
+      this.emit(this.locRib.set(p.afi, p.text, this.local.source, undefined), changes);
+    return changes;
+  }
+
+  /** Locally originated prefixes. */
+  originated(): string[] {
+    const out: string[] = [];
+    for (const afi of this.local.familyList()) for (const [prefix] of this.local.receivedEntries(afi)) out.push(prefix);
+    return out;
+  }
+
+  /** Re-runs the decision for every prefix after the next-hop resolver's answers changed. */
+  refreshReachability(): RibChange[] {
+    const changes: RibChange[] = [];
+    for (const c of this.locRib.recomputeAll()) this.emit(c, changes);
+    return changes;
+  }
+
+  // ---- Adj-RIB-Out ----
+
+  /** Route refresh from the peer (RFC 2918/7313): re-advertise the whole family, unchanged routes included. */
+  routeRefresh(address: string, afi: number): void {
+    const out = this.established_(address);
+    out.markAll(afi, this.locRib.prefixes(afi), true);
+  }
+
+  /** Pending outbound changes for a peer, up to `limit` prefixes, grouped by attribute set. */
+  takeOutbound(address: string, limit?: number): OutboundUpdate {
+    return this.established_(address).take((afi, prefix) => this.locRib.best(afi, prefix), limit);
+  }
+
+  hasOutbound(address: string): boolean {
+    return this.peer(address).out?.hasPending() ?? false;
+  }
+
+  /** What is advertised to a peer for one prefix (undefined if nothing or the peer is not established). */
+  advertised(address: string, afi: number, prefix: string) {
+    return this.peer(address).out?.advertisedRoute(afi, prefix);
+  }
+
+  private established_(address: string): AdjRibOut {
+    const out = this.peer(address).out;
+    if (!out) throw new BgpStateError('peer-not-established', `peer ${address} is not established`);
+    return out;
+  }
+
+  // ---- reading ----
+
+  lookup(afi: number, prefix: string): Selection | undefined {
+    return this.locRib.lookup(afi, prefix);
+  }
+
+  candidates(afi: number, prefix: string): readonly RibPath[] {
+    return this.locRib.candidates(afi, prefix);
+  }
+
+  routes(afi?: number): IterableIterator<{ afi: number; prefix: string; best: RibPath; nexthops: readonly string[] }> {
+    return this.locRib.routes(afi);
+  }
+
+  /** Number of prefixes in the Loc-RIB (with at least one candidate). */
+  size(afi?: number): number {
+    return this.locRib.size(afi);
+  }
+
+  counters(address: string): PeerCounters {
+    const peer = this.peer(address);
+    const { received, accepted, stale } = peer.adjIn.counts();
+    return {
+      received,
+      accepted,
+      stale,
+      advertised: peer.out?.advertisedCount() ?? 0,
+      asLoopRejected: peer.asLoopRejected,
+      policyRejected: peer.policyRejected,
+      overLimitDropped: peer.overLimitDropped,
+      withdrawn: peer.withdrawn,
+    };
+  }
+
+  private peer(address: string): PeerState {
+    const p = this.peers.get(address);
+    if (!p) throw new BgpStateError('unknown-peer', `no peer ${address}`);
+    return p;
+  }
+
+  private emit(c: RibChange | undefined, into: RibChange[]): void {
+    if (!c) return;
+    into.push(c);
+    for (const peer of this.established) peer.out?.noteChange(c.afi, c.prefix, c.newBest);
+  }
+}
+
+function resolveFilter(policy: PrefixFilterConfig | PrefixFilter | undefined, kind: 'ebgp' | 'ibgp'): PrefixFilter {
+  if (policy instanceof PrefixFilter) return policy;
+  if (policy === undefined) return kind === 'ebgp' ? PrefixFilter.denyAll() : PrefixFilter.permitAll();
+  return new PrefixFilter(policy);
+}
+
+function checkFamily(afi: number, safi = SAFI_UNICAST): void {
+  if ((afi !== 1 && afi !== 2) || safi !== SAFI_UNICAST) {
+    throw new BgpError('unsupported-family', `address family ${afi}/${safi} is not supported (IPv4/IPv6 unicast only)`);
+  }
+}
