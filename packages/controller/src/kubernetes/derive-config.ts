@@ -1,0 +1,223 @@
+// From what the API server says (Nodes, BGPPeers, the `default` BGPConfiguration) to the AgentConfig of one node.
+// Pure: the same snapshot always gives the same config (peers sorted by address), so a relist that changed nothing
+// compares equal and emits nothing.
+import type { AgentConfig, PeerConfig, PrefixRule } from '../config/types.js';
+import { isIP, isIPv4, parseCidr } from '../net.js';
+import { KubernetesError } from './kubernetes-error.js';
+import { parseLabelSelector } from './label-selector.js';
+import {
+  type BgpConfigurationObject,
+  type BgpPeerObject,
+  DEFAULT_ASN,
+  DEFAULT_CONFIGURATION,
+  type NodeObject,
+} from './resources.js';
+
+export interface ClusterSnapshot {
+  nodeName: string;
+  nodes: Iterable<NodeObject>;
+  peers: Iterable<BgpPeerObject>;
+  configurations: Iterable<BgpConfigurationObject>;
+  /** Status API listen address of the agent (AgentConfig.api.listen). */
+  apiListen: string;
+  /** BGP listen address (the port comes from BGPConfiguration.listenPort, default 179). */
+  listenAddress: string;
+}
+
+export interface Derivation {
+  /** Absent when our own Node is not usable yet (see problems). */
+  config?: AgentConfig;
+  /** Objects ignored and why; one entry per object, worded for a log line. */
+  problems: KubernetesError[];
+}
+
+const MAX_ASN = 4294967295;
+
+function validAsn(v: unknown): v is number {
+  return typeof v === 'number' && Number.isInteger(v) && v >= 1 && v <= MAX_ASN;
+}
+
+function invalid(message: string): KubernetesError {
+  return new KubernetesError('ERR_GANNET_K8S_INVALID_OBJECT', message);
+}
+
+/** The node's IPv4 InternalIP: its router ID and the address the mesh dials. */
+export function nodeInternalIPv4(node: NodeObject): string | undefined {
+  return node.status?.addresses?.find((a) => a.type === 'InternalIP' && isIPv4(a.address))?.address;
+}
+
+/** Node.spec.podCIDRs, or the older single podCIDR; canonical text. */
+export function nodePodCIDRs(node: NodeObject): string[] {
+  const list = node.spec?.podCIDRs?.length ? node.spec.podCIDRs : node.spec?.podCIDR ? [node.spec.podCIDR] : [];
+  return list.map((c) => parseCidr(c).text);
+}
+
+function checkRules(rules: unknown, where: string): PrefixRule[] {
+  if (!Array.isArray(rules)) throw invalid(`${where}: must be a list of prefix rules`);
+  return rules.map((r: PrefixRule, i) => {
+    const key = `${where}[${i}]`;
+    if (typeof r !== 'object' || r === null) throw invalid(`${key}: must be an object`);
+    let cidr: ReturnType<typeof parseCidr>;
+    try {
+      cidr = parseCidr(String(r.prefix));
+    } catch (e) {
+      throw invalid(`${key}.prefix: ${(e as Error).message}`);
+    }
+    if (r.action !== 'permit' && r.action !== 'deny') throw invalid(`${key}.action: must be "permit" or "deny"`);
+    const max = cidr.family === 4 ? 32 : 128;
+    const rule: PrefixRule = { prefix: cidr.text, action: r.action };
+    for (const k of ['ge', 'le'] as const) {
+      const v = r[k];
+      if (v === undefined) continue;
+      if (!Number.isInteger(v) || v < cidr.length || v > max)
+        throw invalid(`${key}.${k}: must be ${cidr.length}..${max}`);
+      rule[k] = v;
+    }
+    if (rule.ge !== undefined && rule.le !== undefined && rule.le < rule.ge) throw invalid(`${key}.le: must be >= ge`);
+    return rule;
+  });
+}
+
+/** BGPPeer → PeerConfig, or throws an INVALID_OBJECT error naming the object and field. */
+export function peerFromBgpPeer(obj: BgpPeerObject): PeerConfig {
+  const name = obj.metadata?.name ?? '?';
+  const where = `BGPPeer/${name}`;
+  const s = obj.spec;
+  if (!s) throw invalid(`${where}: has no spec`);
+  if (typeof s.peerAddress !== 'string' || !isIP(s.peerAddress)) {
+    throw invalid(`${where}: spec.peerAddress "${s.peerAddress}" is not an IP address`);
+  }
+  if (!validAsn(s.asn)) throw invalid(`${where}: spec.asn must be an integer 1..${MAX_ASN}`);
+  const peer: PeerConfig = { address: s.peerAddress, asn: s.asn, source: where };
+  if (s.port !== undefined) {
+    if (!Number.isInteger(s.port) || s.port < 1 || s.port > 65535)
+      throw invalid(`${where}: spec.port must be 1..65535`);
+    peer.port = s.port;
+  }
+  if (s.holdTime !== undefined) {
+    const h = s.holdTime;
+    if (!Number.isInteger(h) || h < 0 || h > 65535 || h === 1 || h === 2) {
+      throw invalid(`${where}: spec.holdTime must be 0 or 3..65535 seconds`);
+    }
+    peer.holdTime = h;
+  }
+  if (s.passive !== undefined) peer.passive = s.passive === true;
+  if (s.maxPrefixes !== undefined) {
+    if (!Number.isInteger(s.maxPrefixes) || s.maxPrefixes < 1) throw invalid(`${where}: spec.maxPrefixes must be >= 1`);
+    peer.maxPrefixes = s.maxPrefixes;
+  }
+  if (s.gracefulRestart !== undefined) peer.gracefulRestart = s.gracefulRestart === true;
+  if (s.import !== undefined) peer.import = checkRules(s.import, `${where}: spec.import`);
+  if (s.export !== undefined) peer.export = checkRules(s.export, `${where}: spec.export`);
+  return peer;
+}
+
+interface ClusterSettings {
+  asn: number;
+  mesh: boolean;
+  clusterCIDRs: string[];
+  nodeASNs: Map<string, number>;
+  port: number;
+}
+
+function clusterSettings(configs: Iterable<BgpConfigurationObject>, problems: KubernetesError[]): ClusterSettings {
+  const out: ClusterSettings = { asn: DEFAULT_ASN, mesh: true, clusterCIDRs: [], nodeASNs: new Map(), port: 179 };
+  let obj: BgpConfigurationObject | undefined;
+  for (const c of configs) if (c.metadata?.name === DEFAULT_CONFIGURATION) obj = c;
+  const s = obj?.spec;
+  if (!s) return out;
+  const where = `BGPConfiguration/${DEFAULT_CONFIGURATION}`;
+  if (s.asn !== undefined) {
+    if (validAsn(s.asn)) out.asn = s.asn;
+    else problems.push(invalid(`${where}: spec.asn must be an integer 1..${MAX_ASN}; using ${out.asn}`));
+  }
+  if (s.nodeToNodeMesh !== undefined) out.mesh = s.nodeToNodeMesh !== false;
+  if (s.listenPort !== undefined) {
+    if (Number.isInteger(s.listenPort) && s.listenPort >= 1 && s.listenPort <= 65535) out.port = s.listenPort;
+    else problems.push(invalid(`${where}: spec.listenPort must be 1..65535; using ${out.port}`));
+  }
+  for (const [i, c] of (s.clusterCIDRs ?? []).entries()) {
+    try {
+      out.clusterCIDRs.push(parseCidr(c).text);
+    } catch (e) {
+      problems.push(invalid(`${where}: spec.clusterCIDRs[${i}]: ${(e as Error).message}; entry ignored`));
+    }
+  }
+  for (const [i, n] of (s.nodeASNs ?? []).entries()) {
+    if (typeof n?.node === 'string' && validAsn(n.asn)) out.nodeASNs.set(n.node, n.asn);
+    else problems.push(invalid(`${where}: spec.nodeASNs[${i}] needs node and asn 1..${MAX_ASN}; entry ignored`));
+  }
+  return out;
+}
+
+function byName<T extends { metadata?: { name?: string } }>(items: Iterable<T>): T[] {
+  return [...items].sort((a, b) => (a.metadata?.name ?? '').localeCompare(b.metadata?.name ?? ''));
+}
+
+export function deriveAgentConfig(snap: ClusterSnapshot): Derivation {
+  const problems: KubernetesError[] = [];
+  const settings = clusterSettings(snap.configurations, problems);
+  const nodes = byName(snap.nodes);
+  const self = nodes.find((n) => n.metadata?.name === snap.nodeName);
+  const notReady = (why: string): Derivation => ({
+    problems: [...problems, new KubernetesError('ERR_GANNET_K8S_NODE_NOT_READY', `Node/${snap.nodeName}: ${why}`)],
+  });
+  if (!self) return notReady('not found in the API (is NODE_NAME right?)');
+  const routerId = nodeInternalIPv4(self);
+  if (!routerId) return notReady('has no IPv4 InternalIP in status.addresses yet');
+  let podCIDRs: string[];
+  try {
+    podCIDRs = nodePodCIDRs(self);
+  } catch (e) {
+    return notReady(`spec.podCIDRs: ${(e as Error).message}`);
+  }
+  if (podCIDRs.length === 0) return notReady('has no spec.podCIDRs yet (is the node IPAM controller allocating?)');
+
+  const asnOf = (name: string) => settings.nodeASNs.get(name) ?? settings.asn;
+  const peers = new Map<string, PeerConfig>();
+  if (settings.mesh) {
+    for (const n of nodes) {
+      const name = n.metadata?.name ?? '';
+      if (name === snap.nodeName) continue;
+      const address = nodeInternalIPv4(n);
+      if (!address || address === routerId) continue;
+      const peer: PeerConfig = { address, asn: asnOf(name), source: `mesh:${name}` };
+      if (settings.port !== 179) peer.port = settings.port;
+      peers.set(address, peer);
+    }
+  }
+  const claimed = new Map<string, string>();
+  for (const obj of byName(snap.peers)) {
+    const name = obj.metadata?.name ?? '';
+    try {
+      if (!parseLabelSelector(obj.spec?.nodeSelector).matches(self.metadata?.labels)) continue;
+      const peer = peerFromBgpPeer(obj);
+      if (peer.address === routerId) continue; // a ToR peer list that includes ourselves
+      const first = claimed.get(peer.address);
+      if (first) {
+        problems.push(invalid(`BGPPeer/${name}: peer ${peer.address} is already configured by ${first}; ignored`));
+        continue;
+      }
+      claimed.set(peer.address, `BGPPeer/${name}`);
+      peers.set(peer.address, peer); // an explicit BGPPeer wins over the mesh entry for the same address
+    } catch (e) {
+      const msg = (e as Error).message;
+      problems.push(
+        e instanceof KubernetesError
+          ? invalid(msg.startsWith('BGPPeer/') ? msg : `BGPPeer/${name}: ${msg}`)
+          : invalid(msg),
+      );
+    }
+  }
+  const config: AgentConfig = {
+    nodeName: snap.nodeName,
+    asn: asnOf(snap.nodeName),
+    routerId,
+    podCIDRs,
+    clusterCIDRs: settings.clusterCIDRs,
+    listen: { address: snap.listenAddress, port: settings.port },
+    api: { listen: snap.apiListen },
+    peers: [...peers.values()].sort((a, b) => a.address.localeCompare(b.address)),
+  };
+  return { config, problems };
+}

@@ -1,0 +1,58 @@
+// Errors of Kubernetes mode, each with a stable code; a subclass of the package's GannetError.
+import { GannetError } from '../errors.js';
+
+export type KubernetesErrorCode =
+  /** RBAC denies a call the agent needs (HTTP 403): fix the ClusterRole. */
+  | 'ERR_GANNET_K8S_FORBIDDEN'
+  /** The API server cannot be reached, or answered 5xx: the agent keeps its last known config and retries. */
+  | 'ERR_GANNET_K8S_UNREACHABLE'
+  /** The API server answered something we did not expect (4xx other than 403/404/409/410, bad JSON). */
+  | 'ERR_GANNET_K8S_API'
+  /** One BGPPeer/BGPConfiguration object is invalid: it is ignored, the rest of the config applies. */
+  | 'ERR_GANNET_K8S_INVALID_OBJECT'
+  /** Our Node is missing, or has no pod CIDR / IPv4 InternalIP yet: no config until it has. */
+  | 'ERR_GANNET_K8S_NODE_NOT_READY'
+  /** Missing NODE_NAME, unreadable kubeconfig: fatal at start. */
+  | 'ERR_GANNET_K8S_CONFIG'
+  /** Writing the node status failed after its retries (it is retried later). */
+  | 'ERR_GANNET_K8S_STATUS_WRITE';
+
+export class KubernetesError extends GannetError {
+  constructor(
+    override readonly code: KubernetesErrorCode,
+    message: string,
+    options?: { cause?: unknown },
+  ) {
+    super(code, message, options);
+  }
+}
+
+/** HTTP status of an error thrown by @kubernetes/client-node (ApiException.code or Watch's error.statusCode). */
+export function httpStatusOf(err: unknown): number | undefined {
+  if (typeof err !== 'object' || err === null) return undefined;
+  const e = err as { code?: unknown; statusCode?: unknown };
+  if (typeof e.statusCode === 'number') return e.statusCode;
+  if (typeof e.code === 'number') return e.code;
+  return undefined;
+}
+
+/** Classifies a failed call `what` (e.g. "list nodes") into a KubernetesError with a clear one-line message. */
+export function classifyApiError(what: string, err: unknown): KubernetesError {
+  const status = httpStatusOf(err);
+  const detail = err instanceof Error ? err.message.split('\n')[0] : String(err);
+  if (status === 403) {
+    return new KubernetesError(
+      'ERR_GANNET_K8S_FORBIDDEN',
+      `${what}: forbidden (HTTP 403); check the gannet ClusterRole and its binding to the gannet ServiceAccount`,
+      { cause: err },
+    );
+  }
+  if (status === undefined || status >= 500 || status === 429) {
+    return new KubernetesError(
+      'ERR_GANNET_K8S_UNREACHABLE',
+      `${what}: API server unreachable (${status ?? detail}); keeping the last known config`,
+      { cause: err },
+    );
+  }
+  return new KubernetesError('ERR_GANNET_K8S_API', `${what}: HTTP ${status}: ${detail}`, { cause: err });
+}

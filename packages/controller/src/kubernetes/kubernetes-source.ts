@@ -1,0 +1,186 @@
+// Kubernetes mode's config source: lists and watches Nodes, BGPPeers and BGPConfigurations, and emits a complete
+// AgentConfig whenever the config it derives changes — never when a relist or reconnect yields the same one.
+// The API going away changes nothing: the last config stays, nothing is withdrawn, calls are retried with backoff,
+// and each failure is reported once (not once per retry).
+import { EventEmitter } from 'node:events';
+import { CoreV1Api, CustomObjectsApi, type KubeConfig, Watch } from '@kubernetes/client-node';
+import type { AgentConfig } from '../config/types.js';
+import { type Backoff, type Clock, ExponentialBackoff, systemClock } from './clock.js';
+import { deriveAgentConfig } from './derive-config.js';
+import { KubernetesError } from './kubernetes-error.js';
+import { type ListResult, Reflector, type ReflectorListener } from './reflector.js';
+import {
+  BGP_CONFIGURATIONS,
+  BGP_PEERS,
+  type BgpConfigurationObject,
+  type BgpPeerObject,
+  GANNET_GROUP,
+  GANNET_VERSION,
+  type KubeObject,
+  type NodeObject,
+} from './resources.js';
+
+export interface KubernetesSourceOptions {
+  kubeConfig: KubeConfig;
+  /** Our Node's name (the DaemonSet passes spec.nodeName as NODE_NAME). */
+  nodeName: string;
+  /** AgentConfig.api.listen; default 127.0.0.1:9179. */
+  apiListen?: string;
+  /** AgentConfig.listen.address; default 0.0.0.0. */
+  listenAddress?: string;
+  clock?: Clock;
+  /** One backoff per watched resource; default exponential 1 s → 30 s with jitter. */
+  backoff?: () => Backoff;
+  /** Server-side watch timeout in seconds (default 300); the client's idle timeout is 60 s above it. */
+  watchTimeoutSeconds?: number;
+}
+
+export interface KubernetesSourceEvents {
+  config: [AgentConfig];
+  error: [KubernetesError];
+}
+
+export interface KubernetesSourceHealth {
+  /** Every resource listed at least once and a config emitted. */
+  synced: boolean;
+  /** Resources whose last call failed (the last config stays in force meanwhile). */
+  failing: string[];
+}
+
+export class KubernetesSource extends EventEmitter<KubernetesSourceEvents> {
+  readonly reflectors: {
+    nodes: Reflector<NodeObject>;
+    peers: Reflector<BgpPeerObject>;
+    configurations: Reflector<BgpConfigurationObject>;
+  };
+  private last: AgentConfig | undefined;
+  private lastJson = '';
+  private reportedProblems = new Set<string>();
+  private readonly reported = new Map<string, string>();
+  private starting: { resolve: () => void; reject: (e: Error) => void } | undefined;
+  private readonly opts: Required<Omit<KubernetesSourceOptions, 'kubeConfig'>>;
+
+  constructor(options: KubernetesSourceOptions) {
+    super();
+    if (!options.nodeName) {
+      throw new KubernetesError('ERR_GANNET_K8S_CONFIG', 'no node name: set NODE_NAME (the DaemonSet does)');
+    }
+    this.opts = {
+      nodeName: options.nodeName,
+      apiListen: options.apiListen ?? '127.0.0.1:9179',
+      listenAddress: options.listenAddress ?? '0.0.0.0',
+      clock: options.clock ?? systemClock,
+      backoff: options.backoff ?? (() => new ExponentialBackoff()),
+      watchTimeoutSeconds: options.watchTimeoutSeconds ?? 300,
+    };
+    const kc = options.kubeConfig;
+    const core = kc.makeApiClient(CoreV1Api);
+    const custom = kc.makeApiClient(CustomObjectsApi);
+    const watch = new Watch(kc);
+    // Watch's idle timeout is private in its typings (default 30 s): without raising it, quiet watches would be torn
+    // down and reopened every 30 s by every node. The server ends them after watchTimeoutSeconds anyway.
+    (watch as unknown as { requestTimeoutMs: number }).requestTimeoutMs = (this.opts.watchTimeoutSeconds + 60) * 1000;
+    const make = <T extends KubeObject>(resource: string, path: string, list: () => Promise<ListResult<T>>) =>
+      new Reflector<T>(
+        {
+          resource,
+          path,
+          list,
+          watch,
+          clock: this.opts.clock,
+          backoff: this.opts.backoff(),
+          watchTimeoutSeconds: this.opts.watchTimeoutSeconds,
+        },
+        this.listenerFor(resource),
+      );
+    const listCustom = (plural: string) => () =>
+      custom.listClusterCustomObject({ group: GANNET_GROUP, version: GANNET_VERSION, plural }) as Promise<
+        ListResult<KubeObject>
+      >;
+    const base = `/apis/${GANNET_GROUP}/${GANNET_VERSION}`;
+    this.reflectors = {
+      nodes: make<NodeObject>('nodes', '/api/v1/nodes', () => core.listNode() as Promise<ListResult<NodeObject>>),
+      peers: make<BgpPeerObject>(BGP_PEERS, `${base}/${BGP_PEERS}`, listCustom(BGP_PEERS)),
+      configurations: make<BgpConfigurationObject>(
+        BGP_CONFIGURATIONS,
+        `${base}/${BGP_CONFIGURATIONS}`,
+        listCustom(BGP_CONFIGURATIONS),
+      ),
+    };
+  }
+
+  /** Resolves after the first complete config was emitted; rejects when RBAC forbids a call we need (fatal). */
+  start(): Promise<void> {
+    return new Promise((resolve, reject) => {
+      this.starting = { resolve, reject };
+      for (const r of Object.values(this.reflectors)) r.start();
+    });
+  }
+
+  stop(): void {
+    for (const r of Object.values(this.reflectors)) r.stop();
+    this.starting?.reject(new KubernetesError('ERR_GANNET_K8S_CONFIG', 'stopped before the first sync'));
+    this.starting = undefined;
+  }
+
+  /** The config last emitted (it stays in force while the API is away). */
+  get current(): AgentConfig | undefined {
+    return this.last;
+  }
+
+  health(): KubernetesSourceHealth {
+    return { synced: this.last !== undefined, failing: [...this.reported.keys()] };
+  }
+
+  private report(err: KubernetesError): void {
+    if (this.listenerCount('error') > 0) this.emit('error', err);
+  }
+
+  private listenerFor(resource: string): ReflectorListener {
+    return {
+      changed: () => this.recompute(),
+      failed: (err) => {
+        if (err.code === 'ERR_GANNET_K8S_FORBIDDEN' && this.starting) {
+          const { reject } = this.starting;
+          this.starting = undefined;
+          for (const r of Object.values(this.reflectors)) r.stop();
+          reject(err);
+          return;
+        }
+        // One report per resource and kind of failure: retries fail with varying words, not news.
+        if (this.reported.get(resource) === err.code) return;
+        this.reported.set(resource, err.code);
+        this.report(err);
+      },
+      recovered: () => {
+        this.reported.delete(resource);
+      },
+    };
+  }
+
+  private recompute(): void {
+    const { nodes, peers, configurations } = this.reflectors;
+    if (!nodes.synced || !peers.synced || !configurations.synced) return;
+    const d = deriveAgentConfig({
+      nodeName: this.opts.nodeName,
+      nodes: nodes.items.values(),
+      peers: peers.items.values(),
+      configurations: configurations.items.values(),
+      apiListen: this.opts.apiListen,
+      listenAddress: this.opts.listenAddress,
+    });
+    const problems = new Set(d.problems.map((p) => p.message));
+    for (const p of d.problems) if (!this.reportedProblems.has(p.message)) this.report(p);
+    this.reportedProblems = problems;
+    if (!d.config) return; // our Node is not usable (yet or any more): keep what we had
+    const json = JSON.stringify(d.config);
+    if (json === this.lastJson) return;
+    this.lastJson = json;
+    this.last = d.config;
+    this.emit('config', structuredClone(d.config));
+    if (this.starting) {
+      this.starting.resolve();
+      this.starting = undefined;
+    }
+  }
+}

@@ -1,0 +1,195 @@
+// List, then watch from the list's resourceVersion, for one resource: the local copy Kubernetes mode derives from.
+// - watch events update the copy and move the resourceVersion on (BOOKMARKs only move it on);
+// - 410 Gone (HTTP status or an ERROR event) → relist at once and replace the copy wholesale: the consumer compares
+//   the config it derives, so a relist that changed nothing changes nothing downstream;
+// - a dropped watch → reopen it at once (routine: apiserver restarts, load balancers); if that fails too, or for a
+//   refused connection, 5xx, 403 → report once, retry with backoff, keep the copy as it is;
+// - the client's idle timeout or a clean close by the server (its timeoutSeconds) → watch again from where we were.
+import type { Watch } from '@kubernetes/client-node';
+import type { Backoff, Clock } from './clock.js';
+import { classifyApiError, httpStatusOf, type KubernetesError } from './kubernetes-error.js';
+import type { KubeObject } from './resources.js';
+
+export interface ListResult<T> {
+  items: T[];
+  metadata?: { resourceVersion?: string };
+}
+
+export interface ReflectorListener {
+  /** The copy changed: after every (re)list, and after each ADDED/MODIFIED/DELETED event. */
+  changed(via: 'list' | 'watch'): void;
+  /** A call failed; the reflector retries by itself. */
+  failed(err: KubernetesError): void;
+  /** A list or watch succeeded again after failed(). */
+  recovered(): void;
+}
+
+export interface ReflectorOptions<T> {
+  /** Plural resource name, for messages ("nodes", "bgppeers"). */
+  resource: string;
+  /** Collection path, e.g. /api/v1/nodes or /apis/gannet.dev/v1/bgppeers. */
+  path: string;
+  list: () => Promise<ListResult<T>>;
+  watch: Watch;
+  clock: Clock;
+  backoff: Backoff;
+  /** Server-side watch timeout; the server ends the stream after it and we resume from our resourceVersion. */
+  watchTimeoutSeconds: number;
+}
+
+interface StatusObject {
+  kind?: string;
+  code?: number;
+  message?: string;
+}
+
+export class Reflector<T extends KubeObject> {
+  readonly items = new Map<string, T>();
+  synced = false;
+  resourceVersion = '';
+  /** Counters for tests and metrics. */
+  readonly stats = { lists: 0, watches: 0, relistsAfterGone: 0, failures: 0 };
+  private stopped = true;
+  private generation = 0;
+  private failing = false;
+  /** A dropped watch is reopened at once, quietly, once; a second drop in a row goes through backoff. */
+  private quietRetryUsed = false;
+  private abort: AbortController | undefined;
+  private timer: unknown;
+
+  constructor(
+    private readonly opts: ReflectorOptions<T>,
+    private readonly listener: ReflectorListener,
+  ) {}
+
+  start(): void {
+    if (!this.stopped) return;
+    this.stopped = false;
+    void this.relist();
+  }
+
+  stop(): void {
+    this.stopped = true;
+    this.generation++;
+    if (this.timer !== undefined) this.opts.clock.clearTimeout(this.timer);
+    this.timer = undefined;
+    this.abort?.abort();
+    this.abort = undefined;
+  }
+
+  private later(fn: () => void, ms: number): void {
+    const gen = this.generation;
+    this.timer = this.opts.clock.setTimeout(() => {
+      this.timer = undefined;
+      if (gen === this.generation && !this.stopped) fn();
+    }, ms);
+  }
+
+  private fail(what: string, err: unknown): void {
+    this.stats.failures++;
+    this.failing = true;
+    this.listener.failed(classifyApiError(`${what} ${this.opts.resource}`, err));
+  }
+
+  private ok(): void {
+    if (!this.failing) return;
+    this.failing = false;
+    this.listener.recovered();
+  }
+
+  private async relist(): Promise<void> {
+    const gen = ++this.generation;
+    this.stats.lists++;
+    let result: ListResult<T>;
+    try {
+      result = await this.opts.list();
+    } catch (err) {
+      if (gen !== this.generation || this.stopped) return;
+      this.fail('list', err);
+      this.later(() => void this.relist(), this.opts.backoff.next());
+      return;
+    }
+    if (gen !== this.generation || this.stopped) return;
+    this.items.clear();
+    for (const item of result.items ?? []) {
+      const name = item.metadata?.name;
+      if (name) this.items.set(name, item);
+    }
+    this.resourceVersion = result.metadata?.resourceVersion ?? '';
+    this.synced = true;
+    this.opts.backoff.reset();
+    this.ok();
+    this.listener.changed('list');
+    void this.watch();
+  }
+
+  private async watch(): Promise<void> {
+    const gen = ++this.generation;
+    this.stats.watches++;
+    let gone = false;
+    let errorEvent: StatusObject | undefined;
+    let events = 0;
+    let connected = false;
+    const openedAt = this.opts.clock.now();
+    const params = {
+      allowWatchBookmarks: true,
+      resourceVersion: this.resourceVersion,
+      timeoutSeconds: this.opts.watchTimeoutSeconds,
+    };
+    const onEvent = (type: string, obj: unknown): void => {
+      if (gen !== this.generation) return;
+      const o = obj as T & StatusObject;
+      if (type === 'ERROR') {
+        if (o?.code === 410) gone = true;
+        else errorEvent = o;
+        this.abort?.abort();
+        return;
+      }
+      events++;
+      const name = o?.metadata?.name;
+      const rv = o?.metadata?.resourceVersion;
+      if (rv) this.resourceVersion = rv;
+      if (events === 1) {
+        this.opts.backoff.reset();
+        this.quietRetryUsed = false;
+        this.ok();
+      }
+      if (type === 'BOOKMARK' || !name) return;
+      if (type === 'DELETED') this.items.delete(name);
+      else if (type === 'ADDED' || type === 'MODIFIED') this.items.set(name, o);
+      else return;
+      this.listener.changed('watch');
+    };
+    const onDone = (err: unknown): void => {
+      if (gen !== this.generation || this.stopped) return;
+      this.generation++;
+      this.abort = undefined;
+      if (gone || httpStatusOf(err) === 410) {
+        this.stats.relistsAfterGone++;
+        void this.relist();
+      } else if (errorEvent) {
+        const status = Object.assign(new Error(errorEvent.message ?? 'watch ERROR event'), { code: errorEvent.code });
+        this.fail('watch', status);
+        this.later(() => void this.watch(), this.opts.backoff.next());
+      } else if (err && (err as Error).name === 'TimeoutError') {
+        void this.watch(); // the client's idle timeout: the stream went quiet, not wrong
+      } else if (err && connected && (!this.quietRetryUsed || this.opts.clock.now() - openedAt >= 10_000)) {
+        this.quietRetryUsed = true;
+        void this.watch(); // dropped mid-stream: reopen from our resourceVersion before calling it a failure
+      } else if (err) {
+        this.fail('watch', err);
+        this.later(() => void this.watch(), this.opts.backoff.next());
+      } else if (events > 0) {
+        void this.watch(); // the server ended the stream after its timeoutSeconds
+      } else {
+        this.later(() => void this.watch(), this.opts.backoff.next());
+      }
+    };
+    const ctrl = await this.opts.watch.watch(this.opts.path, params, onEvent, onDone);
+    if (gen === this.generation && !this.stopped) {
+      this.abort = ctrl;
+      connected = true;
+      this.ok(); // connected (the stream answered 200)
+    }
+  }
+}

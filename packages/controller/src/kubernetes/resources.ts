@@ -1,0 +1,62 @@
+// The Kubernetes objects Kubernetes mode reads and writes: API coordinates and the fields we use.
+import type { PrefixRule } from '../config/types.js';
+
+export const GANNET_GROUP = 'gannet.dev';
+export const GANNET_VERSION = 'v1';
+export const BGP_PEERS = 'bgppeers';
+export const BGP_CONFIGURATIONS = 'bgpconfigurations';
+export const NODE_STATUSES = 'gannetnodestatuses';
+/** The cluster BGPConfiguration that applies (like Calico's, only the one named `default` counts). */
+export const DEFAULT_CONFIGURATION = 'default';
+/** ASN when no BGPConfiguration sets one (a private 2-octet ASN, RFC 6996). */
+export const DEFAULT_ASN = 64512;
+
+export interface ObjectMeta {
+  name?: string;
+  uid?: string;
+  resourceVersion?: string;
+  labels?: Record<string, string>;
+  deletionTimestamp?: string | Date;
+}
+
+export interface KubeObject {
+  apiVersion?: string;
+  kind?: string;
+  metadata?: ObjectMeta;
+}
+
+export interface NodeObject extends KubeObject {
+  spec?: { podCIDR?: string; podCIDRs?: string[] };
+  status?: { addresses?: { type: string; address: string }[] };
+}
+
+export interface BgpPeerSpec {
+  peerAddress?: string;
+  asn?: number;
+  port?: number;
+  nodeSelector?: string;
+  holdTime?: number;
+  passive?: boolean;
+  maxPrefixes?: number;
+  import?: PrefixRule[];
+  export?: PrefixRule[];
+  gracefulRestart?: boolean;
+}
+
+export interface BgpPeerObject extends KubeObject {
+  spec?: BgpPeerSpec;
+}
+
+export interface BgpConfigurationSpec {
+  asn?: number;
+  nodeToNodeMesh?: boolean;
+  clusterCIDRs?: string[];
+  /** Per-node ASN overrides. */
+  nodeASNs?: { node: string; asn: number }[];
+  /** BGP listen port of every agent (default 179); the mesh dials the same port. */
+  listenPort?: number;
+}
+
+export interface BgpConfigurationObject extends KubeObject {
+  spec?: BgpConfigurationSpec;
+}

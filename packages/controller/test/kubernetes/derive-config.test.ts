@@ -1,0 +1,160 @@
+import assert from 'node:assert/strict';
+import { type ClusterSnapshot, deriveAgentConfig, peerFromBgpPeer } from '../../src/kubernetes/derive-config.js';
+import type { BgpPeerObject, NodeObject } from '../../src/kubernetes/resources.js';
+import { bgpPeer, node } from './helpers.js';
+
+function snap(over: Partial<ClusterSnapshot> = {}): ClusterSnapshot {
+  return {
+    nodeName: 'n1',
+    nodes: [node('n1', '10.0.0.1', ['10.244.1.0/24']), node('n2', '10.0.0.2', ['10.244.2.0/24'])] as NodeObject[],
+    peers: [],
+    configurations: [],
+    apiListen: '127.0.0.1:9179',
+    listenAddress: '0.0.0.0',
+    ...over,
+  };
+}
+
+describe('kubernetes/deriveAgentConfig', () => {
+  it('falls back to podCIDR, skips IPv6 InternalIPs for the router ID, and defaults the ASN', () => {
+    const n1: NodeObject = {
+      metadata: { name: 'n1' },
+      spec: { podCIDR: '10.244.1.0/24' },
+      status: {
+        addresses: [
+          { type: 'InternalIP', address: 'fd00::1' },
+          { type: 'InternalIP', address: '10.0.0.1' },
+        ],
+      },
+    };
+    const d = deriveAgentConfig(snap({ nodes: [n1] }));
+    assert.equal(d.config?.routerId, '10.0.0.1');
+    assert.deepEqual(d.config?.podCIDRs, ['10.244.1.0/24']);
+    assert.equal(d.config?.asn, 64512);
+    assert.deepEqual(d.config?.peers, []);
+  });
+
+  it('ignores BGPConfigurations other than "default" and reports bad entries of the default one', () => {
+    const d = deriveAgentConfig(
+      snap({
+        configurations: [
+          { metadata: { name: 'other' }, spec: { asn: 1 } },
+          {
+            metadata: { name: 'default' },
+            spec: { asn: 0, clusterCIDRs: ['10.244.0.0/16', '10.244.0.1/16'], nodeASNs: [{ node: 'n2', asn: 0 }] },
+          },
+        ],
+      }),
+    );
+    assert.equal(d.config?.asn, 64512);
+    assert.deepEqual(d.config?.clusterCIDRs, ['10.244.0.0/16']);
+    assert.deepEqual(
+      d.problems.map((p) => p.message),
+      [
+        'BGPConfiguration/default: spec.asn must be an integer 1..4294967295; using 64512',
+        'BGPConfiguration/default: spec.clusterCIDRs[1]: "10.244.0.1/16" has host bits set (did you mean 10.244.0.0/16?); entry ignored',
+        'BGPConfiguration/default: spec.nodeASNs[0] needs node and asn 1..4294967295; entry ignored',
+      ],
+    );
+  });
+
+  it('a BGPPeer for a mesh address replaces the mesh entry; a duplicate BGPPeer is reported', () => {
+    const d = deriveAgentConfig(
+      snap({
+        peers: [
+          bgpPeer('b-dup', { peerAddress: '10.0.0.2', asn: 65002 }),
+          bgpPeer('a-n2', { peerAddress: '10.0.0.2', asn: 65001, passive: true }),
+          bgpPeer('self', { peerAddress: '10.0.0.1', asn: 65001 }),
+        ] as BgpPeerObject[],
+      }),
+    );
+    assert.deepEqual(d.config?.peers, [{ address: '10.0.0.2', asn: 65001, passive: true, source: 'BGPPeer/a-n2' }]);
+    assert.deepEqual(
+      d.problems.map((p) => p.message),
+      ['BGPPeer/b-dup: peer 10.0.0.2 is already configured by BGPPeer/a-n2; ignored'],
+    );
+  });
+
+  it('mesh peers dial the cluster listen port and each node ASN', () => {
+    const d = deriveAgentConfig(
+      snap({
+        configurations: [
+          { metadata: { name: 'default' }, spec: { listenPort: 1179, nodeASNs: [{ node: 'n2', asn: 65002 }] } },
+        ],
+      }),
+    );
+    assert.deepEqual(d.config?.listen, { address: '0.0.0.0', port: 1179 });
+    assert.deepEqual(d.config?.peers, [{ address: '10.0.0.2', asn: 65002, port: 1179, source: 'mesh:n2' }]);
+  });
+
+  it('is not ready without an IPv4 InternalIP', () => {
+    const d = deriveAgentConfig(snap({ nodes: [{ metadata: { name: 'n1' }, spec: { podCIDRs: ['10.244.1.0/24'] } }] }));
+    assert.equal(d.config, undefined);
+    assert.equal(d.problems[0]?.code, 'ERR_GANNET_K8S_NODE_NOT_READY');
+  });
+});
+
+describe('kubernetes/peerFromBgpPeer', () => {
+  it('carries every setting', () => {
+    const p = peerFromBgpPeer(
+      bgpPeer('tor', {
+        peerAddress: '2001:db8::1',
+        asn: 4200000000,
+        port: 1179,
+        holdTime: 0,
+        passive: false,
+        maxPrefixes: 100,
+        gracefulRestart: true,
+        import: [{ prefix: '10.96.0.0/12', le: 32, action: 'permit' }],
+        export: [{ prefix: '10.244.0.0/16', ge: 24, le: 24, action: 'permit' }],
+      }) as BgpPeerObject,
+    );
+    assert.deepEqual(p, {
+      address: '2001:db8::1',
+      asn: 4200000000,
+      port: 1179,
+      holdTime: 0,
+      passive: false,
+      maxPrefixes: 100,
+      gracefulRestart: true,
+      import: [{ prefix: '10.96.0.0/12', le: 32, action: 'permit' }],
+      export: [{ prefix: '10.244.0.0/16', ge: 24, le: 24, action: 'permit' }],
+      source: 'BGPPeer/tor',
+    });
+  });
+
+  const bad: [string, Record<string, unknown>, RegExp][] = [
+    ['no spec', {}, /has no spec/],
+    ['asn 0', { spec: { peerAddress: '192.0.2.1', asn: 0 } }, /spec.asn must be an integer 1..4294967295/],
+    ['asn too big', { spec: { peerAddress: '192.0.2.1', asn: 4294967296 } }, /spec.asn/],
+    ['holdTime 2', { spec: { peerAddress: '192.0.2.1', asn: 1, holdTime: 2 } }, /holdTime must be 0 or 3..65535/],
+    ['port 0', { spec: { peerAddress: '192.0.2.1', asn: 1, port: 0 } }, /port must be 1..65535/],
+    ['maxPrefixes 0', { spec: { peerAddress: '192.0.2.1', asn: 1, maxPrefixes: 0 } }, /maxPrefixes must be >= 1/],
+    [
+      'bad rule',
+      { spec: { peerAddress: '192.0.2.1', asn: 1, import: [{ prefix: '10.0.0.0/8', action: 'allow' }] } },
+      /import\[0\].action/,
+    ],
+    [
+      'le < ge',
+      {
+        spec: { peerAddress: '192.0.2.1', asn: 1, export: [{ prefix: '10.0.0.0/8', ge: 24, le: 16, action: 'deny' }] },
+      },
+      /export\[0\].le/,
+    ],
+    [
+      'rule prefix',
+      { spec: { peerAddress: '192.0.2.1', asn: 1, export: [{ prefix: '10.0.0.0/33', action: 'deny' }] } },
+      /export\[0\].prefix/,
+    ],
+  ];
+  for (const [what, obj, re] of bad) {
+    it(`rejects ${what}`, () => {
+      assert.throws(
+        () => peerFromBgpPeer({ metadata: { name: 'x' }, ...obj } as BgpPeerObject),
+        (e: Error & { code?: string }) =>
+          e.code === 'ERR_GANNET_K8S_INVALID_OBJECT' && re.test(e.message) && e.message.startsWith('BGPPeer/x'),
+      );
+    });
+  }
+});

@@ -1,0 +1,115 @@
+// Test doubles and builders for the Kubernetes-mode tests.
+import { KubeConfig } from '@kubernetes/client-node';
+import type { Backoff, Clock } from '../../src/kubernetes/clock.js';
+import { BGP_CONFIGURATIONS, BGP_PEERS, GANNET_GROUP, NODE_STATUSES } from '../../src/kubernetes/resources.js';
+import { CORE_NODES, type ResourceDef } from './fake-apiserver.js';
+
+export const RESOURCES: ResourceDef[] = [
+  CORE_NODES,
+  { group: GANNET_GROUP, version: 'v1', plural: BGP_PEERS, kind: 'BGPPeer' },
+  { group: GANNET_GROUP, version: 'v1', plural: BGP_CONFIGURATIONS, kind: 'BGPConfiguration' },
+  { group: GANNET_GROUP, version: 'v1', plural: NODE_STATUSES, kind: 'GannetNodeStatus' },
+];
+
+/** A clock that only moves when the test says so. */
+export class FakeClock implements Clock {
+  private t = 1_700_000_000_000;
+  private seq = 0;
+  private readonly timers = new Map<number, { at: number; fn: () => void }>();
+
+  now(): number {
+    return this.t;
+  }
+
+  setTimeout(fn: () => void, ms: number): unknown {
+    const id = ++this.seq;
+    this.timers.set(id, { at: this.t + ms, fn });
+    return id;
+  }
+
+  clearTimeout(handle: unknown): void {
+    this.timers.delete(handle as number);
+  }
+
+  get pending(): number {
+    return this.timers.size;
+  }
+
+  /** Moves time on by `ms`, firing due timers in order. */
+  advance(ms: number): void {
+    const end = this.t + ms;
+    for (let guard = 0; guard < 10_000; guard++) {
+      const due = [...this.timers.entries()].filter(([, v]) => v.at <= end).sort((a, b) => a[1].at - b[1].at)[0];
+      if (!due) break;
+      this.timers.delete(due[0]);
+      this.t = Math.max(this.t, due[1].at);
+      due[1].fn();
+    }
+    this.t = end;
+  }
+}
+
+/** Fixed delays, counted. */
+export class CountingBackoff implements Backoff {
+  calls = 0;
+  resets = 0;
+  constructor(readonly delayMs = 1000) {}
+  next(): number {
+    this.calls++;
+    return this.delayMs;
+  }
+  reset(): void {
+    this.resets++;
+  }
+}
+
+export function kubeConfigFor(url: string): KubeConfig {
+  const kc = new KubeConfig();
+  kc.loadFromOptions({
+    clusters: [{ name: 'fake', server: url, skipTLSVerify: true }],
+    users: [{ name: 'gannet', token: 'test-token' }],
+    contexts: [{ name: 'fake', cluster: 'fake', user: 'gannet' }],
+    currentContext: 'fake',
+  });
+  return kc;
+}
+
+/** Polls (5 ms steps, bounded) until `check` stops throwing; for I/O with the in-process server, never the clock. */
+export async function eventually<T>(check: () => T, what = 'condition', timeoutMs = 3000): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    try {
+      return check();
+    } catch (e) {
+      if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}: ${(e as Error).message}`);
+      await new Promise((r) => setTimeout(r, 5));
+    }
+  }
+}
+
+/** Lets pending I/O settle: a few round trips through the event loop and the loopback socket. */
+export async function settle(ms = 60): Promise<void> {
+  await new Promise((r) => setTimeout(r, ms));
+}
+
+export function node(
+  name: string,
+  ip: string,
+  podCIDRs: string[],
+  labels: Record<string, string> = {},
+): Record<string, unknown> {
+  return {
+    metadata: { name, labels: { 'kubernetes.io/hostname': name, ...labels } },
+    spec: { podCIDR: podCIDRs[0], podCIDRs },
+    status: {
+      addresses: [
+        { type: 'Hostname', address: name },
+        { type: 'InternalIP', address: ip },
+      ],
+    },
+  };
+}
+
+export function bgpPeer(name: string, spec: Record<string, unknown>): Record<string, unknown> {
+  return { metadata: { name }, spec };
+}
