@@ -161,4 +161,38 @@ export interface CodecOptions {
   fourOctetAs: boolean;
   /** Both sides sent extended-message: the maximum message size is 65535 instead of 4096. */
   extendedMessage: boolean;
+  /**
+   * The peer is in another AS (eBGP). Decoding then discards LOCAL_PREF (RFC 7606 §7.5) and treats confederation
+   * segments in AS_PATH as withdraw (RFC 7606 §7.2). Default false (iBGP).
+   */
+  external?: boolean;
+  /** Longest AS_PATH accepted (ASNs counted as RFC 4271 §9.1.2.2 does); longer is treat-as-withdraw. Default 1000. */
+  maxAsPathLength?: number;
+}
+
+/** A NOTIFICATION to send (RFC 4271 §4.5): error code, subcode and data. */
+export interface NotificationData {
+  code: number;
+  subcode: number;
+  data: Buffer;
+}
+
+/** One RFC 7606 problem found in an UPDATE that did not need a session reset. */
+export interface UpdateError {
+  /** Path attribute type code concerned (0 when the problem is not tied to one attribute). */
+  attribute: number;
+  /** Stable kebab-case reason, e.g. `origin-bad-length`, `missing-as-path`, `duplicate-attribute`. */
+  reason: string;
+  action: ErrorAction;
+}
+
+/**
+ * What decodeMessage returns. For UPDATEs, `errors` lists every RFC 7606 problem and `action` is the strongest:
+ * `treat-as-withdraw` means every prefix in `nlri` and `mpReach.nlri` must be handled as withdrawn;
+ * `attribute-discard` means the offending attributes were dropped and the rest of the message is good.
+ */
+export interface DecodeResult {
+  message: BgpMessage;
+  errors: UpdateError[];
+  action?: ErrorAction;
 }
