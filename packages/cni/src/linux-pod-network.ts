@@ -57,6 +57,8 @@ export interface LinuxPodNetworkOptions {
   readonly routeTable?: () => string;
   /** Our own PID: names our namespace for `ip link add … netns <pid>`. */
   readonly pid?: number;
+  /** Called after each step of add() ('veth', 'sysctls', 'routed'); e2e tests kill the plugin there. */
+  readonly onStep?: (step: string) => void;
 }
 
 function failed(what: string, r: CommandResult, hint = ''): CniError {
@@ -76,12 +78,14 @@ export class LinuxPodNetwork implements PodNetwork {
   private readonly pid: number;
   private readonly sysctls: Sysctl;
   private readonly routeTable: () => string;
+  private readonly onStep: (step: string) => void;
 
   constructor(opts: LinuxPodNetworkOptions = {}) {
     this.run = opts.run ?? runCommand;
     this.pid = opts.pid ?? process.pid;
     this.sysctls = opts.sysctl ?? procSysctl;
     this.routeTable = opts.routeTable ?? (() => readFileSync('/proc/net/route', 'utf8'));
+    this.onStep = opts.onStep ?? (() => {});
   }
 
   /** The `ip -batch` script run inside the pod's namespace. */
@@ -119,12 +123,15 @@ export class LinuxPodNetwork implements PodNetwork {
       const hint = /File exists/.test(r.stderr) ? ` (the pod already has an interface named ${w.podIfName})` : '';
       throw failed(`cannot create the veth pair in ${w.netns}`, r, hint);
     }
+    this.onStep('veth');
     this.sysctl(`net/ipv4/conf/${w.hostIfName}/proxy_arp`, '1');
     this.sysctl(`net/ipv4/neigh/${w.hostIfName}/proxy_delay`, '0');
     this.sysctl(`net/ipv4/conf/${w.hostIfName}/forwarding`, '1');
     if (this.readSysctl('net/ipv4/ip_forward') !== '1') this.sysctl('net/ipv4/ip_forward', '1');
+    this.onStep('sysctls');
     const h = this.run('ip', ['-batch', '-'], this.hostBatch(w));
     if (h.status !== 0) throw failed(`cannot bring up ${w.hostIfName} and route ${w.address}/32 to it`, h);
+    this.onStep('routed');
   }
 
   remove(hostIfName: string): boolean {

@@ -14,8 +14,22 @@ function readStdin(): string {
   }
 }
 
+/**
+ * Crash injection for the e2e tests: GANNET_CNI_TEST_CRASH_AFTER=<step> makes the plugin SIGKILL itself after that
+ * step (reserved, veth, sysctls, routed, veth-removed), as a power loss or an OOM kill would. Runtimes never set it.
+ */
+function crashHook(): ((step: string) => void) | undefined {
+  const at = process.env.GANNET_CNI_TEST_CRASH_AFTER;
+  if (!at) return undefined;
+  return (step) => {
+    if (step === at) process.kill(process.pid, 'SIGKILL');
+  };
+}
+
 export function main(): void {
-  const res = runCni({ env: process.env, stdin: readStdin() }, { network: new LinuxPodNetwork() });
+  const onStep = crashHook();
+  const network = new LinuxPodNetwork(onStep ? { onStep } : {});
+  const res = runCni({ env: process.env, stdin: readStdin() }, onStep ? { network, onStep } : { network });
   if (res.stdout) writeSync(1, res.stdout);
   process.exitCode = res.exitCode;
 }

@@ -26,6 +26,8 @@ export interface PluginDeps {
   readonly network: PodNetwork;
   /** Reads a file (the node state); defaults to fs. */
   readonly readFile?: (path: string) => string;
+  /** Called after each step ('reserved', 'veth-removed'); e2e tests kill the plugin there. */
+  readonly onStep?: (step: string) => void;
 }
 
 /** Plugin-specific code (the spec reserves 100+ for plugins): CHECK found the attachment not as ADD left it. */
@@ -71,6 +73,7 @@ class Plugin {
     }
     const node = this.nodeNetwork();
     const { address } = this.store.allocate(who, node.podCIDR);
+    this.deps.onStep?.('reserved');
     const w = this.wiring(formatIpv4(address), node.mtu);
     try {
       network.add(w);
@@ -89,6 +92,7 @@ class Plugin {
   DEL(): undefined {
     const who = this.attachment();
     this.deps.network.remove(hostVethName(who.containerId, who.ifname));
+    this.deps.onStep?.('veth-removed');
     this.store.release(who);
     return undefined;
   }
