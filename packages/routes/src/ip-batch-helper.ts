@@ -1,0 +1,162 @@
+// A long-running `ip -force -batch -` process fed over stdin. Each batch is followed by a sentinel line (an unknown
+// ip object, which fails without touching the kernel); iproute2 in -force mode prints `Command failed -:N` on stderr
+// for every failed line N after that line's own error text, so when the sentinel's line number shows up, every line
+// before it has been executed and each failure is attributed to its line.
+import { type ChildProcessWithoutNullStreams, spawn } from 'node:child_process';
+import { RoutesError } from './routes-error.js';
+
+const FAILED = /^Command failed -:(\d+)$/;
+
+interface PendingBatch {
+  start: number;
+  count: number;
+  sentinelLine: number;
+  errors: (string | undefined)[];
+  resolve: (errors: (string | undefined)[]) => void;
+  reject: (err: Error) => void;
+  timer: NodeJS.Timeout;
+}
+
+export interface IpBatchHelperOptions {
+  /** The ip binary. */
+  ip: string;
+  /** Global options before `-force -batch -`, e.g. `-n NAME`. */
+  globalArgs: readonly string[];
+  /** A batch still unfinished after this long (plus 1 ms per 10 lines) kills the helper. */
+  timeoutMs: number;
+}
+
+/** Splits a byte stream into lines, keeping the unfinished tail for the next chunk. */
+export class LineSplitter {
+  private rest = '';
+
+  push(chunk: string): string[] {
+    const text = this.rest + chunk;
+    const lines = text.split('\n');
+    this.rest = lines.pop() ?? '';
+    return lines;
+  }
+}
+
+export class IpBatchHelper {
+  private proc: ChildProcessWithoutNullStreams | undefined;
+  private lineNo = 0;
+  private current: PendingBatch | undefined;
+  private errorText: string[] = [];
+  private tail: Promise<unknown> = Promise.resolve();
+  private stderrTail = '';
+  private closed = false;
+
+  constructor(private readonly opts: IpBatchHelperOptions) {}
+
+  /** PID of the running helper, if any (tests kill it to check recovery). */
+  get pid(): number | undefined {
+    return this.proc?.pid;
+  }
+
+  /** Runs the lines in order; resolves with one entry per line: undefined when it succeeded, else the error text. */
+  run(lines: readonly string[]): Promise<(string | undefined)[]> {
+    const next = this.tail.then(
+      () => this.runNow(lines),
+      () => this.runNow(lines),
+    );
+    this.tail = next.catch(() => undefined);
+    return next;
+  }
+
+  async close(): Promise<void> {
+    this.closed = true;
+    const proc = this.proc;
+    if (!proc) return;
+    const exited = new Promise<void>((resolve) => proc.once('exit', () => resolve()));
+    proc.stdin.end();
+    const timer = setTimeout(() => proc.kill('SIGKILL'), 2000);
+    await exited;
+    clearTimeout(timer);
+  }
+
+  private runNow(lines: readonly string[]): Promise<(string | undefined)[]> {
+    if (this.closed) return Promise.reject(new RoutesError('ERR_GANNET_ROUTES_CLOSED', 'the route table is closed'));
+    const proc = this.ensureProcess();
+    const start = this.lineNo + 1;
+    this.lineNo += lines.length + 1;
+    const sentinelLine = this.lineNo;
+    return new Promise((resolve, reject) => {
+      const timeoutMs = this.opts.timeoutMs + Math.ceil(lines.length / 10);
+      const timer = setTimeout(() => {
+        this.fail(`ip -batch gave no answer within ${timeoutMs} ms`);
+        proc.kill('SIGKILL');
+      }, timeoutMs);
+      timer.unref();
+      this.current = {
+        start,
+        count: lines.length,
+        sentinelLine,
+        errors: new Array(lines.length),
+        resolve,
+        reject,
+        timer,
+      };
+      this.errorText = [];
+      const body = lines.length > 0 ? `${lines.join('\n')}\n` : '';
+      proc.stdin.write(`${body}gannet-sentinel-${sentinelLine}\n`);
+    });
+  }
+
+  private ensureProcess(): ChildProcessWithoutNullStreams {
+    if (this.proc) return this.proc;
+    const proc = spawn(this.opts.ip, [...this.opts.globalArgs, '-force', '-batch', '-'], {
+      stdio: ['pipe', 'pipe', 'pipe'],
+    });
+    this.proc = proc;
+    this.lineNo = 0;
+    this.stderrTail = '';
+    const splitter = new LineSplitter();
+    proc.stderr.setEncoding('utf8');
+    proc.stderr.on('data', (chunk: string) => {
+      for (const line of splitter.push(chunk)) this.onStderrLine(line);
+    });
+    proc.stdout.resume();
+    proc.stdin.on('error', () => {
+      // EPIPE when the helper died: the exit handler reports it.
+    });
+    const gone = (why: string) => {
+      if (this.proc !== proc) return;
+      this.proc = undefined;
+      const tail = this.stderrTail.trim();
+      this.fail(`ip -batch helper ${why}${tail ? `: ${tail}` : ''}`);
+    };
+    proc.on('error', (err) => gone(`could not run (${err.message})`));
+    proc.on('exit', (code, signal) => gone(`exited (${signal ?? `status ${code}`})`));
+    return proc;
+  }
+
+  private onStderrLine(line: string): void {
+    this.stderrTail = (this.stderrTail + line + '\n').slice(-400);
+    const m = FAILED.exec(line);
+    if (!m) {
+      if (this.errorText.length < 8) this.errorText.push(line.trim());
+      return;
+    }
+    const n = Number(m[1]);
+    const text = this.errorText.filter(Boolean).join('; ') || 'command failed';
+    this.errorText = [];
+    const cur = this.current;
+    if (!cur) return;
+    if (n === cur.sentinelLine) {
+      clearTimeout(cur.timer);
+      this.current = undefined;
+      cur.resolve(cur.errors);
+    } else if (n >= cur.start && n < cur.start + cur.count) {
+      cur.errors[n - cur.start] = text;
+    }
+  }
+
+  private fail(message: string): void {
+    const cur = this.current;
+    if (!cur) return;
+    clearTimeout(cur.timer);
+    this.current = undefined;
+    cur.reject(new RoutesError('ERR_GANNET_ROUTES_HELPER_EXITED', message));
+  }
+}

@@ -1,0 +1,214 @@
+// The real KernelRouteTable: writes through a long-running `ip -force -batch -` helper, lists with
+// `ip -j -N route show table T proto P` (IPv4 and IPv6), and watches with `ip -o -N monitor route`. Every list and
+// every delete names the table AND the protocol, so routes of other programs are never read as ours or removed.
+import { type ChildProcessByStdio, spawn } from 'node:child_process';
+import type { Readable } from 'node:stream';
+import { IpBatchHelper, LineSplitter } from './ip-batch-helper.js';
+import type { Family } from './ip-prefix.js';
+import { formatBatchLine, parseJsonRoute, parseMonitorLine } from './ip-route-text.js';
+import type { KernelRouteEvent, KernelRouteTable, RouteOp, RouteOpResult } from './kernel-route-table.js';
+import type { NormalRoute } from './route.js';
+import { RoutesError } from './routes-error.js';
+
+export interface IpRouteTableOptions {
+  /** Network namespace name (`ip -n NAME`); the current namespace when absent. */
+  netns?: string;
+  /** Path of the ip binary (default `ip` from PATH). */
+  ip?: string;
+  /** Base time a batch may take before the helper is declared hung (default 30 s, plus 1 ms per 10 routes). */
+  batchTimeoutMs?: number;
+  /** Attempts for a dump that was interrupted or hit ENOBUFS (default 5). */
+  listAttempts?: number;
+}
+
+/** Dump errors worth another try: the table changed during the dump, or the socket buffer overflowed. */
+const TRANSIENT = /Dump was interrupted|No buffer space|ENOBUFS|Interrupted system call|Resource temporarily/i;
+const NETNS = /^[A-Za-z0-9_.-]{1,200}$/;
+
+interface IpRun {
+  stdout: string;
+  stderr: string;
+  status: number | null;
+}
+
+export class IpRouteTable implements KernelRouteTable {
+  private readonly ip: string;
+  private readonly globalArgs: string[];
+  private readonly listAttempts: number;
+  private readonly helper: IpBatchHelper;
+  private readonly listeners = new Set<(event: KernelRouteEvent) => void>();
+  private monitor: ChildProcessByStdio<null, Readable, Readable> | undefined;
+  private monitorRestart: NodeJS.Timeout | undefined;
+  private monitorFailures = 0;
+  private closed = false;
+
+  constructor(opts: IpRouteTableOptions = {}) {
+    if (opts.netns !== undefined && !NETNS.test(opts.netns)) {
+      throw new RoutesError('ERR_GANNET_ROUTES_INVALID_OPTION', `bad network namespace name ${opts.netns}`);
+    }
+    this.ip = opts.ip ?? 'ip';
+    this.globalArgs = opts.netns ? ['-n', opts.netns] : [];
+    this.listAttempts = Math.max(1, opts.listAttempts ?? 5);
+    this.helper = new IpBatchHelper({
+      ip: this.ip,
+      globalArgs: this.globalArgs,
+      timeoutMs: opts.batchTimeoutMs ?? 30_000,
+    });
+  }
+
+  /** PID of the batch helper process while it runs. */
+  get helperPid(): number | undefined {
+    return this.helper.pid;
+  }
+
+  /** PID of the route monitor process while it runs. */
+  get monitorPid(): number | undefined {
+    return this.monitor?.pid;
+  }
+
+  async list(table: number, protocol: number): Promise<NormalRoute[]> {
+    const [v4, v6] = await Promise.all([this.listFamily(4, table, protocol), this.listFamily(6, table, protocol)]);
+    return [...v4, ...v6];
+  }
+
+  async batch(ops: readonly RouteOp[], protocol: number): Promise<RouteOpResult[]> {
+    if (ops.length === 0) return [];
+    const errors = await this.helper.run(ops.map((op) => formatBatchLine(op, protocol)));
+    return ops.map((op, i): RouteOpResult => {
+      const err = errors[i];
+      if (err === undefined) return { ok: true };
+      // Deleting what is already gone (or what belongs to another protocol, which the kernel will not match) is done.
+      if (op.op === 'delete' && /No such process/.test(err)) return { ok: true };
+      if (op.op === 'add' && /File exists/.test(err)) {
+        return { ok: false, reason: `${err} (another route holds ${op.route.dst} metric ${op.route.metric})` };
+      }
+      return { ok: false, reason: err };
+    });
+  }
+
+  async replace(route: NormalRoute, protocol: number): Promise<RouteOpResult> {
+    const [r] = await this.batch([{ op: 'replace', route }], protocol);
+    return r as RouteOpResult;
+  }
+
+  async remove(route: NormalRoute, protocol: number): Promise<RouteOpResult> {
+    const [r] = await this.batch([{ op: 'delete', route }], protocol);
+    return r as RouteOpResult;
+  }
+
+  watch(listener: (event: KernelRouteEvent) => void): () => void {
+    this.listeners.add(listener);
+    if (!this.monitor && !this.monitorRestart) this.startMonitor();
+    return () => {
+      this.listeners.delete(listener);
+      if (this.listeners.size === 0) this.stopMonitor();
+    };
+  }
+
+  async close(): Promise<void> {
+    this.closed = true;
+    this.listeners.clear();
+    this.stopMonitor();
+    await this.helper.close();
+  }
+
+  private async listFamily(family: Family, table: number, protocol: number): Promise<NormalRoute[]> {
+    const args = [
+      '-j',
+      '-N',
+      ...(family === 6 ? ['-6'] : []),
+      'route',
+      'show',
+      'table',
+      `${table}`,
+      'proto',
+      `${protocol}`,
+    ];
+    let last = '';
+    for (let attempt = 1; attempt <= this.listAttempts; attempt++) {
+      if (this.closed) throw new RoutesError('ERR_GANNET_ROUTES_CLOSED', 'the route table is closed');
+      const r = await this.runIp(args);
+      last = r.stderr.trim() || `status ${r.status}`;
+      if (r.status === 0 && !TRANSIENT.test(r.stderr)) {
+        let parsed: unknown;
+        try {
+          parsed = r.stdout.trim() === '' ? [] : JSON.parse(r.stdout);
+        } catch (err) {
+          last = `unreadable JSON from ip (${(err as Error).message})`;
+          continue;
+        }
+        if (!Array.isArray(parsed))
+          throw new RoutesError('ERR_GANNET_ROUTES_LIST_FAILED', 'ip -j did not print a list');
+        const out: NormalRoute[] = [];
+        for (const j of parsed) {
+          if (j.protocol !== undefined && j.protocol !== `${protocol}`) continue;
+          const route = parseJsonRoute(j, family, table);
+          if (route) out.push(route);
+        }
+        return out;
+      }
+      if (!TRANSIENT.test(r.stderr)) break;
+    }
+    throw new RoutesError('ERR_GANNET_ROUTES_LIST_FAILED', `ip ${args.join(' ')}: ${last}`);
+  }
+
+  private runIp(args: readonly string[]): Promise<IpRun> {
+    return new Promise((resolve) => {
+      const child = spawn(this.ip, [...this.globalArgs, ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
+      const out: Buffer[] = [];
+      let err = '';
+      child.stdout.on('data', (b: Buffer) => out.push(b));
+      child.stderr.on('data', (b: Buffer) => {
+        err += b.toString();
+      });
+      child.on('error', (e) => resolve({ stdout: '', stderr: `could not run ${this.ip}: ${e.message}`, status: null }));
+      child.on('close', (status) => resolve({ stdout: Buffer.concat(out).toString('utf8'), stderr: err, status }));
+    });
+  }
+
+  private emit(event: KernelRouteEvent): void {
+    for (const l of [...this.listeners]) l(event);
+  }
+
+  private startMonitor(): void {
+    this.monitorRestart = undefined;
+    if (this.closed || this.listeners.size === 0) return;
+    const proc = spawn(this.ip, [...this.globalArgs, '-o', '-N', 'monitor', 'route'], {
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    this.monitor = proc;
+    const out = new LineSplitter();
+    proc.stdout.setEncoding('utf8');
+    proc.stdout.on('data', (chunk: string) => {
+      this.monitorFailures = 0;
+      for (const line of out.push(chunk)) {
+        const ev = parseMonitorLine(line);
+        if (ev) this.emit({ kind: 'route', ...ev });
+      }
+    });
+    const errs = new LineSplitter();
+    proc.stderr.setEncoding('utf8');
+    proc.stderr.on('data', (chunk: string) => {
+      for (const line of errs.push(chunk)) if (line.trim()) this.emit({ kind: 'lost', reason: line.trim() });
+    });
+    const gone = (why: string) => {
+      if (this.monitor !== proc) return;
+      this.monitor = undefined;
+      if (this.closed || this.listeners.size === 0) return;
+      this.emit({ kind: 'lost', reason: `route monitor ${why}` });
+      const delay = Math.min(5000, 100 * 2 ** this.monitorFailures++);
+      this.monitorRestart = setTimeout(() => this.startMonitor(), delay);
+      this.monitorRestart.unref();
+    };
+    proc.on('error', (e) => gone(`could not run (${e.message})`));
+    proc.on('exit', (code, signal) => gone(`exited (${signal ?? `status ${code}`})`));
+  }
+
+  private stopMonitor(): void {
+    if (this.monitorRestart) clearTimeout(this.monitorRestart);
+    this.monitorRestart = undefined;
+    const proc = this.monitor;
+    this.monitor = undefined;
+    proc?.kill('SIGTERM');
+  }
+}

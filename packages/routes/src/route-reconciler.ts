@@ -1,0 +1,451 @@
+// The reconciler owns one (table, protocol) pair: desired routes in, kernel made to match. Felix-style: set() /
+// setDesired() record intent and schedule an immediate delta apply (only the keys that changed); a full resync lists
+// the kernel and re-diffs everything, periodically, on a monitor signal, and after any kernel error. Routes of other
+// protocols never enter the picture: the kernel is only listed, added to, and deleted from under our protocol.
+import { EventEmitter } from 'node:events';
+import { type Clock, systemClock, type TimerHandle } from './clock.js';
+import { canonicalPrefix } from './ip-prefix.js';
+import type { KernelRouteEvent, KernelRouteTable, RouteOp } from './kernel-route-table.js';
+import {
+  MAIN_TABLE,
+  type NormalRoute,
+  normalizeRoute,
+  type Route,
+  routeKey,
+  routeMatches,
+  sameRoute,
+} from './route.js';
+import type {
+  FailedRoute,
+  ReconcilerCounters,
+  ReconcilerEvents,
+  ReconcilerStatus,
+  RouteReconcilerOptions,
+  RouteState,
+  RoutesLogger,
+} from './route-reconciler-options.js';
+import { RoutesError } from './routes-error.js';
+import { checkRouteProtocol, GANNET_ROUTE_PROTOCOL } from './rt-protos.js';
+
+const noLog: RoutesLogger = { debug: () => {}, info: () => {}, warn: () => {}, error: () => {} };
+
+export class RouteReconciler extends EventEmitter<ReconcilerEvents> {
+  readonly table: number;
+  readonly protocol: number;
+  private readonly kernel: KernelRouteTable;
+  private readonly clock: Clock;
+  private readonly log: RoutesLogger;
+  private readonly resyncIntervalMs: number;
+  private readonly retryIntervalMs: number;
+  private readonly maxRetryIntervalMs: number;
+  private readonly watchDebounceMs: number;
+  private readonly batchSize: number;
+
+  private readonly desired = new Map<string, NormalRoute>();
+  private readonly desiredDst = new Map<string, number>();
+  private kernelView = new Map<string, NormalRoute>();
+  private readonly adopted = new Set<string>();
+  private readonly failed = new Map<string, FailedRoute>();
+  private readonly dirty = new Set<string>();
+  private readonly counters: ReconcilerCounters = {
+    applies: 0,
+    routesAdded: 0,
+    routesReplaced: 0,
+    routesDeleted: 0,
+    routeFailures: 0,
+    kernelErrors: 0,
+    resyncs: 0,
+    lastApplyDurationMs: 0,
+    applyDurationMsTotal: 0,
+    lastResyncAt: undefined,
+  };
+  private cacheValid = false;
+  private needResync = false;
+  private started = false;
+  private stopped = false;
+  private initialDone = false;
+  private scheduled = false;
+  private rerun = false;
+  private running: Promise<void> | undefined;
+  private consecutiveErrors = 0;
+  private unwatch: (() => void) | undefined;
+  private resyncTimer: TimerHandle | undefined;
+  private retryTimer: { handle: TimerHandle; at: number } | undefined;
+  private debounceTimer: TimerHandle | undefined;
+  private backoffTimer: TimerHandle | undefined;
+
+  constructor(opts: RouteReconcilerOptions) {
+    super();
+    const positive = (name: string, v: number | undefined, dflt: number) => {
+      const n = v ?? dflt;
+      if (!Number.isFinite(n) || n < 0) throw new RoutesError('ERR_GANNET_ROUTES_INVALID_OPTION', `${name}: ${v}`);
+      return n;
+    };
+    if (!opts?.kernel) throw new RoutesError('ERR_GANNET_ROUTES_INVALID_OPTION', 'kernel route table is required');
+    this.kernel = opts.kernel;
+    this.table = opts.table ?? MAIN_TABLE;
+    if (!Number.isInteger(this.table) || this.table < 1 || this.table > 4294967295 || this.table === 255) {
+      throw new RoutesError('ERR_GANNET_ROUTES_INVALID_OPTION', `table ${opts.table} (1..2^32-1, not local)`);
+    }
+    this.protocol = checkRouteProtocol(opts.protocol ?? GANNET_ROUTE_PROTOCOL);
+    this.clock = opts.clock ?? systemClock;
+    this.log = opts.logger ?? noLog;
+    this.resyncIntervalMs = positive('resyncIntervalMs', opts.resyncIntervalMs, 30_000);
+    this.retryIntervalMs = positive('retryIntervalMs', opts.retryIntervalMs, 1_000);
+    this.maxRetryIntervalMs = positive('maxRetryIntervalMs', opts.maxRetryIntervalMs, 60_000);
+    this.watchDebounceMs = positive('watchDebounceMs', opts.watchDebounceMs, 50);
+    this.batchSize = Math.max(1, Math.floor(positive('batchSize', opts.batchSize, 10_000)));
+  }
+
+  /** Replaces the whole desired set. Validates everything first: on a bad route it throws and changes nothing. */
+  setDesired(routes: readonly Route[]): void {
+    const next = new Map<string, NormalRoute>();
+    for (const r of routes) {
+      const n = this.normalize(r);
+      const k = routeKey(n);
+      if (next.has(k)) {
+        throw new RoutesError('ERR_GANNET_ROUTES_INVALID_ROUTE', `route ${n.dst} metric ${n.metric} given twice`);
+      }
+      next.set(k, n);
+    }
+    for (const k of this.desired.keys()) if (!next.has(k)) this.dirty.add(k);
+    for (const [k, n] of next) {
+      const old = this.desired.get(k);
+      if (!old || !sameRoute(old, n)) this.dirty.add(k);
+      this.adopted.delete(k);
+    }
+    this.desired.clear();
+    this.desiredDst.clear();
+    for (const [k, n] of next) this.addDesired(k, n);
+    this.schedule();
+  }
+
+  /** Adds or changes one desired route (delta). */
+  set(route: Route): void {
+    const n = this.normalize(route);
+    const k = routeKey(n);
+    const old = this.desired.get(k);
+    if (old && sameRoute(old, n)) return;
+    if (old) this.dropDesired(k, old);
+    this.addDesired(k, n);
+    this.adopted.delete(k);
+    this.dirty.add(k);
+    this.schedule();
+  }
+
+  /** Removes one desired route; returns false when it was not desired. `metric` defaults as in the kernel. */
+  delete(dst: string, metric?: number): boolean {
+    const p = canonicalPrefix(dst);
+    const k = routeKey({ dst: p.text, metric: metric ?? (p.family === 4 ? 0 : 1024) });
+    const old = this.desired.get(k);
+    if (!old) return false;
+    this.dropDesired(k, old);
+    this.dirty.add(k);
+    this.schedule();
+    return true;
+  }
+
+  /**
+   * Lists the kernel, adopts routes of our protocol that are not desired as stale (kept), and applies the desired
+   * set. Resolves after that first pass (a failing kernel is retried in the background, never thrown).
+   */
+  async start(): Promise<void> {
+    if (this.stopped) throw new RoutesError('ERR_GANNET_ROUTES_CLOSED', 'a stopped reconciler cannot start again');
+    if (this.started) return;
+    this.started = true;
+    this.unwatch = this.kernel.watch((ev) => this.onKernelEvent(ev));
+    this.needResync = true;
+    this.schedule();
+    await this.settled();
+  }
+
+  /** The initial state is known (End-of-RIB from every peer, or a timer): stale routes not desired are now removed. */
+  initialStateComplete(): void {
+    if (this.initialDone) return;
+    this.initialDone = true;
+    for (const k of this.adopted) if (!this.desired.has(k)) this.dirty.add(k);
+    this.adopted.clear();
+    this.schedule();
+  }
+
+  /** Stops timers and the kernel watch; waits for a batch in flight. Removes nothing from the kernel. */
+  async stop(): Promise<void> {
+    this.stopped = true;
+    for (const t of [this.resyncTimer, this.retryTimer?.handle, this.debounceTimer, this.backoffTimer]) {
+      if (t) this.clock.clearTimeout(t);
+    }
+    this.resyncTimer = this.retryTimer = this.debounceTimer = this.backoffTimer = undefined;
+    this.unwatch?.();
+    this.unwatch = undefined;
+    await this.running;
+  }
+
+  /** Resolves once no work is running or scheduled (routes waiting for a retry timer do not count). */
+  async settled(): Promise<void> {
+    for (let i = 0; i < 100_000; i++) {
+      if (this.running) await this.running;
+      else if (this.scheduled) await new Promise<void>((resolve) => queueMicrotask(resolve));
+      else return;
+    }
+  }
+
+  status(): ReconcilerStatus {
+    let installed = 0;
+    for (const [k, want] of this.desired) {
+      const have = this.kernelView.get(k);
+      if (have && routeMatches(want, have)) installed++;
+    }
+    return {
+      started: this.started && !this.stopped,
+      initialStateComplete: this.initialDone,
+      desired: this.desired.size,
+      installed,
+      stale: this.adopted.size,
+      failed: [...this.failed.values()].map((f) => ({ ...f })),
+      counters: { ...this.counters },
+    };
+  }
+
+  /** Every desired route with whether the kernel has it, and why not when it was refused. */
+  routes(): RouteState[] {
+    return [...this.desired].map(([k, route]) => {
+      const have = this.kernelView.get(k);
+      const state: RouteState = { route, installed: !!have && routeMatches(route, have) };
+      const f = this.failed.get(k);
+      if (f && !state.installed) state.reason = f.reason;
+      return state;
+    });
+  }
+
+  private normalize(r: Route): NormalRoute {
+    const n = normalizeRoute(r, this.table);
+    if (n.table !== this.table) {
+      throw new RoutesError('ERR_GANNET_ROUTES_INVALID_ROUTE', `route ${n.dst}: table ${n.table} is not ${this.table}`);
+    }
+    return n;
+  }
+
+  private addDesired(k: string, n: NormalRoute): void {
+    this.desired.set(k, n);
+    this.desiredDst.set(n.dst, (this.desiredDst.get(n.dst) ?? 0) + 1);
+  }
+
+  private dropDesired(k: string, n: NormalRoute): void {
+    this.desired.delete(k);
+    const c = (this.desiredDst.get(n.dst) ?? 1) - 1;
+    if (c > 0) this.desiredDst.set(n.dst, c);
+    else this.desiredDst.delete(n.dst);
+  }
+
+  private schedule(): void {
+    if (this.scheduled || !this.started || this.stopped) return;
+    this.scheduled = true;
+    queueMicrotask(() => {
+      this.scheduled = false;
+      this.kick();
+    });
+  }
+
+  private kick(): void {
+    if (this.running) {
+      this.rerun = true;
+      return;
+    }
+    this.rerun = false;
+    this.running = this.drain().finally(() => {
+      this.running = undefined;
+      if (this.rerun || this.needResync || (this.cacheValid && this.dirty.size > 0)) this.schedule();
+    });
+  }
+
+  private async drain(): Promise<void> {
+    for (let round = 0; round < 1000 && !this.stopped; round++) {
+      this.rerun = false;
+      if (this.needResync) {
+        this.needResync = false;
+        await this.resync();
+      }
+      if (this.stopped) return;
+      if (this.cacheValid && this.dirty.size > 0) await this.applyDirty();
+      if (!this.needResync && !(this.cacheValid && this.dirty.size > 0)) return;
+    }
+  }
+
+  private async resync(): Promise<void> {
+    let listed: NormalRoute[];
+    try {
+      listed = await this.kernel.list(this.table, this.protocol);
+    } catch (err) {
+      this.kernelError(err, 'listing the kernel table failed');
+      return;
+    }
+    const fresh = new Map<string, NormalRoute>();
+    for (const r of listed) fresh.set(routeKey(r), r);
+    for (const k of fresh.keys()) {
+      if (!this.initialDone && !this.desired.has(k) && !this.kernelView.has(k)) this.adopted.add(k);
+    }
+    for (const k of this.adopted) if (!fresh.has(k)) this.adopted.delete(k);
+    this.kernelView = fresh;
+    this.cacheValid = true;
+    for (const k of this.desired.keys()) this.dirty.add(k);
+    for (const k of fresh.keys()) this.dirty.add(k);
+    this.counters.resyncs++;
+    this.counters.lastResyncAt = this.clock.now();
+    this.emit('resynced', { routes: fresh.size });
+    this.armResyncTimer();
+  }
+
+  private async applyDirty(): Promise<void> {
+    const now = this.clock.now();
+    const ops: RouteOp[] = [];
+    for (const k of this.dirty) {
+      const want = this.desired.get(k);
+      const have = this.kernelView.get(k);
+      const f = this.failed.get(k);
+      if (want) {
+        if (have && routeMatches(want, have)) this.failed.delete(k);
+        else if (!(f && f.nextRetryAt > now && f.op !== 'delete' && sameRoute(f.route, want))) {
+          ops.push({ op: have ? 'replace' : 'add', route: want });
+        }
+      } else if (have) {
+        if (this.initialDone || !this.adopted.has(k)) {
+          if (!(f && f.op === 'delete' && f.nextRetryAt > now)) ops.push({ op: 'delete', route: have });
+        }
+      } else {
+        this.failed.delete(k);
+      }
+    }
+    this.dirty.clear();
+    const t0 = this.clock.now();
+    let failures = 0;
+    for (let i = 0; i < ops.length && !this.stopped; i += this.batchSize) {
+      const chunk = ops.slice(i, i + this.batchSize);
+      let results: Awaited<ReturnType<KernelRouteTable['batch']>>;
+      try {
+        results = await this.kernel.batch(chunk, this.protocol);
+        this.counters.applies++;
+      } catch (err) {
+        this.cacheValid = false;
+        this.kernelError(err, 'applying a batch failed; resyncing');
+        return;
+      }
+      chunk.forEach((op, j) => {
+        const r = results[j] ?? { ok: false as const, reason: 'no result from the kernel table' };
+        if (r.ok) this.recordSuccess(op);
+        else {
+          failures++;
+          this.recordFailure(op, r.reason);
+        }
+      });
+    }
+    if (ops.length > 0) {
+      const durationMs = this.clock.now() - t0;
+      this.counters.lastApplyDurationMs = durationMs;
+      this.counters.applyDurationMsTotal += durationMs;
+      this.emit('applied', { ops: ops.length, failed: failures, durationMs });
+      this.log.debug('routes applied', { table: this.table, ops: ops.length, failed: failures, durationMs });
+    }
+    this.consecutiveErrors = 0;
+    this.armRetryTimer();
+  }
+
+  private recordSuccess(op: RouteOp): void {
+    const k = routeKey(op.route);
+    this.failed.delete(k);
+    if (op.op === 'delete') {
+      this.kernelView.delete(k);
+      this.adopted.delete(k);
+      this.counters.routesDeleted++;
+    } else {
+      this.kernelView.set(k, op.route);
+      if (op.op === 'add') this.counters.routesAdded++;
+      else this.counters.routesReplaced++;
+    }
+  }
+
+  private recordFailure(op: RouteOp, reason: string): void {
+    const k = routeKey(op.route);
+    const prev = this.failed.get(k);
+    const attempts = prev && prev.op === op.op && sameRoute(prev.route, op.route) ? prev.attempts + 1 : 1;
+    const delay = Math.min(this.maxRetryIntervalMs, this.retryIntervalMs * 2 ** (attempts - 1));
+    const f: FailedRoute = {
+      dst: op.route.dst,
+      metric: op.route.metric,
+      op: op.op,
+      route: op.route,
+      reason,
+      attempts,
+      nextRetryAt: this.clock.now() + delay,
+    };
+    this.failed.set(k, f);
+    this.counters.routeFailures++;
+    if (attempts === 1) this.log.warn('kernel refused a route', { dst: f.dst, op: f.op, reason });
+    this.emit('route-failed', { ...f });
+  }
+
+  private kernelError(err: unknown, what: string): void {
+    const e = err instanceof Error ? err : new Error(String(err));
+    this.counters.kernelErrors++;
+    this.consecutiveErrors++;
+    const n = this.consecutiveErrors;
+    const delay = n === 1 ? 0 : Math.min(this.maxRetryIntervalMs, this.retryIntervalMs * 2 ** (n - 2));
+    this.log.error(what, { table: this.table, error: e.message, retryInMs: delay });
+    this.emit('kernel-error', e);
+    if (this.backoffTimer) this.clock.clearTimeout(this.backoffTimer);
+    this.backoffTimer = undefined;
+    if (delay === 0) {
+      this.needResync = true;
+      return;
+    }
+    this.backoffTimer = this.clock.setTimeout(() => {
+      this.backoffTimer = undefined;
+      this.needResync = true;
+      this.schedule();
+    }, delay);
+  }
+
+  private onKernelEvent(ev: KernelRouteEvent): void {
+    if (ev.kind === 'route') {
+      if (ev.table !== this.table) return;
+      if (ev.dst !== undefined) {
+        const wanted = this.desiredDst.has(ev.dst);
+        const ours = ev.protocol === this.protocol;
+        // Our own writes echo back as ours-and-wanted (or deleted-and-unwanted): nothing to do for those.
+        if (wanted ? !ev.deleted && ours : ev.deleted || !ours) return;
+      }
+    }
+    if (this.debounceTimer || this.stopped) return;
+    this.debounceTimer = this.clock.setTimeout(() => {
+      this.debounceTimer = undefined;
+      this.needResync = true;
+      this.schedule();
+    }, this.watchDebounceMs);
+  }
+
+  private armResyncTimer(): void {
+    if (this.stopped) return;
+    if (this.resyncTimer) this.clock.clearTimeout(this.resyncTimer);
+    this.resyncTimer = this.clock.setTimeout(() => {
+      this.resyncTimer = undefined;
+      this.needResync = true;
+      this.schedule();
+    }, this.resyncIntervalMs);
+  }
+
+  private armRetryTimer(): void {
+    if (this.stopped) return;
+    let at = Number.POSITIVE_INFINITY;
+    for (const f of this.failed.values()) at = Math.min(at, f.nextRetryAt);
+    if (this.retryTimer && this.retryTimer.at <= at) return;
+    if (this.retryTimer) this.clock.clearTimeout(this.retryTimer.handle);
+    this.retryTimer = undefined;
+    if (at === Number.POSITIVE_INFINITY) return;
+    const handle = this.clock.setTimeout(() => {
+      this.retryTimer = undefined;
+      const now = this.clock.now();
+      for (const [k, f] of this.failed) if (f.nextRetryAt <= now) this.dirty.add(k);
+      this.schedule();
+    }, at - this.clock.now());
+    this.retryTimer = { handle, at };
+  }
+}

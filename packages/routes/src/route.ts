@@ -1,0 +1,132 @@
+// The route model and its one normal form. Every route the reconciler compares went through normalizeRoute(), so
+// diffing is exact and idempotent: canonical prefix, explicit metric and table, next hops sorted, default weights
+// dropped.
+import { canonicalAddress, canonicalPrefix, type Family } from './ip-prefix.js';
+import { RoutesError } from './routes-error.js';
+
+/** Kernel route types Gannet writes. `unicast` needs next hops; the others must have none. */
+export type RouteType = 'unicast' | 'blackhole' | 'unreachable' | 'prohibit';
+
+export interface NextHop {
+  /** Gateway address. An IPv4 route may use an IPv6 gateway (RFC 5549 style, `via inet6`), which needs `dev`. */
+  via: string;
+  dev?: string;
+  /** ECMP weight 1..256 (kernel default 1). Only meaningful with several next hops. */
+  weight?: number;
+  /** Treat the gateway as directly attached even without a covering prefix (needs `dev`). */
+  onlink?: boolean;
+}
+
+export interface Route {
+  /** Destination prefix, IPv4 or IPv6 (`10.244.2.0/24`, `2001:db8::/64`; a bare address means a host route). */
+  dst: string;
+  type: RouteType;
+  /** One next hop for a plain route, several for ECMP; empty for blackhole/unreachable/prohibit. */
+  nexthops: NextHop[];
+  /** Route priority; the kernel's default is 0 for IPv4 and 1024 for IPv6. */
+  metric?: number;
+  /** Routing table id; 254 is `main`. */
+  table?: number;
+}
+
+/** A route in normal form: metric and table explicit, canonical addresses, next hops sorted. */
+export interface NormalRoute extends Route {
+  metric: number;
+  table: number;
+  family: Family;
+}
+
+export const MAIN_TABLE = 254;
+const TYPES: ReadonlySet<string> = new Set(['unicast', 'blackhole', 'unreachable', 'prohibit']);
+const DEV = /^[A-Za-z0-9_.-]{1,15}$/;
+const U32_MAX = 4294967295;
+
+function invalid(dst: unknown, why: string): RoutesError {
+  return new RoutesError('ERR_GANNET_ROUTES_INVALID_ROUTE', `route ${JSON.stringify(dst)}: ${why}`);
+}
+
+function isU32(n: unknown, min = 0): n is number {
+  return typeof n === 'number' && Number.isInteger(n) && n >= min && n <= U32_MAX;
+}
+
+/** Validates a route and returns its normal form; throws RoutesError naming the route and the field. */
+export function normalizeRoute(route: Route, defaultTable = MAIN_TABLE): NormalRoute {
+  if (!route || typeof route !== 'object') throw invalid(route, 'not an object');
+  const { family, text: dst } = canonicalPrefix(route.dst);
+  const type = route.type ?? 'unicast';
+  if (!TYPES.has(type)) throw invalid(route.dst, `unknown type ${JSON.stringify(type)}`);
+  const table = route.table ?? defaultTable;
+  if (!isU32(table, 1)) throw invalid(route.dst, `table must be an integer 1..${U32_MAX}`);
+  const metric = route.metric ?? (family === 4 ? 0 : 1024);
+  if (!isU32(metric)) throw invalid(route.dst, `metric must be an integer 0..${U32_MAX}`);
+  if (!Array.isArray(route.nexthops)) throw invalid(route.dst, 'nexthops must be an array');
+  if (type !== 'unicast' && route.nexthops.length > 0) throw invalid(route.dst, `a ${type} route has no next hops`);
+  if (type === 'unicast' && route.nexthops.length === 0) throw invalid(route.dst, 'a unicast route needs a next hop');
+  const multipath = route.nexthops.length > 1;
+  const seen = new Set<string>();
+  const nexthops = route.nexthops.map((nh) => {
+    if (!nh || typeof nh !== 'object') throw invalid(route.dst, 'a next hop is not an object');
+    const via = canonicalAddress(nh.via, `next hop of ${route.dst}:`);
+    const out: NextHop = { via: via.text };
+    if (nh.dev !== undefined) {
+      if (typeof nh.dev !== 'string' || !DEV.test(nh.dev)) throw invalid(route.dst, `bad device name ${nh.dev}`);
+      out.dev = nh.dev;
+    }
+    if (via.family !== family && !out.dev) throw invalid(route.dst, `gateway ${via.text} of another family needs dev`);
+    if (nh.onlink) {
+      if (!out.dev) throw invalid(route.dst, 'an onlink next hop needs dev');
+      out.onlink = true;
+    }
+    if (nh.weight !== undefined) {
+      if (!Number.isInteger(nh.weight) || nh.weight < 1 || nh.weight > 256) {
+        throw invalid(route.dst, 'weight must be an integer 1..256');
+      }
+      if (multipath && nh.weight !== 1) out.weight = nh.weight;
+    }
+    const id = `${out.via}%${out.dev ?? ''}`;
+    if (seen.has(id)) throw invalid(route.dst, `next hop ${out.via} given twice`);
+    seen.add(id);
+    return out;
+  });
+  nexthops.sort(compareNextHops);
+  return { dst, type, nexthops, metric, table, family };
+}
+
+function compareNextHops(a: NextHop, b: NextHop): number {
+  if (a.via !== b.via) return a.via < b.via ? -1 : 1;
+  const da = a.dev ?? '';
+  const db = b.dev ?? '';
+  return da === db ? 0 : da < db ? -1 : 1;
+}
+
+/** Identity of a route inside one table: destination and metric (what `ip route replace` matches on). */
+export function routeKey(r: { dst: string; metric: number }): string {
+  return `${r.dst} ${r.metric}`;
+}
+
+/**
+ * True when the kernel's route `have` is what `want` asks for. A next hop without `dev` in `want` accepts the device
+ * the kernel chose. Both must be in normal form.
+ */
+export function routeMatches(want: NormalRoute, have: NormalRoute): boolean {
+  if (want.dst !== have.dst || want.type !== have.type || want.metric !== have.metric) return false;
+  if (want.nexthops.length !== have.nexthops.length) return false;
+  const pending = [...have.nexthops];
+  for (const w of want.nexthops) {
+    const i = pending.findIndex(
+      (h) =>
+        h.via === w.via &&
+        (w.dev === undefined || h.dev === w.dev) &&
+        (h.weight ?? 1) === (w.weight ?? 1) &&
+        !!h.onlink === !!w.onlink,
+    );
+    if (i < 0) return false;
+    pending.splice(i, 1);
+  }
+  return true;
+}
+
+/** Exact equality of two normal routes (same request), used to tell whether a failed route was changed since. */
+export function sameRoute(a: NormalRoute, b: NormalRoute): boolean {
+  return routeMatches(a, b) && routeMatches(b, a);
+}

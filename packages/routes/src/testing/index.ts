@@ -1,0 +1,3 @@
+// `@gannet/routes/testing`: in-memory doubles for tests of the routes package and of its users (the agent).
+export { FakeClock } from './fake-clock.js';
+export { type MemoryRouteEntry, MemoryRouteTable } from './memory-route-table.js';
