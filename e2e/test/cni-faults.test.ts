@@ -7,7 +7,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { type Netns, TestNet } from '../src/netns.js';
 import { requireRoot } from '../src/root.js';
-import { execPlugin, type PluginCall, requireGannetCni } from './cni-runtime.js';
+import { execPlugin, type PluginCall, podAddress, requireGannetCni } from './cni-runtime.js';
 
 const PARALLEL = 100;
 
@@ -54,13 +54,13 @@ describe('e2e cni: concurrency, crashes and reboots', function () {
     const adds = await Promise.all(pods.map((_, i) => call({ command: 'ADD', ...attach(i), conf: conf() })));
     const failures = adds.filter((r) => r.status !== 0).map((r) => r.stdout);
     assert.deepEqual(failures, []);
-    const addrs = adds.map((r) => (r.json?.ips as { address: string }[])[0]?.address);
+    const addrs = adds.map(podAddress);
     assert.equal(new Set(addrs).size, PARALLEL, 'no address handed out twice');
     assert.equal(reserved().length, PARALLEL);
     assert.equal(hostRoutes().split('\n').length, PARALLEL, 'one host route per pod');
     // every pod is wired: first and last reach each other through the node
-    const first = (addrs[0] as string).split('/')[0] as string;
-    const last = (addrs[PARALLEL - 1] as string).split('/')[0] as string;
+    const first = addrs[0] as string;
+    const last = addrs[PARALLEL - 1] as string;
     assert.ok((pods[0] as Netns).ping(last));
     assert.ok((pods[PARALLEL - 1] as Netns).ping(first));
     const dels = await Promise.all(pods.map((_, i) => call({ command: 'DEL', ...attach(i), conf: conf() })));
@@ -91,7 +91,7 @@ describe('e2e cni: concurrency, crashes and reboots', function () {
         const retry = await call({ command: 'ADD', ...a, conf: conf() });
         assert.equal(retry.status, 0, retry.stdout);
         assert.equal(reserved().length, 1, 'the retry reused the claim');
-        assert.ok(node.ping(((retry.json?.ips as { address: string }[])[0]?.address ?? '').split('/')[0] ?? ''));
+        assert.ok(node.ping(podAddress(retry)));
         // crash again at the same step, then clean up with DEL or GC
         await call({ command: 'DEL', ...a, conf: conf() });
         const again = await call({

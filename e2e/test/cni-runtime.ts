@@ -157,13 +157,19 @@ export async function chainAdd(list: ConfList, a: Attach): Promise<Record<string
   return prev;
 }
 
-/** CHECK through a conflist: each plugin in order with the final ADD result. */
-export async function chainCheck(list: ConfList, a: Attach, result: unknown): Promise<void> {
+/** CHECK through a conflist: each plugin in order with the final ADD result; returns each plugin's reply. */
+export async function chainCheck(
+  list: ConfList,
+  a: Attach,
+  result: unknown,
+): Promise<{ type: string; reply: PluginReply }[]> {
+  const replies: { type: string; reply: PluginReply }[] = [];
   for (const plugin of list.plugins) {
     const type = String(plugin.type);
     const conf = derivedConf(list, plugin, result, a.runtimeConfig ?? {});
-    await mustSucceed(type, 'CHECK', execPlugin({ bin: pluginBin(type), command: 'CHECK', ...a, conf }));
+    replies.push({ type, reply: await execPlugin({ bin: pluginBin(type), command: 'CHECK', ...a, conf }) });
   }
+  return replies;
 }
 
 /** DEL through a conflist: plugins in reverse order, with the final ADD result when known. */
@@ -173,4 +179,10 @@ export async function chainDel(list: ConfList, a: Attach, result?: unknown): Pro
     const conf = derivedConf(list, plugin, result, a.runtimeConfig ?? {});
     await mustSucceed(type, 'DEL', execPlugin({ bin: pluginBin(type), command: 'DEL', ...a, conf }));
   }
+}
+
+/** The first IP address of an ADD reply's result, without its prefix length ('' when there is none). */
+export function podAddress(reply: PluginReply): string {
+  const ips = reply.json?.ips as { address?: string }[] | undefined;
+  return ips?.[0]?.address?.split('/')[0] ?? '';
 }
