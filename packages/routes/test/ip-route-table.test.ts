@@ -149,18 +149,24 @@ esac`,
   });
 
   it('retries interrupted dumps and ENOBUFS, and gives up with the reason after listAttempts', async () => {
+    // One counter per family: list() dumps IPv4 and IPv6 in parallel.
     const count = join(dir, 'count');
-    writeFileSync(count, '0');
+    const reset = (n: number) => {
+      writeFileSync(`${count}4`, `${n}`);
+      writeFileSync(`${count}6`, `${n}`);
+    };
+    reset(0);
     const ip = fakeIp(
       'ip-flaky',
-      `n=$(cat ${count}); n=$((n+1)); echo $n > ${count}
+      `f=${count}4; case "$*" in *-6*) f=${count}6 ;; esac
+n=$(cat $f); n=$((n+1)); echo $n > $f
 if [ $n -le 2 ]; then echo "Dump was interrupted and may be inconsistent." >&2; exit 1; fi
 if [ $n -le 3 ]; then echo "netlink receive error No buffer space available (105)" >&2; exit 1; fi
 echo '[]'`,
     );
     const t = new IpRouteTable({ ip, listAttempts: 5 });
     assert.deepEqual(await t.list(254, 71), []);
-    writeFileSync(count, '-10');
+    reset(-10);
     const t2 = new IpRouteTable({ ip, listAttempts: 2 });
     await assert.rejects(t2.list(254, 71), /Dump was interrupted/);
     const bad = new IpRouteTable({ ip: fakeIp('ip-badjson', 'echo "[{"'), listAttempts: 2 });

@@ -415,7 +415,7 @@ describe('RouteReconciler', () => {
         }
         await rec.stop();
       }),
-      { numRuns: 100 },
+      { numRuns: Number(process.env.ROUTES_PROP_RUNS ?? 100) },
     );
   });
 });
