@@ -1,2 +1,20 @@
 // Public API of @gannet/bgp: a curated list of named re-exports (see ../../../shared/STYLE.md).
+export { type Clock, FakeClock, systemClock } from './clock.js';
 export { BgpConfigError, BgpError, BgpStateError } from './errors.js';
+export type { SessionState } from './fsm/types.js';
+export type { PrefixRule } from './policy/prefix-filter.js';
+export type { Connection, ConnectionFactory, Listener } from './session/connection.js';
+export { MemoryNetwork } from './session/memory-net.js';
+export type { Logger } from './session/peer-session.js';
+export {
+  type BestChange,
+  createSpeaker,
+  type PeerStateEvent,
+  type PeerStatus,
+  type RouteStatus,
+  type Speaker,
+  type SpeakerEvents,
+} from './speaker.js';
+export type { Family, GracefulRestartOptions, PeerOptions, SpeakerOptions } from './speaker-options.js';
+export { BgpWireError, decodeMessage, encodeMessage, MessageFramer } from './wire/index.js';
+export type { BgpMessage, CodecOptions, UpdateMessage } from './wire/types.js';

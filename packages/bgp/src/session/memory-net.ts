@@ -1,0 +1,133 @@
+// In-memory connections for tests: a duplex pair with a bounded buffer (so backpressure is real), and a network of
+// listeners keyed by address so two speakers can talk to each other without sockets.
+import { EventEmitter } from 'node:events';
+import type { Connection, ConnectionFactory, ConnectOptions, Listener } from './connection.js';
+
+export class MemoryConnection extends EventEmitter implements Connection {
+  peer!: MemoryConnection;
+  closed = false;
+  /** Bytes written but not yet delivered (delivery is on the microtask queue). */
+  private pending: Buffer[] = [];
+  private pendingBytes = 0;
+  private scheduled = false;
+  /** Everything this side wrote, for assertions. */
+  readonly written: Buffer[] = [];
+
+  constructor(
+    readonly localAddress: string,
+    readonly remoteAddress: string,
+    readonly remotePort: number,
+    private readonly highWaterMark = 64 * 1024,
+  ) {
+    super();
+  }
+
+  write(data: Buffer): boolean {
+    if (this.closed) return true;
+    this.written.push(data);
+    this.pending.push(data);
+    this.pendingBytes += data.length;
+    this.schedule();
+    return this.pendingBytes < this.highWaterMark;
+  }
+
+  private schedule(): void {
+    if (this.scheduled) return;
+    this.scheduled = true;
+    queueMicrotask(() => {
+      this.scheduled = false;
+      const chunks = this.pending;
+      const wasFull = this.pendingBytes >= this.highWaterMark;
+      this.pending = [];
+      this.pendingBytes = 0;
+      if (!this.peer.closed) for (const c of chunks) this.peer.deliver(c);
+      if (wasFull && !this.closed) this.emit('drain');
+    });
+  }
+
+  /** Received bytes wait here until someone reads (like a socket's receive buffer). */
+  private inbox: Buffer[] = [];
+
+  private deliver(chunk: Buffer): void {
+    if (this.listenerCount('data') === 0) this.inbox.push(chunk);
+    else this.emit('data', chunk);
+  }
+
+  override on(event: string | symbol, fn: (...args: never[]) => void): this {
+    super.on(event, fn as (...args: unknown[]) => void);
+    if (event === 'data' && this.inbox.length > 0) {
+      const held = this.inbox;
+      this.inbox = [];
+      queueMicrotask(() => {
+        for (const c of held) this.emit('data', c);
+      });
+    }
+    if (event === 'close' && this.closed) queueMicrotask(() => this.emit('close')); // closed before anyone listened
+    return this;
+  }
+
+  end(): void {
+    // Deliver what is queued, then close both sides.
+    queueMicrotask(() => queueMicrotask(() => this.destroy()));
+  }
+
+  destroy(): void {
+    if (this.closed) return;
+    this.closed = true;
+    this.emit('close');
+    queueMicrotask(() => this.peer.destroy());
+  }
+}
+
+/** Two connected ends: what `a` writes, `b` receives and vice versa. */
+export function memoryConnectionPair(
+  a = { address: '192.0.2.1', port: 50000 },
+  b = { address: '192.0.2.2', port: 179 },
+  highWaterMark?: number,
+): [MemoryConnection, MemoryConnection] {
+  const x = new MemoryConnection(a.address, b.address, b.port, highWaterMark);
+  const y = new MemoryConnection(b.address, a.address, a.port, highWaterMark);
+  x.peer = y;
+  y.peer = x;
+  return [x, y];
+}
+
+/**
+ * A set of in-memory hosts. network.factory(address) is the ConnectionFactory of the host with that address:
+ * its connect() reaches the listener registered by another host's factory, or fails with ECONNREFUSED.
+ */
+export class MemoryNetwork {
+  private readonly listeners = new Map<string, (conn: Connection) => void>();
+  private nextPort = 40000;
+  /** Every connection made, for tests that want to cut or inspect them. */
+  readonly connections: MemoryConnection[] = [];
+
+  factory(address: string): ConnectionFactory {
+    return {
+      connect: async (opts: ConnectOptions) => {
+        await Promise.resolve();
+        const accept = this.listeners.get(`${opts.host}:${opts.port}`);
+        if (!accept)
+          throw Object.assign(new Error(`connect ECONNREFUSED ${opts.host}:${opts.port}`), { code: 'ECONNREFUSED' });
+        const [mine, theirs] = memoryConnectionPair(
+          { address: opts.localAddress ?? address, port: this.nextPort++ },
+          { address: opts.host, port: opts.port },
+        );
+        this.connections.push(mine, theirs);
+        accept(theirs);
+        return mine;
+      },
+      listen: async (opts, onConnection) => {
+        const key = `${address}:${opts.port}`;
+        this.listeners.set(key, onConnection);
+        const listener: Listener = {
+          port: opts.port,
+          close: async () => {
+            this.listeners.delete(key);
+          },
+        };
+        return listener;
+      },
+    };
+  }
+}

@@ -1,0 +1,508 @@
+// One BGP peer: carries out the FSM's actions on a connection (connect, send, close), frames and decodes what
+// arrives, resolves connection collisions (§6.8) and writes the outbox with backpressure. It knows nothing of
+// RIBs: received routes go to the handlers, routes to send come in through advertise().
+import type { Clock, TimerHandle } from '../clock.js';
+import { resolveCollision } from '../fsm/collision.js';
+import { initialFsmState, step } from '../fsm/step.js';
+import type { FsmAction, FsmConfig, FsmEvent, FsmState, Notify, StepResult, Transition } from '../fsm/types.js';
+import { BgpWireError } from '../wire/bgp-wire-error.js';
+import type { CodecOptions, ErrorAction, PathAttributes, UpdateMessage } from '../wire/types.js';
+import type { Connection, ConnectionFactory } from './connection.js';
+import { MessageCodec } from './message-codec.js';
+import { buildOpen, checkOpen, type Negotiated, type OpenParams } from './open.js';
+
+export interface Logger {
+  debug(message: string, meta?: object): void;
+  info(message: string, meta?: object): void;
+  warn(message: string, meta?: object): void;
+  error(message: string, meta?: object): void;
+}
+
+export interface SessionHandlers {
+  transition(t: Transition): void;
+  established(n: Negotiated): void;
+  down(info: { reason: string; graceful: boolean; negotiated: Negotiated | undefined }): void;
+  /** A received UPDATE (after RFC 7606 handling: treat-as-withdraw already turned into withdrawals). */
+  update(u: UpdateMessage): void;
+  endOfRib(afi: number): void;
+  routeRefresh(afi: number, subtype: number): void;
+  /** Up to `limit` prefixes' worth of pending changes towards the peer (Adj-RIB-Out); called while writable. */
+  pull(limit: number): Outbound;
+}
+
+/** Pending changes towards the peer, grouped by attribute set; `completed`: families whose full advertisement ended. */
+export interface Outbound {
+  announce: {
+    afi: number;
+    attributes: Readonly<PathAttributes>;
+    nextHop: string;
+    linkLocalNextHop: string | undefined;
+    prefixes: string[];
+  }[];
+  withdraw: { afi: number; prefixes: string[] }[];
+  completed: number[];
+}
+
+export interface PeerSessionOptions {
+  address: string;
+  asn: number;
+  port: number;
+  localAddress?: string;
+  fsm: FsmConfig;
+  open: OpenParams;
+  clock: Clock;
+  random: () => number;
+  factory: ConnectionFactory;
+  log: Logger;
+  handlers: SessionHandlers;
+}
+
+/** One TCP connection and the FSM that drives it. A peer has one, and a second one during a collision. */
+interface Link {
+  fsm: FsmState;
+  conn?: Connection;
+  outgoing: boolean;
+  codec: MessageCodec;
+  negotiated?: Negotiated;
+  timer?: TimerHandle;
+  attempt: number;
+  blocked: boolean;
+}
+
+const BATCH = 4096;
+
+export class PeerSession {
+  private main: Link;
+  private candidate: Link | undefined;
+  /** Families whose End-of-RIB we sent on this session. */
+  private readonly eorSent = new Set<number>();
+  /** Families with an enhanced route refresh reply in progress (EoRR due when their re-advertisement ends). */
+  private readonly eorrPending = new Set<number>();
+  private flushScheduled = false;
+  readonly counters = { updatesIn: 0, updatesOut: 0, flaps: 0, treatAsWithdraw: 0, attributeDiscard: 0 };
+  lastError = '';
+  establishedAt: number | undefined;
+
+  constructor(readonly opts: PeerSessionOptions) {
+    this.main = this.newLink(opts.fsm);
+  }
+
+  get state(): FsmState['state'] {
+    return this.main.fsm.state;
+  }
+  /** Our address on the current connection (the next hop we announce). */
+  get localAddress(): string | undefined {
+    return this.main.conn?.localAddress;
+  }
+  get lastReason(): string {
+    return this.main.fsm.reason;
+  }
+  get negotiated(): Negotiated | undefined {
+    return this.main.fsm.state === 'Established' ? this.main.negotiated : undefined;
+  }
+
+  start(): void {
+    this.handle(this.main, { type: 'start' });
+  }
+
+  /** Stops the peer: Cease/2 (or `notify`) unless graceful, which closes TCP without a NOTIFICATION. */
+  stop(o: { graceful?: boolean; reason?: string; notify?: Notify } = {}): void {
+    if (this.candidate) this.dropCandidate();
+    const ev: FsmEvent = { type: 'stop', graceful: o.graceful ?? false, reason: o.reason ?? 'admin-shutdown' };
+    if (o.notify) ev.notify = o.notify;
+    this.handle(this.main, ev);
+    this.clearTimer(this.main);
+  }
+
+  /** An incoming connection from this peer's address (the speaker's listener routes it here). */
+  accept(conn: Connection): void {
+    const m = this.main;
+    if (!m.fsm.started) {
+      conn.destroy();
+      return;
+    }
+    if (m.fsm.state === 'Established' && m.negotiated?.peerGracefulRestart) {
+      // RFC 4724 §4.2: a new connection from a restarting peer ends the old session (helper mode).
+      this.handle(m, { type: 'tcp-closed' });
+    }
+    if (m.fsm.state === 'Idle' && m.fsm.reason === 'connection-closed') {
+      this.handle(m, { type: 'timer', timer: 'idle-hold' }); // the restarting peer is back: no backoff
+    }
+    if (m.fsm.state === 'Connect' || m.fsm.state === 'Active') {
+      // An outgoing attempt still in flight becomes the collision candidate if it connects (see connect()).
+      this.attach(m, conn, false);
+      this.handle(m, { type: 'tcp-connected' });
+      return;
+    }
+    if ((m.fsm.state === 'OpenSent' || m.fsm.state === 'OpenConfirm') && !this.candidate) {
+      this.addCandidate(conn, false);
+      return;
+    }
+    this.opts.log.info('connection refused', { state: m.fsm.state });
+    conn.destroy();
+  }
+
+  /** There are changes to pull (handlers.pull) and send while the connection takes them. */
+  wake(): void {
+    if (this.main.fsm.state === 'Established') this.scheduleFlush();
+  }
+
+  /** Answers a ROUTE-REFRESH: BoRR now (enhanced, RFC 7313); the caller re-marks the routes; EoRR after them. */
+  beginRefreshReply(afi: number): void {
+    if (!this.main.negotiated?.enhancedRouteRefresh) return;
+    this.sendMessage(this.main, { type: 'route-refresh', afi, safi: 1, subtype: 1 });
+    this.eorrPending.add(afi);
+    this.scheduleFlush();
+  }
+
+  /** Asks the peer to send its routes of `afi` again (RFC 2918). False when the peer did not negotiate it. */
+  requestRefresh(afi: number): boolean {
+    const n = this.negotiated;
+    if (!n?.routeRefresh || !n.families.includes(afi)) return false;
+    this.sendMessage(this.main, { type: 'route-refresh', afi, safi: 1, subtype: 0 });
+    return true;
+  }
+
+  /** Max-prefix exceeded: Cease/1 with the RFC 4486 `data` (AFI, SAFI, limit); restart after `restartMs`. */
+  maxPrefixExceeded(data: Buffer, restartMs?: number): void {
+    const ev: FsmEvent = { type: 'max-prefix', data };
+    if (restartMs !== undefined) ev.restartMs = restartMs;
+    this.handle(this.main, ev);
+  }
+
+  /** A second connection while the first is in OpenSent/OpenConfirm: both exchange OPENs, then §6.8 decides. */
+  private addCandidate(conn: Connection, outgoing: boolean): void {
+    const c = this.newLink({ ...this.opts.fsm, passive: true });
+    this.candidate = c;
+    this.handle(c, { type: 'start' });
+    this.attach(c, conn, outgoing);
+    this.handle(c, { type: 'tcp-connected' });
+  }
+
+  private newLink(fsm: FsmConfig): Link {
+    return { fsm: initialFsmState(fsm), outgoing: false, codec: new MessageCodec(), attempt: 0, blocked: false };
+  }
+
+  private handle(link: Link, event: FsmEvent): StepResult {
+    const r = step(link.fsm, event, { now: this.opts.clock.now(), random: this.opts.random });
+    link.fsm = r.state;
+    for (const a of r.actions) this.perform(link, a);
+    this.scheduleTimer(link);
+    if (r.transition && link === this.main) {
+      if (r.transition.from === 'Established') {
+        this.counters.flaps++;
+        this.establishedAt = undefined;
+      }
+      this.opts.handlers.transition(r.transition);
+    }
+    if (link === this.candidate && link.fsm.state === 'Idle') this.dropCandidate();
+    return r;
+  }
+
+  private perform(link: Link, a: FsmAction): void {
+    switch (a.type) {
+      case 'connect': {
+        this.connect(link);
+        return;
+      }
+      case 'send-open': {
+        this.sendMessage(link, buildOpen(this.opts.open));
+        return;
+      }
+      case 'send-keepalive': {
+        this.sendMessage(link, { type: 'keepalive' });
+        return;
+      }
+      case 'send-notification':
+        this.lastError = `sent NOTIFICATION ${a.code}/${a.subcode}`;
+        {
+          this.sendMessage(link, {
+            type: 'notification',
+            code: a.code,
+            subcode: a.subcode,
+            data: a.data ?? Buffer.alloc(0),
+          });
+          return;
+        }
+      case 'close': {
+        this.detach(link);
+        return;
+      }
+      case 'deliver':
+        return; // the caller of handle() looks at the result
+      case 'established':
+        this.establishedAt = this.opts.clock.now();
+        if (link.negotiated) this.opts.handlers.established(link.negotiated);
+        return;
+      case 'down':
+        this.eorSent.clear();
+        this.eorrPending.clear();
+        this.opts.handlers.down({ reason: link.fsm.reason, graceful: a.graceful, negotiated: link.negotiated });
+        return;
+    }
+  }
+
+  private connect(link: Link): void {
+    const attempt = ++link.attempt;
+    const o = { host: this.opts.address, port: this.opts.port } as {
+      host: string;
+      port: number;
+      localAddress?: string;
+    };
+    if (this.opts.localAddress) o.localAddress = this.opts.localAddress;
+    this.opts.factory.connect(o).then(
+      (conn) => {
+        if (link.attempt !== attempt || link !== this.main) return conn.destroy();
+        if (link.fsm.state === 'Connect') {
+          this.attach(link, conn, true);
+          this.handle(link, { type: 'tcp-connected' });
+        } else if ((link.fsm.state === 'OpenSent' || link.fsm.state === 'OpenConfirm') && !this.candidate) {
+          this.addCandidate(conn, true); // the peer connected to us meanwhile: a collision
+        } else conn.destroy();
+      },
+      (err: NodeJS.ErrnoException) => {
+        if (link.attempt !== attempt || link !== this.main || link.fsm.state !== 'Connect') return;
+        this.lastError = err.message;
+        const reason = err.code === 'ECONNREFUSED' ? 'connection-refused' : 'connect-failed';
+        this.handle(link, { type: 'tcp-failed', reason });
+      },
+    );
+  }
+
+  private attach(link: Link, conn: Connection, outgoing: boolean): void {
+    link.conn = conn;
+    link.outgoing = outgoing;
+    link.codec = new MessageCodec();
+    link.blocked = false;
+    conn.on('data', (chunk) => {
+      if (link.conn === conn) this.receive(link, conn, chunk);
+    });
+    conn.on('drain', () => {
+      if (link.conn !== conn) return;
+      link.blocked = false;
+      this.scheduleFlush();
+    });
+    conn.on('error', (err) => {
+      if (link.conn === conn) this.lastError = err.message;
+    });
+    conn.on('close', () => {
+      if (link.conn === conn) this.handle(link, { type: 'tcp-closed' });
+    });
+  }
+
+  private detach(link: Link): void {
+    const conn = link.conn;
+    link.conn = undefined;
+    link.attempt++;
+    conn?.end();
+  }
+
+  private sendMessage(link: Link, msg: Parameters<MessageCodec['encode']>[0]): void {
+    if (!link.conn) return;
+    this.write(link, link.codec.encode(msg));
+  }
+
+  private write(link: Link, buf: Buffer): void {
+    if (link.conn && !link.conn.write(buf)) link.blocked = true;
+  }
+
+  private receive(link: Link, conn: Connection, chunk: Buffer): void {
+    let frames: Buffer[];
+    try {
+      frames = link.codec.frame(chunk);
+    } catch (err) {
+      this.wireError(link, err);
+      return;
+    }
+    for (const frame of frames) {
+      if (link.conn !== conn) return; // closed while handling an earlier message
+      this.receiveFrame(link, frame);
+    }
+  }
+
+  private wireError(link: Link, err: unknown): void {
+    if (err instanceof BgpWireError) {
+      this.opts.log.warn('malformed message', { reason: err.reason, code: err.notification.code });
+      this.handle(link, { type: 'message-error', error: err.notification, reason: err.reason });
+      return;
+    }
+    this.opts.log.error('unexpected decode failure', { error: String(err) });
+    this.handle(link, { type: 'message-error', error: { code: 6, subcode: 0 }, reason: 'internal-error' });
+  }
+
+  private receiveFrame(link: Link, frame: Buffer): void {
+    let decoded: { message: Parameters<MessageCodec['encode']>[0]; action?: ErrorAction; errors: { reason: string }[] };
+    try {
+      decoded = link.codec.decode(frame);
+    } catch (err) {
+      this.wireError(link, err);
+      return;
+    }
+    const msg = decoded.message;
+    switch (msg.type) {
+      case 'open': {
+        this.receiveOpen(link, msg);
+        return;
+      }
+      case 'keepalive':
+        this.handle(link, { type: 'keepalive-received' });
+        return;
+      case 'notification':
+        this.lastError = `received NOTIFICATION ${msg.code}/${msg.subcode}`;
+        this.opts.log.warn('notification received', { code: msg.code, subcode: msg.subcode });
+        this.handle(link, { type: 'notification-received', code: msg.code, subcode: msg.subcode });
+        return;
+      case 'route-refresh':
+        if (this.handle(link, { type: 'route-refresh-received' }).actions.some((a) => a.type === 'deliver')) {
+          this.opts.handlers.routeRefresh(msg.afi, msg.subtype);
+        }
+        return;
+      case 'update': {
+        this.counters.updatesIn++;
+        if (!this.handle(link, { type: 'update-received' }).actions.some((a) => a.type === 'deliver')) return;
+        const eor = link.codec.endOfRib(msg);
+        if (eor !== undefined) {
+          this.opts.handlers.endOfRib(eor);
+          return;
+        }
+        let update = msg;
+        if (decoded.action === 'treat-as-withdraw') {
+          this.counters.treatAsWithdraw++;
+          this.opts.log.warn('malformed UPDATE treated as withdraw', { errors: decoded.errors.map((e) => e.reason) });
+          update = treatAsWithdraw(msg);
+        } else if (decoded.action === 'attribute-discard') {
+          this.counters.attributeDiscard++;
+          this.opts.log.warn('malformed attribute discarded', { errors: decoded.errors.map((e) => e.reason) });
+        }
+        this.opts.handlers.update(update);
+        return;
+      }
+    }
+  }
+
+  private receiveOpen(link: Link, open: Extract<Parameters<MessageCodec['encode']>[0], { type: 'open' }>): void {
+    const checked = checkOpen(open, this.opts.open, this.opts.asn);
+    if (!checked.ok) {
+      this.lastError = `bad OPEN: ${checked.reason}`;
+      this.handle(link, { type: 'open-received', holdTime: open.holdTime, error: checked.error });
+      return;
+    }
+    const n = checked.negotiated;
+    if (link === this.candidate) {
+      const keep = resolveCollision({
+        localId: this.opts.open.routerId,
+        remoteId: n.remoteId,
+        existingOutgoing: this.main.outgoing,
+        existingEstablished: this.main.fsm.state === 'Established',
+      });
+      this.opts.log.info('connection collision', { keep });
+      if (keep === 'existing') {
+        this.handle(link, { type: 'collision-lost' });
+        return;
+      }
+      const old = this.main;
+      this.handle(old, { type: 'collision-lost' });
+      this.clearTimer(old);
+      this.candidate = undefined;
+      this.main = link;
+      link.fsm = { ...link.fsm, config: this.opts.fsm };
+    } else if (this.candidate && this.candidate.fsm.state === 'OpenConfirm') {
+      // The other connection got its OPEN first: let it decide.
+    }
+    link.negotiated = n;
+    const codec: CodecOptions = {
+      fourOctetAs: n.fourOctetAs,
+      extendedMessage: n.extendedMessage,
+      external: n.remoteAsn !== this.opts.open.asn,
+    };
+    link.codec.configure(codec);
+    this.handle(link, { type: 'open-received', holdTime: open.holdTime });
+  }
+
+  private dropCandidate(): void {
+    const c = this.candidate;
+    if (!c) return;
+    this.candidate = undefined;
+    this.clearTimer(c);
+    this.detach(c);
+  }
+
+  private clearTimer(link: Link): void {
+    if (link.timer !== undefined) this.opts.clock.clearTimeout(link.timer);
+    link.timer = undefined;
+  }
+
+  private scheduleTimer(link: Link): void {
+    this.clearTimer(link);
+    let next: { name: keyof FsmState['deadlines']; at: number } | undefined;
+    for (const [name, at] of Object.entries(link.fsm.deadlines) as [keyof FsmState['deadlines'], number][]) {
+      if (!next || at < next.at) next = { name, at };
+    }
+    if (!next) return;
+    const { name } = next;
+    link.timer = this.opts.clock.setTimeout(() => {
+      link.timer = undefined;
+      this.handle(link, { type: 'timer', timer: name });
+    }, next.at - this.opts.clock.now());
+  }
+
+  private scheduleFlush(): void {
+    if (this.flushScheduled) return;
+    this.flushScheduled = true;
+    setImmediate(() => {
+      this.flushScheduled = false;
+      this.flush();
+    });
+  }
+
+  /** Pulls and writes changes while the connection takes them; End-of-RIB / EoRR when a full advertisement ends. */
+  private flush(): void {
+    const link = this.main;
+    for (let guard = 0; guard < 1_000_000; guard++) {
+      if (link.fsm.state !== 'Established' || !link.conn || link.blocked) return; // resumed on 'drain'
+      const out = this.opts.handlers.pull(BATCH);
+      for (const w of out.withdraw) this.writeUpdate(link, withdrawal(w.afi, w.prefixes));
+      for (const a of out.announce) this.writeUpdate(link, announcement(a));
+      for (const afi of out.completed) {
+        if (this.eorrPending.delete(afi)) this.sendMessage(link, { type: 'route-refresh', afi, safi: 1, subtype: 2 });
+        else if (!this.eorSent.has(afi)) {
+          this.eorSent.add(afi);
+          this.write(link, link.codec.encodeEndOfRib(afi));
+        }
+      }
+      if (out.announce.length === 0 && out.withdraw.length === 0 && out.completed.length === 0) return;
+    }
+  }
+
+  private writeUpdate(link: Link, u: UpdateMessage): void {
+    for (const buf of link.codec.encodeUpdate(u)) {
+      this.counters.updatesOut++;
+      this.write(link, buf);
+    }
+  }
+}
+
+function withdrawal(afi: number, prefixes: string[]): UpdateMessage {
+  if (afi === 1) return { type: 'update', withdrawn: prefixes, attributes: {}, nlri: [] };
+  return { type: 'update', withdrawn: [], attributes: {}, nlri: [], mpUnreach: { afi, safi: 1, withdrawn: prefixes } };
+}
+
+function announcement(a: Outbound['announce'][number]): UpdateMessage {
+  if (a.afi === 1) {
+    return { type: 'update', withdrawn: [], attributes: { ...a.attributes, nextHop: a.nextHop }, nlri: a.prefixes };
+  }
+  const { nextHop: _v4, ...attributes } = a.attributes;
+  const mpReach: NonNullable<UpdateMessage['mpReach']> = { afi: a.afi, safi: 1, nextHop: a.nextHop, nlri: a.prefixes };
+  if (a.linkLocalNextHop) mpReach.linkLocalNextHop = a.linkLocalNextHop;
+  return { type: 'update', withdrawn: [], attributes, nlri: [], mpReach };
+}
+
+/** RFC 7606 treat-as-withdraw: every prefix the UPDATE announces is handled as withdrawn. */
+export function treatAsWithdraw(u: UpdateMessage): UpdateMessage {
+  const out: UpdateMessage = { type: 'update', withdrawn: [...u.withdrawn, ...u.nlri], attributes: {}, nlri: [] };
+  const v6: string[] = [...(u.mpUnreach?.withdrawn ?? [])];
+  if (u.mpReach) v6.push(...u.mpReach.nlri);
+  const afi = u.mpReach?.afi ?? u.mpUnreach?.afi;
+  if (v6.length > 0 && afi !== undefined) out.mpUnreach = { afi, safi: 1, withdrawn: v6 };
+  return out;
+}

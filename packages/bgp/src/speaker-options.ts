@@ -1,0 +1,174 @@
+// The speaker's configuration types and their validation: bad input gets a BgpConfigError naming the field.
+import type { Clock } from './clock.js';
+import { BgpConfigError } from './errors.js';
+import type { PrefixRule } from './policy/prefix-filter.js';
+import type { ConnectionFactory } from './session/connection.js';
+import type { Logger } from './session/peer-session.js';
+
+export type Family = 'ipv4' | 'ipv6';
+
+export interface GracefulRestartOptions {
+  /** Seconds the peers should keep our routes while we restart (RFC 4724 Restart Time, ≤ 4095). */
+  restartTime: number;
+  /** We are coming back from a restart: set the R bit and defer best-path selection until End-of-RIB. */
+  restarting?: boolean;
+  /** The kernel kept our forwarding state across the restart: set the F bit (only then). */
+  forwardingStateKept?: boolean;
+  /** Longest wait for every peer's End-of-RIB before selecting anyway (default 60 s). */
+  selectionDeferralMs?: number;
+}
+
+export interface SpeakerOptions {
+  asn: number;
+  routerId: string;
+  /** Where to accept connections (default 0.0.0.0:179); false: never listen (only connect out). */
+  listen?: { address: string; port: number } | false;
+  gracefulRestart?: GracefulRestartOptions;
+  /** Hold time we propose when a peer does not set one (default 90 s). */
+  holdTime?: number;
+  /** Wait before 'initial-sync-complete' when some peer never sends End-of-RIB (default 60 s). */
+  initialSyncTimeoutMs?: number;
+  clock?: Clock;
+  connect?: ConnectionFactory;
+  /** Random source in [0, 1) for the reconnect jitter (default Math.random). */
+  random?: () => number;
+  /** A winston-compatible logger (child loggers are made with .child() when it has one). */
+  logger?: Logger & { child?(meta: object): Logger };
+}
+
+export interface PeerOptions {
+  address: string;
+  asn: number;
+  port?: number;
+  /** 0, or 3..65535 seconds (default the speaker's). */
+  holdTime?: number;
+  /** Only accept connections from this peer, never connect out. */
+  passive?: boolean;
+  /** Bind outgoing connections to this address; also our next hop towards the peer. */
+  localAddress?: string;
+  /** Cease (RFC 4486) when the peer sends more prefixes than this (per family); warning at 90%. */
+  maxPrefixes?: number;
+  /** Hold-down before reconnecting after a max-prefix Cease (default 60 s). */
+  maxPrefixRestartMs?: number;
+  /** Prefix rules for what we accept / send. 'default' (or absent): RFC 8212 — eBGP nothing, iBGP everything. */
+  import?: PrefixRule[] | 'default';
+  export?: PrefixRule[] | 'default';
+  /** Graceful restart with this peer (helper and restarting roles). Default true. */
+  gracefulRestart?: boolean;
+  /** Address families (default ['ipv4', 'ipv6']). */
+  families?: Family[];
+  /** Next hop self towards this iBGP peer too (always done towards eBGP). */
+  nextHopSelf?: boolean;
+}
+
+export function isIPv4(s: string): boolean {
+  const parts = s.split('.');
+  return parts.length === 4 && parts.every((p) => /^\d{1,3}$/.test(p) && Number(p) <= 255);
+}
+
+export function isIPv6(s: string): boolean {
+  if (!/^[0-9a-fA-F:.]+$/.test(s) || !s.includes(':')) return false;
+  const halves = s.split('::');
+  if (halves.length > 2) return false;
+  const groups = halves.flatMap((h) => (h === '' ? [] : h.split(':')));
+  const last = groups.at(-1);
+  const v4tail = last?.includes('.') === true;
+  if (v4tail && !isIPv4(last ?? '')) return false;
+  const n = groups.length + (v4tail ? 1 : 0);
+  if (!groups.every((g, i) => (v4tail && i === groups.length - 1) || /^[0-9a-fA-F]{1,4}$/.test(g))) return false;
+  return halves.length === 2 ? n < 8 : n === 8;
+}
+
+export function isIp(s: string): boolean {
+  return isIPv4(s) || isIPv6(s);
+}
+
+function checkInt(v: unknown, name: string, min: number, max: number): void {
+  if (typeof v !== 'number' || !Number.isInteger(v) || v < min || v > max) {
+    throw new BgpConfigError(`${name} must be an integer in ${min}..${max}, got ${JSON.stringify(v)}`);
+  }
+}
+
+function checkHold(v: unknown, name: string): void {
+  checkInt(v, name, 0, 65535);
+  if (v === 1 || v === 2) throw new BgpConfigError(`${name} must be 0 or 3..65535, got ${v}`);
+}
+
+function checkRules(rules: unknown, name: string): void {
+  if (rules === undefined || rules === 'default') return;
+  if (!Array.isArray(rules)) throw new BgpConfigError(`${name} must be a list of prefix rules or 'default'`);
+  rules.forEach((r: Partial<PrefixRule>, i) => {
+    const at = `${name}[${i}]`;
+    if (typeof r !== 'object' || r === null) throw new BgpConfigError(`${at} must be an object`);
+    if (typeof r.prefix !== 'string' || !/^[0-9a-fA-F:.]+\/\d{1,3}$/.test(r.prefix)) {
+      throw new BgpConfigError(`${at}.prefix must be a CIDR prefix, got ${JSON.stringify(r.prefix)}`);
+    }
+    if (r.action !== 'permit' && r.action !== 'deny')
+      throw new BgpConfigError(`${at}.action must be 'permit' or 'deny'`);
+    if (r.ge !== undefined) checkInt(r.ge, `${at}.ge`, 0, 128);
+    if (r.le !== undefined) checkInt(r.le, `${at}.le`, 0, 128);
+  });
+}
+
+export function validateSpeakerOptions(o: SpeakerOptions): void {
+  if (typeof o !== 'object' || o === null) throw new BgpConfigError('speaker options must be an object');
+  checkInt(o.asn, 'asn', 1, 4294967295);
+  if (typeof o.routerId !== 'string' || !isIPv4(o.routerId) || o.routerId === '0.0.0.0') {
+    throw new BgpConfigError(`routerId must be a non-zero dotted quad, got ${JSON.stringify(o.routerId)}`);
+  }
+  if (o.listen) {
+    if (!isIp(o.listen.address)) throw new BgpConfigError(`listen.address must be an IP address`);
+    checkInt(o.listen.port, 'listen.port', 0, 65535);
+  }
+  if (o.holdTime !== undefined) checkHold(o.holdTime, 'holdTime');
+  const gr = o.gracefulRestart;
+  if (gr) {
+    checkInt(gr.restartTime, 'gracefulRestart.restartTime', 0, 4095);
+    if (gr.selectionDeferralMs !== undefined)
+      checkInt(gr.selectionDeferralMs, 'gracefulRestart.selectionDeferralMs', 0, 3_600_000);
+  }
+}
+
+export function validatePeerOptions(p: PeerOptions): void {
+  if (typeof p !== 'object' || p === null) throw new BgpConfigError('peer options must be an object');
+  if (typeof p.address !== 'string' || !isIp(p.address)) {
+    throw new BgpConfigError(`peer address must be an IP address, got ${JSON.stringify(p.address)}`);
+  }
+  const at = `peer ${p.address}`;
+  checkInt(p.asn, `${at}: asn`, 1, 4294967295);
+  if (p.port !== undefined) checkInt(p.port, `${at}: port`, 1, 65535);
+  if (p.holdTime !== undefined) checkHold(p.holdTime, `${at}: holdTime`);
+  if (p.maxPrefixes !== undefined) checkInt(p.maxPrefixes, `${at}: maxPrefixes`, 1, 2 ** 32 - 1);
+  if (p.maxPrefixRestartMs !== undefined) checkInt(p.maxPrefixRestartMs, `${at}: maxPrefixRestartMs`, 0, 86_400_000);
+  if (p.localAddress !== undefined && !isIp(p.localAddress))
+    throw new BgpConfigError(`${at}: localAddress must be an IP address`);
+  checkRules(p.import, `${at}: import`);
+  checkRules(p.export, `${at}: export`);
+  if (p.families !== undefined) {
+    if (
+      !Array.isArray(p.families) ||
+      p.families.length === 0 ||
+      !p.families.every((f) => f === 'ipv4' || f === 'ipv6')
+    ) {
+      throw new BgpConfigError(`${at}: families must be a non-empty list of 'ipv4' and 'ipv6'`);
+    }
+  }
+}
+
+/** A stable string of the options that need a session reset when they change. */
+export function peerKey(p: PeerOptions): string {
+  return JSON.stringify([
+    p.asn,
+    p.port ?? 179,
+    p.holdTime,
+    p.passive ?? false,
+    p.localAddress,
+    p.maxPrefixes,
+    p.maxPrefixRestartMs,
+    p.import ?? 'default',
+    p.export ?? 'default',
+    p.gracefulRestart ?? true,
+    [...(p.families ?? ['ipv4', 'ipv6'])].sort(),
+    p.nextHopSelf ?? false,
+  ]);
+}

@@ -1,0 +1,243 @@
+// One configured peer inside the speaker: its session, its place in the RIB, graceful-restart helper timers and
+// the counters behind speaker.peers().
+import type { TimerHandle } from './clock.js';
+import { BgpError } from './errors.js';
+import type { FsmConfig } from './fsm/types.js';
+import type { RibPeerConfig } from './rib/types.js';
+import type { Negotiated, OpenParams } from './session/open.js';
+import { type Logger, type Outbound, PeerSession } from './session/peer-session.js';
+import type { PeerStatus, Speaker } from './speaker.js';
+import type { PeerOptions } from './speaker-options.js';
+import type { UpdateMessage } from './wire/types.js';
+
+/** How long the stale routes of a restarted peer wait for its End-of-RIB once it is back (RFC 4724 §4.2). */
+const STALE_PATH_MS = 360_000;
+const EMPTY: Outbound = { announce: [], withdraw: [], completed: [] };
+
+function ribConfig(p: PeerOptions): RibPeerConfig {
+  const c: RibPeerConfig = { address: p.address, asn: p.asn };
+  if (Array.isArray(p.import)) c.importPolicy = { rules: p.import };
+  if (Array.isArray(p.export)) c.exportPolicy = { rules: p.export };
+  if (p.maxPrefixes !== undefined) {
+    c.maxPrefixes = { limit: p.maxPrefixes, restartAfterSeconds: (p.maxPrefixRestartMs ?? 60_000) / 1000 };
+  }
+  if (p.nextHopSelf !== undefined) c.nextHopSelf = p.nextHopSelf;
+  return c;
+}
+
+export class PeerEntry {
+  readonly session: PeerSession;
+  readonly log: Logger;
+  readonly open: OpenParams;
+  /** Families whose End-of-RIB arrived on the current session. */
+  private readonly eor = new Set<number>();
+  /** GR helper: the peer's stale routes are kept until this timer (restart time, then stale-path time). */
+  private staleTimer: TimerHandle | undefined;
+
+  constructor(
+    private readonly speaker: Speaker,
+    public opts: PeerOptions,
+  ) {
+    const o = speaker.options;
+    this.log = speaker.log.child?.({ peer: opts.address, asn: opts.asn }) ?? speaker.log;
+    speaker.rib.addPeer(ribConfig(opts));
+    const families = (opts.families ?? ['ipv4', 'ipv6']).map((f) => (f === 'ipv4' ? 1 : 2));
+    const holdTime = opts.holdTime ?? o.holdTime ?? 90;
+    this.open = { asn: o.asn, routerId: o.routerId, holdTime, families };
+    if (opts.gracefulRestart !== false) {
+      const gr = o.gracefulRestart;
+      this.open.gracefulRestart = {
+        restartTime: gr?.restartTime ?? 120,
+        restarting: gr?.restarting === true,
+        forwardingStateKept: gr?.forwardingStateKept === true,
+        helperOnly: gr === undefined,
+      };
+    }
+    const fsm: FsmConfig = {
+      passive: opts.passive ?? false,
+      holdTime,
+      connectRetryMs: 30_000,
+      backoff: { initialMs: 1_000, maxMs: 60_000 },
+    };
+    const sessionOpts = {
+      address: opts.address,
+      asn: opts.asn,
+      port: opts.port ?? 179,
+      fsm,
+      open: this.open,
+      clock: speaker.clock,
+      random: speaker.random,
+      factory: speaker.factory,
+      log: this.log,
+      handlers: {
+        transition: (t: { from: PeerStatus['state']; to: PeerStatus['state']; reason: string }) => {
+          this.log.info(t.to === 'Established' ? 'peer up' : `peer ${t.to}`, { from: t.from, reason: t.reason });
+          speaker.emit('peer-state', {
+            address: opts.address,
+            asn: opts.asn,
+            state: t.to,
+            previous: t.from,
+            reason: t.reason,
+          });
+        },
+        established: (n: Negotiated) => this.established(n),
+        down: (d: { reason: string; graceful: boolean; negotiated: Negotiated | undefined }) => this.down(d),
+        update: (u: UpdateMessage) => this.update(u),
+        endOfRib: (afi: number) => this.endOfRib(afi),
+        routeRefresh: (afi: number, subtype: number) => this.routeRefresh(afi, subtype),
+        pull: (limit: number) => (speaker.isDeferring ? EMPTY : speaker.rib.takeOutbound(opts.address, limit)),
+      },
+    };
+    if (opts.localAddress) Object.assign(sessionOpts, { localAddress: opts.localAddress });
+    this.session = new PeerSession(sessionOpts);
+  }
+
+  /** The peer has sent End-of-RIB for every family it negotiated (or it is up without any family). */
+  syncDone(): boolean {
+    const n = this.session.negotiated;
+    return n?.families.every((afi) => this.eor.has(afi)) ?? false;
+  }
+
+  /** Our own restart is over (initial sync): later OPENs no longer carry the R bit. */
+  restartDone(): void {
+    if (this.open.gracefulRestart) this.open.gracefulRestart.restarting = false;
+    this.session.wake();
+  }
+
+  wake(): void {
+    if (this.session.state === 'Established' && this.speaker.rib.hasOutbound(this.opts.address)) this.session.wake();
+  }
+
+  setPolicy(p: PeerOptions): void {
+    const c = ribConfig(p);
+    const r = this.speaker.rib.setPolicy(p.address, {
+      importPolicy: c.importPolicy ?? null,
+      exportPolicy: c.exportPolicy ?? null,
+    });
+    this.opts = p;
+    this.speaker.changes(r.changes);
+    this.wake();
+  }
+
+  clearTimers(): void {
+    if (this.staleTimer !== undefined) this.speaker.clock.clearTimeout(this.staleTimer);
+    this.staleTimer = undefined;
+  }
+
+  status(): PeerStatus {
+    const c = this.speaker.rib.counters(this.opts.address);
+    const s = this.session;
+    const up = s.establishedAt;
+    return {
+      address: this.opts.address,
+      asn: this.opts.asn,
+      state: s.state,
+      uptimeSeconds: up === undefined ? 0 : Math.floor((this.speaker.clock.now() - up) / 1000),
+      lastError: s.lastError,
+      lastReason: s.lastReason,
+      prefixesReceived: c.received,
+      prefixesAccepted: c.accepted,
+      prefixesAdvertised: c.advertised,
+      updatesIn: s.counters.updatesIn,
+      updatesOut: s.counters.updatesOut,
+      flaps: s.counters.flaps,
+    };
+  }
+
+  private established(n: Negotiated): void {
+    this.eor.clear();
+    const rib = this.speaker.rib;
+    const local = this.session.localAddress;
+    const info: Parameters<typeof rib.peerUp>[1] = { routerId: n.remoteId };
+    if (local?.includes(':')) info.localAddress6 = local;
+    else if (local) info.localAddress = local;
+    const changes = rib.peerUp(this.opts.address, info, n.families);
+    if (this.staleTimer !== undefined) {
+      // The peer is back from a restart: keep its stale routes only for the families it preserved (F bit).
+      this.clearTimers();
+      const kept = n.peerGracefulRestart?.families;
+      for (const afi of [1, 2]) if (!kept?.get(afi)) changes.push(...rib.sweepStale(this.opts.address, afi));
+      this.staleTimer = this.speaker.clock.setTimeout(() => this.sweep('stale-path-timer'), STALE_PATH_MS);
+    }
+    this.speaker.changes(changes);
+    this.session.wake();
+  }
+
+  private down(d: { reason: string; graceful: boolean; negotiated: Negotiated | undefined }): void {
+    const gr = d.negotiated?.peerGracefulRestart;
+    // Helper mode (RFC 4724 §4.2): the peer's routes stay, as stale, when the session ends without a NOTIFICATION
+    // and the peer said it can restart (families listed). Not when we stop it, nor on a max-prefix Cease.
+    const helper =
+      gr !== undefined &&
+      gr.families.size > 0 &&
+      !['notification-received', 'admin-shutdown', 'peer-removed', 'max-prefix', 'graceful-restart'].includes(
+        d.reason,
+      ) &&
+      !d.reason.startsWith('unexpected') &&
+      d.reason !== 'bad-message';
+    const rib = this.speaker.rib;
+    const secondRestart = this.staleTimer !== undefined;
+    this.clearTimers();
+    const changes = secondRestart ? rib.peerDown(this.opts.address, { graceful: false }) : [];
+    if (helper && !secondRestart) {
+      changes.push(...rib.peerDown(this.opts.address, { graceful: true }));
+      const ms = Math.max(1, gr.restartTime) * 1000;
+      this.staleTimer = this.speaker.clock.setTimeout(() => this.sweep('restart-timer'), ms);
+      this.log.info('keeping stale routes of restarting peer', { restartTime: gr.restartTime });
+    } else if (!secondRestart) {
+      changes.push(...rib.peerDown(this.opts.address, { graceful: false }));
+    }
+    this.eor.clear();
+    this.speaker.changes(changes);
+  }
+
+  private sweep(why: string): void {
+    this.staleTimer = undefined;
+    this.log.info('sweeping stale routes', { why });
+    this.speaker.changes(this.speaker.rib.sweepStale(this.opts.address));
+  }
+
+  private update(u: UpdateMessage): void {
+    const rib = this.speaker.rib;
+    let result: ReturnType<typeof rib.applyUpdate>;
+    try {
+      result = rib.applyUpdate(this.opts.address, u);
+    } catch (err) {
+      // The codec lets nothing through that the RIB cannot take; if it ever does, withdraw rather than crash.
+      this.log.warn('UPDATE rejected by the RIB, treated as withdraw', {
+        error: err instanceof BgpError ? err.code : String(err),
+      });
+      result = rib.applyUpdate(this.opts.address, u, { treatAsWithdraw: true });
+    }
+    this.speaker.changes(result.changes);
+    for (const e of result.events) {
+      if (e.type === 'max-prefix-warning') {
+        this.log.warn('max-prefix warning', { afi: e.afi, count: e.count, limit: e.limit });
+      } else {
+        this.log.error('max-prefix exceeded', { afi: e.afi, count: e.count, limit: e.limit });
+        this.session.maxPrefixExceeded(e.notification.data, e.restartAfterSeconds * 1000);
+        return;
+      }
+    }
+  }
+
+  private endOfRib(afi: number): void {
+    this.eor.add(afi);
+    const changes = this.speaker.rib.endOfRib(this.opts.address, afi);
+    if (this.staleTimer !== undefined && this.speaker.rib.counters(this.opts.address).stale === 0) this.clearTimers();
+    this.speaker.changes(changes);
+    this.speaker.endOfRibReceived(this.opts.address, afi);
+  }
+
+  private routeRefresh(afi: number, subtype: number): void {
+    const n = this.session.negotiated;
+    if (subtype !== 0) {
+      this.log.debug('enhanced route refresh marker', { afi, subtype }); // BoRR / EoRR from the peer
+      return;
+    }
+    if (!n?.families.includes(afi)) return;
+    this.session.beginRefreshReply(afi);
+    this.speaker.rib.routeRefresh(this.opts.address, afi);
+    this.session.wake();
+  }
+}

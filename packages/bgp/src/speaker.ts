@@ -1,0 +1,338 @@
+// The public face of the package: a BGP speaker with peers added and removed at run time, local prefixes
+// originated and withdrawn, and best-path changes emitted in batches. It wires sessions (session/) to the RIB (rib/).
+import { EventEmitter } from 'node:events';
+import { type Clock, systemClock, type TimerHandle } from './clock.js';
+import { BgpConfigError, BgpStateError } from './errors.js';
+import { Cease } from './fsm/step.js';
+import type { SessionState } from './fsm/types.js';
+import { parsePrefix } from './policy/ip-prefix.js';
+import type { RibChange } from './rib/loc-rib.js';
+import { Rib } from './rib/rib.js';
+import { type ConnectionFactory, type Listener, normalizeAddress, tcpConnectionFactory } from './session/connection.js';
+import type { Negotiated } from './session/open.js';
+import type { Logger } from './session/peer-session.js';
+import {
+  type PeerOptions,
+  peerKey,
+  type SpeakerOptions,
+  validatePeerOptions,
+  validateSpeakerOptions,
+} from './speaker-options.js';
+import { PeerEntry } from './speaker-peer.js';
+
+/** One prefix's new best-path state (emitted in batches by 'best'). nexthops is the ECMP set; [] when withdrawn. */
+export interface BestChange {
+  afi: number;
+  prefix: string;
+  nexthops: string[];
+  withdrawn: boolean;
+  /** Where the best path comes from: 'local' (originated here), 'ebgp' or 'ibgp'; undefined when withdrawn. */
+  source: 'local' | 'ebgp' | 'ibgp' | undefined;
+  /** Peer address of the best path ('' for local). */
+  peer: string;
+  reason: string;
+}
+
+export interface PeerStateEvent {
+  address: string;
+  asn: number;
+  state: SessionState;
+  previous: SessionState;
+  reason: string;
+}
+
+export interface PeerStatus {
+  address: string;
+  asn: number;
+  state: SessionState;
+  uptimeSeconds: number;
+  lastError: string;
+  lastReason: string;
+  prefixesReceived: number;
+  prefixesAccepted: number;
+  prefixesAdvertised: number;
+  updatesIn: number;
+  updatesOut: number;
+  flaps: number;
+}
+
+export interface RouteStatus {
+  afi: number;
+  prefix: string;
+  nexthops: string[];
+  best: {
+    source: 'local' | 'ebgp' | 'ibgp';
+    peer: string;
+    asPath: number[];
+    localPref: number;
+    med: number;
+    origin: number;
+  };
+  paths: number;
+}
+
+export interface SpeakerEvents {
+  best: [changes: BestChange[]];
+  'peer-state': [event: PeerStateEvent];
+  'end-of-rib': [event: { address: string; afi: number }];
+  'initial-sync-complete': [];
+}
+
+const noopLogger: Logger = { debug() {}, info() {}, warn() {}, error() {} };
+
+export class Speaker extends EventEmitter<SpeakerEvents> {
+  readonly asn: number;
+  readonly routerId: string;
+  /** @internal used by PeerEntry */
+  readonly rib: Rib;
+  readonly clock: Clock;
+  readonly factory: ConnectionFactory;
+  readonly random: () => number;
+  readonly log: Logger & { child?(meta: object): Logger };
+  private readonly entries = new Map<string, PeerEntry>();
+  private listener: Listener | undefined;
+  private running = false;
+  private pendingBest = new Map<string, BestChange>();
+  private bestScheduled = false;
+  /** Restarting speaker (RFC 4724 §4.1): no best-path events and no advertisements until initial sync. */
+  private deferring: boolean;
+  private syncWaiting: Set<string> | undefined;
+  private syncTimer: TimerHandle | undefined;
+  syncComplete = false;
+
+  constructor(readonly options: SpeakerOptions) {
+    super();
+    validateSpeakerOptions(options);
+    this.asn = options.asn;
+    this.routerId = options.routerId;
+    this.clock = options.clock ?? systemClock;
+    this.factory = options.connect ?? tcpConnectionFactory;
+    this.random = options.random ?? Math.random;
+    this.log = options.logger ?? noopLogger;
+    this.rib = new Rib({ localAsn: options.asn, routerId: options.routerId });
+    this.deferring = options.gracefulRestart?.restarting === true;
+  }
+
+  /** Starts listening (unless listen: false) and starts every configured peer. */
+  async start(): Promise<void> {
+    if (this.running) return;
+    this.running = true;
+    const listen = this.options.listen === undefined ? { address: '0.0.0.0', port: 179 } : this.options.listen;
+    if (listen) this.listener = await this.factory.listen(listen, (conn) => this.incoming(conn));
+    this.syncWaiting = new Set(this.entries.keys());
+    const ms = this.options.gracefulRestart?.selectionDeferralMs ?? this.options.initialSyncTimeoutMs ?? 60_000;
+    this.syncTimer = this.clock.setTimeout(() => this.finishSync('timer'), ms);
+    for (const e of this.entries.values()) e.session.start();
+    this.checkSync();
+  }
+
+  /** Stops every session (graceful: TCP closed without NOTIFICATION, so peers keep our routes) and the listener. */
+  async stop(opts: { graceful?: boolean } = {}): Promise<void> {
+    if (!this.running) return;
+    this.running = false;
+    if (this.syncTimer) this.clock.clearTimeout(this.syncTimer);
+    for (const e of this.entries.values()) {
+      e.session.stop({
+        graceful: opts.graceful ?? false,
+        reason: opts.graceful ? 'graceful-restart' : 'admin-shutdown',
+      });
+      e.clearTimers();
+    }
+    await this.listener?.close();
+    this.listener = undefined;
+    this.flushBest();
+  }
+
+  /** The listening port (useful with port 0), or undefined. */
+  get port(): number | undefined {
+    return this.listener?.port;
+  }
+
+  /** Replaces the peer set: only added, removed and changed peers are touched. Validated before anything changes. */
+  setPeers(peers: PeerOptions[]): void {
+    const seen = new Set<string>();
+    for (const p of peers) {
+      validatePeerOptions(p);
+      if (seen.has(p.address)) throw new BgpConfigError(`peer ${p.address} is listed twice`);
+      seen.add(p.address);
+    }
+    for (const address of [...this.entries.keys()]) if (!seen.has(address)) this.removePeer(address);
+    for (const p of peers) {
+      if (this.entries.has(p.address)) this.updatePeer(p);
+      else this.addPeer(p);
+    }
+  }
+
+  addPeer(p: PeerOptions): void {
+    validatePeerOptions(p);
+    if (this.entries.has(p.address)) throw new BgpConfigError(`peer ${p.address} already exists`);
+    const entry = new PeerEntry(this, p);
+    this.entries.set(p.address, entry);
+    if (this.running) {
+      entry.session.start();
+    }
+  }
+
+  /** Applies new options to a peer: a change of import/export rules only re-filters; anything else resets it. */
+  updatePeer(p: PeerOptions): void {
+    validatePeerOptions(p);
+    const e = this.entry(p.address);
+    if (peerKey(e.opts) === peerKey(p)) return;
+    const { import: i1, export: x1, ...rest1 } = e.opts;
+    const { import: i2, export: x2, ...rest2 } = p;
+    if (peerKey({ ...rest1 }) === peerKey({ ...rest2 })) {
+      e.setPolicy(p);
+      return;
+    }
+    this.removePeer(p.address, Cease.OTHER_CONFIG_CHANGE);
+    this.addPeer(p);
+  }
+
+  removePeer(address: string, subcode: number = Cease.PEER_DECONFIGURED): void {
+    const e = this.entry(address);
+    e.session.stop({ reason: 'peer-removed', notify: { code: 6, subcode } });
+    e.clearTimers();
+    this.entries.delete(address);
+    this.changes(this.rib.removePeer(address));
+    this.syncWaiting?.delete(address);
+    this.checkSync();
+  }
+
+  /** Originates a local prefix (e.g. the node's pod CIDR). */
+  originate(prefix: string): void {
+    parsePrefix(prefix);
+    this.changes(this.rib.originate(prefix));
+  }
+
+  withdrawOrigin(prefix: string): void {
+    parsePrefix(prefix);
+    this.changes(this.rib.withdrawOrigin(prefix));
+  }
+
+  /** Asks a peer to send its routes again (RFC 2918). False when it is not up or did not negotiate route refresh. */
+  refresh(address: string, afi = 1): boolean {
+    return this.entry(address).session.requestRefresh(afi);
+  }
+
+  peers(): PeerStatus[] {
+    return [...this.entries.values()].map((e) => e.status());
+  }
+
+  routes(): RouteStatus[] {
+    const out: RouteStatus[] = [];
+    for (const r of this.rib.routes()) {
+      const b = r.best;
+      const asPath = (b.attributes.asPath ?? []).flatMap((s) => s.asns);
+      out.push({
+        afi: r.afi,
+        prefix: r.prefix,
+        nexthops: [...r.nexthops],
+        best: {
+          source: b.source.kind,
+          peer: b.source.address,
+          asPath,
+          localPref: b.localPref,
+          med: b.med,
+          origin: b.origin,
+        },
+        paths: this.rib.candidates(r.afi, r.prefix).length,
+      });
+    }
+    return out;
+  }
+
+  /** The negotiated parameters of an Established peer (for diagnostics and tests). */
+  negotiated(address: string): Negotiated | undefined {
+    return this.entry(address).session.negotiated;
+  }
+
+  // ---- used by PeerEntry ----
+
+  /** @internal */
+  get isDeferring(): boolean {
+    return this.deferring;
+  }
+
+  /** @internal RIB changes: queue 'best' events and wake the sessions that have something to send. */
+  changes(changes: RibChange[]): void {
+    if (changes.length > 0 && this.listenerCount('best') > 0) {
+      for (const c of changes) {
+        const best = c.newBest;
+        this.pendingBest.set(`${c.afi}|${c.prefix}`, {
+          afi: c.afi,
+          prefix: c.prefix,
+          nexthops: [...c.nexthops],
+          withdrawn: best === undefined,
+          source: best?.source.kind,
+          peer: best?.source.address ?? '',
+          reason: c.reason,
+        });
+      }
+      this.scheduleBest();
+    }
+    if (changes.length > 0 && !this.deferring) for (const e of this.entries.values()) e.wake();
+  }
+
+  /** @internal */
+  endOfRibReceived(address: string, afi: number): void {
+    this.emit('end-of-rib', { address, afi });
+    this.checkSync();
+  }
+
+  private scheduleBest(): void {
+    if (this.bestScheduled || this.deferring) return;
+    this.bestScheduled = true;
+    setImmediate(() => {
+      this.bestScheduled = false;
+      this.flushBest();
+    });
+  }
+
+  private flushBest(): void {
+    if (this.deferring || this.pendingBest.size === 0) return;
+    const batch = [...this.pendingBest.values()];
+    this.pendingBest = new Map();
+    this.emit('best', batch);
+  }
+
+  private checkSync(): void {
+    if (!this.running || this.syncComplete || !this.syncWaiting) return;
+    for (const address of this.syncWaiting) {
+      if (this.entries.get(address)?.syncDone()) this.syncWaiting.delete(address);
+    }
+    if (this.syncWaiting.size === 0) this.finishSync('end-of-rib');
+  }
+
+  private finishSync(why: 'end-of-rib' | 'timer'): void {
+    if (this.syncComplete || !this.running) return;
+    this.syncComplete = true;
+    if (this.syncTimer) this.clock.clearTimeout(this.syncTimer);
+    this.log.info('initial sync complete', { why });
+    if (this.deferring) {
+      this.deferring = false;
+      for (const e of this.entries.values()) e.restartDone();
+      this.scheduleBest();
+    }
+    this.emit('initial-sync-complete');
+  }
+
+  private incoming(conn: Parameters<Parameters<ConnectionFactory['listen']>[1]>[0]): void {
+    const e = this.entries.get(normalizeAddress(conn.remoteAddress));
+    if (!e) {
+      this.log.info('connection from unknown address refused', { address: conn.remoteAddress });
+      conn.destroy();
+      return;
+    }
+    e.session.accept(conn);
+  }
+
+  private entry(address: string): PeerEntry {
+    const e = this.entries.get(address);
+    if (!e) throw new BgpStateError('unknown-peer', `no peer ${address}`);
+    return e;
+  }
+}
+
+export function createSpeaker(options: SpeakerOptions): Speaker {
+  return new Speaker(options);
+}
