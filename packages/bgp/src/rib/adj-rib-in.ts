@@ -41,32 +41,28 @@ export class AdjRibIn {
       into.set(prefix, path);
       if (prev) this.interner.release(prev);
     }
-    const o = other.get(prefix);
-    if (o) {
-      other.delete(prefix);
-      this.interner.release(o);
-    }
-    const s = f.stale?.get(prefix);
-    if (s) {
-      f.stale?.delete(prefix);
-      this.interner.release(s);
-    }
+    if (other.size > 0) this.take(other, prefix);
+    if (f.stale !== undefined) this.take(f.stale, prefix);
+  }
+
+  private take(m: Map<string, InternedPath>, prefix: string): boolean {
+    const p = m.get(prefix);
+    if (!p) return false;
+    m.delete(prefix);
+    this.interner.release(p);
+    return true;
   }
 
   /** Removes a prefix (withdraw); returns true if the peer had announced it (in this or the previous session). */
   remove(afi: number, prefix: string): boolean {
     const f = this.families.get(afi);
     if (!f) return false;
-    let found = false;
-    for (const m of [f.accepted, f.rejected, f.stale]) {
-      const p = m?.get(prefix);
-      if (p) {
-        m?.delete(prefix);
-        this.interner.release(p);
-        found = true;
-      }
-    }
-    return found;
+    // A prefix is in at most one of the three maps.
+    return (
+      this.take(f.accepted, prefix) ||
+      this.take(f.rejected, prefix) ||
+      (f.stale !== undefined && this.take(f.stale, prefix))
+    );
   }
 
   /** The path that this peer contributes to the Loc-RIB for a prefix (accepted, else stale). */

@@ -60,8 +60,11 @@ export class AdjRibOut {
 
   /** Notes that a prefix's best path changed. Skips prefixes that are not advertised and would not be. */
   noteChange(afi: number, prefix: string, newBest: RibPath | undefined): void {
-    if (!this.advertised.get(afi)?.has(prefix) && this.routeFor(prefix, newBest) === undefined) return;
-    this.mark(afi, prefix);
+    if (this.routeFor(prefix, newBest) !== undefined) this.mark(afi, prefix);
+    else {
+      const adv = this.advertised.get(afi);
+      if (adv !== undefined && adv.size > 0 && adv.has(prefix)) this.mark(afi, prefix);
+    }
   }
 
   private mark(afi: number, prefix: string): void {

@@ -17,11 +17,17 @@ export interface RibChange {
   reason: ChangeReason;
 }
 
+/** A prefix with several candidates (or an unreachable one): the candidates and the selected best/next hops. */
 class Dest {
+  best: RibPath | undefined;
+  nexthops: readonly string[];
   constructor(
     readonly paths: RibPath[],
-    public sel: Selection,
-  ) {}
+    sel: Selection,
+  ) {
+    this.best = sel.best;
+    this.nexthops = sel.nexthops;
+  }
 }
 
 type Entry = RibPath | Dest;
@@ -54,8 +60,8 @@ export class LocRib {
       oldNexthops = EMPTY;
       paths = [path];
     } else if (entry instanceof Dest) {
-      oldBest = entry.sel.best;
-      oldNexthops = entry.sel.nexthops;
+      oldBest = entry.best;
+      oldNexthops = entry.nexthops;
       paths = entry.paths;
       const i = paths.findIndex((p) => p.source === source);
       if (i < 0) {
@@ -97,8 +103,10 @@ export class LocRib {
     } else {
       sel = selectBest(paths, this.options);
       const entry = table.get(prefix);
-      if (entry instanceof Dest && entry.paths === paths) entry.sel = sel;
-      else table.set(prefix, new Dest(paths, sel));
+      if (entry instanceof Dest && entry.paths === paths) {
+        entry.best = sel.best;
+        entry.nexthops = sel.nexthops;
+      } else table.set(prefix, new Dest(paths, sel));
     }
     const newBest = sel ? sel.best : paths[0];
     const nexthops = sel ? sel.nexthops : newBest ? newBest.nexthops : EMPTY;
@@ -113,7 +121,7 @@ export class LocRib {
     const entry = table?.get(prefix);
     if (!table || entry === undefined) return undefined;
     return entry instanceof Dest
-      ? this.store(table, afi, prefix, entry.paths, entry.sel.best, entry.sel.nexthops)
+      ? this.store(table, afi, prefix, entry.paths, entry.best, entry.nexthops)
       : this.store(table, afi, prefix, [entry], entry, entry.nexthops);
   }
 
@@ -133,13 +141,15 @@ export class LocRib {
   lookup(afi: number, prefix: string): Selection | undefined {
     const e = this.tables.get(afi)?.get(prefix);
     if (e === undefined) return undefined;
-    return e instanceof Dest ? e.sel : { best: e, ecmp: [e], nexthops: e.nexthops, reason: 'only-path' };
+    return e instanceof Dest
+      ? selectBest(e.paths, this.options)
+      : { best: e, ecmp: [e], nexthops: e.nexthops, reason: 'only-path' };
   }
 
   /** The best path for a prefix (undefined when none or all unreachable). */
   best(afi: number, prefix: string): RibPath | undefined {
     const e = this.tables.get(afi)?.get(prefix);
-    return e instanceof Dest ? e.sel.best : e;
+    return e instanceof Dest ? e.best : e;
   }
 
   candidates(afi: number, prefix: string): readonly RibPath[] {
@@ -154,7 +164,7 @@ export class LocRib {
       if (afi !== undefined && f !== afi) continue;
       for (const [prefix, e] of table) {
         if (!(e instanceof Dest)) yield { afi: f, prefix, best: e, nexthops: e.nexthops };
-        else if (e.sel.best) yield { afi: f, prefix, best: e.sel.best, nexthops: e.sel.nexthops };
+        else if (e.best) yield { afi: f, prefix, best: e.best, nexthops: e.nexthops };
       }
     }
   }
