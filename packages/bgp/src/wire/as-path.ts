@@ -72,32 +72,38 @@ export function hasConfedSegment(segments: readonly AsPathSegment[]): boolean {
 
 /**
  * RFC 6793 §4.2.3: rebuilds the 4-octet path from AS_PATH (as received from a 2-octet peer) and AS4_PATH. When
- * AS_PATH is shorter than AS4_PATH, AS4_PATH is ignored; otherwise the leading ASNs AS_PATH has in excess are kept
- * and AS4_PATH follows them.
+ * AS_PATH is shorter than AS4_PATH, AS4_PATH is ignored. Otherwise the leading ASNs AS_PATH has in excess are
+ * prepended to AS4_PATH, with the confederation segments that lead or sit next to a prepended segment.
  */
 export function mergeAs4Path(asPath: readonly AsPathSegment[], as4Path: readonly AsPathSegment[]): AsPathSegment[] {
   let need = asPathLength(asPath) - asPathLength(as4Path);
   if (need < 0) return asPath.map((s) => ({ type: s.type, asns: [...s.asns] }));
   const out: AsPathSegment[] = [];
   for (const s of asPath) {
-    if (need === 0) break;
-    if (s.type === 'sequence') {
-      const take = Math.min(need, s.asns.length);
-      out.push({ type: 'sequence', asns: s.asns.slice(0, take) });
-      need -= take;
-    } else {
+    if (s.type === 'confed-sequence' || s.type === 'confed-set') {
       out.push({ type: s.type, asns: [...s.asns] });
-      if (s.type === 'set') need -= 1;
+      continue;
     }
+    if (need === 0) break;
+    if (s.type === 'set') {
+      out.push({ type: 'set', asns: [...s.asns] });
+      need -= 1;
+      continue;
+    }
+    const take = Math.min(need, s.asns.length);
+    out.push({ type: 'sequence', asns: s.asns.slice(0, take) });
+    need -= take;
+    if (take < s.asns.length) break;
   }
-  for (const s of as4Path) {
+  // A sequence cut from AS_PATH and the first sequence of AS4_PATH are one sequence.
+  as4Path.forEach((s, i) => {
     const last = out[out.length - 1];
-    if (last && last.type === 'sequence' && s.type === 'sequence' && last.asns.length + s.asns.length <= 255) {
+    if (i === 0 && last?.type === 'sequence' && s.type === 'sequence' && last.asns.length + s.asns.length <= 255) {
       last.asns.push(...s.asns);
     } else {
       out.push({ type: s.type, asns: [...s.asns] });
     }
-  }
+  });
   return out;
 }
 
