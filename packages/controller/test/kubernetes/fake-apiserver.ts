@@ -31,6 +31,9 @@ interface Watcher {
   res: ServerResponse;
 }
 
+/** Every call any FakeApiServer of this process answered: the RBAC test checks them all against the ClusterRole. */
+export const ALL_CALLS: ApiCall[] = [];
+
 export const CORE_NODES: ResourceDef = { group: '', version: 'v1', plural: 'nodes', kind: 'Node' };
 
 export class FakeApiServer {
@@ -265,7 +268,11 @@ export class FakeApiServer {
         DELETE: 'delete',
       } as Record<string, ApiCall['verb']>
     )[req.method ?? '']!;
-    const record = (status: number) => this.calls.push({ verb, group: def.group, resource: plural, status });
+    const record = (status: number) => {
+      const call = { verb, group: def.group, resource: plural, status };
+      this.calls.push(call);
+      ALL_CALLS.push(call);
+    };
     if (!verb || (verb === 'create' && name)) return this.fail(res, 405, 'MethodNotAllowed', 'method not allowed');
     if (this.forbidden.has(`${verb} ${plural}`)) {
       record(403);

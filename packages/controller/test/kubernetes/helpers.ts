@@ -1,4 +1,7 @@
 // Test doubles and builders for the Kubernetes-mode tests.
+import { existsSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { KubeConfig } from '@kubernetes/client-node';
 import type { Backoff, Clock } from '../../src/kubernetes/clock.js';
 import { BGP_CONFIGURATIONS, BGP_PEERS, GANNET_GROUP, NODE_STATUSES } from '../../src/kubernetes/resources.js';
@@ -112,4 +115,14 @@ export function node(
 
 export function bgpPeer(name: string, spec: Record<string, unknown>): Record<string, unknown> {
   return { metadata: { name }, spec };
+}
+
+/** The repository root: the nearest directory above this file (or else the working directory) with the workspace file. */
+export function repoRoot(): string {
+  for (const start of [dirname(fileURLToPath(import.meta.url)), process.cwd()]) {
+    for (let dir = start; dir !== dirname(dir); dir = dirname(dir)) {
+      if (existsSync(join(dir, 'pnpm-workspace.yaml'))) return dir;
+    }
+  }
+  throw new Error('cannot find the repository root (pnpm-workspace.yaml)');
 }

@@ -1,0 +1,210 @@
+// deploy/ and docs/kubernetes.md: the manifests parse, the CRDs match the code, their schemas accept the examples of
+// the docs and reject bad objects, and the DaemonSet has the shape issue 7 asks for.
+import assert from 'node:assert/strict';
+import { join, relative } from 'node:path';
+import { deriveAgentConfig, peerFromBgpPeer } from '../../src/kubernetes/derive-config.js';
+import { parseLabelSelector } from '../../src/kubernetes/label-selector.js';
+import type { BgpConfigurationObject, BgpPeerObject, NodeObject } from '../../src/kubernetes/resources.js';
+import {
+  BGP_CONFIGURATIONS,
+  BGP_PEERS,
+  GANNET_GROUP,
+  GANNET_VERSION,
+  NODE_STATUSES,
+} from '../../src/kubernetes/resources.js';
+import { crds, DEPLOY, type Doc, docsExamples, loadYaml, REPO, schemaOf, yamlFiles } from './manifests.js';
+import { assertSupported, type Schema, validate } from './openapi-validator.js';
+
+function check(obj: Doc): string[] {
+  assert.equal(obj.apiVersion, `${GANNET_GROUP}/${GANNET_VERSION}`);
+  assert.ok(obj.metadata?.name, 'metadata.name');
+  return validate(schemaOf(obj.kind), obj);
+}
+
+describe('deploy/ manifests', () => {
+  const all = yamlFiles(DEPLOY).filter((f) => !f.endsWith('kustomization.yaml'));
+
+  it('every document parses and has apiVersion, kind and metadata.name', () => {
+    assert.ok(all.length >= 8, `found ${all.length} manifests`);
+    for (const f of all) {
+      for (const d of loadYaml(f)) {
+        const where = relative(REPO, f);
+        assert.equal(typeof d.apiVersion, 'string', `${where}: apiVersion`);
+        assert.equal(typeof d.kind, 'string', `${where}: kind`);
+        assert.equal(typeof d.metadata?.name, 'string', `${where}: metadata.name`);
+      }
+    }
+  });
+
+  it('kustomization.yaml lists every manifest but the sample BGPConfiguration (its CRD must be established first)', () => {
+    const [k] = loadYaml(join(DEPLOY, 'kustomization.yaml'));
+    const listed = (k!.resources as string[]).map((r) => join(DEPLOY, r)).sort();
+    assert.deepEqual(listed, all.filter((f) => !f.endsWith('bgpconfiguration-default.yaml')).sort());
+  });
+
+  it('the CRDs match the names and versions the code uses, with printer columns', () => {
+    const want: [string, string][] = [
+      ['BGPConfiguration', BGP_CONFIGURATIONS],
+      ['BGPPeer', BGP_PEERS],
+      ['GannetNodeStatus', NODE_STATUSES],
+    ];
+    assert.deepEqual([...crds.keys()].sort(), want.map(([k]) => k).sort());
+    for (const [kind, plural] of want) {
+      const crd = crds.get(kind)!;
+      assert.equal(crd.metadata.name, `${plural}.${GANNET_GROUP}`);
+      assert.equal(crd.spec.group, GANNET_GROUP);
+      assert.equal(crd.spec.scope, 'Cluster');
+      assert.equal(crd.spec.names.plural, plural);
+      assert.equal(crd.spec.versions.length, 1);
+      const v = crd.spec.versions[0];
+      assert.deepEqual([v.name, v.served, v.storage], [GANNET_VERSION, true, true]);
+      assert.ok(v.additionalPrinterColumns.length >= 4, `${kind} printer columns`);
+      for (const c of v.additionalPrinterColumns) assert.match(c.jsonPath, /^\.(spec|status|metadata)\.[A-Za-z.]+$/);
+      assertSupported(v.schema.openAPIV3Schema);
+    }
+  });
+
+  it('schema patterns are plain regular expressions (no lookaround or backreferences: Go RE2 rejects them)', () => {
+    const patterns: string[] = [];
+    const walk = (s: Schema) => {
+      if (s.pattern) patterns.push(s.pattern);
+      for (const sub of [...Object.values(s.properties ?? {}), ...(s.anyOf ?? []), s.items, s.not]) if (sub) walk(sub);
+    };
+    for (const crd of crds.values()) walk(crd.spec.versions[0].schema.openAPIV3Schema);
+    assert.ok(patterns.length >= 3);
+    for (const p of patterns) {
+      assert.doesNotMatch(p, /\(\?[=!<]|\\[1-9]/);
+      new RegExp(p);
+    }
+  });
+
+  it('the DaemonSet: host network, NODE_NAME, probes on 127.0.0.1:9179, narrow capabilities, every taint tolerated', () => {
+    const [ds] = loadYaml(join(DEPLOY, 'daemonset.yaml'));
+    const pod = ds!.spec.template.spec;
+    assert.equal(ds!.metadata.namespace, 'gannet-system');
+    assert.equal(pod.hostNetwork, true);
+    assert.equal(pod.serviceAccountName, 'gannet');
+    assert.deepEqual(pod.tolerations, [{ operator: 'Exists' }]);
+    const agent = pod.containers.find((c: Doc) => c.name === 'agent');
+    assert.deepEqual(agent.args, ['agent', '--kubernetes']);
+    assert.match(agent.command.at(-1), /\/gannet$/);
+    assert.deepEqual(agent.env, [{ name: 'NODE_NAME', valueFrom: { fieldRef: { fieldPath: 'spec.nodeName' } } }]);
+    assert.deepEqual(agent.livenessProbe.httpGet, { host: '127.0.0.1', port: 9179, path: '/healthz' });
+    assert.deepEqual(agent.readinessProbe.httpGet, { host: '127.0.0.1', port: 9179, path: '/readyz' });
+    assert.deepEqual(agent.securityContext.capabilities.drop, ['ALL']);
+    assert.deepEqual(agent.securityContext.capabilities.add.sort(), ['NET_ADMIN', 'NET_BIND_SERVICE', 'NET_RAW']);
+    assert.notEqual(agent.securityContext.privileged, true);
+    const init = pod.initContainers[0];
+    assert.deepEqual(init.securityContext.capabilities, { drop: ['ALL'] });
+    const script: string = init.args[0];
+    // atomic installs: write a temporary name in the same directory, then rename over the real one
+    assert.match(
+      script,
+      /cp \S+gannet-cni "\$bin\/\.gannet-cni\.tmp"[\s\S]*mv -f "\$bin\/\.gannet-cni\.tmp" "\$bin\/gannet-cni"/,
+    );
+    assert.match(
+      script,
+      /chmod 0600 "\$conf\/\.10-gannet\.conflist\.tmp"[\s\S]*mv -f "\$conf\/\.10-gannet\.conflist\.tmp" "\$conf\/10-gannet\.conflist"/,
+    );
+    assert.match(script, /^set -eu/);
+    const hostPaths = pod.volumes
+      .filter((v: Doc) => v.hostPath)
+      .map((v: Doc) => v.hostPath.path)
+      .sort();
+    assert.deepEqual(hostPaths, ['/etc/cni/net.d', '/opt/cni/bin', '/run/gannet']);
+  });
+
+  it('the ConfigMap holds the conflist: gannet-cni with an MTU, chained with portmap', () => {
+    const [cm] = loadYaml(join(DEPLOY, 'configmap.yaml'));
+    const conf = JSON.parse(cm!.data['10-gannet.conflist']);
+    assert.equal(conf.cniVersion, '1.1.0');
+    assert.equal(conf.name, 'gannet');
+    assert.equal(conf.plugins[0].type, 'gannet-cni');
+    assert.ok(Number.isInteger(conf.plugins[0].mtu) && conf.plugins[0].mtu >= 576);
+    assert.deepEqual(conf.plugins[1], { type: 'portmap', capabilities: { portMappings: true } });
+  });
+});
+
+describe('CRD schemas against docs/kubernetes.md and bad objects', () => {
+  const examples = [
+    ...docsExamples(join(REPO, 'docs', 'kubernetes.md')),
+    ...loadYaml(join(DEPLOY, 'bgpconfiguration-default.yaml')),
+  ];
+
+  it('accepts every example of the docs (and the code accepts them too)', () => {
+    const kinds = examples.map((e) => e.kind).sort();
+    assert.deepEqual([...new Set(kinds)], ['BGPConfiguration', 'BGPPeer', 'GannetNodeStatus']);
+    for (const e of examples) {
+      assert.deepEqual(check(e), [], `${e.kind}/${e.metadata.name}`);
+      if (e.kind === 'BGPPeer') {
+        peerFromBgpPeer(e as BgpPeerObject);
+        parseLabelSelector(e.spec.nodeSelector);
+      }
+      if (e.kind === 'BGPConfiguration') {
+        const node: NodeObject = {
+          metadata: { name: 'n' },
+          spec: { podCIDRs: ['10.244.1.0/24'] },
+          status: { addresses: [{ type: 'InternalIP', address: '10.0.0.1' }] },
+        };
+        const d = deriveAgentConfig({
+          nodeName: 'n',
+          nodes: [node],
+          peers: [],
+          configurations: [e as BgpConfigurationObject],
+          apiListen: '127.0.0.1:9179',
+          listenAddress: '0.0.0.0',
+        });
+        assert.deepEqual(d.problems, []);
+      }
+    }
+  });
+
+  const peer = (spec: Doc) => ({ apiVersion: 'gannet.dev/v1', kind: 'BGPPeer', metadata: { name: 'p' }, spec });
+  const conf = (spec: Doc) => ({
+    apiVersion: 'gannet.dev/v1',
+    kind: 'BGPConfiguration',
+    metadata: { name: 'default' },
+    spec,
+  });
+  const ok = { peerAddress: '192.0.2.1', asn: 65000 };
+  const bad: [string, Doc, RegExp][] = [
+    ['a peer without asn', peer({ peerAddress: '192.0.2.1' }), /\.spec\.asn: required/],
+    ['ASN 0', peer({ ...ok, asn: 0 }), /\.spec\.asn: must be >= 1/],
+    ['ASN 2^32', peer({ ...ok, asn: 4294967296 }), /\.spec\.asn: must be <= 4294967295/],
+    ['a fractional ASN', peer({ ...ok, asn: 65000.5 }), /\.spec\.asn: must be integer/],
+    ['a bad IPv4 address', peer({ ...ok, peerAddress: '192.0.2.256' }), /\.spec\.peerAddress: must match one of/],
+    ['a hostname for an address', peer({ ...ok, peerAddress: 'tor-a.example' }), /\.spec\.peerAddress/],
+    ['holdTime 1', peer({ ...ok, holdTime: 1 }), /\.spec\.holdTime: must not match/],
+    ['holdTime 2', peer({ ...ok, holdTime: 2 }), /\.spec\.holdTime: must not match/],
+    ['holdTime 65536', peer({ ...ok, holdTime: 65536 }), /\.spec\.holdTime: must be <= 65535/],
+    ['an unknown field', peer({ ...ok, password: 'x' }), /\.spec\.password: unknown field/],
+    ['a rule action', peer({ ...ok, import: [{ prefix: '10.0.0.0/8', action: 'accept' }] }), /import\[0\]\.action/],
+    ['a rule CIDR', peer({ ...ok, export: [{ prefix: '10.0.0.0/33', action: 'permit' }] }), /export\[0\]\.prefix/],
+    ['a string port', peer({ ...ok, port: '179' }), /\.spec\.port: must be integer/],
+    ['a CIDR without length', conf({ clusterCIDRs: ['10.244.0.0'] }), /clusterCIDRs\[0\]: must match/],
+    ['a CIDR /40', conf({ clusterCIDRs: ['10.244.0.0/40'] }), /clusterCIDRs\[0\]: must match/],
+    ['an IPv6 CIDR /129', conf({ clusterCIDRs: ['fd00::/129'] }), /clusterCIDRs\[0\]: must match/],
+    ['a nodeASNs entry without asn', conf({ nodeASNs: [{ node: 'n1' }] }), /nodeASNs\[0\]\.asn: required/],
+    ['mesh as a string', conf({ nodeToNodeMesh: 'no' }), /nodeToNodeMesh: must be boolean/],
+    ['listenPort 0', conf({ listenPort: 0 }), /listenPort: must be >= 1/],
+  ];
+  for (const [what, obj, re] of bad) {
+    it(`rejects ${what}`, () => {
+      const errors = check(obj);
+      assert.ok(
+        errors.some((e) => re.test(e)),
+        `${JSON.stringify(errors)} should match ${re}`,
+      );
+    });
+  }
+
+  it('rejects a status with an unknown session state and a bad timestamp', () => {
+    const example = examples.find((e) => e.kind === 'GannetNodeStatus')!;
+    const broken = structuredClone(example);
+    broken.status.sessions[0].state = 'Up';
+    broken.status.updatedAt = 'yesterday';
+    const errors = check(broken);
+    assert.ok(errors.some((e) => /sessions\[0\]\.state: must be one of/.test(e)));
+    assert.ok(errors.some((e) => /updatedAt: must be a valid date-time/.test(e)));
+  });
+});

@@ -1,0 +1,112 @@
+// The ClusterRole of deploy/rbac.yaml grants exactly the calls the code makes: a scenario exercises every API call
+// path of KubernetesSource and NodeStatusWriter against the fake API server, and the (verb, resource) pairs it
+// issued must equal the pairs the role grants. Calls made by every other test of this process must be granted too.
+// The status object the writer produced must also pass the GannetNodeStatus schema.
+import assert from 'node:assert/strict';
+import { join } from 'node:path';
+import { KubernetesSource } from '../../src/kubernetes/kubernetes-source.js';
+import { NodeStatusWriter } from '../../src/kubernetes/node-status-writer.js';
+import { ALL_CALLS, type ApiCall, FakeApiServer } from './fake-apiserver.js';
+import {
+  bgpPeer,
+  CountingBackoff,
+  eventually,
+  FakeClock,
+  kubeConfigFor,
+  node,
+  RESOURCES,
+  repoRoot,
+} from './helpers.js';
+import { loadYaml, schemaOf } from './manifests.js';
+import { validate } from './openapi-validator.js';
+
+const pair = (c: Pick<ApiCall, 'verb' | 'group' | 'resource'>) =>
+  `${c.verb} ${c.group ? `${c.group}/` : ''}${c.resource}`;
+
+function granted(): Set<string> {
+  const docs = loadYaml(join(repoRoot(), 'deploy', 'rbac.yaml'));
+  const role = docs.find((d) => d.kind === 'ClusterRole')!;
+  const out = new Set<string>();
+  for (const rule of role.rules as {
+    apiGroups: string[];
+    resources: string[];
+    verbs: string[];
+    resourceNames?: string[];
+  }[]) {
+    for (const g of rule.apiGroups) {
+      for (const r of rule.resources) {
+        for (const v of rule.verbs) {
+          assert.ok(!['*'].includes(v) && !r.includes('*') && g !== '*', 'no wildcards');
+          out.add(pair({ verb: v as ApiCall['verb'], group: g, resource: r }));
+        }
+      }
+    }
+  }
+  return out;
+}
+
+describe('deploy/rbac.yaml against the calls the code makes', function () {
+  this.timeout(10_000);
+  let server: FakeApiServer;
+  let source: KubernetesSource | undefined;
+  let writer: NodeStatusWriter | undefined;
+  afterEach(async () => {
+    source?.stop();
+    writer?.stop();
+    await server?.close();
+  });
+
+  it('the scenario issues exactly the granted (verb, resource) pairs, and the status it writes is schema-valid', async () => {
+    server = await FakeApiServer.start(RESOURCES);
+    server.put('nodes', node('node1', '172.30.0.1', ['10.244.1.0/24']));
+    server.put('nodes', node('node2', '172.30.0.2', ['10.244.2.0/24']));
+    server.put('bgpconfigurations', { metadata: { name: 'default' }, spec: { clusterCIDRs: ['10.244.0.0/16'] } });
+    server.put('bgppeers', bgpPeer('tor', { peerAddress: '192.0.2.1', asn: 65000 }));
+    const kubeConfig = kubeConfigFor(server.url);
+    const clock = new FakeClock();
+    source = new KubernetesSource({ kubeConfig, nodeName: 'node1', clock, backoff: () => new CountingBackoff() });
+    await source.start();
+    await eventually(() => assert.equal(server.watchCount(), 3));
+    writer = new NodeStatusWriter({
+      kubeConfig,
+      nodeName: 'node1',
+      nodeUid: 'u1',
+      clock,
+      backoff: new CountingBackoff(),
+    });
+    const peers = source.current!.peers.map((p) => ({
+      address: p.address,
+      asn: p.asn,
+      state: 'Established',
+      uptimeSeconds: 10,
+      lastError: null,
+      prefixesReceived: 1,
+      prefixesAccepted: 1,
+      prefixesAdvertised: 1,
+    }));
+    const report = {
+      sessions: peers,
+      advertisedPrefixes: source.current!.podCIDRs,
+      asn: 64512,
+      routerId: '172.30.0.1',
+    };
+    await writer.flush(); // nothing pending: no call
+    writer.update(report);
+    await writer.flush(); // get (404) + create
+    writer.update({ ...report, sessions: [{ ...peers[0]!, state: 'Active', lastError: 'hold timer expired' }] });
+    await writer.flush(); // update
+    const stored = server.get('gannetnodestatuses', 'node1')!;
+    assert.deepEqual(validate(schemaOf('GannetNodeStatus'), stored), []);
+    assert.equal(stored.status.lastError, '172.30.0.2: hold timer expired');
+
+    const issued = new Set(server.calls.map(pair));
+    assert.deepEqual([...issued].sort(), [...granted()].sort());
+  });
+
+  it('every call made by every test in this process is granted (a 403 the fake server was told to give aside)', () => {
+    const role = granted();
+    const calls = new Set(ALL_CALLS.map(pair));
+    assert.ok(calls.size > 0);
+    for (const c of calls) assert.ok(role.has(c), `the code called "${c}", which deploy/rbac.yaml does not grant`);
+  });
+});
