@@ -1,0 +1,65 @@
+# syntax=docker/dockerfile:1
+# The Gannet image: the agent (`gannet`, run by the DaemonSet) and the CNI plugin (`gannet-cni`, a Node.js single
+# executable that the DaemonSet's init container copies to the host's /opt/cni/bin, where the container runtime
+# execs it without any Node.js installed). See docs/kubernetes.md.
+#
+#   docker build -t gannet:0.1.0 .
+
+ARG NODE_IMAGE=node:24-bookworm-slim
+
+# --- build: Node 24 + the pinned pnpm compile the workspace and write dist/bin/ -------------------------------------
+FROM ${NODE_IMAGE} AS build
+ENV CI=true
+WORKDIR /src
+# the pnpm of package.json's "packageManager" field
+COPY package.json ./
+RUN npm install --global --no-fund --no-audit "pnpm@$(node -p 'require("./package.json").packageManager.split("@")[1]')"
+# dependencies first (a layer cached until the lockfile or a manifest changes); every workspace project's manifest
+# is needed for the frozen lockfile to match
+COPY pnpm-lock.yaml pnpm-workspace.yaml tsconfig.json tsconfig.base.json ./
+COPY packages/bgp/package.json packages/bgp/
+COPY packages/routes/package.json packages/routes/
+COPY packages/cni/package.json packages/cni/
+COPY packages/controller/package.json packages/controller/
+COPY e2e/package.json e2e/
+RUN pnpm install --frozen-lockfile
+# sources only (no tests, no host node_modules or dist from the build context)
+COPY scripts/build-bins.mjs scripts/
+COPY packages/bgp/tsconfig.json packages/bgp/
+COPY packages/bgp/src packages/bgp/src
+COPY packages/routes/tsconfig.json packages/routes/
+COPY packages/routes/src packages/routes/src
+COPY packages/cni/tsconfig.json packages/cni/
+COPY packages/cni/src packages/cni/src
+COPY packages/controller/tsconfig.json packages/controller/
+COPY packages/controller/src packages/controller/src
+RUN pnpm exec tsc -b packages/controller \
+ && node scripts/build-bins.mjs \
+ && test -x dist/bin/gannet \
+ && CNI_COMMAND=VERSION ./dist/bin/gannet-cni </dev/null | grep -q cniVersion
+# runtime dependencies only: drop typescript, esbuild, mocha… from node_modules
+RUN pnpm install --frozen-lockfile --prod --offline
+
+# --- runtime: Node 24 (for the agent) + the compiled packages + the two executables ----------------------------------
+FROM ${NODE_IMAGE}
+LABEL org.opencontainers.image.title="gannet" \
+      org.opencontainers.image.description="Gannet: a Kubernetes CNI with native routing and an embedded BGP speaker"
+ENV NODE_ENV=production
+WORKDIR /opt/gannet
+# pnpm's node_modules are symlinks into node_modules/.pnpm: copy the same layout so they resolve
+COPY --from=build /src/package.json ./
+COPY --from=build /src/node_modules ./node_modules
+COPY --from=build /src/packages/bgp/package.json ./packages/bgp/
+COPY --from=build /src/packages/bgp/dist/src ./packages/bgp/dist/src
+COPY --from=build /src/packages/routes/package.json ./packages/routes/
+COPY --from=build /src/packages/routes/dist/src ./packages/routes/dist/src
+COPY --from=build /src/packages/cni/package.json ./packages/cni/
+COPY --from=build /src/packages/cni/node_modules ./packages/cni/node_modules
+COPY --from=build /src/packages/cni/dist/src ./packages/cni/dist/src
+COPY --from=build /src/packages/controller/package.json ./packages/controller/
+COPY --from=build /src/packages/controller/node_modules ./packages/controller/node_modules
+COPY --from=build /src/packages/controller/dist/src ./packages/controller/dist/src
+COPY --from=build /src/dist/bin ./dist/bin
+ENV PATH=/opt/gannet/dist/bin:$PATH
+# the DaemonSet runs `gannet agent --kubernetes`
+CMD ["gannet", "--help"]
