@@ -47,6 +47,8 @@ export class RouteReconciler extends EventEmitter<ReconcilerEvents> {
   private readonly adopted = new Set<string>();
   private readonly failed = new Map<string, FailedRoute>();
   private readonly dirty = new Set<string>();
+  /** Failed keys whose retry timer fired: retried even if the clock reads a hair before their nextRetryAt. */
+  private readonly retryNow = new Set<string>();
   private readonly counters: ReconcilerCounters = {
     applies: 0,
     routesAdded: 0,
@@ -304,18 +306,23 @@ export class RouteReconciler extends EventEmitter<ReconcilerEvents> {
       const f = this.failed.get(k);
       if (want) {
         if (have && routeMatches(want, have)) this.failed.delete(k);
-        else if (!(f && f.nextRetryAt > now && f.op !== 'delete' && sameRoute(f.route, want))) {
+        else if (
+          !(f && f.nextRetryAt > now && !this.retryNow.has(k) && f.op !== 'delete' && sameRoute(f.route, want))
+        ) {
           ops.push({ op: have ? 'replace' : 'add', route: want });
         }
       } else if (have) {
         if (this.initialDone || !this.adopted.has(k)) {
-          if (!(f && f.op === 'delete' && f.nextRetryAt > now)) ops.push({ op: 'delete', route: have });
+          if (!(f && f.op === 'delete' && f.nextRetryAt > now && !this.retryNow.has(k))) {
+            ops.push({ op: 'delete', route: have });
+          }
         }
       } else {
         this.failed.delete(k);
       }
     }
     this.dirty.clear();
+    this.retryNow.clear();
     const t0 = this.clock.now();
     let failures = 0;
     for (let i = 0; i < ops.length && !this.stopped; i += this.batchSize) {
@@ -435,15 +442,21 @@ export class RouteReconciler extends EventEmitter<ReconcilerEvents> {
   private armRetryTimer(): void {
     if (this.stopped) return;
     let at = Number.POSITIVE_INFINITY;
-    for (const f of this.failed.values()) at = Math.min(at, f.nextRetryAt);
+    for (const [k, f] of this.failed) if (!this.retryNow.has(k)) at = Math.min(at, f.nextRetryAt);
     if (this.retryTimer && this.retryTimer.at <= at) return;
     if (this.retryTimer) this.clock.clearTimeout(this.retryTimer.handle);
     this.retryTimer = undefined;
     if (at === Number.POSITIVE_INFINITY) return;
     const handle = this.clock.setTimeout(() => {
       this.retryTimer = undefined;
-      const now = this.clock.now();
-      for (const [k, f] of this.failed) if (f.nextRetryAt <= now) this.dirty.add(k);
+      // Timers may fire a little before the clock reads `at`: the deadline, not now(), decides what is due.
+      for (const [k, f] of this.failed) {
+        if (f.nextRetryAt <= at) {
+          this.dirty.add(k);
+          this.retryNow.add(k);
+        }
+      }
+      this.armRetryTimer();
       this.schedule();
     }, at - this.clock.now());
     this.retryTimer = { handle, at };

@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import fc from 'fast-check';
 import {
+  type Clock,
   GANNET_ROUTE_PROTOCOL as P,
   type Route,
   RouteReconciler,
@@ -263,6 +264,25 @@ describe('RouteReconciler', () => {
     assert.equal(rec.status().failed.length, 0);
     assert.equal(rec.status().installed, 3);
     assert.equal(rec.status().counters.routeFailures, 3);
+    await rec.stop();
+  });
+
+  it('retries refused routes even when the timer fires a little before the clock reaches the deadline', async () => {
+    const kernel = new MemoryRouteTable();
+    const inner = new FakeClock();
+    const early: Clock = {
+      now: () => inner.now(),
+      setTimeout: (fn, ms) => inner.setTimeout(fn, Math.max(0, ms - 1)),
+      clearTimeout: (h) => inner.clearTimeout(h),
+    };
+    const rec = new RouteReconciler({ kernel, clock: early, retryIntervalMs: 100 });
+    const lift = kernel.rejectWhen(() => 'not yet');
+    rec.setDesired([uni('10.21.0.0/24', '192.0.2.1')]);
+    await rec.start();
+    lift();
+    inner.advance(99);
+    await rec.settled();
+    assert.deepEqual(ours(kernel), ['10.21.0.0/24 192.0.2.1']);
     await rec.stop();
   });
 
