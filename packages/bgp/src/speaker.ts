@@ -241,6 +241,11 @@ export class Speaker extends EventEmitter<SpeakerEvents> {
     return out;
   }
 
+  /** Number of prefixes in the Loc-RIB (cheaper than routes().length). */
+  routeCount(afi?: number): number {
+    return this.rib.size(afi);
+  }
+
   /** The negotiated parameters of an Established peer (for diagnostics and tests). */
   negotiated(address: string): Negotiated | undefined {
     return this.entry(address).session.negotiated;
