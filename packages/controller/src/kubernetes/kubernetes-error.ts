@@ -50,7 +50,7 @@ export function classifyApiError(what: string, err: unknown): KubernetesError {
   if (status === undefined || status >= 500 || status === 429) {
     return new KubernetesError(
       'ERR_GANNET_K8S_UNREACHABLE',
-      `${what}: API server unreachable (${status ?? detail}); keeping the last known config`,
+      `${what}: API server unreachable (${status !== undefined ? `HTTP ${status}: ` : ''}${detail}); keeping the last known config`,
       { cause: err },
     );
   }

@@ -128,6 +128,11 @@ export class KubernetesSource extends EventEmitter<KubernetesSourceEvents> {
     return this.last;
   }
 
+  /** Our Node's uid (for the owner reference of its GannetNodeStatus), once listed. */
+  get nodeUid(): string | undefined {
+    return this.reflectors.nodes.items.get(this.opts.nodeName)?.metadata?.uid;
+  }
+
   health(): KubernetesSourceHealth {
     return { synced: this.last !== undefined, failing: [...this.reported.keys()] };
   }

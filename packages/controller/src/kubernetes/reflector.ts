@@ -7,7 +7,7 @@
 // - the client's idle timeout or a clean close by the server (its timeoutSeconds) → watch again from where we were.
 import type { Watch } from '@kubernetes/client-node';
 import type { Backoff, Clock } from './clock.js';
-import { classifyApiError, httpStatusOf, type KubernetesError } from './kubernetes-error.js';
+import { classifyApiError, httpStatusOf, KubernetesError } from './kubernetes-error.js';
 import type { KubeObject } from './resources.js';
 
 export interface ListResult<T> {
@@ -88,7 +88,16 @@ export class Reflector<T extends KubeObject> {
   private fail(what: string, err: unknown): void {
     this.stats.failures++;
     this.failing = true;
-    this.listener.failed(classifyApiError(`${what} ${this.opts.resource}`, err));
+    const call = `${what} ${this.opts.resource}`;
+    this.listener.failed(
+      httpStatusOf(err) === 404 && this.opts.path.startsWith('/apis/')
+        ? new KubernetesError(
+            'ERR_GANNET_K8S_API',
+            `${call}: not found (HTTP 404); is the CustomResourceDefinition installed? (kubectl apply -k deploy/)`,
+            { cause: err },
+          )
+        : classifyApiError(call, err),
+    );
   }
 
   private ok(): void {

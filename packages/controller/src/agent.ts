@@ -1,0 +1,163 @@
+// The node agent: joins the BGP speaker and the kernel routes. Small reconcilers, each owning one concern:
+// peers (config → speaker), origins (pod CIDRs → speaker), routes (best paths + blackholes → kernel), node state file.
+import type { AgentConfig } from './config/types.js';
+import type { Logger } from './log.js';
+import { DEFAULT_NODE_STATE_FILE, writeNodeState } from './node-state.js';
+import { resolvePeer } from './policy.js';
+import type { BestChange, DesiredRoute, PeerStateEvent, PeerStatus, RoutesPort, SpeakerPort } from './ports.js';
+
+export interface AgentDeps {
+  speaker: SpeakerPort;
+  routes: RoutesPort;
+  logger: Logger;
+  /** Writes the node state file; replaced in tests. */
+  writeState?: (path: string, state: { nodeName: string; podCIDRs: string[] }) => void;
+}
+
+export interface RouteView {
+  prefix: string;
+  nexthops: string[];
+  source: 'bgp' | 'local';
+  installed: boolean;
+}
+
+/** What needs a speaker restart rather than a peer-level change. */
+function identityOf(c: AgentConfig): string {
+  return JSON.stringify([c.nodeName, c.asn, c.routerId, c.listen, c.gracefulRestart ?? null]);
+}
+
+export class Agent {
+  private config: AgentConfig;
+  private readonly learned = new Map<string, string[]>();
+  private initialSync = false;
+  private started = false;
+  private readonly log: Logger;
+
+  constructor(
+    config: AgentConfig,
+    private readonly deps: AgentDeps,
+  ) {
+    this.config = config;
+    this.log = deps.logger;
+    deps.speaker.onBest((changes) => this.onBest(changes));
+    deps.speaker.onPeerState((ev) => this.onPeerState(ev));
+    deps.speaker.onInitialSync(() => this.onInitialSync());
+  }
+
+  get currentConfig(): AgentConfig {
+    return this.config;
+  }
+
+  async start(): Promise<void> {
+    this.writeState();
+    await this.deps.routes.start();
+    this.pushRoutes();
+    this.deps.speaker.setOrigins(this.config.podCIDRs);
+    this.deps.speaker.setPeers(this.config.peers.map((p) => resolvePeer(this.config, p)));
+    await this.deps.speaker.start();
+    this.started = true;
+    this.log.info('agent started', {
+      node: this.config.nodeName,
+      asn: this.config.asn,
+      routerId: this.config.routerId,
+      podCIDRs: this.config.podCIDRs,
+      peers: this.config.peers.length,
+    });
+  }
+
+  /**
+   * Applies a new config (SIGHUP, or the Kubernetes source). Only peers whose settings changed are reset; a change of
+   * node identity (name, ASN, router id, listen address) needs a restart of the process, which is reported.
+   * @returns false when the change needs a restart.
+   */
+  reconfigure(next: AgentConfig): boolean {
+    if (identityOf(next) !== identityOf(this.config)) {
+      this.log.warn('node identity changed (nodeName, asn, routerId, listen or gracefulRestart): restart the agent', {
+        from: identityOf(this.config),
+        to: identityOf(next),
+      });
+      return false;
+    }
+    const before = this.config;
+    this.config = next;
+    if (JSON.stringify(before.podCIDRs) !== JSON.stringify(next.podCIDRs)) {
+      this.writeState();
+      this.deps.speaker.setOrigins(next.podCIDRs);
+    }
+    this.deps.speaker.setPeers(next.peers.map((p) => resolvePeer(next, p)));
+    this.pushRoutes();
+    this.log.info('configuration applied', { peers: next.peers.length, podCIDRs: next.podCIDRs });
+    return true;
+  }
+
+  /** Graceful: sessions closed without NOTIFICATION (peers keep our routes), kernel routes left in place. */
+  async stop(): Promise<void> {
+    if (!this.started) return;
+    this.started = false;
+    await this.deps.speaker.stop({ graceful: true });
+    await this.deps.routes.stop();
+    this.log.info('agent stopped; kernel routes left in place for the restart');
+  }
+
+  /** Ready: started, and the kernel has matched the desired routes at least once after the initial sync. */
+  ready(): boolean {
+    return this.started && this.initialSync && this.deps.routes.synced();
+  }
+
+  peers(): PeerStatus[] {
+    return this.deps.speaker.peers();
+  }
+
+  routes(): RouteView[] {
+    const failed = new Set(this.deps.routes.status().failed.map((f) => f.dst));
+    const out: RouteView[] = [];
+    for (const p of this.config.podCIDRs) {
+      out.push({ prefix: p, nexthops: [], source: 'local', installed: !failed.has(p) && this.deps.routes.synced() });
+    }
+    for (const [prefix, nexthops] of [...this.learned].sort(([a], [b]) => a.localeCompare(b))) {
+      out.push({ prefix, nexthops, source: 'bgp', installed: !failed.has(prefix) && this.deps.routes.synced() });
+    }
+    return out;
+  }
+
+  private onBest(changes: BestChange[]): void {
+    for (const c of changes) {
+      if (c.nexthops.length === 0) this.learned.delete(c.prefix);
+      else this.learned.set(c.prefix, [...c.nexthops].sort());
+    }
+    this.pushRoutes();
+  }
+
+  private onPeerState(ev: PeerStateEvent): void {
+    const log = this.log.child({ peer: ev.address, asn: ev.asn });
+    if (ev.state === 'Established') log.info('peer up', { state: ev.state, previous: ev.previous });
+    else if (ev.previous === 'Established') log.warn('peer down', { state: ev.state, reason: ev.reason });
+    else log.debug('peer state', { state: ev.state, previous: ev.previous, reason: ev.reason });
+  }
+
+  private onInitialSync(): void {
+    if (this.initialSync) return;
+    this.initialSync = true;
+    this.log.info('initial BGP sync complete: sweeping stale kernel routes', { routes: this.learned.size });
+    this.deps.routes.initialStateComplete();
+  }
+
+  private pushRoutes(): void {
+    const own = new Set(this.config.podCIDRs);
+    const desired: DesiredRoute[] = this.config.podCIDRs.map((dst) => ({ dst, type: 'blackhole', nexthops: [] }));
+    for (const [dst, nexthops] of this.learned) {
+      if (!own.has(dst)) desired.push({ dst, type: 'unicast', nexthops });
+    }
+    this.deps.routes.setDesired(desired);
+  }
+
+  private writeState(): void {
+    const path = this.config.nodeStateFile ?? DEFAULT_NODE_STATE_FILE;
+    const state = { nodeName: this.config.nodeName, podCIDRs: this.config.podCIDRs };
+    try {
+      (this.deps.writeState ?? writeNodeState)(path, state);
+    } catch (err) {
+      this.log.error('cannot write the node state file (gannet-cni reads it)', { path, error: (err as Error).message });
+    }
+  }
+}

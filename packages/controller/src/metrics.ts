@@ -1,0 +1,111 @@
+// Prometheus metrics (prom-client), read from the agent at scrape time: nothing is counted twice.
+import { Counter, Gauge, Histogram, Registry } from 'prom-client';
+import type { PeerStatus, RoutesStatus } from './ports.js';
+import { SESSION_STATES } from './ports.js';
+
+export interface MetricsSource {
+  peers(): PeerStatus[];
+  routes(): RoutesStatus;
+  /** IPAM addresses used/free on this node, when the CNI store is readable. */
+  ipam(): { used: number; free: number } | undefined;
+}
+
+export interface Metrics {
+  registry: Registry;
+  /** Records one reconcile (the routes reconciler calls back through the agent). */
+  observeApply(seconds: number): void;
+}
+
+export function createMetrics(source: MetricsSource): Metrics {
+  const registry = new Registry();
+  const peerLabels = ['peer', 'asn'] as const;
+
+  new Gauge({
+    name: 'gannet_bgp_peer_state',
+    help: 'BGP session state per peer: 1 for the current RFC 4271 state, 0 for the others',
+    labelNames: [...peerLabels, 'state'],
+    registers: [registry],
+    collect() {
+      this.reset();
+      for (const p of source.peers()) {
+        for (const s of SESSION_STATES)
+          this.set({ peer: p.address, asn: String(p.asn), state: s }, p.state === s ? 1 : 0);
+      }
+    },
+  });
+  const perPeer = (name: string, help: string, pick: (p: PeerStatus) => number, counter = false) =>
+    new Gauge({
+      name,
+      help: counter ? `${help} (monotonic)` : help,
+      labelNames: [...peerLabels],
+      registers: [registry],
+      collect() {
+        this.reset();
+        for (const p of source.peers()) this.set({ peer: p.address, asn: String(p.asn) }, pick(p));
+      },
+    });
+  perPeer('gannet_bgp_session_flaps', 'Times the session left Established', (p) => p.flaps, true);
+  perPeer('gannet_bgp_session_uptime_seconds', 'Seconds since the session became Established', (p) => p.uptimeSeconds);
+  perPeer('gannet_bgp_prefixes_received', 'Prefixes received from the peer', (p) => p.prefixesReceived);
+  perPeer('gannet_bgp_prefixes_accepted', 'Prefixes accepted by import policy', (p) => p.prefixesAccepted);
+  perPeer('gannet_bgp_prefixes_advertised', 'Prefixes advertised to the peer', (p) => p.prefixesAdvertised);
+  perPeer('gannet_bgp_updates_received', 'UPDATE messages received', (p) => p.updatesIn, true);
+  perPeer('gannet_bgp_updates_sent', 'UPDATE messages sent', (p) => p.updatesOut, true);
+
+  new Gauge({
+    name: 'gannet_routes_installed',
+    help: 'Kernel routes Gannet owns (our route protocol) that match the desired state',
+    registers: [registry],
+    collect() {
+      this.set(source.routes().installed);
+    },
+  });
+  new Gauge({
+    name: 'gannet_routes_failed',
+    help: 'Desired routes the kernel currently rejects (retried)',
+    registers: [registry],
+    collect() {
+      this.set(source.routes().failed.length);
+    },
+  });
+  new Gauge({
+    name: 'gannet_routes_reconcile_errors',
+    help: 'Reconcile errors since start (monotonic)',
+    registers: [registry],
+    collect() {
+      this.set(source.routes().errors);
+    },
+  });
+  const applies = new Counter({
+    name: 'gannet_routes_reconciles_total',
+    help: 'Reconciles of the kernel routes performed',
+    registers: [registry],
+  });
+  const duration = new Histogram({
+    name: 'gannet_routes_reconcile_duration_seconds',
+    help: 'Time to apply one reconcile to the kernel',
+    buckets: [0.001, 0.005, 0.01, 0.05, 0.1, 0.5, 1, 5],
+    registers: [registry],
+  });
+  for (const [name, help, pick] of [
+    ['gannet_ipam_addresses_used', 'Pod addresses allocated on this node', (u: { used: number }) => u.used],
+    ['gannet_ipam_addresses_free', 'Pod addresses still free on this node', (u: { free: number }) => u.free],
+  ] as const) {
+    new Gauge({
+      name,
+      help,
+      registers: [registry],
+      collect() {
+        const u = source.ipam();
+        if (u) this.set(pick(u as { used: number; free: number }));
+      },
+    });
+  }
+  return {
+    registry,
+    observeApply(seconds: number) {
+      applies.inc();
+      duration.observe(seconds);
+    },
+  };
+}

@@ -1,0 +1,67 @@
+// The agent's routing policy, resolved per peer before the speaker sees it.
+// Import: only prefixes inside clusterCIDRs no longer than the pod block length, never our own pod CIDRs (or parts
+// of them), never node addresses (/32, /128 are longer than any block). Export: our own pod CIDRs only, so one peer's
+// routes are never passed to another. A peer's own `import`/`export` rules replace the defaults, but our own pod CIDRs
+// are never imported whatever the rules say.
+import type { AgentConfig, PeerConfig, PrefixRule } from './config/types.js';
+import { parseCidr } from './net.js';
+import type { SpeakerPeer } from './ports.js';
+
+/** Sane default: a /16 cluster with /24 blocks has 256 prefixes; ten thousand covers large clusters and ToR tables. */
+export const DEFAULT_MAX_PREFIXES = 10_000;
+
+export function defaultImportRules(config: Pick<AgentConfig, 'podCIDRs' | 'clusterCIDRs'>): PrefixRule[] {
+  const pods = config.podCIDRs.map((p) => parseCidr(p));
+  const rules: PrefixRule[] = ownDenyRules(config.podCIDRs);
+  for (const c of config.clusterCIDRs.map((x) => parseCidr(x))) {
+    const max = c.family === 4 ? 32 : 128;
+    const sameFamily = pods.filter((p) => p.family === c.family).map((p) => p.length);
+    // Block length: the longest pod CIDR of this node in this family (every node gets equal blocks).
+    const block = sameFamily.length > 0 ? Math.max(...sameFamily) : max;
+    rules.push({ prefix: c.text, ge: c.length, le: Math.max(block, c.length), action: 'permit' });
+  }
+  return rules;
+}
+
+export function defaultExportRules(config: Pick<AgentConfig, 'podCIDRs'>): PrefixRule[] {
+  return config.podCIDRs.map((p) => ({ prefix: parseCidr(p).text, action: 'permit' as const }));
+}
+
+function ownDenyRules(podCIDRs: string[]): PrefixRule[] {
+  return podCIDRs.map((p) => {
+    const c = parseCidr(p);
+    return { prefix: c.text, ge: c.length, le: c.family === 4 ? 32 : 128, action: 'deny' as const };
+  });
+}
+
+export function resolvePeer(config: AgentConfig, peer: PeerConfig): SpeakerPeer {
+  const out: SpeakerPeer = {
+    address: peer.address,
+    asn: peer.asn,
+    maxPrefixes: peer.maxPrefixes ?? DEFAULT_MAX_PREFIXES,
+    import: peer.import ? [...ownDenyRules(config.podCIDRs), ...peer.import] : defaultImportRules(config),
+    export: peer.export ? [...peer.export] : defaultExportRules(config),
+    gracefulRestart: peer.gracefulRestart ?? true,
+  };
+  if (peer.port !== undefined) out.port = peer.port;
+  if (peer.holdTime !== undefined) out.holdTime = peer.holdTime;
+  if (peer.passive !== undefined) out.passive = peer.passive;
+  if (peer.localAddress !== undefined) out.localAddress = peer.localAddress;
+  return out;
+}
+
+/** First matching rule decides; no match → deny (RFC 8212 spirit). Used by tests and by `gannet status` hints. */
+export function evaluate(rules: PrefixRule[], prefix: string): 'permit' | 'deny' {
+  const p = parseCidr(prefix);
+  for (const r of rules) {
+    const c = parseCidr(r.prefix);
+    if (c.family !== p.family || p.length < c.length) continue;
+    const bits = c.family === 4 ? 32 : 128;
+    const shift = BigInt(bits - c.length);
+    if (c.value >> shift !== p.value >> shift) continue;
+    const ge = r.ge ?? c.length;
+    const le = r.le ?? (r.ge !== undefined ? bits : c.length);
+    if (p.length >= ge && p.length <= le) return r.action;
+  }
+  return 'deny';
+}

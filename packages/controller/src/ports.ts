@@ -1,0 +1,99 @@
+// The narrow interfaces the agent drives. Adapters bind them to @gannet/bgp and @gannet/routes; unit tests bind
+// them to in-memory doubles (test/fakes.ts). Nothing here touches a socket, the kernel or the clock.
+import type { PrefixRule } from './config/types.js';
+
+/** RFC 4271 state names as the status API reports them. */
+export type SessionState = 'Idle' | 'Connect' | 'Active' | 'OpenSent' | 'OpenConfirm' | 'Established';
+export const SESSION_STATES: readonly SessionState[] = [
+  'Idle',
+  'Connect',
+  'Active',
+  'OpenSent',
+  'OpenConfirm',
+  'Established',
+];
+
+/** One peer as the speaker should run it, with the agent's policy already resolved. */
+export interface SpeakerPeer {
+  address: string;
+  asn: number;
+  port?: number;
+  holdTime?: number;
+  passive?: boolean;
+  localAddress?: string;
+  maxPrefixes: number;
+  import: PrefixRule[];
+  export: PrefixRule[];
+  gracefulRestart: boolean;
+}
+
+export interface PeerStatus {
+  address: string;
+  asn: number;
+  state: SessionState;
+  uptimeSeconds: number;
+  lastError: string | null;
+  prefixesReceived: number;
+  prefixesAccepted: number;
+  prefixesAdvertised: number;
+  updatesIn: number;
+  updatesOut: number;
+  flaps: number;
+}
+
+/** A best-path change: `nexthops` empty means the prefix is gone. Several next hops = ECMP. */
+export interface BestChange {
+  prefix: string;
+  nexthops: string[];
+}
+
+export interface PeerStateEvent {
+  address: string;
+  asn: number;
+  state: SessionState;
+  previous: SessionState;
+  reason: string;
+}
+
+export interface SpeakerPort {
+  start(): Promise<void>;
+  /** graceful: close sessions without NOTIFICATION so peers keep our routes (RFC 4724). */
+  stop(opts: { graceful: boolean }): Promise<void>;
+  /** Declarative: only added, removed or changed peers are reset. */
+  setPeers(peers: SpeakerPeer[]): void;
+  /** Declarative set of locally originated prefixes. */
+  setOrigins(prefixes: string[]): void;
+  peers(): PeerStatus[];
+  onBest(listener: (changes: BestChange[]) => void): void;
+  onPeerState(listener: (event: PeerStateEvent) => void): void;
+  /** Fires once: every peer sent End-of-RIB, or the deferral timer ran out. */
+  onInitialSync(listener: () => void): void;
+}
+
+export interface DesiredRoute {
+  dst: string;
+  type: 'unicast' | 'blackhole';
+  nexthops: string[];
+}
+
+export interface RoutesStatus {
+  installed: number;
+  failed: { dst: string; reason: string }[];
+  applies: number;
+  errors: number;
+  lastApplySeconds: number;
+  /** Seconds spent in each apply since start (for the reconcile-duration histogram). */
+  applyDurations?: number[];
+}
+
+export interface RoutesPort {
+  /** Lists the kernel, adopting our routes as stale (kept) until initialStateComplete(). */
+  start(): Promise<void>;
+  setDesired(routes: DesiredRoute[]): void;
+  initialStateComplete(): void;
+  /** Leaves every kernel route in place. */
+  stop(): Promise<void>;
+  status(): RoutesStatus;
+  /** True once: the kernel matched the desired set at least once. */
+  synced(): boolean;
+}

@@ -1,0 +1,155 @@
+import assert from 'node:assert/strict';
+import { Agent } from '../src/agent.js';
+import { parseConfig } from '../src/config/load-config.js';
+import type { AgentConfig } from '../src/config/types.js';
+import { silentLogger } from '../src/log.js';
+import { evaluate } from '../src/policy.js';
+import { FakeRoutes, FakeSpeaker } from './fakes.js';
+
+const CONFIG = `
+nodeName: node1
+asn: 64512
+routerId: 172.30.0.1
+podCIDRs: [10.244.1.0/24]
+clusterCIDRs: [10.244.0.0/16]
+nodeStateFile: /dev/null/gannet/state.json
+peers:
+  - { address: 172.30.0.254, asn: 65000 }
+  - { address: 172.30.0.2, asn: 64512, holdTime: 9 }
+`;
+
+function setup(text = CONFIG) {
+  const speaker = new FakeSpeaker();
+  const routes = new FakeRoutes();
+  const states: { path: string; state: unknown }[] = [];
+  const agent = new Agent(parseConfig(text), {
+    speaker,
+    routes,
+    logger: silentLogger(),
+    writeState: (path, state) => states.push({ path, state }),
+  });
+  return { agent, speaker, routes, states };
+}
+
+describe('controller: agent', () => {
+  it('starts: writes node state, originates pod CIDRs, installs a blackhole for them, configures peers', async () => {
+    const { agent, speaker, routes, states } = setup();
+    await agent.start();
+    assert.deepEqual(states, [
+      { path: '/dev/null/gannet/state.json', state: { nodeName: 'node1', podCIDRs: ['10.244.1.0/24'] } },
+    ]);
+    assert.ok(routes.started && speaker.running);
+    assert.deepEqual(speaker.origins, ['10.244.1.0/24']);
+    assert.deepEqual(routes.desired, [{ dst: '10.244.1.0/24', type: 'blackhole', nexthops: [] }]);
+    const peers = speaker.peerSets.at(-1)!;
+    assert.deepEqual(
+      peers.map((p) => [p.address, p.asn, p.holdTime, p.maxPrefixes, p.gracefulRestart]),
+      [
+        ['172.30.0.254', 65000, undefined, 10000, true],
+        ['172.30.0.2', 64512, 9, 10000, true],
+      ],
+    );
+  });
+
+  it('resolves the default import and export policy per the contract', async () => {
+    const { agent, speaker } = setup();
+    await agent.start();
+    const peer = speaker.peerSets.at(-1)![0]!;
+    const imp = (p: string) => evaluate(peer.import, p);
+    assert.equal(imp('10.244.2.0/24'), 'permit', 'another node block');
+    assert.equal(imp('10.244.0.0/16'), 'permit', 'the cluster aggregate');
+    assert.equal(imp('10.244.1.0/24'), 'deny', 'our own pod CIDR');
+    assert.equal(imp('10.244.1.128/25'), 'deny', 'part of our own pod CIDR');
+    assert.equal(imp('10.244.2.7/32'), 'deny', 'longer than the block length (a pod or node address)');
+    assert.equal(imp('10.96.0.0/12'), 'deny', 'outside clusterCIDRs');
+    assert.equal(imp('0.0.0.0/0'), 'deny', 'default route');
+    const exp = (p: string) => evaluate(peer.export, p);
+    assert.equal(exp('10.244.1.0/24'), 'permit');
+    assert.equal(exp('10.244.2.0/24'), 'deny', 'never one peer’s route to another');
+  });
+
+  it('without clusterCIDRs accepts nothing', async () => {
+    const { agent, speaker } = setup(CONFIG.replace('clusterCIDRs: [10.244.0.0/16]\n', ''));
+    await agent.start();
+    const peer = speaker.peerSets.at(-1)![0]!;
+    assert.equal(evaluate(peer.import, '10.244.2.0/24'), 'deny');
+  });
+
+  it('turns best-path changes into kernel routes, with ECMP sets and withdrawals, never over its own CIDR', async () => {
+    const { agent, speaker, routes } = setup();
+    await agent.start();
+    speaker.emitBest([
+      { prefix: '10.244.2.0/24', nexthops: ['172.30.0.2'] },
+      { prefix: '10.244.3.0/24', nexthops: ['172.30.0.4', '172.30.0.3'] },
+      { prefix: '10.244.1.0/24', nexthops: ['172.30.0.9'] },
+    ]);
+    assert.deepEqual(routes.desired, [
+      { dst: '10.244.1.0/24', type: 'blackhole', nexthops: [] },
+      { dst: '10.244.2.0/24', type: 'unicast', nexthops: ['172.30.0.2'] },
+      { dst: '10.244.3.0/24', type: 'unicast', nexthops: ['172.30.0.3', '172.30.0.4'] },
+    ]);
+    speaker.emitBest([{ prefix: '10.244.2.0/24', nexthops: [] }]);
+    assert.deepEqual(
+      routes.desired.map((r) => r.dst),
+      ['10.244.1.0/24', '10.244.3.0/24'],
+    );
+    const view = agent.routes();
+    assert.deepEqual(
+      view.map((r) => [r.prefix, r.source, r.nexthops.length]),
+      [
+        ['10.244.1.0/24', 'local', 0],
+        ['10.244.1.0/24', 'bgp', 1],
+        ['10.244.3.0/24', 'bgp', 2],
+      ],
+    );
+  });
+
+  it('sweeps stale kernel routes only after the initial sync, and is ready only then', async () => {
+    const { agent, speaker, routes } = setup();
+    await agent.start();
+    assert.equal(routes.initialDone, false);
+    assert.equal(agent.ready(), false);
+    speaker.emitInitialSync();
+    assert.equal(routes.initialDone, true);
+    assert.equal(agent.ready(), true);
+    routes.isSynced = false;
+    assert.equal(agent.ready(), false, 'not ready while the kernel does not match');
+  });
+
+  it('stops gracefully: no NOTIFICATION, kernel routes left in place', async () => {
+    const { agent, speaker, routes } = setup();
+    await agent.start();
+    await agent.stop();
+    assert.equal(speaker.stoppedGracefully, true);
+    assert.ok(routes.stopped);
+    assert.notEqual(routes.desired.length, 0, 'nothing withdrawn from the kernel');
+  });
+
+  it('reconfigures peers and pod CIDRs in place; refuses identity changes', async () => {
+    const { agent, speaker, routes, states } = setup();
+    await agent.start();
+    const next: AgentConfig = parseConfig(
+      CONFIG.replace('holdTime: 9', 'holdTime: 30').replace('[10.244.1.0/24]', '[10.244.1.0/24, 10.244.9.0/24]'),
+    );
+    assert.equal(agent.reconfigure(next), true);
+    const peers = speaker.peerSets.at(-1)!;
+    assert.equal(peers[1]!.holdTime, 30);
+    assert.deepEqual(speaker.origins, ['10.244.1.0/24', '10.244.9.0/24']);
+    assert.equal(states.length, 2, 'node state rewritten');
+    assert.deepEqual(
+      routes.desired.filter((r) => r.type === 'blackhole').map((r) => r.dst),
+      ['10.244.1.0/24', '10.244.9.0/24'],
+    );
+    const before = speaker.peerSets.length;
+    assert.equal(agent.reconfigure(parseConfig(CONFIG.replace('asn: 64512\nrouterId', 'asn: 64513\nrouterId'))), false);
+    assert.equal(speaker.peerSets.length, before, 'identity change applies nothing');
+  });
+
+  it('keeps running when the node state file cannot be written', async () => {
+    const speaker = new FakeSpeaker();
+    const routes = new FakeRoutes();
+    const agent = new Agent(parseConfig(CONFIG), { speaker, routes, logger: silentLogger() });
+    await agent.start(); // the real writer: /dev/null is not a directory, even for root
+    assert.ok(speaker.running);
+  });
+});

@@ -1,0 +1,101 @@
+// In-memory doubles for the agent's ports.
+import type {
+  BestChange,
+  DesiredRoute,
+  PeerStateEvent,
+  PeerStatus,
+  RoutesPort,
+  RoutesStatus,
+  SpeakerPeer,
+  SpeakerPort,
+} from '../src/ports.js';
+
+export class FakeSpeaker implements SpeakerPort {
+  running = false;
+  stoppedGracefully: boolean | undefined;
+  peerSets: SpeakerPeer[][] = [];
+  origins: string[] = [];
+  status: PeerStatus[] = [];
+  private best: ((c: BestChange[]) => void)[] = [];
+  private state: ((e: PeerStateEvent) => void)[] = [];
+  private sync: (() => void)[] = [];
+
+  async start() {
+    this.running = true;
+  }
+  async stop(opts: { graceful: boolean }) {
+    this.running = false;
+    this.stoppedGracefully = opts.graceful;
+  }
+  setPeers(peers: SpeakerPeer[]) {
+    this.peerSets.push(peers);
+  }
+  setOrigins(prefixes: string[]) {
+    this.origins = [...prefixes];
+  }
+  peers() {
+    return this.status;
+  }
+  onBest(l: (c: BestChange[]) => void) {
+    this.best.push(l);
+  }
+  onPeerState(l: (e: PeerStateEvent) => void) {
+    this.state.push(l);
+  }
+  onInitialSync(l: () => void) {
+    this.sync.push(l);
+  }
+  emitBest(changes: BestChange[]) {
+    for (const l of this.best) l(changes);
+  }
+  emitPeerState(e: PeerStateEvent) {
+    for (const l of this.state) l(e);
+  }
+  emitInitialSync() {
+    for (const l of this.sync) l();
+  }
+}
+
+export class FakeRoutes implements RoutesPort {
+  desired: DesiredRoute[] = [];
+  started = false;
+  stopped = false;
+  initialDone = false;
+  failed: { dst: string; reason: string }[] = [];
+  isSynced = true;
+  async start() {
+    this.started = true;
+  }
+  setDesired(routes: DesiredRoute[]) {
+    this.desired = routes.map((r) => ({ ...r, nexthops: [...r.nexthops] }));
+  }
+  initialStateComplete() {
+    this.initialDone = true;
+  }
+  async stop() {
+    this.stopped = true;
+  }
+  status(): RoutesStatus {
+    return { installed: this.desired.length, failed: this.failed, applies: 3, errors: 0, lastApplySeconds: 0.002 };
+  }
+  synced() {
+    return this.isSynced;
+  }
+}
+
+export function peerStatus(over: Partial<PeerStatus> = {}): PeerStatus {
+  return {
+    address: '172.30.0.254',
+    asn: 65000,
+    state: 'Established',
+    uptimeSeconds: 42,
+    lastError: null,
+    prefixesReceived: 3,
+    prefixesAccepted: 2,
+    prefixesAdvertised: 1,
+    updatesIn: 7,
+    updatesOut: 2,
+    flaps: 1,
+    ...over,
+  };
+}
