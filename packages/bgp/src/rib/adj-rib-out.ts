@@ -34,16 +34,17 @@ export class AdjRibOut {
   private readonly forced = new Set<number>();
   /** Families whose full advertisement is in progress (End-of-RIB / EoRR due when their dirty set drains). */
   private readonly syncing = new Set<number>();
-  private cache = new WeakMap<RibPath, OutRoute | null>();
+  private readonly cache = new WeakMap<RibPath, OutRoute | null>();
+
+  /** The families negotiated with this peer: changes to other families are never queued. */
+  private readonly families: ReadonlySet<number>;
 
   constructor(
     public target: ExportTarget,
     public filter: PrefixFilter,
-  ) {}
-
-  /** After the target or filter changed: forget cached transforms. */
-  invalidate(): void {
-    this.cache = new WeakMap();
+    families: Iterable<number> = [1, 2],
+  ) {
+    this.families = new Set(families);
   }
 
   /** The advertised form of a best path for this peer, or undefined if it is not advertised. */
@@ -60,6 +61,7 @@ export class AdjRibOut {
 
   /** Notes that a prefix's best path changed. Skips prefixes that are not advertised and would not be. */
   noteChange(afi: number, prefix: string, newBest: RibPath | undefined): void {
+    if (!this.families.has(afi)) return;
     if (this.routeFor(prefix, newBest) !== undefined) this.mark(afi, prefix);
     else {
       const adv = this.advertised.get(afi);
@@ -81,6 +83,7 @@ export class AdjRibOut {
    * `force` (route refresh) unchanged routes are announced again too.
    */
   markAll(afi: number, locRibPrefixes: Iterable<string>, force: boolean): void {
+    if (!this.families.has(afi)) return;
     for (const p of locRibPrefixes) this.mark(afi, p);
     const adv = this.advertised.get(afi);
     if (adv) for (const p of adv.keys()) this.mark(afi, p);

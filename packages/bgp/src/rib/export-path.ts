@@ -64,10 +64,9 @@ export function exportPath(path: RibPath, to: ExportTarget): OutRoute | undefine
     linkLocal = undefined; // a link-local next hop is meaningless beyond the link it was learned on
   }
   if (path.afi !== 2) out.nextHop = nextHop;
-  if (!ebgp) {
-    if (a.med !== undefined) out.med = a.med;
-    out.localPref = path.localPref;
-  }
+  // MED: kept inside the AS; towards eBGP only our own (locally originated) MED, never one learned from another AS.
+  if (a.med !== undefined && (!ebgp || path.source.kind === 'local')) out.med = a.med;
+  if (!ebgp) out.localPref = path.localPref;
   if (a.atomicAggregate) out.atomicAggregate = true;
   if (a.aggregator) out.aggregator = { ...a.aggregator };
   if (a.communities) out.communities = [...a.communities];

@@ -169,6 +169,7 @@ export class Rib {
         linkLocalAddress6: info.linkLocalAddress6,
       },
       peer.exportFilter,
+      families,
     );
     for (const afi of families) peer.out.markAll(afi, this.locRib.prefixes(afi), false);
     this.established.push(peer);

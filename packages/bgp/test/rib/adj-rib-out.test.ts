@@ -118,6 +118,31 @@ describe('Rib: Adj-RIB-Out and export rules', () => {
     assert.deepEqual(rib.takeOutbound(E1).withdraw, [{ afi: 1, prefixes: ['10.244.1.0/24'] }]);
   });
 
+  it('a locally originated MED goes to eBGP peers too; a learned one never does', () => {
+    const rib = setup();
+    rib.originate('10.244.1.0/24', { med: 20, communities: [1] });
+    const toE = rib.takeOutbound(E1).announce[0];
+    assert.equal(toE?.attributes.med, 20);
+    assert.deepEqual(toE?.attributes.communities, [1]);
+    assert.equal(rib.takeOutbound(I1).announce[0]?.attributes.med, 20);
+  });
+
+  it('only the families negotiated at session start are advertised', () => {
+    const rib = setup();
+    rib.peerDown(E2, { graceful: false });
+    rib.peerUp(E2, { routerId: '10.0.0.2', localAddress: SELF, localAddress6: SELF6 }, [1]);
+    rib.originate('10.244.1.0/24');
+    rib.originate('2001:db8:244::/64');
+    const out = rib.takeOutbound(E2);
+    assert.deepEqual(
+      out.announce.map((a) => a.afi),
+      [1],
+    );
+    assert.deepEqual(out.completed, [1]);
+    rib.routeRefresh(E2, 2);
+    assert.deepEqual(rib.takeOutbound(E2), { announce: [], withdraw: [], completed: [] });
+  });
+
   it('groups prefixes by attribute set and coalesces changes until taken', () => {
     const rib = setup();
     rib.announce(E1, 1, ['10.1.0.0/16', '10.2.0.0/16'], ebgpAttrs, E1);
