@@ -146,6 +146,20 @@ describe('e2e cni: gannet-cni single executable in network namespaces', function
     assert.deepEqual(readdirSync(join(dataDir, 'gnet')), ['last_reserved_ip.0']);
   });
 
+  it('a pod namespace given as /proc/PID/ns/net (not under /run/netns) is wired through nsenter', async () => {
+    const pod = net.ns('procns');
+    const holder = net.spawn(pod, 'sleep', ['60']); // ip netns exec execs sleep: the same PID, inside the pod
+    const c = { containerId: 'ctr-proc', netns: `/proc/${holder.pid}/ns/net`, ifname: 'eth0' };
+    const add = await call({ command: 'ADD', ...c, conf: conf('1.1.0') });
+    assert.equal(add.status, 0, add.stdout);
+    const addr = validateResult(add.json ?? {}, '1.1.0', node, pod, c.netns);
+    assert.ok(pod.ping('192.0.2.1'));
+    const check = await call({ command: 'CHECK', ...c, conf: conf('1.1.0', { prevResult: add.json }) });
+    assert.equal(check.status, 0, check.stdout);
+    assert.equal((await call({ command: 'DEL', ...c, conf: conf('1.1.0') })).status, 0);
+    assert.ok(!node.ping(addr), 'gone after DEL');
+  });
+
   it('VERSION and STATUS', async () => {
     const v = await call({ command: 'VERSION', conf: { cniVersion: '1.0.0' } });
     assert.deepEqual(v.json, { cniVersion: '1.0.0', supportedVersions: ['0.4.0', '1.0.0', '1.1.0'] });

@@ -1,5 +1,5 @@
 // PodNetwork on Linux through iproute2, with as few process spawns as the kernel allows: one `ip -batch` inside the
-// pod's namespace (under nsenter) creates the veth pair with its host end placed straight into our own namespace
+// pod's namespace (`ip -n NAME`, or under nsenter for other netns paths) creates the veth pair with its host end placed straight into our own namespace
 // (`netns <our pid>`) and configures the pod end; sysctls are plain writes to /proc/sys (which shows the namespace of
 // the writing process); one `ip -batch` in our namespace brings the host end up and adds the host route.
 //
@@ -201,7 +201,14 @@ export class LinuxPodNetwork implements PodNetwork {
     return r.status === 0 && typeof mtu === 'number' ? mtu : undefined;
   }
 
+  /**
+   * Runs an `ip -batch` inside the pod's namespace: `ip -n NAME` when CNI_NETNS is a named namespace under
+   * /run/netns (one exec), else through `nsenter --net=PATH` (for /proc/PID/ns/net and other bind mounts).
+   */
   private inPod(netns: string, batch: string, flags: string[] = []): CommandResult {
+    const named = /^\/(?:var\/)?run\/netns\/([^/]+)$/.exec(netns)?.[1];
+    if (named !== undefined && named !== '.' && named !== '..')
+      return this.run('ip', ['-n', named, ...flags, '-batch', '-'], batch);
     return this.run('nsenter', [`--net=${netns}`, 'ip', ...flags, '-batch', '-'], batch);
   }
 

@@ -60,6 +60,15 @@ describe('LinuxPodNetwork with a scripted ip', () => {
     assert.equal(sysctls.get('net/ipv4/ip_forward'), '1');
   });
 
+  it('ADD: a named namespace under /run/netns is entered with ip -n (no nsenter)', () => {
+    const { net, calls } = fake();
+    // netnsExists() looks at the real path, so stub it for this one
+    net.netnsExists = () => true;
+    net.add({ ...w, netns: '/var/run/netns/cni-1234' });
+    assert.deepEqual(calls[0]?.args, ['-n', 'cni-1234', '-batch', '-']);
+    assert.equal(calls[0]?.cmd, 'ip');
+  });
+
   it('ADD: a leftover host veth of the same attachment is deleted and the batch retried', () => {
     const { net, calls } = fake([{ status: 1, stderr: 'RTNETLINK answers: File exists' }]);
     net.add(w);

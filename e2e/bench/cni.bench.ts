@@ -1,0 +1,165 @@
+// ADD and DEL latency of gannet-cni (the single executable), run as a runtime does (nsenter into the node, CNI_* and
+// PATH only), next to Debian's ptp + host-local run the same way, and next to a hello-world single executable built
+// the same way (Node's bare start-up). 100 sequential pods, then 50 concurrent pods, p50/p99 per operation.
+// Goals (issue 5): gannet p50 ≤ hello p50 + 1.5 × ptp p50; gannet p99 < 150 ms.
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { type Netns, TestNet } from '../src/netns.js';
+import { isRoot } from '../src/root.js';
+import { execPlugin, type PluginCall, type PluginReply, requireGannetCni } from '../test/cni-runtime.js';
+
+const SEQUENTIAL = 100;
+const CONCURRENT = 50;
+
+interface Variant {
+  readonly label: string;
+  readonly bin: string;
+  readonly conf: Record<string, unknown>;
+}
+
+function quantile(sorted: readonly number[], q: number): number {
+  if (sorted.length === 0) return Number.NaN;
+  return sorted[Math.min(sorted.length - 1, Math.ceil(q * sorted.length) - 1)] as number;
+}
+
+interface Stats {
+  p50: number;
+  p99: number;
+  n: number;
+}
+
+function stats(ms: readonly number[]): Stats {
+  const s = [...ms].sort((a, b) => a - b);
+  return { p50: quantile(s, 0.5), p99: quantile(s, 0.99), n: s.length };
+}
+
+function ok(r: PluginReply, what: string): number {
+  if (r.status !== 0) throw new Error(`${what} failed (${r.status ?? r.signal}): ${r.stdout} ${r.stderr}`);
+  return r.ms;
+}
+
+async function buildHello(dir: string): Promise<string> {
+  const entry = join(dir, 'hello.cjs');
+  writeFileSync(
+    entry,
+    "const v8 = require('node:v8');\n" +
+      "const main = () => { require('node:fs').writeSync(1, 'hello\\n'); };\n" +
+      'if (v8.startupSnapshot?.isBuildingSnapshot()) v8.startupSnapshot.setDeserializeMainFunction(main); else main();\n',
+  );
+  const out = join(dir, 'hello-sea');
+  const buildBins = '../../../scripts/build-bins.mjs';
+  const { buildSea } = (await import(buildBins)) as {
+    buildSea: (o: { entry: string; out: string; snapshot: boolean; workDir: string }) => Promise<void>;
+  };
+  await buildSea({ entry, out, snapshot: true, workDir: dir });
+  return out;
+}
+
+async function main(): Promise<void> {
+  if (!isRoot()) {
+    console.log('cni.bench: SKIPPED (needs root for network namespaces)');
+    return;
+  }
+  const gannet = requireGannetCni();
+  const net = new TestNet('bench');
+  const work = mkdtempSync(join(tmpdir(), 'gannet-cni-bench-'));
+  try {
+    const hello = await buildHello(work);
+    const node = net.ns('node');
+    const pods: Netns[] = Array.from({ length: SEQUENTIAL }, (_, i) => net.ns(`p${i}`));
+    const variants: Variant[] = [
+      {
+        label: 'gannet-cni',
+        bin: gannet,
+        conf: {
+          cniVersion: '1.1.0',
+          name: 'gbench',
+          type: 'gannet-cni',
+          podCIDR: '10.244.0.0/24',
+          mtu: 1500,
+          dataDir: join(work, 'gannet'),
+        },
+      },
+      {
+        label: 'ptp+host-local',
+        bin: '/usr/lib/cni/ptp',
+        conf: {
+          cniVersion: '1.0.0',
+          name: 'pbench',
+          type: 'ptp',
+          ipam: { type: 'host-local', ranges: [[{ subnet: '10.245.0.0/24' }]], dataDir: join(work, 'host-local') },
+        },
+      },
+    ];
+    const call = (v: Variant, command: PluginCall['command'], i: number) =>
+      execPlugin({
+        bin: v.bin,
+        nodeNs: node.name,
+        command,
+        containerId: `bench-${i}`,
+        netns: `/run/netns/${(pods[i] as Netns).name}`,
+        ifname: 'eth0',
+        conf: v.conf,
+      });
+    const rows: { what: string; mode: string; op: string; s: Stats }[] = [];
+    // warm the page cache for every binary
+    for (const v of variants) {
+      ok(await call(v, 'ADD', 0), `${v.label} warm-up ADD`);
+      ok(await call(v, 'DEL', 0), `${v.label} warm-up DEL`);
+    }
+    for (const v of variants) {
+      const add: number[] = [];
+      const del: number[] = [];
+      for (let i = 0; i < SEQUENTIAL; i++) add.push(ok(await call(v, 'ADD', i), `${v.label} ADD`));
+      for (let i = 0; i < SEQUENTIAL; i++) del.push(ok(await call(v, 'DEL', i), `${v.label} DEL`));
+      rows.push({ what: v.label, mode: `${SEQUENTIAL} sequential`, op: 'ADD', s: stats(add) });
+      rows.push({ what: v.label, mode: `${SEQUENTIAL} sequential`, op: 'DEL', s: stats(del) });
+    }
+    for (const v of variants) {
+      const idx = Array.from({ length: CONCURRENT }, (_, i) => i);
+      const add = await Promise.all(idx.map(async (i) => ok(await call(v, 'ADD', i), `${v.label} ADD`)));
+      const del = await Promise.all(idx.map(async (i) => ok(await call(v, 'DEL', i), `${v.label} DEL`)));
+      rows.push({ what: v.label, mode: `${CONCURRENT} concurrent`, op: 'ADD', s: stats(add) });
+      rows.push({ what: v.label, mode: `${CONCURRENT} concurrent`, op: 'DEL', s: stats(del) });
+    }
+    const helloV: Variant = { label: 'hello SEA', bin: hello, conf: {} };
+    const seq: number[] = [];
+    for (let i = 0; i < SEQUENTIAL; i++) seq.push(ok(await call(helloV, 'VERSION', i), 'hello'));
+    const conc = await Promise.all(
+      Array.from({ length: CONCURRENT }, async (_, i) => ok(await call(helloV, 'VERSION', i), 'hello')),
+    );
+    rows.push({ what: 'hello SEA (bare start-up)', mode: `${SEQUENTIAL} sequential`, op: 'exec', s: stats(seq) });
+    rows.push({ what: 'hello SEA (bare start-up)', mode: `${CONCURRENT} concurrent`, op: 'exec', s: stats(conc) });
+
+    console.log('all timings include nsenter --net=<node> (≈2 ms), as a runtime entering the node would not; ms');
+    console.log(`${'plugin'.padEnd(28)}${'mode'.padEnd(16)}${'op'.padEnd(6)}${'p50'.padStart(8)}${'p99'.padStart(8)}`);
+    for (const r of rows) {
+      console.log(
+        `${r.what.padEnd(28)}${r.mode.padEnd(16)}${r.op.padEnd(6)}${r.s.p50.toFixed(1).padStart(8)}${r.s.p99.toFixed(1).padStart(8)}`,
+      );
+    }
+    const find = (what: string, mode: string, op: string) =>
+      rows.find((r) => r.what.startsWith(what) && r.mode.startsWith(mode) && r.op === op)?.s ?? {
+        p50: 0,
+        p99: 0,
+        n: 0,
+      };
+    for (const mode of [String(SEQUENTIAL), String(CONCURRENT)]) {
+      const bare = find('hello', mode, 'exec').p50;
+      for (const op of ['ADD', 'DEL']) {
+        const g = find('gannet', mode, op);
+        const p = find('ptp', mode, op);
+        const budget = bare + 1.5 * p.p50;
+        console.log(
+          `goal ${mode} ${op}: gannet p50 ${g.p50.toFixed(1)} ≤ bare ${bare.toFixed(1)} + 1.5 × ptp ${p.p50.toFixed(1)} = ${budget.toFixed(1)}: ${g.p50 <= budget ? 'met' : 'MISSED'}; p99 ${g.p99.toFixed(1)} < 150: ${g.p99 < 150 ? 'met' : 'MISSED'}`,
+        );
+      }
+    }
+  } finally {
+    await net.cleanup();
+    rmSync(work, { recursive: true, force: true });
+  }
+}
+
+await main();
