@@ -79,16 +79,17 @@ export class AdjRibOut {
   }
 
   /**
-   * Schedules a full advertisement of a family: every Loc-RIB prefix and everything advertised is re-examined; with
-   * `force` (route refresh) unchanged routes are announced again too.
+   * Re-examines every Loc-RIB prefix and everything advertised in a family. 'initial' (session start) and 'refresh'
+   * (route refresh: unchanged routes are announced again) report the family in `completed` once drained, so the
+   * session can send End-of-RIB / EoRR; 'policy' (export policy changed) only sends the differences.
    */
-  markAll(afi: number, locRibPrefixes: Iterable<string>, force: boolean): void {
+  markAll(afi: number, locRibPrefixes: Iterable<string>, mode: 'initial' | 'refresh' | 'policy'): void {
     if (!this.families.has(afi)) return;
     for (const p of locRibPrefixes) this.mark(afi, p);
     const adv = this.advertised.get(afi);
     if (adv) for (const p of adv.keys()) this.mark(afi, p);
-    if (force) this.forced.add(afi);
-    this.syncing.add(afi);
+    if (mode === 'refresh') this.forced.add(afi);
+    if (mode !== 'policy') this.syncing.add(afi);
   }
 
   hasPending(): boolean {

@@ -137,7 +137,7 @@ export class Rib {
       peer.exportFilter = exportFilter;
       if (peer.out) {
         peer.out.filter = exportFilter;
-        for (const afi of FAMILIES) peer.out.markAll(afi, this.locRib.prefixes(afi), false);
+        for (const afi of FAMILIES) peer.out.markAll(afi, this.locRib.prefixes(afi), 'policy');
       }
     }
     return result;
@@ -171,7 +171,7 @@ export class Rib {
       peer.exportFilter,
       families,
     );
-    for (const afi of families) peer.out.markAll(afi, this.locRib.prefixes(afi), false);
+    for (const afi of families) peer.out.markAll(afi, this.locRib.prefixes(afi), 'initial');
     this.established.push(peer);
     return changes;
   }
@@ -352,7 +352,7 @@ export class Rib {
   /** Route refresh from the peer (RFC 2918/7313): re-advertise the whole family, unchanged routes included. */
   routeRefresh(address: string, afi: number): void {
     const out = this.established_(address);
-    out.markAll(afi, this.locRib.prefixes(afi), true);
+    out.markAll(afi, this.locRib.prefixes(afi), 'refresh');
   }
 
   /** Pending outbound changes for a peer, up to `limit` prefixes, grouped by attribute set. */

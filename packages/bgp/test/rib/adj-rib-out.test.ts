@@ -208,7 +208,9 @@ describe('Rib: Adj-RIB-Out and export rules', () => {
     assert.deepEqual(rib.takeOutbound(E2).announce[0]?.prefixes, ['10.244.1.0/24']);
     // A new export policy takes effect on the next take.
     rib.setPolicy(E1, { exportPolicy: { rules: [], defaultAction: 'permit' } });
-    assert.deepEqual(rib.takeOutbound(E1).announce[0]?.prefixes, ['10.244.1.0/24', '10.245.0.0/24']);
+    const after = rib.takeOutbound(E1);
+    assert.deepEqual(after.announce[0]?.prefixes, ['10.244.1.0/24', '10.245.0.0/24']);
+    assert.deepEqual(after.completed, [], 'a policy change is not a new End-of-RIB');
     rib.setPolicy(E1, { exportPolicy: null });
     assert.deepEqual(rib.takeOutbound(E1).withdraw[0]?.prefixes, ['10.244.1.0/24', '10.245.0.0/24']);
   });
