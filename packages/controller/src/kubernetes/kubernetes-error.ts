@@ -39,7 +39,8 @@ export function httpStatusOf(err: unknown): number | undefined {
 /** Classifies a failed call `what` (e.g. "list nodes") into a KubernetesError with a clear one-line message. */
 export function classifyApiError(what: string, err: unknown): KubernetesError {
   const status = httpStatusOf(err);
-  const detail = err instanceof Error ? err.message.split('\n')[0] : String(err);
+  const cause = err instanceof Error && err.cause instanceof Error ? `: ${err.cause.message.split('\n')[0]}` : '';
+  const detail = err instanceof Error ? `${err.message.split('\n')[0]}${cause}` : String(err);
   if (status === 403) {
     return new KubernetesError(
       'ERR_GANNET_K8S_FORBIDDEN',

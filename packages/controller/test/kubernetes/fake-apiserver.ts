@@ -58,12 +58,15 @@ export class FakeApiServer {
 
   static async start(defs: ResourceDef[]): Promise<FakeApiServer> {
     const s = new FakeApiServer();
-    for (const d of defs) {
-      s.defs.set(d.plural, d);
-      s.store.set(d.plural, new Map());
-    }
+    for (const d of defs) s.define(d);
     await s.listen(0);
     return s;
+  }
+
+  /** Serves a resource from now on (a CRD being installed). */
+  define(def: ResourceDef): void {
+    this.defs.set(def.plural, def);
+    if (!this.store.has(def.plural)) this.store.set(def.plural, new Map());
   }
 
   get url(): string {
@@ -129,6 +132,15 @@ export class FakeApiServer {
   /** Cuts every watch stream mid-flight (as a load balancer or a crashing apiserver would). */
   dropWatches(): void {
     for (const w of this.watchers) w.res.socket?.destroy();
+    this.watchers.clear();
+  }
+
+  /** Sends an ERROR event carrying a Status with `code` to every watch, and ends the streams (as on an etcd error). */
+  errorWatches(code: number): void {
+    for (const w of this.watchers) {
+      this.send(w, 'ERROR', { kind: 'Status', apiVersion: 'v1', status: 'Failure', message: `injected ${code}`, code });
+      w.res.end();
+    }
     this.watchers.clear();
   }
 

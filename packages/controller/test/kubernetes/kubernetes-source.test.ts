@@ -34,8 +34,8 @@ function seed(server: FakeApiServer): void {
   server.put('bgppeers', TOR);
 }
 
-async function rig(opts: { seed?: boolean; start?: boolean } = {}): Promise<Rig> {
-  const server = await FakeApiServer.start(RESOURCES);
+async function rig(opts: { seed?: boolean; start?: boolean; resources?: typeof RESOURCES } = {}): Promise<Rig> {
+  const server = await FakeApiServer.start(opts.resources ?? RESOURCES);
   if (opts.seed !== false) seed(server);
   const clock = new FakeClock();
   const source = new KubernetesSource({
@@ -328,6 +328,39 @@ describe('kubernetes/KubernetesSource against the fake API server', function () 
     assert.deepEqual(r.configs[0]!.podCIDRs, ['10.244.1.0/24']);
     assert.deepEqual(r.configs[0]!.clusterCIDRs, [], 'no BGPConfiguration: accept nothing (DESIGN.md default)');
     assert.equal(r.configs[0]!.asn, 64512);
+  });
+
+  it('an ERROR event in the watch stream is reported once and the watch reopened after backoff', async () => {
+    r = await rig();
+    r.server.errorWatches(500);
+    await eventually(() => assert.equal(r!.errors.length, 3));
+    assert.ok(
+      r.errors.every((e) => e.code === 'ERR_GANNET_K8S_UNREACHABLE' && /injected 500/.test(e.message)),
+      r.errors.map((e) => e.message).join('; '),
+    );
+    assert.equal(r.server.watchCount(), 0, 'no reconnect before the backoff');
+    r.clock.advance(1000);
+    await eventually(() => assert.equal(r!.server.watchCount(), 3));
+    assert.equal(r.source.reflectors.nodes.stats.lists, 1, 'resumed, not relisted');
+    assert.equal(r.configs.length, 1);
+  });
+
+  it('CRDs not installed: a clear error, and it starts once they are', async () => {
+    const peers = RESOURCES.find((d) => d.plural === 'bgppeers')!;
+    r = await rig({ start: false, seed: false, resources: RESOURCES.filter((d) => d !== peers) });
+    r.server.put('nodes', node('node1', '172.30.0.1', ['10.244.1.0/24']));
+    const starting = r.source.start();
+    await eventually(() => assert.equal(r!.errors.length, 1));
+    assert.equal(r.errors[0]!.code, 'ERR_GANNET_K8S_API');
+    assert.match(
+      r.errors[0]!.message,
+      /^list bgppeers: not found \(HTTP 404\); is the CustomResourceDefinition installed/,
+    );
+    r.server.define(peers);
+    r.clock.advance(1000);
+    await starting;
+    assert.equal(r.source.nodeUid, r.server.get('nodes', 'node1')!.metadata.uid);
+    assert.deepEqual(r.source.health(), { synced: true, failing: [] });
   });
 
   it('keeps the last config when its own Node disappears', async () => {
