@@ -71,12 +71,6 @@ export class AdjRibIn {
     return f?.accepted.get(prefix) ?? f?.stale?.get(prefix);
   }
 
-  /** The path as received, whatever policy said. */
-  received(afi: number, prefix: string): InternedPath | undefined {
-    const f = this.families.get(afi);
-    return f?.accepted.get(prefix) ?? f?.rejected.get(prefix);
-  }
-
   /**
    * The session went down gracefully: every accepted path becomes stale, rejected ones are dropped. If stale paths of
    * an earlier restart are still held (a second restart before End-of-RIB), those are returned to be flushed.

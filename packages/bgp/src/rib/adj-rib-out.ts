@@ -162,11 +162,6 @@ export class AdjRibOut {
     return this.advertised.get(afi)?.get(prefix);
   }
 
-  *advertisedRoutes(afi: number): IterableIterator<[string, OutRoute]> {
-    const adv = this.advertised.get(afi);
-    if (adv) yield* adv;
-  }
-
   advertisedCount(): number {
     let n = 0;
     for (const m of this.advertised.values()) n += m.size;

@@ -175,10 +175,6 @@ export class LocRib {
     if (t) yield* t.keys();
   }
 
-  families(): number[] {
-    return [...this.tables.keys()];
-  }
-
   /** Number of prefixes with at least one candidate. */
   size(afi?: number): number {
     if (afi !== undefined) return this.tables.get(afi)?.size ?? 0;

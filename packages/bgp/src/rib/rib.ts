@@ -3,32 +3,19 @@
 // Synchronous and pure: the session feeds it decoded UPDATEs and session events, and gets diffs back.
 import { BgpConfigError, BgpError, BgpStateError } from '../errors.js';
 import { parsePrefix } from '../policy/ip-prefix.js';
-import { type MaxPrefixEvent, MaxPrefixGuard } from '../policy/max-prefix.js';
-import { PrefixFilter, type PrefixFilterConfig } from '../policy/prefix-filter.js';
+import type { MaxPrefixEvent } from '../policy/max-prefix.js';
+import type { PrefixFilter, PrefixFilterConfig } from '../policy/prefix-filter.js';
 import type { PathAttributes, UpdateMessage } from '../wire/types.js';
 import { AdjRibIn } from './adj-rib-in.js';
 import { AdjRibOut, type OutboundUpdate } from './adj-rib-out.js';
 import type { Selection } from './decision.js';
 import { LocRib, type RibChange } from './loc-rib.js';
-import { createSource, type PathSource, type RibPath, routerIdToNumber } from './path.js';
+import { createSource, type RibPath, routerIdToNumber } from './path.js';
+import { createRibPeer, type RibPeer, resolveFilter } from './rib-peer.js';
 import type { PeerCounters, PeerSessionInfo, RibOptions, RibPeerConfig, RibResult } from './types.js';
 
 const SAFI_UNICAST = 1;
 const FAMILIES = [1, 2];
-
-interface PeerState {
-  source: PathSource;
-  adjIn: AdjRibIn;
-  importFilter: PrefixFilter;
-  exportFilter: PrefixFilter;
-  maxPrefix: MaxPrefixGuard | undefined;
-  nextHopSelf: boolean;
-  out: AdjRibOut | undefined;
-  asLoopRejected: number;
-  policyRejected: number;
-  overLimitDropped: number;
-  withdrawn: number;
-}
 
 /** Attributes a locally originated route may carry besides ORIGIN IGP and the empty AS_PATH. */
 export type OriginAttributes = Pick<PathAttributes, 'communities' | 'largeCommunities' | 'med'>;
@@ -38,8 +25,8 @@ export class Rib {
   readonly routerId: string;
   private readonly locRib: LocRib;
   private readonly defaultLocalPref: number;
-  private readonly peers = new Map<string, PeerState>();
-  private readonly established: PeerState[] = [];
+  private readonly peers = new Map<string, RibPeer>();
+  private readonly established: RibPeer[] = [];
   private readonly local: AdjRibIn;
 
   constructor(options: RibOptions) {
@@ -67,29 +54,9 @@ export class Rib {
   // ---- peers ----
 
   addPeer(config: RibPeerConfig): void {
-    const { address, asn } = config;
-    if (typeof address !== 'string' || address === '') throw new BgpConfigError('peer address is required');
-    if (this.peers.has(address)) throw new BgpConfigError(`peer ${address} already exists`);
-    if (!Number.isInteger(asn) || asn < 1 || asn > 0xffffffff) {
-      throw new BgpConfigError(`peer ${address}: asn must be an integer in 1..4294967295, got ${asn}`);
-    }
-    const kind = asn === this.localAsn ? 'ibgp' : 'ebgp';
-    const source = createSource(kind, address, asn, this.localAsn);
-    const mp = config.maxPrefixes;
-    this.peers.set(address, {
-      source,
-      adjIn: new AdjRibIn(source, this.defaultLocalPref),
-      importFilter: resolveFilter(config.importPolicy, kind),
-      exportFilter: resolveFilter(config.exportPolicy, kind),
-      maxPrefix:
-        mp === undefined ? undefined : new MaxPrefixGuard(address, typeof mp === 'number' ? { limit: mp } : mp),
-      nextHopSelf: config.nextHopSelf ?? false,
-      out: undefined,
-      asLoopRejected: 0,
-      policyRejected: 0,
-      overLimitDropped: 0,
-      withdrawn: 0,
-    });
+    const peer = createRibPeer(config, this.localAsn, this.defaultLocalPref);
+    if (this.peers.has(config.address)) throw new BgpConfigError(`peer ${config.address} already exists`);
+    this.peers.set(config.address, peer);
   }
 
   /** Removes a peer and every path it contributed. */
@@ -116,7 +83,7 @@ export class Rib {
     },
   ): RibResult {
     const peer = this.peer(address);
-    const kind = peer.source.kind as 'ebgp' | 'ibgp';
+    const kind = peer.source.kind;
     const importFilter =
       policy.importPolicy === undefined ? undefined : resolveFilter(policy.importPolicy ?? undefined, kind);
     const exportFilter =
@@ -228,7 +195,7 @@ export class Rib {
   }
 
   private announceInto(
-    peer: PeerState,
+    peer: RibPeer,
     afi: number,
     prefixes: readonly string[],
     attributes: PathAttributes,
@@ -268,7 +235,7 @@ export class Rib {
     return changes;
   }
 
-  private withdrawInto(peer: PeerState, afi: number, prefixes: readonly string[], changes: RibChange[]): void {
+  private withdrawInto(peer: RibPeer, afi: number, prefixes: readonly string[], changes: RibChange[]): void {
     for (const prefix of prefixes) {
       if (!peer.adjIn.remove(afi, prefix)) continue;
       peer.withdrawn++;
@@ -303,7 +270,7 @@ export class Rib {
     return result;
   }
 
-  private checkMaxPrefix(peer: PeerState, afi: number, events: MaxPrefixEvent[]): void {
+  private checkMaxPrefix(peer: RibPeer, afi: number, events: MaxPrefixEvent[]): void {
     if (!peer.maxPrefix) return;
     const e = peer.maxPrefix.check(afi, SAFI_UNICAST, peer.adjIn.counts(afi).accepted);
     if (e) events.push(e);
@@ -409,7 +376,7 @@ export class Rib {
     };
   }
 
-  private peer(address: string): PeerState {
+  private peer(address: string): RibPeer {
     const p = this.peers.get(address);
     if (!p) throw new BgpStateError('unknown-peer', `no peer ${address}`);
     return p;
@@ -420,12 +387,6 @@ export class Rib {
     into.push(c);
     for (const peer of this.established) peer.out?.noteChange(c.afi, c.prefix, c.newBest);
   }
-}
-
-function resolveFilter(policy: PrefixFilterConfig | PrefixFilter | undefined, kind: 'ebgp' | 'ibgp'): PrefixFilter {
-  if (policy instanceof PrefixFilter) return policy;
-  if (policy === undefined) return kind === 'ebgp' ? PrefixFilter.denyAll() : PrefixFilter.permitAll();
-  return new PrefixFilter(policy);
 }
 
 function checkFamily(afi: number, safi = SAFI_UNICAST): void {

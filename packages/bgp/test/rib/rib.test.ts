@@ -1,5 +1,7 @@
 import assert from 'node:assert/strict';
 import { BgpError } from '../../src/errors.js';
+import { AdjRibIn } from '../../src/rib/adj-rib-in.js';
+import { createSource } from '../../src/rib/path.js';
 import { Rib } from '../../src/rib/rib.js';
 import type { RibOptions } from '../../src/rib/types.js';
 import type { PathAttributes, UpdateMessage } from '../../src/wire/types.js';
@@ -304,5 +306,32 @@ describe('Rib: local origination', () => {
     );
     assert.throws(() => rib.originate('banana'), /invalid prefix "banana"/);
     assert.throws(() => rib.withdrawOrigin('10.0.0.0/33'), /invalid prefix/);
+  });
+});
+
+describe('AdjRibIn: interned paths are released', () => {
+  it('drops a path from its interner once no prefix uses it (withdraw, replace, stale sweep, flush)', () => {
+    const src = createSource('ebgp', A, 65001, LOCAL_ASN, '10.0.0.1');
+    const adj = new AdjRibIn(src, 100);
+    const p1 = adj.interner.intern(1, attrs([65001]), A);
+    const p2 = adj.interner.intern(1, attrs([65001, 5]), A);
+    assert.equal(adj.interner.intern(1, attrs([65001]), A), p1, 'same attributes, same object');
+    adj.put(1, '10.1.0.0/16', p1, true);
+    adj.put(1, '10.2.0.0/16', p1, false);
+    adj.put(1, '10.3.0.0/16', p2, true);
+    assert.equal(adj.interner.size, 2);
+    adj.put(1, '10.3.0.0/16', p1, true); // replaces p2: p2 unused
+    assert.equal(adj.interner.size, 1);
+    adj.remove(1, '10.1.0.0/16');
+    adj.markStale(); // rejected 10.2 dropped, 10.3 stale
+    assert.equal(adj.interner.size, 1);
+    assert.deepEqual(adj.sweepStale(1), [{ afi: 1, prefix: '10.3.0.0/16' }]);
+    assert.equal(adj.interner.size, 0);
+    adj.put(1, '10.4.0.0/16', adj.interner.intern(1, attrs([65001]), A), true);
+    adj.markStale();
+    adj.put(1, '10.5.0.0/16', adj.interner.intern(1, attrs([65001, 9]), A), false);
+    assert.equal(adj.flush().length, 1);
+    assert.equal(adj.interner.size, 0);
+    assert.deepEqual(adj.counts(), { received: 0, accepted: 0, stale: 0 });
   });
 });

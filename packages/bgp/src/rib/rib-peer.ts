@@ -1,0 +1,57 @@
+// One peer's state inside the Rib: its path source, Adj-RIB-In, policy, max-prefix guard, Adj-RIB-Out while
+// established, and cumulative counters. Built and validated from RibPeerConfig.
+import { BgpConfigError } from '../errors.js';
+import { MaxPrefixGuard } from '../policy/max-prefix.js';
+import { PrefixFilter, type PrefixFilterConfig } from '../policy/prefix-filter.js';
+import { AdjRibIn } from './adj-rib-in.js';
+import type { AdjRibOut } from './adj-rib-out.js';
+import { createSource, type PathSource } from './path.js';
+import type { RibPeerConfig } from './types.js';
+
+export interface RibPeer {
+  source: PathSource;
+  adjIn: AdjRibIn;
+  importFilter: PrefixFilter;
+  exportFilter: PrefixFilter;
+  maxPrefix: MaxPrefixGuard | undefined;
+  nextHopSelf: boolean;
+  out: AdjRibOut | undefined;
+  asLoopRejected: number;
+  policyRejected: number;
+  overLimitDropped: number;
+  withdrawn: number;
+}
+
+export function createRibPeer(config: RibPeerConfig, localAsn: number, defaultLocalPref: number): RibPeer {
+  const { address, asn } = config;
+  if (typeof address !== 'string' || address === '') throw new BgpConfigError('peer address is required');
+  if (!Number.isInteger(asn) || asn < 1 || asn > 0xffffffff) {
+    throw new BgpConfigError(`peer ${address}: asn must be an integer in 1..4294967295, got ${asn}`);
+  }
+  const kind = asn === localAsn ? 'ibgp' : 'ebgp';
+  const source = createSource(kind, address, asn, localAsn);
+  const mp = config.maxPrefixes;
+  return {
+    source,
+    adjIn: new AdjRibIn(source, defaultLocalPref),
+    importFilter: resolveFilter(config.importPolicy, kind),
+    exportFilter: resolveFilter(config.exportPolicy, kind),
+    maxPrefix: mp === undefined ? undefined : new MaxPrefixGuard(address, typeof mp === 'number' ? { limit: mp } : mp),
+    nextHopSelf: config.nextHopSelf ?? false,
+    out: undefined,
+    asLoopRejected: 0,
+    policyRejected: 0,
+    overLimitDropped: 0,
+    withdrawn: 0,
+  };
+}
+
+/** A policy as configured, or the RFC 8212 default: nothing from/to an eBGP peer, everything for iBGP. */
+export function resolveFilter(
+  policy: PrefixFilterConfig | PrefixFilter | undefined,
+  kind: PathSource['kind'],
+): PrefixFilter {
+  if (policy instanceof PrefixFilter) return policy;
+  if (policy === undefined) return kind === 'ebgp' ? PrefixFilter.denyAll() : PrefixFilter.permitAll();
+  return new PrefixFilter(policy);
+}
