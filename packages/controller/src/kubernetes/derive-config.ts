@@ -46,6 +46,26 @@ export function nodeInternalIPv4(node: NodeObject): string | undefined {
   return node.status?.addresses?.find((a) => a.type === 'InternalIP' && isIPv4(a.address))?.address;
 }
 
+/**
+ * The parts of a Node the derivation reads: name, uid, labels, pod CIDRs, InternalIPs. Everything else (images,
+ * conditions, heartbeat times, managedFields) is dropped on arrival, so memory stays small on large clusters and a
+ * status heartbeat compares equal to what we hold.
+ */
+export function trimNode(n: NodeObject): NodeObject {
+  const m = n.metadata ?? {};
+  const metadata: NodeObject['metadata'] = { name: m.name };
+  if (m.uid) metadata.uid = m.uid;
+  if (m.resourceVersion) metadata.resourceVersion = m.resourceVersion;
+  if (m.labels) metadata.labels = { ...m.labels };
+  const spec: NonNullable<NodeObject['spec']> = {};
+  if (n.spec?.podCIDR) spec.podCIDR = n.spec.podCIDR;
+  if (n.spec?.podCIDRs) spec.podCIDRs = [...n.spec.podCIDRs];
+  const addresses = (n.status?.addresses ?? [])
+    .filter((a) => a.type === 'InternalIP')
+    .map((a) => ({ type: a.type, address: a.address }));
+  return { metadata, spec, status: { addresses } };
+}
+
 /** Node.spec.podCIDRs, or the older single podCIDR; canonical text. */
 export function nodePodCIDRs(node: NodeObject): string[] {
   const list = node.spec?.podCIDRs?.length ? node.spec.podCIDRs : node.spec?.podCIDR ? [node.spec.podCIDR] : [];

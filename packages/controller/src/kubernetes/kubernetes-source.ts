@@ -6,7 +6,7 @@ import { EventEmitter } from 'node:events';
 import { CoreV1Api, CustomObjectsApi, type KubeConfig, Watch } from '@kubernetes/client-node';
 import type { AgentConfig } from '../config/types.js';
 import { type Backoff, type Clock, ExponentialBackoff, systemClock } from './clock.js';
-import { deriveAgentConfig } from './derive-config.js';
+import { deriveAgentConfig, trimNode } from './derive-config.js';
 import { KubernetesError } from './kubernetes-error.js';
 import { type ListResult, Reflector, type ReflectorListener } from './reflector.js';
 import {
@@ -53,6 +53,8 @@ export class KubernetesSource extends EventEmitter<KubernetesSourceEvents> {
     peers: Reflector<BgpPeerObject>;
     configurations: Reflector<BgpConfigurationObject>;
   };
+  /** Counters for tests and metrics: configs derived (after a change in what we hold) and configs emitted. */
+  readonly stats = { derivations: 0, emitted: 0 };
   private last: AgentConfig | undefined;
   private lastJson = '';
   private reportedProblems = new Set<string>();
@@ -80,12 +82,18 @@ export class KubernetesSource extends EventEmitter<KubernetesSourceEvents> {
     // Watch's idle timeout is private in its typings (default 30 s): without raising it, quiet watches would be torn
     // down and reopened every 30 s by every node. The server ends them after watchTimeoutSeconds anyway.
     (watch as unknown as { requestTimeoutMs: number }).requestTimeoutMs = (this.opts.watchTimeoutSeconds + 60) * 1000;
-    const make = <T extends KubeObject>(resource: string, path: string, list: () => Promise<ListResult<T>>) =>
+    const make = <T extends KubeObject>(
+      resource: string,
+      path: string,
+      list: () => Promise<ListResult<T>>,
+      trim?: (item: T) => T,
+    ) =>
       new Reflector<T>(
         {
           resource,
           path,
           list,
+          ...(trim ? { trim } : {}),
           watch,
           clock: this.opts.clock,
           backoff: this.opts.backoff(),
@@ -99,7 +107,12 @@ export class KubernetesSource extends EventEmitter<KubernetesSourceEvents> {
       >;
     const base = `/apis/${GANNET_GROUP}/${GANNET_VERSION}`;
     this.reflectors = {
-      nodes: make<NodeObject>('nodes', '/api/v1/nodes', () => core.listNode() as Promise<ListResult<NodeObject>>),
+      nodes: make<NodeObject>(
+        'nodes',
+        '/api/v1/nodes',
+        () => core.listNode() as Promise<ListResult<NodeObject>>,
+        trimNode,
+      ),
       peers: make<BgpPeerObject>(BGP_PEERS, `${base}/${BGP_PEERS}`, listCustom(BGP_PEERS)),
       configurations: make<BgpConfigurationObject>(
         BGP_CONFIGURATIONS,
@@ -166,6 +179,7 @@ export class KubernetesSource extends EventEmitter<KubernetesSourceEvents> {
   private recompute(): void {
     const { nodes, peers, configurations } = this.reflectors;
     if (!nodes.synced || !peers.synced || !configurations.synced) return;
+    this.stats.derivations++;
     const d = deriveAgentConfig({
       nodeName: this.opts.nodeName,
       nodes: nodes.items.values(),
@@ -182,6 +196,7 @@ export class KubernetesSource extends EventEmitter<KubernetesSourceEvents> {
     if (json === this.lastJson) return;
     this.lastJson = json;
     this.last = d.config;
+    this.stats.emitted++;
     this.emit('config', structuredClone(d.config));
     if (this.starting) {
       this.starting.resolve();

@@ -35,6 +35,17 @@ export interface ReflectorOptions<T> {
   backoff: Backoff;
   /** Server-side watch timeout; the server ends the stream after it and we resume from our resourceVersion. */
   watchTimeoutSeconds: number;
+  /**
+   * Keeps only the fields the consumer reads (default: the whole object). A MODIFIED event whose trimmed object
+   * equals the stored one (resourceVersion aside) does not call changed(): Node status heartbeats cost nothing.
+   */
+  trim?: (item: T) => T;
+}
+
+/** The content of an object for change detection: its JSON without metadata.resourceVersion. */
+function contentOf(o: KubeObject): string {
+  const { resourceVersion: _rv, ...meta } = o.metadata ?? {};
+  return JSON.stringify({ ...o, metadata: meta });
 }
 
 interface StatusObject {
@@ -61,6 +72,10 @@ export class Reflector<T extends KubeObject> {
     private readonly opts: ReflectorOptions<T>,
     private readonly listener: ReflectorListener,
   ) {}
+
+  private trim(item: T): T {
+    return this.opts.trim ? this.opts.trim(item) : item;
+  }
 
   start(): void {
     if (!this.stopped) return;
@@ -122,7 +137,7 @@ export class Reflector<T extends KubeObject> {
     this.items.clear();
     for (const item of result.items ?? []) {
       const name = item.metadata?.name;
-      if (name) this.items.set(name, item);
+      if (name) this.items.set(name, this.trim(item));
     }
     this.resourceVersion = result.metadata?.resourceVersion ?? '';
     this.synced = true;
@@ -164,9 +179,14 @@ export class Reflector<T extends KubeObject> {
         this.ok();
       }
       if (type === 'BOOKMARK' || !name) return;
-      if (type === 'DELETED') this.items.delete(name);
-      else if (type === 'ADDED' || type === 'MODIFIED') this.items.set(name, o);
-      else return;
+      if (type === 'DELETED') {
+        if (!this.items.delete(name)) return;
+      } else if (type === 'ADDED' || type === 'MODIFIED') {
+        const item = this.trim(o);
+        const old = this.items.get(name);
+        this.items.set(name, item);
+        if (old && contentOf(old) === contentOf(item)) return;
+      } else return;
       this.listener.changed('watch');
     };
     const onDone = (err: unknown): void => {

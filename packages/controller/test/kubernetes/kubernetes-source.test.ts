@@ -120,6 +120,23 @@ describe('kubernetes/KubernetesSource against the fake API server', function () 
     assert.deepEqual(rest3, rest1, 'nothing but the peers changed');
   });
 
+  it('node status heartbeats are dropped on arrival: no derivation, nothing stored but what is used', async () => {
+    r = await rig();
+    const before = r.source.stats.derivations;
+    for (let i = 0; i < 10; i++) {
+      const n3 = node('node3', '172.30.0.3', ['10.244.3.0/24'], { rack: 'b' }) as { status: Record<string, unknown> };
+      n3.status.conditions = [{ type: 'Ready', status: 'True', lastHeartbeatTime: new Date(i * 1000).toISOString() }];
+      n3.status.images = [{ names: [`registry.example/img:${i}`], sizeBytes: 1000 }];
+      r.server.put('nodes', n3);
+    }
+    r.server.put('nodes', node('node4', '172.30.0.4', ['10.244.4.0/24'])); // a real change, to know the events arrived
+    await eventually(() => assert.equal(r!.configs.length, 2));
+    assert.equal(r.source.stats.derivations, before + 1, 'only node4 caused a derivation');
+    const stored = r.source.reflectors.nodes.items.get('node3')!;
+    assert.deepEqual(stored.status, { addresses: [{ type: 'InternalIP', address: '172.30.0.3' }] });
+    assert.deepEqual(Object.keys(stored.metadata!).sort(), ['labels', 'name', 'resourceVersion', 'uid']);
+  });
+
   it('a change of the node pod CIDRs is emitted with the same peers', async () => {
     r = await rig();
     r.server.put('nodes', node('node1', '172.30.0.1', ['10.244.1.0/24', '10.244.101.0/24'], { rack: 'a' }));
