@@ -28,6 +28,8 @@ export interface AttrContext {
   errors: UpdateError[];
   /** Type codes seen (for RFC 7606 §3.g duplicates and §3.d missing attributes). */
   seen: Uint8Array;
+  /** Attributes found in the list, whatever became of them. */
+  count: number;
   /** The whole attribute being decoded (flags, type, length, value): NOTIFICATION data. */
   raw: Buffer;
   as4Path?: AsPathSegment[];
@@ -311,6 +313,7 @@ export function decodeAttributes(buf: Buffer, start: number, end: number, ctx: A
     const vs = p + hdr;
     const ve = vs + len;
     ctx.raw = buf.subarray(p, ve);
+    ctx.count++;
     p = ve;
     const row = ATTRIBUTES[code];
     if (ctx.seen[code]) {

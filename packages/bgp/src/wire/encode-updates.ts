@@ -22,6 +22,7 @@ import {
   Safi,
   type UpdateMessage,
 } from './types.js';
+import { carriedAttributes } from './update.js';
 
 /** A path attribute block encoded once for one set of codec options; reuse it for every batch with these attributes. */
 export interface EncodedAttributes {
@@ -218,7 +219,7 @@ export function endOfRib(afi: number, safi: number = Safi.UNICAST): UpdateMessag
 
 /** The AFI an End-of-RIB marker stands for (1 IPv4, 2 IPv6), or undefined for any other UPDATE. */
 export function isEndOfRib(u: UpdateMessage): number | undefined {
-  if (u.withdrawn.length > 0 || u.nlri.length > 0 || u.mpReach) return undefined;
+  if (u.withdrawn.length > 0 || u.nlri.length > 0 || u.mpReach || carriedAttributes.has(u)) return undefined;
   for (const _ in u.attributes) return undefined;
   if (!u.mpUnreach) return Afi.IPV4;
   return u.mpUnreach.withdrawn.length === 0 ? u.mpUnreach.afi : undefined;

@@ -41,7 +41,8 @@ export class MessageFramer {
 
   /**
    * Feeds bytes; returns the messages completed by them (each a Buffer holding exactly one message, header
-   * included). Throws BgpWireError on a bad header; the framer then keeps throwing the same error.
+   * included; it may share memory with `chunk`, so do not reuse chunk buffers). Throws BgpWireError on a bad
+   * header; the framer then keeps throwing the same error.
    */
   push(chunk: Buffer): Buffer[] {
     if (this.#failed) throw this.#failed;

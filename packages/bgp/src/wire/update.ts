@@ -30,6 +30,12 @@ const STRENGTH: Record<ErrorAction, number> = {
   'session-reset': 4,
 };
 
+/**
+ * UPDATEs decoded from bytes whose attribute list held more than an MP_UNREACH_NLRI, even if every attribute was
+ * then dropped (unknown non-transitive, discarded): never an End-of-RIB marker (RFC 4724 §2 looks at the wire).
+ */
+export const carriedAttributes = new WeakSet<UpdateMessage>();
+
 /** The strongest of the actions in `errors` (RFC 7606 §3: the most severe one wins). */
 export function strongestAction(errors: readonly UpdateError[]): ErrorAction | undefined {
   let best: ErrorAction | undefined;
@@ -65,10 +71,12 @@ export function decodeUpdate(frame: Buffer, opts: CodecOptions): DecodeResult {
     attrs: message.attributes,
     errors: [],
     seen: new Uint8Array(256),
+    count: 0,
     raw: frame.subarray(0, 0),
   };
   decodeAttributes(frame, aStart, aEnd, ctx);
   finishAttributes(ctx);
+  if (ctx.count > (ctx.seen[AttrType.MP_UNREACH_NLRI] ? 1 : 0)) carriedAttributes.add(message);
   if (ctx.mpReach) message.mpReach = ctx.mpReach;
   if (ctx.mpUnreach) message.mpUnreach = ctx.mpUnreach;
   if (nlri.length > 0 || (ctx.mpReach && ctx.mpReach.nlri.length > 0)) {

@@ -156,6 +156,13 @@ describe('wire: encodeUpdates / encodeWithdrawals / End-of-RIB', () => {
     assert.equal(isEndOfRib(decodeMessage(eor6, OPTS4).message as UpdateMessage), 2);
     assert.equal(isEndOfRib({ type: 'update', withdrawn: ['10.0.0.0/8'], attributes: {}, nlri: [] }), undefined);
     assert.equal(isEndOfRib({ type: 'update', withdrawn: [], attributes: { origin: 0 }, nlri: [] }), undefined);
+    // Attributes on the wire that were all dropped (unknown non-transitive, discarded) do not make an End-of-RIB.
+    const dropped = decodeMessage(frame(2, ...u16(0), ...u16(4), 0x80, 99, 1, 0), OPTS4).message as UpdateMessage;
+    assert.deepEqual(dropped.attributes, {});
+    assert.equal(isEndOfRib(dropped), undefined);
+    const discarded = decodeMessage(frame(2, ...u16(0), ...u16(10), 0x80, 15, 3, 0, 2, 1, 0x40, 6, 1, 0), OPTS4);
+    assert.equal(discarded.action, 'attribute-discard');
+    assert.equal(isEndOfRib(discarded.message as UpdateMessage), undefined);
     assert.equal(
       isEndOfRib({
         type: 'update',

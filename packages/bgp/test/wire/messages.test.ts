@@ -83,6 +83,59 @@ describe('wire: OPEN', () => {
     });
   });
 
+  it('RFC 9072 extended optional parameters when the capabilities need more than 255 octets', () => {
+    const caps = Array.from({ length: 30 }, (_, i) => ({
+      code: 200 + i,
+      name: 'unknown' as const,
+      value: Buffer.alloc(7, i),
+    }));
+    const capBytes = caps.flatMap((c) => [c.code, 7, ...c.value]); // 270 octets
+    const bytes = frame(
+      1,
+      ...[4, ...u16(65001), ...u16(90), 192, 0, 2, 1], // version, My AS, hold time, BGP identifier
+      255, // Non-Ext OP Len: 255
+      255, // Non-Ext OP Type: 255, so what follows is the extended form
+      ...u16(3 + capBytes.length), // Extended Opt. Parm. Length
+      2, // parameter type: capabilities
+      ...u16(capBytes.length), // 2-octet parameter length
+      ...capBytes,
+    );
+    bothWays(bytes, { type: 'open', version: 4, myAs: 65001, holdTime: 90, bgpId: '192.0.2.1', capabilities: caps });
+    // A peer may use the extended form for few capabilities, and split them over several parameters.
+    const small = frame(
+      1,
+      4,
+      ...u16(65001),
+      ...u16(90),
+      192,
+      0,
+      2,
+      1,
+      255,
+      255,
+      ...u16(10),
+      2,
+      ...u16(2),
+      2,
+      0,
+      2,
+      ...u16(2),
+      6,
+      0,
+    );
+    assert.deepEqual(decodeMessage(small, OPTS4).message, {
+      type: 'open',
+      version: 4,
+      myAs: 65001,
+      holdTime: 90,
+      bgpId: '192.0.2.1',
+      capabilities: [
+        { code: 2, name: 'route-refresh' },
+        { code: 6, name: 'extended-message' },
+      ],
+    });
+  });
+
   it('without optional parameters', () => {
     bothWays(frame(1, 4, ...u16(65001), ...u16(0), 10, 0, 0, 1, 0), {
       type: 'open',
