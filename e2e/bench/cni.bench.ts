@@ -41,18 +41,14 @@ function ok(r: PluginReply, what: string): number {
 
 async function buildHello(dir: string): Promise<string> {
   const entry = join(dir, 'hello.cjs');
-  writeFileSync(
-    entry,
-    "const v8 = require('node:v8');\n" +
-      "const main = () => { require('node:fs').writeSync(1, 'hello\\n'); };\n" +
-      'if (v8.startupSnapshot?.isBuildingSnapshot()) v8.startupSnapshot.setDeserializeMainFunction(main); else main();\n',
-  );
+  writeFileSync(entry, "require('node:fs').writeSync(1, 'hello\\n');\n");
   const out = join(dir, 'hello-sea');
   const buildBins = '../../../scripts/build-bins.mjs';
   const { buildSea } = (await import(buildBins)) as {
     buildSea: (o: { entry: string; out: string; snapshot: boolean; workDir: string }) => Promise<void>;
   };
-  await buildSea({ entry, out, snapshot: true, workDir: dir });
+  // built exactly as scripts/build-bins.mjs builds gannet-cni (esbuild bundle, code cache, postject)
+  await buildSea({ entry, out, snapshot: false, workDir: dir });
   return out;
 }
 

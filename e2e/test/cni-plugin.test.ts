@@ -1,7 +1,8 @@
 // gannet-cni in real namespaces, executed as the single executable like a runtime does: for every supported spec
 // version ADD → CHECK → DEL → DEL with results validated and pods reaching the node and each other; bad inputs.
 import assert from 'node:assert/strict';
-import { mkdtempSync, readdirSync, rmSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, readdirSync, rmSync, symlinkSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { type Netns, TestNet } from '../src/netns.js';
@@ -158,6 +159,35 @@ describe('e2e cni: gannet-cni single executable in network namespaces', function
     assert.equal(check.status, 0, check.stdout);
     assert.equal((await call({ command: 'DEL', ...c, conf: conf('1.1.0') })).status, 0);
     assert.ok(!node.ping(addr), 'gone after DEL');
+  });
+
+  it('runs without Node.js: a PATH holding only ip and nsenter, no other environment', async () => {
+    const binDir = mkdtempSync(join(tmpdir(), 'gannet-cni-path-'));
+    try {
+      symlinkSync('/usr/sbin/ip', join(binDir, 'ip'));
+      symlinkSync('/usr/bin/nsenter', join(binDir, 'nsenter'));
+      assert.notEqual(spawnSync('node', ['-v'], { env: { PATH: binDir } }).status, 0, 'no node on this PATH');
+      const pod = net.ns('nonode');
+      const c = { containerId: 'ctr-nonode', netns: `/run/netns/${pod.name}`, ifname: 'eth0' };
+      const extraEnv = { PATH: binDir };
+      const add = await call({ command: 'ADD', ...c, conf: conf('1.1.0'), extraEnv });
+      assert.equal(add.status, 0, add.stdout + add.stderr);
+      validateResult(add.json ?? {}, '1.1.0', node, pod, c.netns);
+      assert.ok(pod.ping('192.0.2.1'));
+      assert.equal((await call({ command: 'DEL', ...c, conf: conf('1.1.0'), extraEnv })).status, 0);
+      // and with ip missing from PATH, a clear error instead of a crash
+      const noIp = await call({ command: 'ADD', ...c, conf: conf('1.1.0'), extraEnv: { PATH: '/nonexistent' } });
+      assert.equal(noIp.status, 1);
+      assert.equal(noIp.json?.code, 5);
+      assert.match(String(noIp.json?.msg), /ip not found on PATH/);
+      assert.deepEqual(
+        readdirSync(join(dataDir, 'gnet')),
+        ['last_reserved_ip.0'],
+        'the failed ADD released its address',
+      );
+    } finally {
+      rmSync(binDir, { recursive: true, force: true });
+    }
   });
 
   it('VERSION and STATUS', async () => {

@@ -1,17 +1,10 @@
 // Public API of @gannet/cni: a curated list of named re-exports (see ../../../shared/STYLE.md).
+// The executable itself is src/main.ts, built into dist/bin/gannet-cni by scripts/build-bins.mjs.
 export { CniCode, CniError } from './errors.js';
-export { IpamStore, type IpamUsage, ipamUsage, type Reservation } from './ipam-store.js';
+export { IpamStore, type IpamUsage, ipamUsage } from './ipam-store.js';
 export { LinuxPodNetwork } from './linux-pod-network.js';
-export {
-  type Attachment,
-  type CniVersion,
-  DEFAULT_DATA_DIR,
-  DEFAULT_NODE_STATE_FILE,
-  type NetConf,
-  parseNetConf,
-  SUPPORTED_VERSIONS,
-} from './netconf.js';
+export { DEFAULT_DATA_DIR, DEFAULT_NODE_STATE_FILE, PLUGIN_TYPE, SUPPORTED_VERSIONS } from './netconf.js';
 export { type NodeState, readNodeState } from './node-state.js';
 export { type CniRequest, type CniResponse, runCni } from './plugin.js';
-export { hostVethName, type PodNetwork, type PodWiring } from './pod-network.js';
-export { buildResult, type CniResult, POD_GATEWAY } from './result.js';
+export { hostVethName, type PodNetwork } from './pod-network.js';
+export { POD_GATEWAY } from './result.js';
