@@ -43,8 +43,11 @@ export interface AttrDescriptor {
   name: string;
   /** Expected Optional and Transitive bits. */
   flags: number;
-  /** RFC 7606 action when the value is malformed or the flags are wrong. */
+  /** RFC 7606 action when the value is malformed. */
   action: ErrorAction;
+  /** Action when the Optional/Transitive flags are wrong: RFC 7606 §3.c says treat-as-withdraw unless the
+   *  attribute's own specification says otherwise (RFC 6793 §6 for AS4_*). */
+  flagsAction?: ErrorAction;
   /** Decodes the value buf[start, end) into ctx; returns a kebab-case reason when malformed. */
   decode(buf: Buffer, start: number, end: number, ctx: AttrContext): string | undefined;
   /** Encodes the value from attrs, or undefined when the attribute is not to be sent. MP_* are encoded apart. */
@@ -216,6 +219,7 @@ const ROWS: AttrDescriptor[] = [
     name: 'AS4_PATH',
     flags: OPTIONAL_TRANSITIVE,
     action: 'attribute-discard', // RFC 6793 §6: a bad AS4_PATH is discarded, never withdraws
+    flagsAction: 'attribute-discard',
     decode(b, s, e, c) {
       if (c.opts.fourOctetAs) return 'as4-path-from-four-octet-peer'; // RFC 6793 §4.1: a NEW speaker discards it
       const path = decodeAsPath(b, s, e, 4);
@@ -237,6 +241,7 @@ const ROWS: AttrDescriptor[] = [
     name: 'AS4_AGGREGATOR',
     flags: OPTIONAL_TRANSITIVE,
     action: 'attribute-discard', // RFC 6793 §6
+    flagsAction: 'attribute-discard',
     decode(b, s, e, c) {
       if (c.opts.fourOctetAs) return 'as4-aggregator-from-four-octet-peer';
       if (e - s !== 8) return 'as4-aggregator-bad-length';
@@ -341,7 +346,7 @@ export function decodeAttributes(buf: Buffer, start: number, end: number, ctx: A
       ctx.errors.push({
         attribute: code,
         reason: `${row.name.toLowerCase().replaceAll('_', '-')}-flags-invalid`,
-        action: mp ? 'treat-as-withdraw' : row.action,
+        action: row.flagsAction ?? 'treat-as-withdraw',
       });
       if (!mp) continue;
     }

@@ -218,6 +218,35 @@ describe('wire: 4-octet ASNs on a 2-octet session (RFC 6793)', () => {
     );
   });
 
+  it('prepends a leading AS_SET, and leading confederation segments (§4.2.3)', () => {
+    const set = attrsOnly(
+      ...attr(0x40, 2, [1, 2, ...u16(65100), ...u16(65101), 2, 1, ...u16(23456)]),
+      ...attr(0xc0, 17, [2, 1, ...u32(4200000001)]),
+    );
+    assert.deepEqual(
+      decodeMessage(set, OPTS2).message,
+      update({
+        asPath: [
+          { type: 'set', asns: [65100, 65101] },
+          { type: 'sequence', asns: [4200000001] },
+        ],
+      }),
+    );
+    const confed = attrsOnly(
+      ...attr(0x40, 2, [3, 1, ...u16(64512), 2, 2, ...u16(65100), ...u16(23456)]),
+      ...attr(0xc0, 17, [2, 1, ...u32(4200000001)]),
+    );
+    assert.deepEqual(
+      decodeMessage(confed, OPTS2).message,
+      update({
+        asPath: [
+          { type: 'confed-sequence', asns: [64512] },
+          { type: 'sequence', asns: [65100, 4200000001] },
+        ],
+      }),
+    );
+  });
+
   it('ignores AS4_PATH longer than AS_PATH, and AS4_* when AGGREGATOR is not AS_TRANS', () => {
     const longer = attrsOnly(...attr(0x40, 2, [2, 1, ...u16(23456)]), ...attr(0xc0, 17, [2, 2, ...u32(1), ...u32(2)]));
     assert.deepEqual(decodeMessage(longer, OPTS2).message, update({ asPath: [{ type: 'sequence', asns: [23456] }] }));

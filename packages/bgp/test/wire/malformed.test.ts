@@ -200,6 +200,18 @@ const CASES: Case[] = [
     bytes: upd([...GOOD, 0x40, 4, 4, 0, 0, 0, 1], NLRI),
     expect: withdraw('multi-exit-disc-flags-invalid'),
   },
+  {
+    name: 'ATOMIC_AGGREGATE flagged optional (§3.c, not §7.6)',
+    bytes: upd([...GOOD, 0xc0, 6, 0], NLRI),
+    expect: withdraw('atomic-aggregate-flags-invalid'),
+  },
+  {
+    name: 'AS4_PATH flagged well-known (RFC 6793 §6: discard)',
+    bytes: upd([...ORIGIN, 0x40, 2, 4, 2, 1, 0, 1, ...NEXT_HOP, 0x40, 17, 6, 2, 1, ...u32(7)], NLRI),
+    opts: OPTS2,
+    expect: discard('as4-path-flags-invalid'),
+  },
+  { name: 'frame shorter than a header', bytes: Buffer.from([0xff, 0xff, 0xff]), expect: notify(1, 2, u16(3)) },
   { name: 'missing ORIGIN', bytes: upd([...AS_PATH, ...NEXT_HOP], NLRI), expect: withdraw('missing-origin') },
   { name: 'missing AS_PATH', bytes: upd([...ORIGIN, ...NEXT_HOP], NLRI), expect: withdraw('missing-as-path') },
   {
