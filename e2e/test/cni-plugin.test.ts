@@ -2,7 +2,7 @@
 // version ADD → CHECK → DEL → DEL with results validated and pods reaching the node and each other; bad inputs.
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, readdirSync, rmSync, symlinkSync } from 'node:fs';
+import { mkdtempSync, readdirSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { type Netns, TestNet } from '../src/netns.js';
@@ -187,6 +187,40 @@ describe('e2e cni: gannet-cni single executable in network namespaces', function
       );
     } finally {
       rmSync(binDir, { recursive: true, force: true });
+    }
+  });
+
+  it('takes the pod CIDR from the agent node state file and the MTU from the default route interface', async () => {
+    const stateFile = join(dataDir, 'node-state.json');
+    writeFileSync(
+      stateFile,
+      JSON.stringify({ nodeName: 'n1', podCIDRs: ['10.244.1.0/24'], updatedAt: new Date().toISOString() }),
+    );
+    // an "uplink" (a veth whose peer stays in the node; no dummy module here) carrying the default route
+    node.ip('link', 'add', 'up0', 'mtu', '1380', 'type', 'veth', 'peer', 'name', 'up0p', 'mtu', '1380');
+    try {
+      node.ip('link', 'set', 'up0p', 'up');
+      node.ip('link', 'set', 'up0', 'up');
+      node.ip('route', 'add', 'default', 'dev', 'up0');
+      const pod = net.ns('state');
+      const c = { containerId: 'ctr-state', netns: `/run/netns/${pod.name}`, ifname: 'eth0' };
+      const add = await call({
+        command: 'ADD',
+        ...c,
+        conf: conf('1.1.0', { podCIDR: undefined, mtu: undefined, nodeStateFile: stateFile }),
+      });
+      assert.equal(add.status, 0, add.stdout);
+      const interfaces = add.json?.interfaces as { mtu?: number }[];
+      assert.deepEqual(
+        interfaces.map((i) => i.mtu),
+        [1380, 1380],
+      );
+      const [podLink] = ipJson<LinkJson[]>(pod, 'link', 'show', 'dev', 'eth0');
+      assert.equal(podLink?.mtu, 1380);
+      assert.equal((await call({ command: 'DEL', ...c, conf: conf('1.1.0') })).status, 0);
+    } finally {
+      node.ip('link', 'del', 'up0');
+      rmSync(stateFile, { force: true });
     }
   });
 
