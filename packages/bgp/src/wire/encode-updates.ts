@@ -1,8 +1,9 @@
 // Packing many prefixes per UPDATE (the Adj-RIB-Out and benchmark hot path) and the End-of-RIB marker (RFC 4724 §2).
 // One buffer per message, filled in place: the attribute block is encoded once, prefixes are parsed straight from
 // their strings into the NLRI field.
-import { encodeAttributes } from './attributes.js';
+
 import { invalidArgument } from './bgp-wire-error.js';
+import { encodeAttributes } from './encode-attributes.js';
 import {
   encodeMessage,
   HEADER_LENGTH,

@@ -1,13 +1,8 @@
 // UPDATE (RFC 4271 §4.3, §6.3) with the RFC 7606 revised error handling: the message either decodes with a list of
 // per-attribute errors and the strongest action, or throws BgpWireError when only a NOTIFICATION will do.
-import {
-  type AttrContext,
-  attributeBytes,
-  decodeAttributes,
-  encodeAttributes,
-  finishAttributes,
-} from './attributes.js';
+import { type AttrContext, decodeAttributes, finishAttributes } from './attributes.js';
 import { BgpWireError, invalidArgument, Subcode } from './bgp-wire-error.js';
+import { attributeBytes, encodeAttributes } from './encode-attributes.js';
 import { encodeMpReach, encodeMpUnreach } from './mp-attributes.js';
 import { decodeIpv4Prefixes, familyOf, writePrefix } from './prefix.js';
 import {
