@@ -200,7 +200,7 @@ const ROWS: AttrDescriptor[] = [
     flags: OPTIONAL,
     action: 'afisafi-disable', // RFC 7606 §7.11
     decode(b, s, e, c) {
-      c.mpReach = decodeMpReach(b, s, e, c.raw, c.errors);
+      c.mpReach = decodeMpReach(b, s, e, c.raw, c.errors, c.opts.families);
       return undefined;
     },
   },
@@ -210,7 +210,7 @@ const ROWS: AttrDescriptor[] = [
     flags: OPTIONAL,
     action: 'afisafi-disable', // RFC 7606 §7.11
     decode(b, s, e, c) {
-      c.mpUnreach = decodeMpUnreach(b, s, e, c.raw, c.errors);
+      c.mpUnreach = decodeMpUnreach(b, s, e, c.raw, c.errors, c.opts.families);
       return undefined;
     },
   },

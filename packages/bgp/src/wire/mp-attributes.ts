@@ -3,10 +3,23 @@
 // they throw, asking for AFI/SAFI disable (or a reset when not even the family can be read).
 import { BgpWireError, invalidArgument, Subcode } from './bgp-wire-error.js';
 import { decodePrefixes, familyOf, formatIpv4, formatIpv6, ipv4Number, ipv6Bytes, writePrefix } from './prefix.js';
-import { Afi, AttrType, ErrorCode, type MpReach, type MpUnreach, Safi, type UpdateError } from './types.js';
+import {
+  Afi,
+  type AfiSafi,
+  AttrType,
+  ErrorCode,
+  type MpReach,
+  type MpUnreach,
+  Safi,
+  type UpdateError,
+} from './types.js';
 
 function supported(afi: number, safi: number): boolean {
   return (afi === Afi.IPV4 || afi === Afi.IPV6) && safi === Safi.UNICAST;
+}
+
+function negotiated(families: readonly AfiSafi[], afi: number, safi: number): boolean {
+  return families.some((f) => f.afi === afi && f.safi === safi);
 }
 
 function optionalAttributeError(reason: string, raw: Buffer, family?: { afi: number; safi: number }): BgpWireError {
@@ -20,6 +33,7 @@ export function decodeMpReach(
   e: number,
   raw: Buffer,
   errors: UpdateError[],
+  families?: readonly AfiSafi[],
 ): MpReach | undefined {
   if (e - s < 5) throw optionalAttributeError('mp-reach-too-short', raw);
   const afi = b.readUInt16BE(s);
@@ -28,6 +42,14 @@ export function decodeMpReach(
     errors.push({
       attribute: AttrType.MP_REACH_NLRI,
       reason: 'mp-reach-unsupported-family',
+      action: 'attribute-discard',
+    });
+    return undefined;
+  }
+  if (families && !negotiated(families, afi, safi)) {
+    errors.push({
+      attribute: AttrType.MP_REACH_NLRI,
+      reason: 'mp-reach-family-not-negotiated',
       action: 'attribute-discard',
     });
     return undefined;
@@ -58,6 +80,7 @@ export function decodeMpUnreach(
   e: number,
   raw: Buffer,
   errors: UpdateError[],
+  families?: readonly AfiSafi[],
 ): MpUnreach | undefined {
   if (e - s < 3) throw optionalAttributeError('mp-unreach-too-short', raw);
   const afi = b.readUInt16BE(s);
@@ -66,6 +89,14 @@ export function decodeMpUnreach(
     errors.push({
       attribute: AttrType.MP_UNREACH_NLRI,
       reason: 'mp-unreach-unsupported-family',
+      action: 'attribute-discard',
+    });
+    return undefined;
+  }
+  if (families && !negotiated(families, afi, safi)) {
+    errors.push({
+      attribute: AttrType.MP_UNREACH_NLRI,
+      reason: 'mp-unreach-family-not-negotiated',
       action: 'attribute-discard',
     });
     return undefined;

@@ -168,6 +168,11 @@ export interface CodecOptions {
   external?: boolean;
   /** Longest AS_PATH accepted (ASNs counted as RFC 4271 §9.1.2.2 does); longer is treat-as-withdraw. Default 1000. */
   maxAsPathLength?: number;
+  /**
+   * Families negotiated with the peer (multiprotocol capabilities on both sides). When given, MP_REACH_NLRI and
+   * MP_UNREACH_NLRI of any other family are discarded unparsed (`*-family-not-negotiated`). Default: not checked.
+   */
+  families?: readonly AfiSafi[];
 }
 
 /** A NOTIFICATION to send (RFC 4271 §4.5): error code, subcode and data. */

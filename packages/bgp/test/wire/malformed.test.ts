@@ -355,6 +355,18 @@ const CASES: Case[] = [
     bytes: upd([...mpReach6(16, [32, 0x20, 1, 0x0d, 0xb8]).map((x, i) => (i === 0 ? 0x40 : x)), ...ORIGIN, ...AS_PATH]),
     expect: withdraw('mp-reach-nlri-flags-invalid'),
   },
+  {
+    name: 'MP_REACH_NLRI of a family not negotiated (not parsed)',
+    bytes: upd([...mpReach6(8, [200]), ...ORIGIN, ...AS_PATH]),
+    opts: { ...OPTS4, families: [{ afi: 1, safi: 1 }] },
+    expect: discard('mp-reach-family-not-negotiated'),
+  },
+  {
+    name: 'MP_UNREACH_NLRI of a family not negotiated',
+    bytes: upd(mpUnreach6([64, 0x20])),
+    opts: { ...OPTS4, families: [{ afi: 1, safi: 1 }] },
+    expect: discard('mp-unreach-family-not-negotiated'),
+  },
   // The strongest action wins
   {
     name: 'discard and withdraw together',
