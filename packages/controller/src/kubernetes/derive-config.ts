@@ -170,8 +170,13 @@ function clusterSettings(configs: Iterable<BgpConfigurationObject>, problems: Ku
   return out;
 }
 
+/** Plain string order (not the locale's): stable everywhere, and localeCompare costs ~40 ms per 5000-node sort. */
+export function byCodeUnits(a: string, b: string): number {
+  return a < b ? -1 : a > b ? 1 : 0;
+}
+
 function byName<T extends { metadata?: { name?: string } }>(items: Iterable<T>): T[] {
-  return [...items].sort((a, b) => (a.metadata?.name ?? '').localeCompare(b.metadata?.name ?? ''));
+  return [...items].sort((a, b) => byCodeUnits(a.metadata?.name ?? '', b.metadata?.name ?? ''));
 }
 
 export function deriveAgentConfig(snap: ClusterSnapshot): Derivation {
@@ -237,7 +242,7 @@ export function deriveAgentConfig(snap: ClusterSnapshot): Derivation {
     clusterCIDRs: settings.clusterCIDRs,
     listen: { address: snap.listenAddress, port: settings.port },
     api: { listen: snap.apiListen },
-    peers: [...peers.values()].sort((a, b) => a.address.localeCompare(b.address)),
+    peers: [...peers.values()].sort((a, b) => byCodeUnits(a.address, b.address)),
   };
   return { config, problems };
 }

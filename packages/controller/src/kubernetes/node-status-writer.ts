@@ -165,7 +165,7 @@ export class NodeStatusWriter extends EventEmitter<NodeStatusWriterEvents> {
         prefixesAccepted: s.prefixesAccepted,
         prefixesAdvertised: s.prefixesAdvertised,
       }))
-      .sort((a, b) => a.address.localeCompare(b.address));
+      .sort((a, b) => (a.address < b.address ? -1 : a.address > b.address ? 1 : 0));
     const established = sessions.filter((s) => s.state === 'Established').length;
     const lastError = sessions.find((s) => s.lastError)?.lastError;
     const status: Record<string, unknown> = {
