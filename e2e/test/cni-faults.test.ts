@@ -9,7 +9,7 @@ import { type Netns, TestNet } from '../src/netns.js';
 import { requireRoot } from '../src/root.js';
 import { execPlugin, type PluginCall, podAddress, requireGannetCni } from './cni-runtime.js';
 
-const PARALLEL = 100;
+const PARALLEL = 200;
 
 describe('e2e cni: concurrency, crashes and reboots', function () {
   this.timeout(120_000);
