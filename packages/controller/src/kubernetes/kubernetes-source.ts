@@ -85,7 +85,7 @@ export class KubernetesSource extends EventEmitter<KubernetesSourceEvents> {
     const make = <T extends KubeObject>(
       resource: string,
       path: string,
-      list: () => Promise<ListResult<T>>,
+      list: (opts: { resourceVersion?: string }) => Promise<ListResult<T>>,
       trim?: (item: T) => T,
     ) =>
       new Reflector<T>(
@@ -101,8 +101,8 @@ export class KubernetesSource extends EventEmitter<KubernetesSourceEvents> {
         },
         this.listenerFor(resource),
       );
-    const listCustom = (plural: string) => () =>
-      custom.listClusterCustomObject({ group: GANNET_GROUP, version: GANNET_VERSION, plural }) as Promise<
+    const listCustom = (plural: string) => (o: { resourceVersion?: string }) =>
+      custom.listClusterCustomObject({ group: GANNET_GROUP, version: GANNET_VERSION, plural, ...o }) as Promise<
         ListResult<KubeObject>
       >;
     const base = `/apis/${GANNET_GROUP}/${GANNET_VERSION}`;
@@ -110,7 +110,7 @@ export class KubernetesSource extends EventEmitter<KubernetesSourceEvents> {
       nodes: make<NodeObject>(
         'nodes',
         '/api/v1/nodes',
-        () => core.listNode() as Promise<ListResult<NodeObject>>,
+        (o) => core.listNode(o) as Promise<ListResult<NodeObject>>,
         trimNode,
       ),
       peers: make<BgpPeerObject>(BGP_PEERS, `${base}/${BGP_PEERS}`, listCustom(BGP_PEERS)),

@@ -20,6 +20,8 @@ export interface ApiCall {
   group: string;
   resource: string;
   status: number;
+  /** The resourceVersion query parameter of a list or watch, when given. */
+  resourceVersion?: string;
 }
 
 // biome-ignore lint/suspicious/noExplicitAny: API objects are free-form JSON
@@ -281,7 +283,9 @@ export class FakeApiServer {
       } as Record<string, ApiCall['verb']>
     )[req.method ?? '']!;
     const record = (status: number) => {
-      const call = { verb, group: def.group, resource: plural, status };
+      const call: ApiCall = { verb, group: def.group, resource: plural, status };
+      const rv = url.searchParams.get('resourceVersion');
+      if (rv !== null && (verb === 'list' || verb === 'watch')) call.resourceVersion = rv;
       this.calls.push(call);
       ALL_CALLS.push(call);
     };

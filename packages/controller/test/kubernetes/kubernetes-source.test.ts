@@ -241,6 +241,12 @@ describe('kubernetes/KubernetesSource against the fake API server', function () 
       await settle();
       assert.equal(r.configs.length, 1, 'no config emitted by the relist');
       assert.equal(r.source.reflectors.nodes.stats.lists, 2);
+      const nodeLists = r.server.calls.filter((c) => c.verb === 'list' && c.resource === 'nodes');
+      assert.deepEqual(
+        nodeLists.map((c) => c.resourceVersion),
+        ['0', undefined],
+        'first list from the watch cache, the relist after 410 the most recent state',
+      );
     });
   }
 
