@@ -214,7 +214,7 @@ export class PeerSession {
         return;
       }
       case 'send-notification':
-        this.lastError = `sent NOTIFICATION ${a.code}/${a.subcode}`;
+        this.lastError = `sent NOTIFICATION ${a.code}/${a.subcode} (${link.fsm.reason})`;
         {
           this.sendMessage(link, {
             type: 'notification',
@@ -383,8 +383,7 @@ export class PeerSession {
   private receiveOpen(link: Link, open: Extract<Parameters<MessageCodec['encode']>[0], { type: 'open' }>): void {
     const checked = checkOpen(open, this.opts.open, this.opts.asn);
     if (!checked.ok) {
-      this.lastError = `bad OPEN: ${checked.reason}`;
-      this.handle(link, { type: 'open-received', holdTime: open.holdTime, error: checked.error });
+      this.handle(link, { type: 'message-error', error: checked.error, reason: checked.reason });
       return;
     }
     const n = checked.negotiated;

@@ -124,7 +124,7 @@ describe('speaker: two speakers in memory', () => {
     await lab.advance(9_000);
     const down = b.states.find((s) => s.previous === 'Established');
     assert.equal(down?.reason, 'hold-timer-expired');
-    assert.equal(b.speaker.peers()[0]?.lastError, 'sent NOTIFICATION 4/0');
+    assert.equal(b.speaker.peers()[0]?.lastError, 'sent NOTIFICATION 4/0 (hold-timer-expired)');
     assert.equal(b.speaker.peers()[0]?.flaps, 1);
     await lab.advance(60_000, 500);
     assert.equal(state(a, '192.0.2.2'), 'Established');
@@ -159,7 +159,7 @@ describe('speaker: two speakers in memory', () => {
     await settle();
     const down = b.states.find((s) => s.previous === 'Established');
     assert.equal(down?.reason, 'max-prefix');
-    assert.equal(b.speaker.peers()[0]?.lastError, 'sent NOTIFICATION 6/1');
+    assert.equal(b.speaker.peers()[0]?.lastError, 'sent NOTIFICATION 6/1 (max-prefix)');
     const notif = (lab.net.connections as MemoryConnection[])
       .flatMap((c) => c.written)
       .find((w) => w[18] === 3 && w[19] === 6 && w[20] === 1);

@@ -1,0 +1,373 @@
+// Session behaviour against a hand-driven raw peer over an in-memory connection: OPEN checks, capability
+// negotiation, FSM errors, framing errors, RFC 7606 treat-as-withdraw, backpressure, graceful restart (both roles).
+import assert from 'node:assert/strict';
+import { FakeClock } from '../../src/clock.js';
+import { MemoryNetwork } from '../../src/session/memory-net.js';
+import { type BestChange, createSpeaker, type PeerStateEvent, type Speaker } from '../../src/speaker.js';
+import type { PeerOptions, SpeakerOptions } from '../../src/speaker-options.js';
+import { encodeMessage } from '../../src/wire/index.js';
+import type { Capability, UpdateMessage } from '../../src/wire/types.js';
+import { settle } from '../speaker/harness.js';
+import { openMessage, RawPeer } from './raw-peer.js';
+
+const US = '192.0.2.1';
+const PEER = '192.0.2.2';
+
+interface Setup {
+  clock: FakeClock;
+  net: MemoryNetwork;
+  speaker: Speaker;
+  best: Map<string, BestChange>;
+  states: PeerStateEvent[];
+  synced: () => number;
+}
+
+async function setup(peer: Partial<PeerOptions> = {}, opts: Partial<SpeakerOptions> = {}): Promise<Setup> {
+  const clock = new FakeClock(5_000_000);
+  const net = new MemoryNetwork();
+  const speaker = createSpeaker({
+    asn: 64512,
+    routerId: '10.0.0.1',
+    listen: { address: US, port: 179 },
+    clock,
+    connect: net.factory(US),
+    random: () => 0.5,
+    ...opts,
+  });
+  const best = new Map<string, BestChange>();
+  const states: PeerStateEvent[] = [];
+  let synced = 0;
+  speaker.on('best', (cs) => {
+    for (const c of cs) best.set(c.prefix, c);
+  });
+  speaker.on('peer-state', (e) => states.push(e));
+  speaker.on('initial-sync-complete', () => synced++);
+  speaker.addPeer({ address: PEER, asn: 64512, passive: true, ...peer });
+  await speaker.start();
+  return { clock, net, speaker, best, states, synced: () => synced };
+}
+
+/** Connects a raw peer and completes the OPEN/KEEPALIVE exchange. */
+async function establish(s: Setup, caps?: Capability[], asn = 64512): Promise<RawPeer> {
+  const raw = await RawPeer.connect(s.net, PEER, US);
+  raw.send(openMessage(asn, '10.0.0.2', {}, caps));
+  await settle();
+  raw.send({ type: 'keepalive' });
+  await settle();
+  return raw;
+}
+
+const peerState = (s: Setup) => s.speaker.peers()[0]?.state;
+
+function update(nlri: string[], extra: Partial<UpdateMessage['attributes']> = {}): UpdateMessage {
+  return {
+    type: 'update',
+    withdrawn: [],
+    attributes: { origin: 0, asPath: [], nextHop: '192.0.2.2', localPref: 100, ...extra },
+    nlri,
+  };
+}
+
+describe('session: OPEN and negotiation', () => {
+  it('sends an OPEN with our capabilities and reaches Established', async () => {
+    const s = await setup();
+    const raw = await establish(s);
+    assert.equal(peerState(s), 'Established');
+    const open = raw.of('open')[0];
+    assert.equal(open?.myAs, 64512);
+    assert.equal(open?.holdTime, 90);
+    assert.equal(open?.bgpId, '10.0.0.1');
+    const names = open?.capabilities.map((c) => c.name);
+    for (const n of [
+      'multiprotocol',
+      'route-refresh',
+      'enhanced-route-refresh',
+      'four-octet-as',
+      'extended-message',
+      'graceful-restart',
+    ]) {
+      assert.ok(names?.includes(n as never), n);
+    }
+    await s.speaker.stop();
+  });
+
+  it('negotiates down to what a minimal 2-octet peer offers (IPv4 only, no route refresh)', async () => {
+    const s = await setup();
+    await establish(s, []);
+    const n = s.speaker.negotiated(PEER);
+    assert.equal(n?.fourOctetAs, false);
+    assert.equal(n?.extendedMessage, false);
+    assert.equal(n?.routeRefresh, false);
+    assert.deepEqual(n?.families, [1]);
+    assert.equal(s.speaker.refresh(PEER, 1), false, 'no route refresh without the capability');
+    await s.speaker.stop();
+  });
+
+  it('uses AS_TRANS in My AS and the 4-octet capability for a large ASN', async () => {
+    const s = await setup({ asn: 4_200_000_000 }, { asn: 4_200_000_001 });
+    const raw = await establish(s, undefined, 4_200_000_000);
+    assert.equal(raw.of('open')[0]?.myAs, 23456);
+    const four = raw.of('open')[0]?.capabilities.find((c) => c.name === 'four-octet-as');
+    assert.equal(four?.name === 'four-octet-as' && four.asn, 4_200_000_001);
+    assert.equal(peerState(s), 'Established');
+    await s.speaker.stop();
+  });
+
+  // Reasons come from the codec (checks it makes while decoding) or from the session (checks against the config).
+  const openErrors: [string, Parameters<typeof openMessage>, [number, number], string][] = [
+    ['a wrong peer AS', [65099, '10.0.0.2'], [2, 2], 'bad-peer-as'],
+    ['hold time 2', [64512, '10.0.0.2', { holdTime: 2 }], [2, 6], 'hold-time-unacceptable'],
+    ['our own BGP identifier on iBGP', [64512, '10.0.0.1'], [2, 3], 'bad-bgp-id'],
+    ['BGP identifier 0.0.0.0', [64512, '0.0.0.0'], [2, 3], 'bgp-identifier-zero'],
+    ['version 3', [64512, '10.0.0.2', { version: 3 }], [2, 1], 'unsupported-version'],
+  ];
+  for (const [what, args, [code, subcode], reason] of openErrors) {
+    it(`answers an OPEN with ${what} with NOTIFICATION ${code}/${subcode}`, async () => {
+      const s = await setup();
+      const raw = await RawPeer.connect(s.net, PEER, US);
+      raw.send(openMessage(...args));
+      await settle();
+      const n = raw.of('notification')[0];
+      assert.deepEqual([n?.code, n?.subcode], [code, subcode]);
+      assert.equal(raw.closed, true);
+      assert.equal(peerState(s), 'Idle');
+      assert.equal(s.states.at(-1)?.reason, reason);
+      assert.equal(s.speaker.peers()[0]?.lastError, `sent NOTIFICATION ${code}/${subcode} (${reason})`);
+      await s.speaker.stop();
+    });
+  }
+});
+
+describe('session: errors', () => {
+  it('an UPDATE in OpenConfirm is an FSM error (5/2, RFC 6608)', async () => {
+    const s = await setup();
+    const raw = await RawPeer.connect(s.net, PEER, US);
+    raw.send(openMessage(64512, '10.0.0.2'));
+    await settle();
+    assert.equal(peerState(s), 'OpenConfirm');
+    raw.send(update(['10.244.9.0/24']));
+    await settle();
+    const n = raw.of('notification')[0];
+    assert.deepEqual([n?.code, n?.subcode], [5, 2]);
+    assert.equal(s.states.at(-1)?.reason, 'unexpected-message');
+    await s.speaker.stop();
+  });
+
+  it('a bad marker is a header error (1/1): NOTIFICATION, then close', async () => {
+    const s = await setup();
+    const raw = await establish(s);
+    const bad = encodeMessage({ type: 'keepalive' }, raw.opts);
+    bad[3] = 0;
+    raw.sendRaw(bad);
+    await settle();
+    const n = raw.of('notification')[0];
+    assert.deepEqual([n?.code, n?.subcode], [1, 1]);
+    assert.equal(raw.closed, true);
+    assert.equal(s.states.at(-1)?.reason, 'bad-marker');
+    await s.speaker.stop();
+  });
+
+  it('RFC 7606 treat-as-withdraw keeps the session up, withdraws the prefix and counts it', async () => {
+    const s = await setup();
+    const raw = await establish(s);
+    raw.send(update(['10.244.5.0/24']));
+    await settle();
+    assert.deepEqual(s.best.get('10.244.5.0/24')?.nexthops, ['192.0.2.2']);
+    // Same prefix again, ORIGIN with a bad length (2 octets): treat-as-withdraw (RFC 7606 §7.1).
+    const good = encodeMessage(update(['10.244.5.0/24']), raw.opts);
+    const origin = good.indexOf(Buffer.from([0x40, 0x01, 0x01, 0x00]));
+    assert.ok(origin > 0);
+    const bad = Buffer.concat([
+      good.subarray(0, origin),
+      Buffer.from([0x40, 0x01, 0x02, 0x00, 0x00]),
+      good.subarray(origin + 4),
+    ]);
+    bad.writeUInt16BE(bad.length, 16);
+    bad.writeUInt16BE(bad.readUInt16BE(21) + 1, 21); // total path attribute length
+    raw.sendRaw(bad);
+    await settle();
+    assert.equal(peerState(s), 'Established');
+    assert.equal(raw.of('notification').length, 0);
+    assert.equal(s.best.get('10.244.5.0/24')?.withdrawn, true);
+    assert.equal(s.speaker.peers()[0]?.prefixesReceived, 0);
+    await s.speaker.stop();
+  });
+
+  it('a NOTIFICATION from the peer closes the session with reason notification-received', async () => {
+    const s = await setup();
+    const raw = await establish(s);
+    raw.send(update(['10.244.5.0/24']));
+    await settle();
+    raw.send({ type: 'notification', code: 6, subcode: 4, data: Buffer.alloc(0) });
+    await settle();
+    assert.equal(peerState(s), 'Idle');
+    assert.equal(s.states.at(-1)?.reason, 'notification-received');
+    assert.equal(s.speaker.peers()[0]?.lastError, 'received NOTIFICATION 6/4');
+    assert.equal(s.best.get('10.244.5.0/24')?.withdrawn, true, 'routes flushed (no graceful restart on NOTIFICATION)');
+    await s.speaker.stop();
+  });
+});
+
+describe('session: output', () => {
+  it('waits for drain when the connection is full, sends everything packed, then End-of-RIB last', async () => {
+    const s = await setup();
+    for (let i = 0; i < 3000; i++) s.speaker.originate(`10.${(i >> 8) & 255}.${i & 255}.0/24`);
+    const raw = await establish(s);
+    await settle(200);
+    const updates = raw.of('update');
+    const prefixes = updates.flatMap((u) => u.nlri);
+    assert.equal(new Set(prefixes).size, 3000);
+    assert.ok(updates.length < 30, `packed: ${updates.length} UPDATEs for 3000 prefixes`);
+    const last = updates.at(-1);
+    assert.deepEqual(
+      [last?.nlri.length, last?.withdrawn.length, Object.keys(last?.attributes ?? {}).length],
+      [0, 0, 0],
+      'IPv4 End-of-RIB last',
+    );
+    assert.equal(s.speaker.peers()[0]?.prefixesAdvertised, 3000);
+    await s.speaker.stop();
+  });
+
+  it('a graceful stop closes TCP without a NOTIFICATION; a normal stop sends Cease/2', async () => {
+    const s1 = await setup();
+    const r1 = await establish(s1);
+    await s1.speaker.stop({ graceful: true });
+    await settle();
+    assert.equal(r1.closed, true);
+    assert.equal(r1.of('notification').length, 0);
+    const s2 = await setup();
+    const r2 = await establish(s2);
+    await s2.speaker.stop();
+    await settle();
+    const n = r2.of('notification')[0];
+    assert.deepEqual([n?.code, n?.subcode], [6, 2]);
+  });
+});
+
+const GR_CAPS = (restartTime: number, forwarding = true): Capability[] => [
+  { code: 1, name: 'multiprotocol', afi: 1, safi: 1 },
+  { code: 65, name: 'four-octet-as', asn: 64512 },
+  {
+    code: 64,
+    name: 'graceful-restart',
+    restartState: false,
+    notification: false,
+    restartTime,
+    families: [{ afi: 1, safi: 1, forwardingState: forwarding }],
+  },
+];
+
+describe('session: graceful restart, helper role', () => {
+  it('keeps the peer’s routes as stale while it restarts and sweeps those not re-sent at End-of-RIB', async () => {
+    const s = await setup();
+    const raw = await establish(s, GR_CAPS(30));
+    raw.send(update(['10.244.5.0/24', '10.244.6.0/24']));
+    await settle();
+    raw.conn.destroy(); // the peer's process dies: no NOTIFICATION
+    await settle();
+    assert.equal(peerState(s), 'Idle');
+    assert.equal(s.best.get('10.244.5.0/24')?.withdrawn, false, 'kept');
+    assert.deepEqual(
+      s.speaker
+        .routes()
+        .map((r) => r.prefix)
+        .sort(),
+      ['10.244.5.0/24', '10.244.6.0/24'],
+    );
+    const back = await establish(s, GR_CAPS(30));
+    assert.equal(peerState(s), 'Established');
+    back.send(update(['10.244.5.0/24']));
+    back.send({ type: 'update', withdrawn: [], attributes: {}, nlri: [] }); // End-of-RIB
+    await settle();
+    assert.equal(s.best.get('10.244.5.0/24')?.withdrawn, false);
+    assert.equal(s.best.get('10.244.6.0/24')?.withdrawn, true, 'swept at End-of-RIB');
+    await s.speaker.stop();
+  });
+
+  it('flushes the stale routes when the restart time passes without the peer', async () => {
+    const s = await setup();
+    const raw = await establish(s, GR_CAPS(30));
+    raw.send(update(['10.244.5.0/24']));
+    await settle();
+    raw.conn.destroy();
+    await settle();
+    s.clock.advance(29_000);
+    await settle();
+    assert.equal(s.best.get('10.244.5.0/24')?.withdrawn, false);
+    s.clock.advance(2_000);
+    await settle();
+    assert.equal(s.best.get('10.244.5.0/24')?.withdrawn, true);
+    await s.speaker.stop();
+  });
+
+  it('flushes at once when the peer comes back without the F bit, or restarts a second time', async () => {
+    const s = await setup();
+    const raw = await establish(s, GR_CAPS(30));
+    raw.send(update(['10.244.5.0/24']));
+    await settle();
+    raw.conn.destroy();
+    await settle();
+    await establish(s, GR_CAPS(30, false));
+    assert.equal(s.best.get('10.244.5.0/24')?.withdrawn, true, 'no forwarding state kept: flushed');
+
+    const s2 = await setup();
+    const r2 = await establish(s2, GR_CAPS(30));
+    r2.send(update(['10.244.5.0/24']));
+    await settle();
+    r2.conn.destroy();
+    await settle();
+    const again = await establish(s2, GR_CAPS(30));
+    again.conn.destroy(); // a second restart before End-of-RIB
+    await settle();
+    assert.equal(s2.best.get('10.244.5.0/24')?.withdrawn, true, 'second restart flushes');
+    await s.speaker.stop();
+    await s2.speaker.stop();
+  });
+
+  it('a peer without graceful restart gets its routes withdrawn when TCP drops', async () => {
+    const s = await setup();
+    const raw = await establish(s);
+    raw.send(update(['10.244.5.0/24']));
+    await settle();
+    raw.conn.destroy();
+    await settle();
+    assert.equal(s.best.get('10.244.5.0/24')?.withdrawn, true);
+    await s.speaker.stop();
+  });
+});
+
+describe('session: graceful restart, restarting role', () => {
+  it('sets R and F, defers best paths and advertisements until the peer’s End-of-RIB', async () => {
+    const s = await setup({}, { gracefulRestart: { restartTime: 90, restarting: true, forwardingStateKept: true } });
+    s.speaker.originate('10.244.1.0/24');
+    const raw = await establish(s, GR_CAPS(30));
+    const gr = raw.of('open')[0]?.capabilities.find((c) => c.name === 'graceful-restart');
+    assert.ok(gr?.name === 'graceful-restart' && gr.restartState && gr.restartTime === 90);
+    assert.ok(gr?.name === 'graceful-restart' && gr.families.every((f) => f.forwardingState));
+    raw.send(update(['10.244.5.0/24']));
+    await settle();
+    assert.equal(s.best.size, 0, 'best-path events deferred');
+    assert.equal(raw.of('update').length, 0, 'nothing advertised yet');
+    raw.send({ type: 'update', withdrawn: [], attributes: {}, nlri: [] });
+    await settle();
+    assert.equal(s.synced(), 1);
+    assert.ok(s.best.has('10.244.5.0/24') && s.best.has('10.244.1.0/24'));
+    assert.ok(raw.of('update').some((u) => u.nlri.includes('10.244.1.0/24')));
+    await s.speaker.stop();
+  });
+
+  it('without the caller saying forwarding was kept, F is clear; the deferral timer ends the wait', async () => {
+    const s = await setup({}, { gracefulRestart: { restartTime: 90, restarting: true, selectionDeferralMs: 5_000 } });
+    const raw = await establish(s, GR_CAPS(30));
+    const gr = raw.of('open')[0]?.capabilities.find((c) => c.name === 'graceful-restart');
+    assert.ok(gr?.name === 'graceful-restart' && gr.families.every((f) => !f.forwardingState));
+    raw.send(update(['10.244.5.0/24']));
+    await settle();
+    assert.equal(s.synced(), 0);
+    s.clock.advance(5_000);
+    await settle();
+    assert.equal(s.synced(), 1);
+    assert.ok(s.best.has('10.244.5.0/24'));
+    await s.speaker.stop();
+  });
+});
