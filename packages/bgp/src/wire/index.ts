@@ -24,6 +24,7 @@ export {
 export { MessageFramer } from './message-framer.js';
 export { AS_TRANS, BGP_VERSION, checkOpen, type OpenExpectation, peerAsOf } from './open.js';
 export { familyOf } from './prefix.js';
+export { CeaseSubcode, shutdownCommunication, shutdownNotification } from './shutdown-communication.js';
 export {
   Afi,
   type AfiSafi,

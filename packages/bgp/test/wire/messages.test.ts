@@ -1,6 +1,13 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'mocha';
-import { type BgpWireError, decodeMessage, encodeMessage, MessageFramer } from '../../src/wire/index.js';
+import {
+  type BgpWireError,
+  decodeMessage,
+  encodeMessage,
+  MessageFramer,
+  shutdownCommunication,
+  shutdownNotification,
+} from '../../src/wire/index.js';
 import { bothWays, frame, OPTS2, OPTS4, u16, u32 } from './vectors.js';
 
 describe('wire: KEEPALIVE, NOTIFICATION, ROUTE-REFRESH', () => {
@@ -212,5 +219,40 @@ describe('wire: header errors', () => {
     const f = new MessageFramer();
     const all = Buffer.concat([frame(4), encodeMessage({ type: 'keepalive' }, OPTS4)]);
     assert.equal(f.push(all).length, 2);
+  });
+});
+
+describe('wire: shutdown communication (RFC 9003)', () => {
+  it('Cease/2 with a length-prefixed UTF-8 text, both ways', () => {
+    const msg = shutdownNotification('maintenance ✓');
+    bothWays(
+      frame(
+        3,
+        6, // Cease
+        2, // Administrative Shutdown
+        15, // length of the UTF-8 text
+        ...Buffer.from('maintenance ✓', 'utf8'),
+      ),
+      msg,
+    );
+    assert.equal(shutdownCommunication(msg), 'maintenance ✓');
+    assert.equal(shutdownCommunication(shutdownNotification('reboot\n', 4)), 'reboot ');
+  });
+
+  it('ignores a missing, overrunning or non-UTF-8 text, and other codes', () => {
+    const n = (code: number, subcode: number, ...data: number[]) => ({
+      type: 'notification' as const,
+      code,
+      subcode,
+      data: Buffer.from(data),
+    });
+    assert.equal(shutdownCommunication(n(6, 2)), undefined);
+    assert.equal(shutdownCommunication(n(6, 2, 0)), undefined);
+    assert.equal(shutdownCommunication(n(6, 2, 5, 0x61)), undefined);
+    assert.equal(shutdownCommunication(n(6, 2, 2, 0xc3, 0x28)), undefined);
+    assert.equal(shutdownCommunication(n(6, 3, 1, 0x61)), undefined);
+    assert.equal(shutdownCommunication(n(4, 2, 1, 0x61)), undefined);
+    assert.throws(() => shutdownNotification('x'.repeat(256)), { code: 'wire-invalid-argument' });
+    assert.throws(() => shutdownNotification('x', 3), { code: 'wire-invalid-argument' });
   });
 });
