@@ -37,7 +37,7 @@ export function checkHeader(buf: Buffer, off: number, extendedMessage: boolean):
         ? MAX_EXTENDED_MESSAGE_LENGTH
         : MAX_MESSAGE_LENGTH;
   if (length < MIN_LENGTH[type]! || length > max) {
-    throw headerError(Subcode.BAD_MESSAGE_LENGTH, 'bad-message-length', buf.subarray(off + 16, off + 18));
+    throw headerError(Subcode.BAD_MESSAGE_LENGTH, 'bad-message-length', Buffer.from(buf.subarray(off + 16, off + 18)));
   }
   return length;
 }
