@@ -93,7 +93,7 @@ export async function startFrr(net: TestNet, ns: Netns, config: string): Promise
 }
 
 export interface Bird extends Daemon {
-  /** Runs one birdc command and returns its output. */
+  /** Runs one birdc command and returns its output (also when birdc exits non-zero). */
   birdc(command: string): string;
   /** The state of protocol `name` as `show protocols` prints it (e.g. 'up', 'start'), and its info column. */
   protocol(name: string): { state: string; info: string };
@@ -108,7 +108,11 @@ export async function startBird(net: TestNet, ns: Netns, config: string): Promis
   const ctl = join(dir, 'bird.ctl');
   writeFileSync(conf, config);
   const proc = net.spawn(ns, BIRD, ['-f', '-c', conf, '-s', ctl, '-P', join(dir, 'bird.pid')]);
-  const birdc = (command: string) => ns.run('birdc', ['-s', ctl, command], { timeoutMs: 10_000 });
+  // birdc exits non-zero for answers like "Network not found": keep its output either way.
+  const birdc = (command: string) => {
+    const r = ns.tryRun('birdc', ['-s', ctl, command], { timeoutMs: 10_000 });
+    return r.stdout + r.stderr;
+  };
   try {
     await waitFor('bird control socket', () => existsSync(ctl), { timeoutMs: 10_000 });
   } catch (err) {
