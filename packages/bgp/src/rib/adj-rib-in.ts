@@ -1,144 +1,120 @@
-// Adj-RIB-In of one peer: what it announced, per family, split into accepted (passed import policy, candidates in
-// the Loc-RIB), rejected (kept so that a policy change can be re-applied without a route refresh, and so counters
-// are exact) and stale (kept from the previous session while the peer restarts gracefully, RFC 4724 helper mode).
-// Pure bookkeeping: the Rib decides acceptance and mirrors accepted/stale paths into the Loc-RIB.
-import { type InternedPath, PathInterner, type PathSource } from './path.js';
-
-class FamilyIn {
-  accepted = new Map<string, InternedPath>();
-  rejected = new Map<string, InternedPath>();
-  stale: Map<string, InternedPath> | undefined;
-}
+// Adj-RIB-In bookkeeping of one peer. Accepted paths are not stored twice: they live as the peer's candidates in
+// the Loc-RIB (like BIRD's table, one Map entry per prefix), so this class keeps only what the Loc-RIB does not:
+// paths rejected by import policy (so that a policy change is re-applied without a route refresh and counters are
+// exact), per-family counts, and the session generation. A graceful restart (RFC 4724 helper) starts a new
+// generation: every candidate whose source is an older generation is stale, without touching a single prefix.
+import {
+  createSource,
+  type InternedPath,
+  PathInterner,
+  type PathSource,
+  type RibPath,
+  releasePath,
+  retainPath,
+} from './path.js';
 
 export class AdjRibIn {
-  readonly interner: PathInterner;
-  private readonly families = new Map<number, FamilyIn>();
+  /** The current session generation's source; candidates with another source object of this peer are stale. */
+  source: PathSource;
+  interner: PathInterner;
+  private readonly rejected = new Map<number, Map<string, InternedPath>>();
+  private readonly fresh = new Map<number, number>();
+  private readonly stale = new Map<number, number>();
 
   constructor(
-    readonly source: PathSource,
-    defaultLocalPref: number,
+    source: PathSource,
+    private readonly defaultLocalPref: number,
   ) {
+    this.source = source;
     this.interner = new PathInterner(source, defaultLocalPref);
   }
 
-  private family(afi: number): FamilyIn {
-    let f = this.families.get(afi);
-    if (!f) {
-      f = new FamilyIn();
-      this.families.set(afi, f);
-    }
-    return f;
+  /** Starts a new session generation: paths announced from now on are distinct from (and replace) older ones. */
+  newGeneration(): void {
+    const s = this.source;
+    this.source = createSource(s.kind, s.address, s.asn, s.localAsn, s.routerId);
+    this.interner = new PathInterner(this.source, this.defaultLocalPref);
   }
 
-  /** Stores an announcement: replaces (implicitly withdraws) the previous one, fresh or stale. */
-  put(afi: number, prefix: string, path: InternedPath, accepted: boolean): void {
-    const f = this.family(afi);
-    const into = accepted ? f.accepted : f.rejected;
-    const other = accepted ? f.rejected : f.accepted;
-    const prev = into.get(prefix);
-    if (prev !== path) {
-      this.interner.retain(path);
-      into.set(prefix, path);
-      if (prev) this.interner.release(prev);
-    }
-    if (other.size > 0) this.take(other, prefix);
-    if (f.stale !== undefined) this.take(f.stale, prefix);
+  /** True for a candidate of this peer from an earlier session (kept as stale). */
+  isStale(p: RibPath): boolean {
+    return p.source !== this.source;
   }
 
-  private take(m: Map<string, InternedPath>, prefix: string): boolean {
+  /** Accounts for the peer's Loc-RIB candidate for one prefix changing from `prev` to `next`. */
+  candidateChanged(afi: number, prev: RibPath | undefined, next: RibPath | undefined): void {
+    if (prev === next) return;
+    if (next) {
+      retainPath(next);
+      this.fresh.set(afi, (this.fresh.get(afi) ?? 0) + 1);
+    }
+    if (prev) {
+      const counts = this.isStale(prev) ? this.stale : this.fresh;
+      counts.set(afi, (counts.get(afi) ?? 0) - 1);
+      releasePath(prev);
+    }
+  }
+
+  /** Records a path rejected by import policy (replacing an earlier rejected one). */
+  reject(afi: number, prefix: string, path: InternedPath): void {
+    let m = this.rejected.get(afi);
+    if (!m) {
+      m = new Map();
+      this.rejected.set(afi, m);
+    }
+    const prev = m.get(prefix);
+    if (prev === path) return;
+    retainPath(path);
+    m.set(prefix, path);
+    if (prev) releasePath(prev);
+  }
+
+  /** Forgets a rejected path (the prefix was withdrawn or is now accepted); true if there was one. */
+  unreject(afi: number, prefix: string): boolean {
+    const m = this.rejected.get(afi);
+    if (m === undefined || m.size === 0) return false;
     const p = m.get(prefix);
     if (!p) return false;
     m.delete(prefix);
-    this.interner.release(p);
+    releasePath(p);
     return true;
   }
 
-  /** Removes a prefix (withdraw); returns true if the peer had announced it (in this or the previous session). */
-  remove(afi: number, prefix: string): boolean {
-    const f = this.families.get(afi);
-    if (!f) return false;
-    // A prefix is in at most one of the three maps.
-    return (
-      this.take(f.accepted, prefix) ||
-      this.take(f.rejected, prefix) ||
-      (f.stale !== undefined && this.take(f.stale, prefix))
-    );
+  *rejectedEntries(afi: number): IterableIterator<[string, InternedPath]> {
+    const m = this.rejected.get(afi);
+    if (m) yield* m;
   }
 
-  /** The path that this peer contributes to the Loc-RIB for a prefix (accepted, else stale). */
-  candidate(afi: number, prefix: string): InternedPath | undefined {
-    const f = this.families.get(afi);
-    return f?.accepted.get(prefix) ?? f?.stale?.get(prefix);
+  /** The session ended: rejected paths are forgotten, fresh ones count as stale (graceful) or are gone. */
+  sessionDown(graceful: boolean): void {
+    for (const m of this.rejected.values()) for (const p of m.values()) releasePath(p);
+    this.rejected.clear();
+    for (const [afi, n] of this.fresh) this.stale.set(afi, graceful ? n : 0);
+    if (!graceful) this.stale.clear();
+    this.fresh.clear();
   }
 
-  /**
-   * The session went down gracefully: every accepted path becomes stale, rejected ones are dropped. If stale paths of
-   * an earlier restart are still held (a second restart before End-of-RIB), those are returned to be flushed.
-   */
-  markStale(): { afi: number; prefix: string }[] {
-    const flushed: { afi: number; prefix: string }[] = [];
-    for (const [afi, f] of this.families) {
-      if (f.stale) {
-        // Disjoint from `accepted`: put() takes a re-announced prefix out of `stale`.
-        for (const [prefix, p] of f.stale) {
-          flushed.push({ afi, prefix });
-          this.interner.release(p);
-        }
-      }
-      for (const p of f.rejected.values()) this.interner.release(p);
-      f.stale = f.accepted.size > 0 ? f.accepted : undefined;
-      f.accepted = new Map();
-      f.rejected = new Map();
-    }
-    return flushed;
+  /** Stale paths of a family (or all) were removed. */
+  staleSwept(afi?: number): void {
+    if (afi === undefined) this.stale.clear();
+    else this.stale.delete(afi);
   }
 
-  /** Drops the stale paths of one family (or all): End-of-RIB, restart timer, or no F bit. Returns their prefixes. */
-  sweepStale(afi?: number): { afi: number; prefix: string }[] {
-    const out: { afi: number; prefix: string }[] = [];
-    for (const [a, f] of this.families) {
-      if ((afi !== undefined && a !== afi) || !f.stale) continue;
-      for (const [prefix, p] of f.stale) {
-        out.push({ afi: a, prefix });
-        this.interner.release(p);
-      }
-      f.stale = undefined;
-    }
-    return out;
-  }
-
-  /** Drops everything; returns the prefixes that were Loc-RIB candidates (accepted or stale). */
-  flush(): { afi: number; prefix: string }[] {
-    const out: { afi: number; prefix: string }[] = [];
-    for (const [afi, f] of this.families) {
-      for (const m of [f.accepted, f.stale]) if (m) for (const prefix of m.keys()) out.push({ afi, prefix });
-      for (const m of [f.accepted, f.rejected, f.stale]) if (m) for (const p of m.values()) this.interner.release(p);
-    }
-    this.families.clear();
-    return out;
-  }
-
-  /** Every received path of one family with its prefix (for re-applying import policy). */
-  *receivedEntries(afi: number): IterableIterator<[string, InternedPath]> {
-    const f = this.families.get(afi);
-    if (!f) return;
-    yield* [...f.accepted, ...f.rejected];
-  }
-
-  familyList(): number[] {
-    return [...this.families.keys()];
+  families(): number[] {
+    return [...new Set([...this.fresh.keys(), ...this.rejected.keys()])];
   }
 
   counts(afi?: number): { received: number; accepted: number; stale: number } {
-    let received = 0;
     let accepted = 0;
+    let rejected = 0;
     let stale = 0;
-    for (const [a, f] of this.families) {
-      if (afi !== undefined && a !== afi) continue;
-      accepted += f.accepted.size;
-      received += f.accepted.size + f.rejected.size;
-      stale += f.stale?.size ?? 0;
-    }
-    return { received, accepted, stale };
+    for (const [a, n] of this.fresh) if (afi === undefined || a === afi) accepted += n;
+    for (const [a, m] of this.rejected) if (afi === undefined || a === afi) rejected += m.size;
+    for (const [a, n] of this.stale) if (afi === undefined || a === afi) stale += n;
+    return { received: accepted + rejected, accepted, stale };
+  }
+
+  accepted(afi: number): number {
+    return this.fresh.get(afi) ?? 0;
   }
 }

@@ -2,7 +2,7 @@
 // candidate (the common case) stores the shared path object itself, so it costs one Map entry and nothing else;
 // only prefixes with several candidates (or an unreachable one) get a Dest. Every change returns a diff.
 import { type DecisionOptions, type DecisionReason, pathReachable, type Selection, selectBest } from './decision.js';
-import type { PathSource, RibPath } from './path.js';
+import type { InternedPath, RibPath } from './path.js';
 
 export type ChangeReason = DecisionReason | 'withdrawn';
 
@@ -39,8 +39,15 @@ export class LocRib {
 
   constructor(readonly options: DecisionOptions) {}
 
-  /** Sets (or with `path` undefined removes) the candidate from `source` for a prefix. */
-  set(afi: number, prefix: string, source: PathSource, path: RibPath | undefined): RibChange | undefined {
+  /** After each set(): the candidate from that peer it replaced or removed (undefined if there was none). */
+  replaced: RibPath | undefined;
+
+  /**
+   * Sets (or with `path` undefined removes) the candidate of the peer at `address` for a prefix: a peer has at most
+   * one candidate per prefix (a newer session generation's path replaces a stale one).
+   */
+  set(afi: number, prefix: string, address: string, path: RibPath | undefined): RibChange | undefined {
+    this.replaced = undefined;
     let table = this.tables.get(afi);
     if (!table) {
       if (!path) return undefined;
@@ -63,20 +70,22 @@ export class LocRib {
       oldBest = entry.best;
       oldNexthops = entry.nexthops;
       paths = entry.paths;
-      const i = paths.findIndex((p) => p.source === source);
-      if (i < 0) {
+      let i = 0;
+      while (i < paths.length && (paths[i] as RibPath).source.address !== address) i++;
+      if (i === paths.length) {
         if (!path) return undefined;
         paths.push(path);
-      } else if (!path) {
-        paths.splice(i, 1);
       } else {
+        this.replaced = paths[i];
         if (paths[i] === path) return undefined;
-        paths[i] = path;
+        if (path) paths[i] = path;
+        else paths.splice(i, 1);
       }
     } else {
       oldBest = entry;
       oldNexthops = entry.nexthops;
-      if (entry.source === source) {
+      if (entry.source.address === address) {
+        this.replaced = entry;
         if (entry === path) return undefined;
         paths = path ? [path] : [];
       } else {
@@ -85,6 +94,46 @@ export class LocRib {
       }
     }
     return this.store(table, afi, prefix, paths, oldBest, oldNexthops);
+  }
+
+  /**
+   * Removes the candidates of the peer at `address` that `which` selects, in one family or all. Calls `removed`
+   * with each path taken out; returns the changes.
+   */
+  removeFrom(
+    address: string,
+    which: (p: RibPath) => boolean,
+    afi: number | undefined,
+    removed: (afi: number, p: RibPath) => void,
+  ): RibChange[] {
+    const out: RibChange[] = [];
+    for (const [f, table] of this.tables) {
+      if (afi !== undefined && f !== afi) continue;
+      const doomed: string[] = [];
+      for (const [prefix, p] of this.pathsIn(table, address)) if (which(p)) doomed.push(prefix);
+      for (const prefix of doomed) {
+        const c = this.set(f, prefix, address, undefined);
+        if (this.replaced) removed(f, this.replaced);
+        if (c) out.push(c);
+      }
+    }
+    return out;
+  }
+
+  /** The candidates of the peer at `address` in one family, as [prefix, path]. */
+  *pathsFrom(afi: number, address: string): IterableIterator<[string, RibPath]> {
+    const table = this.tables.get(afi);
+    if (table) yield* this.pathsIn(table, address);
+  }
+
+  private *pathsIn(table: Map<string, Entry>, address: string): IterableIterator<[string, RibPath]> {
+    for (const [prefix, e] of table) {
+      if (!(e instanceof Dest)) {
+        if (e.source.address === address) yield [prefix, e];
+      } else {
+        for (const p of e.paths) if (p.source.address === address) yield [prefix, p];
+      }
+    }
   }
 
   private store(
@@ -110,7 +159,7 @@ export class LocRib {
     }
     const newBest = sel ? sel.best : paths[0];
     const nexthops = sel ? sel.nexthops : newBest ? newBest.nexthops : EMPTY;
-    if (newBest === oldBest && sameList(nexthops, oldNexthops)) return undefined;
+    if (sameRoute(newBest, oldBest) && sameList(nexthops, oldNexthops)) return undefined;
     const reason: ChangeReason = sel ? sel.reason : newBest ? 'only-path' : 'withdrawn';
     return { afi, prefix, oldBest, newBest, nexthops, reason };
   }
@@ -182,6 +231,13 @@ export class LocRib {
     for (const t of this.tables.values()) n += t.size;
     return n;
   }
+}
+
+/** The same path object, or the same peer re-announcing identical attributes in a new session generation. */
+function sameRoute(a: RibPath | undefined, b: RibPath | undefined): boolean {
+  if (a === b) return true;
+  if (a === undefined || b === undefined || a.source.address !== b.source.address) return false;
+  return (a as InternedPath).key === (b as InternedPath).key && a.source.routerIdValue === b.source.routerIdValue;
 }
 
 function sameList(a: readonly string[], b: readonly string[]): boolean {

@@ -1,6 +1,7 @@
 // Paths are interned: one RibPath per (source, afi, next hop, attribute set), shared by every prefix the source
 // announced with it, so a million prefixes from ~1,200 UPDATEs cost ~1,200 path objects. Decision inputs are
-// computed once per interned path. Reference counts drop a path from its interner when no prefix uses it.
+// computed once per interned path. Reference counts (one per Loc-RIB candidate or rejected entry that holds the
+// path) drop a path from its interner when no prefix uses it any more.
 
 import { addressSortKey } from '../policy/ip-prefix.js';
 import type { PathAttributes } from '../wire/types.js';
@@ -70,6 +71,8 @@ export interface RibPath {
 
 export class InternedPath implements RibPath {
   refs = 0;
+  /** The interner's table, so that the last release removes the path from it. */
+  owner: Map<string, InternedPath> | undefined;
   readonly localPref: number;
   readonly asPathLength: number;
   readonly origin: number;
@@ -141,18 +144,20 @@ export class PathInterner {
     let p = this.paths.get(key);
     if (!p) {
       p = new InternedPath(key, this.source, afi, freezeAttrs(attrs), nextHop, linkLocal, this.defaultLocalPref);
+      p.owner = this.paths;
       this.paths.set(key, p);
     }
     return p;
   }
+}
 
-  retain(p: InternedPath): void {
-    p.refs++;
-  }
+export function retainPath(p: RibPath): void {
+  (p as InternedPath).refs++;
+}
 
-  release(p: InternedPath): void {
-    if (--p.refs <= 0 && this.paths.get(p.key) === p) this.paths.delete(p.key);
-  }
+export function releasePath(p: RibPath): void {
+  const ip = p as InternedPath;
+  if (--ip.refs <= 0 && ip.owner?.get(ip.key) === ip) ip.owner.delete(ip.key);
 }
 
 function freezeAttrs(a: PathAttributes): Readonly<PathAttributes> {

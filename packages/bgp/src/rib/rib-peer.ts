@@ -6,10 +6,9 @@ import { PrefixFilter, type PrefixFilterConfig } from '../policy/prefix-filter.j
 import { AdjRibIn } from './adj-rib-in.js';
 import type { AdjRibOut } from './adj-rib-out.js';
 import { createSource, type PathSource } from './path.js';
-import type { RibPeerConfig } from './types.js';
+import type { PeerCounters, RibPeerConfig } from './types.js';
 
 export interface RibPeer {
-  source: PathSource;
   adjIn: AdjRibIn;
   importFilter: PrefixFilter;
   exportFilter: PrefixFilter;
@@ -32,7 +31,6 @@ export function createRibPeer(config: RibPeerConfig, localAsn: number, defaultLo
   const source = createSource(kind, address, asn, localAsn);
   const mp = config.maxPrefixes;
   return {
-    source,
     adjIn: new AdjRibIn(source, defaultLocalPref),
     importFilter: resolveFilter(config.importPolicy, kind),
     exportFilter: resolveFilter(config.exportPolicy, kind),
@@ -54,4 +52,19 @@ export function resolveFilter(
   if (policy instanceof PrefixFilter) return policy;
   if (policy === undefined) return kind === 'ebgp' ? PrefixFilter.denyAll() : PrefixFilter.permitAll();
   return new PrefixFilter(policy);
+}
+
+export function peerCounters(peer: RibPeer): PeerCounters {
+  const { received, accepted, stale } = peer.adjIn.counts();
+  return {
+    received,
+    accepted,
+    stale,
+    advertised: peer.out?.advertisedCount() ?? 0,
+    asLoopRejected: peer.asLoopRejected,
+    policyRejected: peer.policyRejected,
+    overLimitDropped: peer.overLimitDropped,
+    withdrawn: peer.withdrawn,
+    attributeSets: peer.adjIn.interner.size,
+  };
 }

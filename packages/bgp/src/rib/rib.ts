@@ -10,12 +10,10 @@ import { AdjRibIn } from './adj-rib-in.js';
 import { AdjRibOut, type OutboundUpdate } from './adj-rib-out.js';
 import type { Selection } from './decision.js';
 import { LocRib, type RibChange } from './loc-rib.js';
-import { createSource, type RibPath, routerIdToNumber } from './path.js';
-import { createRibPeer, type RibPeer, resolveFilter } from './rib-peer.js';
+import { createSource, type InternedPath, type RibPath, routerIdToNumber } from './path.js';
+import { checkFamily, FAMILIES, resolveRibOptions, SAFI_UNICAST } from './rib-options.js';
+import { createRibPeer, peerCounters, type RibPeer, resolveFilter } from './rib-peer.js';
 import type { PeerCounters, PeerSessionInfo, RibOptions, RibPeerConfig, RibResult } from './types.js';
-
-const SAFI_UNICAST = 1;
-const FAMILIES = [1, 2];
 
 /** Attributes a locally originated route may carry besides ORIGIN IGP and the empty AS_PATH. */
 export type OriginAttributes = Pick<PathAttributes, 'communities' | 'largeCommunities' | 'med'>;
@@ -28,27 +26,15 @@ export class Rib {
   private readonly peers = new Map<string, RibPeer>();
   private readonly established: RibPeer[] = [];
   private readonly local: AdjRibIn;
+  private readonly origins = new Set<string>();
 
   constructor(options: RibOptions) {
-    const { localAsn, routerId } = options;
-    if (!Number.isInteger(localAsn) || localAsn < 1 || localAsn > 0xffffffff) {
-      throw new BgpConfigError(`localAsn must be an integer in 1..4294967295, got ${localAsn}`);
-    }
-    if (!/^\d{1,3}(\.\d{1,3}){3}$/.test(routerId) || routerId.split('.').some((o) => Number(o) > 255)) {
-      throw new BgpConfigError(`routerId must be a dotted quad, got ${JSON.stringify(routerId)}`);
-    }
-    const maxPaths = options.maxPaths ?? 16;
-    if (!Number.isInteger(maxPaths) || maxPaths < 1) throw new BgpConfigError(`maxPaths must be ≥ 1, got ${maxPaths}`);
-    this.localAsn = localAsn;
-    this.routerId = routerId;
-    this.defaultLocalPref = options.defaultLocalPref ?? 100;
-    this.locRib = new LocRib({
-      alwaysCompareMed: options.alwaysCompareMed ?? false,
-      maxPaths,
-      multipathSameNeighborAs: options.multipathSameNeighborAs ?? false,
-      isReachable: options.isReachable,
-    });
-    this.local = new AdjRibIn(createSource('local', '', localAsn, localAsn, routerId), this.defaultLocalPref);
+    const o = resolveRibOptions(options);
+    this.localAsn = o.localAsn;
+    this.routerId = o.routerId;
+    this.defaultLocalPref = o.defaultLocalPref;
+    this.locRib = new LocRib(o.decision);
+    this.local = new AdjRibIn(createSource('local', '', o.localAsn, o.localAsn, o.routerId), o.defaultLocalPref);
   }
 
   // ---- peers ----
@@ -83,7 +69,7 @@ export class Rib {
     },
   ): RibResult {
     const peer = this.peer(address);
-    const kind = peer.source.kind;
+    const kind = peer.adjIn.source.kind;
     const importFilter =
       policy.importPolicy === undefined ? undefined : resolveFilter(policy.importPolicy ?? undefined, kind);
     const exportFilter =
@@ -91,11 +77,21 @@ export class Rib {
     const result: RibResult = { changes: [], events: [] };
     if (importFilter) {
       peer.importFilter = importFilter;
-      for (const afi of peer.adjIn.familyList()) {
-        for (const [prefix, path] of [...peer.adjIn.receivedEntries(afi)]) {
-          const accepted = !path.asLoop && importFilter.permits(prefix);
-          peer.adjIn.put(afi, prefix, path, accepted);
-          this.emit(this.locRib.set(afi, prefix, peer.source, accepted ? path : undefined), result.changes);
+      const { adjIn } = peer;
+      for (const afi of adjIn.families()) {
+        const received = [
+          ...[...this.locRib.pathsFrom(afi, adjIn.source.address)].filter(([, p]) => !adjIn.isStale(p)),
+          ...adjIn.rejectedEntries(afi),
+        ];
+        for (const [prefix, path] of received) {
+          this.accept(
+            peer,
+            afi,
+            prefix,
+            path as InternedPath,
+            !path.asLoop && importFilter.permits(prefix),
+            result.changes,
+          );
         }
         this.checkMaxPrefix(peer, afi, result.events);
       }
@@ -114,13 +110,17 @@ export class Rib {
   peerUp(address: string, info: PeerSessionInfo, families: readonly number[] = FAMILIES): RibChange[] {
     const peer = this.peer(address);
     const changes: RibChange[] = [];
-    if (info.routerId !== peer.source.routerId) {
-      peer.source.routerId = info.routerId;
-      peer.source.routerIdValue = routerIdToNumber(info.routerId);
-      // Stale paths from the previous session now tie-break with the new identifier.
-      for (const afi of peer.adjIn.familyList()) {
-        for (const prefix of [...this.locRib.prefixes(afi)]) {
-          if (peer.adjIn.candidate(afi, prefix)) this.emit(this.locRib.recompute(afi, prefix), changes);
+    const { adjIn } = peer;
+    if (info.routerId !== adjIn.source.routerId) {
+      const hasPaths = adjIn.counts().accepted > 0;
+      adjIn.source.routerId = info.routerId;
+      adjIn.source.routerIdValue = routerIdToNumber(info.routerId);
+      // Normally the generation is new and has no paths yet; if it has some, they tie-break with the new id.
+      if (hasPaths) {
+        for (const afi of FAMILIES) {
+          for (const [prefix] of [...this.locRib.pathsFrom(afi, adjIn.source.address)]) {
+            this.emit(this.locRib.recompute(afi, prefix), changes);
+          }
         }
       }
     }
@@ -128,7 +128,7 @@ export class Rib {
     peer.maxPrefix?.reset();
     peer.out = new AdjRibOut(
       {
-        source: peer.source,
+        source: adjIn.source,
         localAsn: this.localAsn,
         nextHopSelf: peer.nextHopSelf,
         localAddress: info.localAddress,
@@ -154,9 +154,18 @@ export class Rib {
       peer.out = undefined;
     }
     peer.maxPrefix?.reset();
-    const gone = opts.graceful ? peer.adjIn.markStale() : peer.adjIn.flush();
-    const changes: RibChange[] = [];
-    for (const { afi, prefix } of gone) this.emit(this.locRib.set(afi, prefix, peer.source, undefined), changes);
+    const { adjIn } = peer;
+    const current = adjIn.source;
+    const released = (afi: number, p: RibPath) => adjIn.candidateChanged(afi, p, undefined);
+    // Graceful: stale paths of an earlier restart are flushed; the current ones become stale. Else: all go.
+    const changes = this.removeFrom(
+      adjIn.source.address,
+      opts.graceful ? (p) => p.source !== current : () => true,
+      undefined,
+      released,
+    );
+    adjIn.sessionDown(opts.graceful);
+    adjIn.newGeneration();
     return changes;
   }
 
@@ -167,12 +176,48 @@ export class Rib {
 
   /** Sweeps a peer's stale paths (restart timer expired, EoR, or the new session lacks the F bit). */
   sweepStale(address: string, afi?: number): RibChange[] {
-    const peer = this.peer(address);
-    const changes: RibChange[] = [];
-    for (const s of peer.adjIn.sweepStale(afi)) {
-      this.emit(this.locRib.set(s.afi, s.prefix, peer.source, undefined), changes);
-    }
+    const { adjIn } = this.peer(address);
+    const released = (f: number, p: RibPath) => adjIn.candidateChanged(f, p, undefined);
+    const changes = this.removeFrom(address, (p) => adjIn.isStale(p), afi, released);
+    adjIn.staleSwept(afi);
     return changes;
+  }
+
+  private removeFrom(
+    address: string,
+    which: (p: RibPath) => boolean,
+    afi: number | undefined,
+    removed: (afi: number, p: RibPath) => void,
+  ): RibChange[] {
+    const changes: RibChange[] = [];
+    for (const c of this.locRib.removeFrom(address, which, afi, removed)) this.emit(c, changes);
+    return changes;
+  }
+
+  /**
+   * Makes `path` the peer's candidate for a prefix (accepted) or records it as rejected, implicitly withdrawing the
+   * peer's previous path for the prefix, fresh or stale.
+   */
+  private accept(
+    peer: RibPeer,
+    afi: number,
+    prefix: string,
+    path: InternedPath,
+    accepted: boolean,
+    into: RibChange[],
+  ): void {
+    const { adjIn } = peer;
+    if (accepted) {
+      adjIn.unreject(afi, prefix);
+      const c = this.locRib.set(afi, prefix, adjIn.source.address, path);
+      adjIn.candidateChanged(afi, this.locRib.replaced, path);
+      if (c) this.emit(c, into);
+    } else {
+      adjIn.reject(afi, prefix, path);
+      const c = this.locRib.set(afi, prefix, adjIn.source.address, undefined);
+      adjIn.candidateChanged(afi, this.locRib.replaced, undefined);
+      if (c) this.emit(c, into);
+    }
   }
 
   // ---- updates from peers ----
@@ -209,7 +254,7 @@ export class Rib {
       peer.overLimitDropped += prefixes.length;
       return;
     }
-    const { adjIn, source, importFilter } = peer;
+    const { adjIn, importFilter } = peer;
     const path = adjIn.interner.intern(afi, attributes, nextHop, linkLocal);
     const loop = path.asLoop;
     for (const prefix of prefixes) {
@@ -221,9 +266,7 @@ export class Rib {
         accepted = false;
         peer.policyRejected++;
       }
-      adjIn.put(afi, prefix, path, accepted);
-      const c = this.locRib.set(afi, prefix, source, accepted ? path : undefined);
-      if (c) this.emit(c, result.changes);
+      this.accept(peer, afi, prefix, path, accepted, result.changes);
     }
     this.checkMaxPrefix(peer, afi, result.events);
   }
@@ -236,12 +279,20 @@ export class Rib {
   }
 
   private withdrawInto(peer: RibPeer, afi: number, prefixes: readonly string[], changes: RibChange[]): void {
+    const { adjIn } = peer;
+    const address = adjIn.source.address;
     for (const prefix of prefixes) {
-      if (!peer.adjIn.remove(afi, prefix)) continue;
+      const c = this.locRib.set(afi, prefix, address, undefined);
+      const prev = this.locRib.replaced;
+      if (prev) {
+        adjIn.candidateChanged(afi, prev, undefined);
+        if (c) this.emit(c, changes);
+      } else if (!adjIn.unreject(afi, prefix)) {
+        continue;
+      }
       peer.withdrawn++;
-      this.emit(this.locRib.set(afi, prefix, peer.source, undefined), changes);
     }
-    if (peer.maxPrefix && prefixes.length > 0) peer.maxPrefix.check(afi, SAFI_UNICAST, peer.adjIn.counts(afi).accepted);
+    if (peer.maxPrefix && prefixes.length > 0) peer.maxPrefix.check(afi, SAFI_UNICAST, adjIn.accepted(afi));
   }
 
   /**
@@ -272,7 +323,7 @@ export class Rib {
 
   private checkMaxPrefix(peer: RibPeer, afi: number, events: MaxPrefixEvent[]): void {
     if (!peer.maxPrefix) return;
-    const e = peer.maxPrefix.check(afi, SAFI_UNICAST, peer.adjIn.counts(afi).accepted);
+    const e = peer.maxPrefix.check(afi, SAFI_UNICAST, peer.adjIn.accepted(afi));
     if (e) events.push(e);
   }
 
@@ -286,25 +337,27 @@ export class Rib {
     if (attributes.communities) attrs.communities = attributes.communities;
     if (attributes.largeCommunities) attrs.largeCommunities = attributes.largeCommunities;
     const path = this.local.interner.intern(p.afi, attrs, '');
-    this.local.put(p.afi, p.text, path, true);
+    this.origins.add(p.text);
     const changes: RibChange[] = [];
-    this.emit(this.locRib.set(p.afi, p.text, this.local.source, path), changes);
+    const c = this.locRib.set(p.afi, p.text, '', path);
+    this.local.candidateChanged(p.afi, this.locRib.replaced, path);
+    this.emit(c, changes);
     return changes;
   }
 
   withdrawOrigin(prefix: string): RibChange[] {
     const p = parsePrefix(prefix);
     const changes: RibChange[] = [];
-    if (this.local.remove(p.afi, p.text))
-      this.emit(this.locRib.set(p.afi, p.text, this.local.source, undefined), changes);
+    if (!this.origins.delete(p.text)) return changes;
+    const c = this.locRib.set(p.afi, p.text, '', undefined);
+    this.local.candidateChanged(p.afi, this.locRib.replaced, undefined);
+    this.emit(c, changes);
     return changes;
   }
 
   /** Locally originated prefixes. */
   originated(): string[] {
-    const out: string[] = [];
-    for (const afi of this.local.familyList()) for (const [prefix] of this.local.receivedEntries(afi)) out.push(prefix);
-    return out;
+    return [...this.origins];
   }
 
   /** Re-runs the decision for every prefix after the next-hop resolver's answers changed. */
@@ -362,18 +415,7 @@ export class Rib {
   }
 
   counters(address: string): PeerCounters {
-    const peer = this.peer(address);
-    const { received, accepted, stale } = peer.adjIn.counts();
-    return {
-      received,
-      accepted,
-      stale,
-      advertised: peer.out?.advertisedCount() ?? 0,
-      asLoopRejected: peer.asLoopRejected,
-      policyRejected: peer.policyRejected,
-      overLimitDropped: peer.overLimitDropped,
-      withdrawn: peer.withdrawn,
-    };
+    return peerCounters(this.peer(address));
   }
 
   private peer(address: string): RibPeer {
@@ -386,11 +428,5 @@ export class Rib {
     if (!c) return;
     into.push(c);
     for (const peer of this.established) peer.out?.noteChange(c.afi, c.prefix, c.newBest);
-  }
-}
-
-function checkFamily(afi: number, safi = SAFI_UNICAST): void {
-  if ((afi !== 1 && afi !== 2) || safi !== SAFI_UNICAST) {
-    throw new BgpError('unsupported-family', `address family ${afi}/${safi} is not supported (IPv4/IPv6 unicast only)`);
   }
 }

@@ -68,4 +68,6 @@ export interface PeerCounters {
   overLimitDropped: number;
   /** Prefixes withdrawn by the peer, including treat-as-withdraw (cumulative). */
   withdrawn: number;
+  /** Distinct attribute sets (interned paths) of the current session still in use. */
+  attributeSets: number;
 }

@@ -33,6 +33,7 @@ describe('Rib: graceful restart helper mode (RFC 4724)', () => {
       policyRejected: 0,
       overLimitDropped: 0,
       withdrawn: 0,
+      attributeSets: 0,
     });
   });
 
@@ -120,13 +121,24 @@ describe('Rib: graceful restart helper mode (RFC 4724)', () => {
     assert.equal(rib.hasPeer(A), false);
   });
 
-  it('a new router id after the restart re-runs the decision for the stale paths', () => {
+  it('stale paths keep the router id they were learned with; re-learned ones use the new one', () => {
     const rib = setup();
     rib.announce(A, 1, ['10.1.0.0/16'], at([65001]), A);
     rib.announce(B, 1, ['10.1.0.0/16'], at([65002]), B);
-    const rib1 = rib.lookup(1, '10.1.0.0/16');
-    assert.equal(rib1?.best?.source.address, A); // 10.0.0.1 < 10.0.0.2
+    assert.equal(rib.lookup(1, '10.1.0.0/16')?.best?.source.address, A); // 10.0.0.1 < 10.0.0.2
     rib.peerDown(A, { graceful: true });
+    assert.deepEqual(rib.peerUp(A, { routerId: '10.0.0.9' }), []);
+    assert.equal(rib.lookup(1, '10.1.0.0/16')?.best?.source.routerId, '10.0.0.1');
+    const changes = rib.announce(A, 1, ['10.1.0.0/16'], at([65001]), A).changes;
+    assert.equal(changes.length, 1);
+    assert.equal(changes[0]?.newBest?.source.address, B);
+    assert.equal(changes[0]?.reason, 'multipath');
+  });
+
+  it('peerUp again on a live session with a new router id re-runs the decision for its paths', () => {
+    const rib = setup();
+    rib.announce(A, 1, ['10.1.0.0/16'], at([65001]), A);
+    rib.announce(B, 1, ['10.1.0.0/16'], at([65002]), B);
     const changes = rib.peerUp(A, { routerId: '10.0.0.9' });
     assert.equal(changes.length, 1);
     assert.equal(changes[0]?.newBest?.source.address, B);

@@ -1,7 +1,5 @@
 import assert from 'node:assert/strict';
 import { BgpError } from '../../src/errors.js';
-import { AdjRibIn } from '../../src/rib/adj-rib-in.js';
-import { createSource } from '../../src/rib/path.js';
 import { Rib } from '../../src/rib/rib.js';
 import type { RibOptions } from '../../src/rib/types.js';
 import type { PathAttributes, UpdateMessage } from '../../src/wire/types.js';
@@ -123,6 +121,7 @@ describe('Rib: Adj-RIB-In and Loc-RIB diffs', () => {
         policyRejected: 1,
         overLimitDropped: 0,
         withdrawn: 0,
+        attributeSets: 1,
       },
     );
     assert.equal(rib.announce(I, 1, [P], { origin: 0, asPath: [], nextHop: I }, I).changes.length, 1);
@@ -240,6 +239,7 @@ describe('Rib: Adj-RIB-In and Loc-RIB diffs', () => {
     assert.throws(() => new Rib({ localAsn: 0, routerId: '1.1.1.1' }), /localAsn/);
     assert.throws(() => new Rib({ localAsn: 1, routerId: '1.1.1' }), /routerId/);
     assert.throws(() => new Rib({ localAsn: 1, routerId: '1.1.1.1', maxPaths: 0 }), /maxPaths/);
+    assert.throws(() => new Rib({ localAsn: 1, routerId: '1.1.1.1', defaultLocalPref: -1 }), /defaultLocalPref/);
     assert.throws(() => rib.takeOutbound('192.0.2.77'), /no peer/);
   });
 
@@ -309,29 +309,49 @@ describe('Rib: local origination', () => {
   });
 });
 
-describe('AdjRibIn: interned paths are released', () => {
-  it('drops a path from its interner once no prefix uses it (withdraw, replace, stale sweep, flush)', () => {
-    const src = createSource('ebgp', A, 65001, LOCAL_ASN, '10.0.0.1');
-    const adj = new AdjRibIn(src, 100);
-    const p1 = adj.interner.intern(1, attrs([65001]), A);
-    const p2 = adj.interner.intern(1, attrs([65001, 5]), A);
-    assert.equal(adj.interner.intern(1, attrs([65001]), A), p1, 'same attributes, same object');
-    adj.put(1, '10.1.0.0/16', p1, true);
-    adj.put(1, '10.2.0.0/16', p1, false);
-    adj.put(1, '10.3.0.0/16', p2, true);
-    assert.equal(adj.interner.size, 2);
-    adj.put(1, '10.3.0.0/16', p1, true); // replaces p2: p2 unused
-    assert.equal(adj.interner.size, 1);
-    adj.remove(1, '10.1.0.0/16');
-    adj.markStale(); // rejected 10.2 dropped, 10.3 stale
-    assert.equal(adj.interner.size, 1);
-    assert.deepEqual(adj.sweepStale(1), [{ afi: 1, prefix: '10.3.0.0/16' }]);
-    assert.equal(adj.interner.size, 0);
-    adj.put(1, '10.4.0.0/16', adj.interner.intern(1, attrs([65001]), A), true);
-    adj.markStale();
-    adj.put(1, '10.5.0.0/16', adj.interner.intern(1, attrs([65001, 9]), A), false);
-    assert.equal(adj.flush().length, 1);
-    assert.equal(adj.interner.size, 0);
-    assert.deepEqual(adj.counts(), { received: 0, accepted: 0, stale: 0 });
+describe('Rib: interned paths are released', () => {
+  it('drops an attribute set once no prefix uses it (replace, withdraw, reject, stale sweep, flush)', () => {
+    const rib = new Rib({ localAsn: LOCAL_ASN, routerId: '10.0.0.254' });
+    rib.addPeer({
+      address: A,
+      asn: 65001,
+      importPolicy: { rules: [{ prefix: '10.2.0.0/16', action: 'deny' }], defaultAction: 'permit' },
+    });
+    rib.peerUp(A, { routerId: '10.0.0.1' });
+    const sets = () => rib.counters(A).attributeSets;
+    const r = rib.announce(A, 1, ['10.1.0.0/16', '10.2.0.0/16', '10.3.0.0/16'], attrs([65001]), A);
+    assert.equal(r.changes[0]?.newBest, r.changes[1]?.newBest, 'same attributes, same object');
+    rib.announce(A, 1, ['10.3.0.0/16'], attrs([65001, 5]), A);
+    assert.equal(sets(), 2);
+    rib.announce(A, 1, ['10.3.0.0/16'], attrs([65001]), A); // replaces the second set: unused
+    assert.equal(sets(), 1);
+    rib.withdraw(A, 1, ['10.1.0.0/16', '10.3.0.0/16']);
+    assert.equal(sets(), 1, 'still used by the rejected 10.2.0.0/16');
+    rib.withdraw(A, 1, ['10.2.0.0/16']);
+    assert.equal(sets(), 0);
+    rib.announce(A, 1, ['10.4.0.0/16'], attrs([65001]), A);
+    rib.peerDown(A, { graceful: true });
+    rib.peerUp(A, { routerId: '10.0.0.1' });
+    assert.equal(sets(), 0, 'a new session starts with no attribute sets');
+    rib.announce(A, 1, ['10.4.0.0/16'], attrs([65001]), A);
+    assert.equal(sets(), 1);
+    assert.equal(rib.counters(A).stale, 0);
+    rib.announce(A, 1, ['10.5.0.0/16'], attrs([65001, 9]), A);
+    rib.peerDown(A, { graceful: false });
+    assert.equal(sets(), 0);
+    assert.deepEqual(
+      { ...rib.counters(A), withdrawn: 0, policyRejected: 0 },
+      {
+        received: 0,
+        accepted: 0,
+        stale: 0,
+        advertised: 0,
+        asLoopRejected: 0,
+        policyRejected: 0,
+        overLimitDropped: 0,
+        withdrawn: 0,
+        attributeSets: 0,
+      },
+    );
   });
 });
