@@ -66,7 +66,10 @@ export function decodeMpReach(
     nextHop: afi === Afi.IPV4 ? formatIpv4(b.readUInt32BE(nh)) : formatIpv6(b, nh),
     nlri: [],
   };
-  if (nhLen === 32) reach.linkLocalNextHop = formatIpv6(b, nh + 16);
+  // Some speakers fill the second address with zeros when they have no link-local one: that is no next hop.
+  if (nhLen === 32 && !b.subarray(nh + 16, nh + 32).every((x) => x === 0)) {
+    reach.linkLocalNextHop = formatIpv6(b, nh + 16);
+  }
   // One reserved octet (RFC 4760 §3), ignored.
   const reason = decodePrefixes(afi, b, nh + nhLen + 1, e, reach.nlri);
   if (reason !== undefined) throw optionalAttributeError(`mp-reach-${reason}`, raw, family);

@@ -158,6 +158,20 @@ describe('wire: path attributes both ways', () => {
     );
   });
 
+  it('MP_REACH_NLRI: an all-zero link-local half is no link-local next hop', () => {
+    const r = decodeMessage(
+      attrsOnly(
+        ...attr(0x80, 14, [0, 2, 1, 32, ...V6_DOC_1, ...new Array(16).fill(0), 0, 32, 0x20, 1, 0x0d, 0xb8]),
+        ...BASE,
+      ),
+      OPTS4,
+    );
+    assert.deepEqual(
+      r.message,
+      update(BASE_ATTRS, { mpReach: { afi: 2, safi: 1, nextHop: '2001:db8::1', nlri: ['2001:db8::/32'] } }),
+    );
+  });
+
   it('MP_REACH_NLRI for IPv4 unicast (4-octet next hop)', () => {
     bothWays(
       attrsOnly(...attr(0x80, 14, [0, 1, 1, 4, 192, 0, 2, 1, 0, 24, 10, 244, 2]), ...BASE),
