@@ -1,7 +1,8 @@
 // A long-running `ip -force -batch -` process fed over stdin. Each batch is followed by a sentinel line (an unknown
 // ip object, which fails without touching the kernel); iproute2 in -force mode prints `Command failed -:N` on stderr
 // for every failed line N after that line's own error text, so when the sentinel's line number shows up, every line
-// before it has been executed and each failure is attributed to its line.
+// before it has been executed and each failure is attributed to its line. Batches are pipelined: a new batch is
+// written at once, behind those still running, so ip never waits for us between batches.
 import { type ChildProcessWithoutNullStreams, spawn } from 'node:child_process';
 import { RoutesError } from './routes-error.js';
 
@@ -41,9 +42,9 @@ export class LineSplitter {
 export class IpBatchHelper {
   private proc: ChildProcessWithoutNullStreams | undefined;
   private lineNo = 0;
-  private current: PendingBatch | undefined;
+  /** Batches written and not yet finished, in line order. */
+  private pending: PendingBatch[] = [];
   private errorText: string[] = [];
-  private tail: Promise<unknown> = Promise.resolve();
   private stderrTail = '';
   private closed = false;
 
@@ -54,14 +55,12 @@ export class IpBatchHelper {
     return this.proc?.pid;
   }
 
-  /** Runs the lines in order; resolves with one entry per line: undefined when it succeeded, else the error text. */
+  /**
+   * Runs the lines after those of earlier calls; resolves with one entry per line: undefined when it succeeded, else
+   * the error text. Rejects (HELPER_EXITED) when the helper dies or hangs before the batch finished.
+   */
   run(lines: readonly string[]): Promise<(string | undefined)[]> {
-    const next = this.tail.then(
-      () => this.runNow(lines),
-      () => this.runNow(lines),
-    );
-    this.tail = next.catch(() => undefined);
-    return next;
+    return this.runNow(lines);
   }
 
   async close(): Promise<void> {
@@ -82,13 +81,15 @@ export class IpBatchHelper {
     this.lineNo += lines.length + 1;
     const sentinelLine = this.lineNo;
     return new Promise((resolve, reject) => {
-      const timeoutMs = this.opts.timeoutMs + Math.ceil(lines.length / 10);
+      // Lines still queued ahead of this batch count towards its deadline too.
+      const queued = this.pending.reduce((n, b) => n + b.count, 0) + lines.length;
+      const timeoutMs = this.opts.timeoutMs + Math.ceil(queued / 10);
       const timer = setTimeout(() => {
-        this.fail(`ip -batch gave no answer within ${timeoutMs} ms`);
+        this.failAll(`ip -batch gave no answer within ${timeoutMs} ms`);
         proc.kill('SIGKILL');
       }, timeoutMs);
       timer.unref();
-      this.current = {
+      this.pending.push({
         start,
         count: lines.length,
         sentinelLine,
@@ -96,8 +97,7 @@ export class IpBatchHelper {
         resolve,
         reject,
         timer,
-      };
-      this.errorText = [];
+      });
       const body = lines.length > 0 ? `${lines.join('\n')}\n` : '';
       proc.stdin.write(`${body}gannet-sentinel-${sentinelLine}\n`);
     });
@@ -124,7 +124,7 @@ export class IpBatchHelper {
       if (this.proc !== proc) return;
       this.proc = undefined;
       const tail = this.stderrTail.trim();
-      this.fail(`ip -batch helper ${why}${tail ? `: ${tail}` : ''}`);
+      this.failAll(`ip -batch helper ${why}${tail ? `: ${tail}` : ''}`);
     };
     proc.on('error', (err) => gone(`could not run (${err.message})`));
     proc.on('exit', (code, signal) => gone(`exited (${signal ?? `status ${code}`})`));
@@ -141,22 +141,24 @@ export class IpBatchHelper {
     const n = Number(m[1]);
     const text = this.errorText.filter(Boolean).join('; ') || 'command failed';
     this.errorText = [];
-    const cur = this.current;
+    const cur = this.pending.find((b) => n <= b.sentinelLine);
     if (!cur) return;
     if (n === cur.sentinelLine) {
+      // Batches finish in order: everything before this sentinel is done.
       clearTimeout(cur.timer);
-      this.current = undefined;
+      this.pending.splice(this.pending.indexOf(cur), 1);
       cur.resolve(cur.errors);
     } else if (n >= cur.start && n < cur.start + cur.count) {
       cur.errors[n - cur.start] = text;
     }
   }
 
-  private fail(message: string): void {
-    const cur = this.current;
-    if (!cur) return;
-    clearTimeout(cur.timer);
-    this.current = undefined;
-    cur.reject(new RoutesError('ERR_GANNET_ROUTES_HELPER_EXITED', message));
+  private failAll(message: string): void {
+    const batches = this.pending;
+    this.pending = [];
+    for (const b of batches) {
+      clearTimeout(b.timer);
+      b.reject(new RoutesError('ERR_GANNET_ROUTES_HELPER_EXITED', message));
+    }
   }
 }

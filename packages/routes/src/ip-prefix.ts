@@ -13,6 +13,32 @@ export interface ParsedAddress {
 const V4 = /^(\d{1,3})\.(\d{1,3})\.(\d{1,3})\.(\d{1,3})$/;
 const HEX_GROUP = /^[0-9a-fA-F]{1,4}$/;
 
+/** Dotted quad to a 32-bit number without allocating; -1 unless it is a plain IPv4 address (no leading zeros). */
+function v4Number(s: string, from = 0, to = s.length): number {
+  let value = 0;
+  let parts = 0;
+  let i = from;
+  while (parts < 4) {
+    const start = i;
+    let octet = 0;
+    while (i < to) {
+      const c = s.charCodeAt(i);
+      if (c < 48 || c > 57) break;
+      octet = octet * 10 + (c - 48);
+      i++;
+    }
+    const len = i - start;
+    if (len === 0 || len > 3 || octet > 255 || (len > 1 && s.charCodeAt(start) === 48)) return -1;
+    value = value * 256 + octet;
+    parts++;
+    if (parts < 4) {
+      if (i >= to || s.charCodeAt(i) !== 46) return -1;
+      i++;
+    }
+  }
+  return i === to ? value : -1;
+}
+
 function parseV4(s: string): Uint8Array | undefined {
   const m = V4.exec(s);
   if (!m) return undefined;
@@ -104,6 +130,7 @@ export function formatAddress(a: ParsedAddress): string {
 
 /** Canonical text of an address string; throws RoutesError when it is not an IPv4 or IPv6 address. */
 export function canonicalAddress(s: string, what = 'address'): { family: Family; text: string } {
+  if (typeof s === 'string' && v4Number(s) >= 0) return { family: 4, text: s };
   const a = typeof s === 'string' ? parseAddress(s) : undefined;
   if (!a) throw new RoutesError('ERR_GANNET_ROUTES_INVALID_ROUTE', `${what} ${JSON.stringify(s)} is not an IP address`);
   return { family: a.family, text: formatAddress(a) };
@@ -122,6 +149,20 @@ export function canonicalPrefix(s: string, family?: Family): { family: Family; t
     return family === 4 ? { family, text: '0.0.0.0/0', length: 0 } : { family, text: '::/0', length: 0 };
   }
   const slash = s.indexOf('/');
+  const fast = family !== 6 ? v4Number(s, 0, slash < 0 ? s.length : slash) : -1;
+  if (fast >= 0) {
+    // The common case, without allocation: a plain dotted quad is already canonical.
+    if (slash < 0) return { family: 4, text: `${s}/32`, length: 32 };
+    const lenText = s.slice(slash + 1);
+    if (!/^(?:\d|[12]\d|3[0-2])$/.test(lenText)) {
+      if (/^\d{1,3}$/.test(lenText) && Number(lenText) <= 32)
+        return canonicalPrefix(`${s.slice(0, slash)}/${Number(lenText)}`);
+      throw bad('has a bad prefix length (0..32)');
+    }
+    const length = Number(lenText);
+    if (length < 32 && fast % 2 ** (32 - length) !== 0) throw bad(`has host bits set beyond /${length}`);
+    return { family: 4, text: s, length };
+  }
   const addrText = slash < 0 ? s : s.slice(0, slash);
   const a = parseAddress(addrText);
   if (!a) throw bad('is not an IPv4 or IPv6 prefix');

@@ -85,6 +85,8 @@ export interface MonitorEvent {
   deleted: boolean;
   /** Canonical destination prefix, or undefined when the line could not be read. */
   dst?: string;
+  /** The route's metric (ip omits 0 for IPv4); undefined when dst is. */
+  metric?: number;
   table: number;
   protocol?: number;
 }
@@ -105,13 +107,18 @@ export function parseMonitorLine(line: string): MonitorEvent | undefined {
   const table = tableAt >= 0 ? Number(words[tableAt + 1]) : 254;
   const protoText = protoAt >= 0 ? words[protoAt + 1] : undefined;
   const protocol = protoText !== undefined && /^\d+$/.test(protoText) ? Number(protoText) : undefined;
-  let dst: string | undefined;
+  const metricAt = words.indexOf('metric');
+  const ev: MonitorEvent = { deleted, table: Number.isFinite(table) ? table : -1, protocol };
   const dstText = words[0] ?? '';
   try {
     // `default` does not say its family: leave dst unknown, and the reconciler resyncs to be sure.
-    dst = dstText === 'default' ? undefined : canonicalPrefix(dstText).text;
+    if (dstText !== 'default') {
+      const p = canonicalPrefix(dstText);
+      ev.dst = p.text;
+      ev.metric = metricAt >= 0 ? Number(words[metricAt + 1]) : p.family === 4 ? 0 : 1024;
+    }
   } catch {
-    dst = undefined;
+    // unreadable destination: left undefined
   }
-  return { deleted, dst, table: Number.isFinite(table) ? table : -1, protocol };
+  return ev;
 }

@@ -17,7 +17,7 @@ export type RouteOpResult = { ok: true } | { ok: false; reason: string };
 
 /** A change signal from the kernel (route monitor), or `lost` when changes may have been missed (ENOBUFS, restart). */
 export type KernelRouteEvent =
-  | { kind: 'route'; deleted: boolean; dst?: string; table: number; protocol?: number }
+  | { kind: 'route'; deleted: boolean; dst?: string; metric?: number; table: number; protocol?: number }
   | { kind: 'lost'; reason: string };
 
 export interface KernelRouteTable {

@@ -27,7 +27,7 @@ export interface RouteReconcilerOptions {
   maxRetryIntervalMs?: number;
   /** Monitor signals within this window cause one resync (default 50 ms). */
   watchDebounceMs?: number;
-  /** Operations per kernel batch (default 10,000). */
+  /** Operations per kernel batch; batches are pipelined (default 5,000). */
   batchSize?: number;
   logger?: RoutesLogger;
 }

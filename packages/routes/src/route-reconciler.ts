@@ -41,8 +41,7 @@ export class RouteReconciler extends EventEmitter<ReconcilerEvents> {
   private readonly watchDebounceMs: number;
   private readonly batchSize: number;
 
-  private readonly desired = new Map<string, NormalRoute>();
-  private readonly desiredDst = new Map<string, number>();
+  private desired = new Map<string, NormalRoute>();
   private kernelView = new Map<string, NormalRoute>();
   private readonly adopted = new Set<string>();
   private readonly failed = new Map<string, FailedRoute>();
@@ -96,7 +95,7 @@ export class RouteReconciler extends EventEmitter<ReconcilerEvents> {
     this.retryIntervalMs = positive('retryIntervalMs', opts.retryIntervalMs, 1_000);
     this.maxRetryIntervalMs = positive('maxRetryIntervalMs', opts.maxRetryIntervalMs, 60_000);
     this.watchDebounceMs = positive('watchDebounceMs', opts.watchDebounceMs, 50);
-    this.batchSize = Math.max(1, Math.floor(positive('batchSize', opts.batchSize, 10_000)));
+    this.batchSize = Math.max(1, Math.floor(positive('batchSize', opts.batchSize, 5_000)));
   }
 
   /** Replaces the whole desired set. Validates everything first: on a bad route it throws and changes nothing. */
@@ -116,9 +115,7 @@ export class RouteReconciler extends EventEmitter<ReconcilerEvents> {
       if (!old || !sameRoute(old, n)) this.dirty.add(k);
       this.adopted.delete(k);
     }
-    this.desired.clear();
-    this.desiredDst.clear();
-    for (const [k, n] of next) this.addDesired(k, n);
+    this.desired = next;
     this.schedule();
   }
 
@@ -128,8 +125,7 @@ export class RouteReconciler extends EventEmitter<ReconcilerEvents> {
     const k = routeKey(n);
     const old = this.desired.get(k);
     if (old && sameRoute(old, n)) return;
-    if (old) this.dropDesired(k, old);
-    this.addDesired(k, n);
+    this.desired.set(k, n);
     this.adopted.delete(k);
     this.dirty.add(k);
     this.schedule();
@@ -141,7 +137,7 @@ export class RouteReconciler extends EventEmitter<ReconcilerEvents> {
     const k = routeKey({ dst: p.text, metric: metric ?? (p.family === 4 ? 0 : 1024) });
     const old = this.desired.get(k);
     if (!old) return false;
-    this.dropDesired(k, old);
+    this.desired.delete(k);
     this.dirty.add(k);
     this.schedule();
     return true;
@@ -225,18 +221,6 @@ export class RouteReconciler extends EventEmitter<ReconcilerEvents> {
       throw new RoutesError('ERR_GANNET_ROUTES_INVALID_ROUTE', `route ${n.dst}: table ${n.table} is not ${this.table}`);
     }
     return n;
-  }
-
-  private addDesired(k: string, n: NormalRoute): void {
-    this.desired.set(k, n);
-    this.desiredDst.set(n.dst, (this.desiredDst.get(n.dst) ?? 0) + 1);
-  }
-
-  private dropDesired(k: string, n: NormalRoute): void {
-    this.desired.delete(k);
-    const c = (this.desiredDst.get(n.dst) ?? 1) - 1;
-    if (c > 0) this.desiredDst.set(n.dst, c);
-    else this.desiredDst.delete(n.dst);
   }
 
   private schedule(): void {
@@ -325,13 +309,18 @@ export class RouteReconciler extends EventEmitter<ReconcilerEvents> {
     this.retryNow.clear();
     const t0 = this.clock.now();
     let failures = 0;
-    for (let i = 0; i < ops.length && !this.stopped; i += this.batchSize) {
-      const chunk = ops.slice(i, i + this.batchSize);
+    // All chunks are handed over at once (the real table pipelines them), then their results are read in order.
+    const chunks: RouteOp[][] = [];
+    for (let i = 0; i < ops.length; i += this.batchSize) chunks.push(ops.slice(i, i + this.batchSize));
+    const inFlight = chunks.map((chunk) => this.kernel.batch(chunk, this.protocol));
+    for (const p of inFlight) p.catch(() => {});
+    for (const [c, chunk] of chunks.entries()) {
       let results: Awaited<ReturnType<KernelRouteTable['batch']>>;
       try {
-        results = await this.kernel.batch(chunk, this.protocol);
+        results = await (inFlight[c] as (typeof inFlight)[number]);
         this.counters.applies++;
       } catch (err) {
+        await Promise.allSettled(inFlight);
         this.cacheValid = false;
         this.kernelError(err, 'applying a batch failed; resyncing');
         return;
@@ -358,7 +347,7 @@ export class RouteReconciler extends EventEmitter<ReconcilerEvents> {
 
   private recordSuccess(op: RouteOp): void {
     const k = routeKey(op.route);
-    this.failed.delete(k);
+    if (this.failed.size > 0) this.failed.delete(k);
     if (op.op === 'delete') {
       this.kernelView.delete(k);
       this.adopted.delete(k);
@@ -414,8 +403,8 @@ export class RouteReconciler extends EventEmitter<ReconcilerEvents> {
   private onKernelEvent(ev: KernelRouteEvent): void {
     if (ev.kind === 'route') {
       if (ev.table !== this.table) return;
-      if (ev.dst !== undefined) {
-        const wanted = this.desiredDst.has(ev.dst);
+      if (ev.dst !== undefined && ev.metric !== undefined) {
+        const wanted = this.desired.has(routeKey({ dst: ev.dst, metric: ev.metric }));
         const ours = ev.protocol === this.protocol;
         // Our own writes echo back as ours-and-wanted (or deleted-and-unwanted): nothing to do for those.
         if (wanted ? !ev.deleted && ours : ev.deleted || !ours) return;

@@ -111,19 +111,28 @@ export function routeKey(r: { dst: string; metric: number }): string {
 export function routeMatches(want: NormalRoute, have: NormalRoute): boolean {
   if (want.dst !== have.dst || want.type !== have.type || want.metric !== have.metric) return false;
   if (want.nexthops.length !== have.nexthops.length) return false;
+  // Fast path: both are sorted by gateway, so the same next hops usually sit at the same places.
+  let aligned = true;
+  for (let i = 0; i < want.nexthops.length && aligned; i++) {
+    aligned = nextHopMatches(want.nexthops[i] as NextHop, have.nexthops[i] as NextHop);
+  }
+  if (aligned) return true;
   const pending = [...have.nexthops];
   for (const w of want.nexthops) {
-    const i = pending.findIndex(
-      (h) =>
-        h.via === w.via &&
-        (w.dev === undefined || h.dev === w.dev) &&
-        (h.weight ?? 1) === (w.weight ?? 1) &&
-        !!h.onlink === !!w.onlink,
-    );
+    const i = pending.findIndex((h) => nextHopMatches(w, h));
     if (i < 0) return false;
     pending.splice(i, 1);
   }
   return true;
+}
+
+function nextHopMatches(w: NextHop, h: NextHop): boolean {
+  return (
+    h.via === w.via &&
+    (w.dev === undefined || h.dev === w.dev) &&
+    (h.weight ?? 1) === (w.weight ?? 1) &&
+    !!h.onlink === !!w.onlink
+  );
 }
 
 /** Exact equality of two normal routes (same request), used to tell whether a failed route was changed since. */

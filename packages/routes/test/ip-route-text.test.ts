@@ -116,24 +116,28 @@ describe('parseMonitorLine', () => {
     assert.deepEqual(parseMonitorLine('10.3.0.0/24 via 192.0.2.4 dev v0 proto 71 '), {
       deleted: false,
       dst: '10.3.0.0/24',
+      metric: 0,
       table: 254,
       protocol: 71,
     });
     assert.deepEqual(parseMonitorLine('Deleted 10.3.0.0/24 via 192.0.2.4 dev v0 proto 71 '), {
       deleted: true,
       dst: '10.3.0.0/24',
+      metric: 0,
       table: 254,
       protocol: 71,
     });
-    assert.deepEqual(parseMonitorLine('6 10.3.2.0/24 proto 71 '), {
+    assert.deepEqual(parseMonitorLine('6 10.3.2.0/24 proto 71 metric 20'), {
       deleted: false,
       dst: '10.3.2.0/24',
+      metric: 20,
       table: 254,
       protocol: 71,
     });
     assert.deepEqual(parseMonitorLine('10.3.1.0/24 via 192.0.2.2 dev v0 table 100 proto 4 '), {
       deleted: false,
       dst: '10.3.1.0/24',
+      metric: 0,
       table: 100,
       protocol: 4,
     });
@@ -142,6 +146,8 @@ describe('parseMonitorLine', () => {
     );
     assert.equal(mp?.dst, '2001:db8:2::/64');
     assert.equal(mp?.protocol, 71);
+    assert.equal(mp?.metric, 1024);
+    assert.equal(parseMonitorLine('Deleted 2001:db8:3::/64 via 2001:db8::2 dev v0 proto 71 pref medium')?.metric, 1024);
     assert.equal(parseMonitorLine('10.1.3.5 via 192.0.2.2 dev v0 proto 71')?.dst, '10.1.3.5/32');
   });
 
@@ -149,7 +155,6 @@ describe('parseMonitorLine', () => {
     assert.equal(parseMonitorLine(''), undefined);
     assert.deepEqual(parseMonitorLine('default via 192.0.2.9 dev v0 table 100 proto 71'), {
       deleted: false,
-      dst: undefined,
       table: 100,
       protocol: 71,
     });

@@ -89,7 +89,7 @@ export class MemoryRouteTable implements KernelRouteTable {
   externalReplace(route: Route, protocol: number): void {
     const n = normalizeRoute(route);
     this.entries.set(this.key(n), { route: n, protocol });
-    this.emit({ kind: 'route', deleted: false, dst: n.dst, table: n.table, protocol });
+    this.emit({ kind: 'route', deleted: false, dst: n.dst, metric: n.metric, table: n.table, protocol });
   }
 
   /** Someone else deletes the route in the slot (any protocol); returns whether there was one. */
@@ -99,7 +99,7 @@ export class MemoryRouteTable implements KernelRouteTable {
     const e = this.entries.get(k);
     if (!e) return false;
     this.entries.delete(k);
-    this.emit({ kind: 'route', deleted: true, dst: n.dst, table: n.table, protocol: e.protocol });
+    this.emit({ kind: 'route', deleted: true, dst: n.dst, metric: n.metric, table: n.table, protocol: e.protocol });
     return true;
   }
 
@@ -133,7 +133,14 @@ export class MemoryRouteTable implements KernelRouteTable {
     if (op.op === 'delete') {
       if (existing && existing.protocol === protocol) {
         this.entries.delete(k);
-        this.emit({ kind: 'route', deleted: true, dst: op.route.dst, table: op.route.table, protocol });
+        this.emit({
+          kind: 'route',
+          deleted: true,
+          dst: op.route.dst,
+          metric: op.route.metric,
+          table: op.route.table,
+          protocol,
+        });
       }
       return { ok: true };
     }
@@ -143,7 +150,14 @@ export class MemoryRouteTable implements KernelRouteTable {
       if (reason) return { ok: false, reason };
     }
     this.entries.set(k, { route: structuredClone(op.route), protocol });
-    this.emit({ kind: 'route', deleted: false, dst: op.route.dst, table: op.route.table, protocol });
+    this.emit({
+      kind: 'route',
+      deleted: false,
+      dst: op.route.dst,
+      metric: op.route.metric,
+      table: op.route.table,
+      protocol,
+    });
     return { ok: true };
   }
 
