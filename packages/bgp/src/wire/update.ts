@@ -26,8 +26,9 @@ const STRENGTH: Record<ErrorAction, number> = {
 };
 
 /**
- * UPDATEs decoded from bytes whose attribute list held more than an MP_UNREACH_NLRI, even if every attribute was
- * then dropped (unknown non-transitive, discarded): never an End-of-RIB marker (RFC 4724 §2 looks at the wire).
+ * UPDATEs decoded from bytes whose attribute list held more than the MP_UNREACH_NLRI we return, even if every
+ * attribute was then dropped (unknown non-transitive, discarded, a family we do not handle): never an End-of-RIB
+ * marker for the families we know (RFC 4724 §2 looks at the wire).
  */
 export const carriedAttributes = new WeakSet<UpdateMessage>();
 
@@ -71,9 +72,9 @@ export function decodeUpdate(frame: Buffer, opts: CodecOptions): DecodeResult {
   };
   decodeAttributes(frame, aStart, aEnd, ctx);
   finishAttributes(ctx);
-  if (ctx.count > (ctx.seen[AttrType.MP_UNREACH_NLRI] ? 1 : 0)) carriedAttributes.add(message);
   if (ctx.mpReach) message.mpReach = ctx.mpReach;
   if (ctx.mpUnreach) message.mpUnreach = ctx.mpUnreach;
+  if (ctx.count > (message.mpUnreach ? 1 : 0)) carriedAttributes.add(message);
   if (nlri.length > 0 || (ctx.mpReach && ctx.mpReach.nlri.length > 0)) {
     ctx.errors.push(...missing(ctx.seen, nlri.length > 0));
   }

@@ -163,6 +163,9 @@ describe('wire: encodeUpdates / encodeWithdrawals / End-of-RIB', () => {
     const discarded = decodeMessage(frame(2, ...u16(0), ...u16(10), 0x80, 15, 3, 0, 2, 1, 0x40, 6, 1, 0), OPTS4);
     assert.equal(discarded.action, 'attribute-discard');
     assert.equal(isEndOfRib(discarded.message as UpdateMessage), undefined);
+    // The End-of-RIB of a family we do not handle (VPLS 25/65) is not taken for IPv4's.
+    const vpls = decodeMessage(frame(2, ...u16(0), ...u16(6), 0x80, 15, 3, 0, 25, 65), OPTS4);
+    assert.equal(isEndOfRib(vpls.message as UpdateMessage), undefined);
     assert.equal(
       isEndOfRib({
         type: 'update',
