@@ -206,6 +206,27 @@ describe('wire: UPDATE basics', () => {
   });
 });
 
+describe('wire: message size limits when encoding', () => {
+  it('refuses an UPDATE over 4096 octets unless extended messages were negotiated, and an OPEN over 4096 always', () => {
+    const nlri = Array.from({ length: 1100 }, (_, i) => `10.${i >> 8}.${i & 255}.0/24`);
+    const big = {
+      type: 'update' as const,
+      withdrawn: [],
+      attributes: { origin: 0 as const, asPath: [], nextHop: '192.0.2.1' },
+      nlri,
+    };
+    assert.throws(() => encodeMessage(big, OPTS4), { code: 'wire-invalid-argument' });
+    assert.equal(encodeMessage(big, { ...OPTS4, extendedMessage: true }).length, 23 + 14 + 1100 * 4);
+    const caps = Array.from({ length: 20 }, (_, i) => ({
+      code: 100 + i,
+      name: 'unknown' as const,
+      value: Buffer.alloc(250),
+    }));
+    const open = { type: 'open' as const, version: 4, myAs: 1, holdTime: 90, bgpId: '192.0.2.1', capabilities: caps };
+    assert.throws(() => encodeMessage(open, { ...OPTS4, extendedMessage: true }), { code: 'wire-invalid-argument' });
+  });
+});
+
 describe('wire: header errors', () => {
   it('bad marker → 1/1', () => {
     const b = frame(4);

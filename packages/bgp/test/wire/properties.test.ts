@@ -3,7 +3,7 @@
 import assert from 'node:assert/strict';
 import fc from 'fast-check';
 import { describe, it } from 'mocha';
-import { BgpWireError, decodeMessage, encodeMessage, MessageFramer } from '../../src/wire/index.js';
+import { BgpWireError, decodeMessage, encodeMessage, encodeUpdates, MessageFramer } from '../../src/wire/index.js';
 import type {
   AsPathSegment,
   BgpMessage,
@@ -226,6 +226,40 @@ describe('wire: properties', () => {
         assert.deepEqual(decodeMessage(encodeMessage(m, EXT2), EXT2), { message: m, errors: [] });
       }),
       { numRuns: 300 },
+    );
+  });
+
+  it('encodeUpdates packs any prefixes into UPDATEs within the limit that decode back to the same routes', () => {
+    fc.assert(
+      fc.property(
+        attributes(true).map(plain),
+        fc.uniqueArray(fc.oneof(prefix4, prefix6), { maxLength: 1500 }),
+        fc.boolean(),
+        (attrs, prefixes, extended) => {
+          const opts = { fourOctetAs: true, extendedMessage: extended, ipv6NextHop: '2001:db8::1' };
+          const max = extended ? 65535 : 4096;
+          const got4: string[] = [];
+          const got6: string[] = [];
+          for (const b of encodeUpdates(attrs, prefixes, opts)) {
+            assert.ok(b.length <= max);
+            const r = decodeMessage(b, opts);
+            assert.deepEqual(r.errors, []);
+            const m = r.message as UpdateMessage;
+            assert.deepEqual(m.attributes, attrs);
+            got4.push(...m.nlri);
+            got6.push(...(m.mpReach?.nlri ?? []));
+          }
+          assert.deepEqual(
+            got4,
+            prefixes.filter((p) => !p.includes(':')),
+          );
+          assert.deepEqual(
+            got6,
+            prefixes.filter((p) => p.includes(':')),
+          );
+        },
+      ),
+      { numRuns: 100 },
     );
   });
 
