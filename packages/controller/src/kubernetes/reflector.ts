@@ -219,7 +219,17 @@ export class Reflector<T extends KubeObject> {
         this.later(() => void this.watch(), this.opts.backoff.next());
       }
     };
-    const ctrl = await this.opts.watch.watch(this.opts.path, params, onEvent, onDone);
+    let ctrl: AbortController;
+    try {
+      ctrl = await this.opts.watch.watch(this.opts.path, params, onEvent, onDone);
+    } catch (err) {
+      // thrown before any request (no current cluster, credentials that cannot be read): retry like a failure
+      if (gen !== this.generation || this.stopped) return;
+      this.generation++;
+      this.fail('watch', err);
+      this.later(() => void this.watch(), this.opts.backoff.next());
+      return;
+    }
     if (gen === this.generation && !this.stopped) {
       this.abort = ctrl;
       connected = true;

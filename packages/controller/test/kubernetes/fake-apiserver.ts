@@ -7,25 +7,9 @@
 import { randomUUID } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { Socket } from 'node:net';
+import { type ApiCall, apiVersion, mergePatch, type Obj, type ResourceDef } from './fake-api-objects.js';
 
-export interface ResourceDef {
-  group: string; // '' for the core group
-  version: string;
-  plural: string;
-  kind: string;
-}
-
-export interface ApiCall {
-  verb: 'get' | 'list' | 'watch' | 'create' | 'update' | 'patch' | 'delete';
-  group: string;
-  resource: string;
-  status: number;
-  /** The resourceVersion query parameter of a list or watch, when given. */
-  resourceVersion?: string;
-}
-
-// biome-ignore lint/suspicious/noExplicitAny: API objects are free-form JSON
-type Obj = Record<string, any>;
+export type { ApiCall, ResourceDef } from './fake-api-objects.js';
 
 interface Watcher {
   plural: string;
@@ -58,8 +42,12 @@ export class FakeApiServer {
     this.server = this.makeServer();
   }
 
-  static async start(defs: ResourceDef[]): Promise<FakeApiServer> {
+  /** Whether calls go to ALL_CALLS (the RBAC audit); off for tests of this server itself, which call anything. */
+  private audit = true;
+
+  static async start(defs: ResourceDef[], opts: { audit?: boolean } = {}): Promise<FakeApiServer> {
     const s = new FakeApiServer();
+    s.audit = opts.audit ?? true;
     for (const d of defs) s.define(d);
     await s.listen(0);
     return s;
@@ -287,7 +275,7 @@ export class FakeApiServer {
       const rv = url.searchParams.get('resourceVersion');
       if (rv !== null && (verb === 'list' || verb === 'watch')) call.resourceVersion = rv;
       this.calls.push(call);
-      ALL_CALLS.push(call);
+      if (this.audit) ALL_CALLS.push(call);
     };
     if (!verb || (verb === 'create' && name)) return this.fail(res, 405, 'MethodNotAllowed', 'method not allowed');
     if (this.forbidden.has(`${verb} ${plural}`)) {
@@ -423,19 +411,4 @@ export class FakeApiServer {
     res.on('close', () => this.watchers.delete(w));
     return true;
   }
-}
-
-function apiVersion(def: ResourceDef): string {
-  return def.group ? `${def.group}/${def.version}` : def.version;
-}
-
-/** RFC 7386 JSON merge patch. */
-function mergePatch(target: unknown, patch: unknown): unknown {
-  if (typeof patch !== 'object' || patch === null || Array.isArray(patch)) return patch;
-  const out: Obj = typeof target === 'object' && target !== null && !Array.isArray(target) ? { ...target } : {};
-  for (const [k, v] of Object.entries(patch)) {
-    if (v === null) delete out[k];
-    else out[k] = mergePatch(out[k], v);
-  }
-  return out;
 }
