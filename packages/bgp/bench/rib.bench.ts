@@ -108,6 +108,34 @@ const wd = timed(() => {
   for (const u of updates) changes3 += rib.withdraw(A, 1, u).length; // B's paths become best
 });
 
+// With policy as the agent configures it: an import prefix list on the feeding peer and an established eBGP peer
+// whose export list is checked for every change.
+const C = '192.0.2.3';
+rib.addPeer({
+  address: C,
+  asn: 65003,
+  importPolicy: {
+    rules: [
+      { prefix: '10.244.1.0/24', ge: 24, le: 32, action: 'deny' },
+      { prefix: '0.0.0.0/0', le: 24, action: 'permit' },
+    ],
+  },
+});
+rib.addPeer({
+  address: '192.0.2.4',
+  asn: 65004,
+  exportPolicy: { rules: [{ prefix: '10.244.0.0/16', le: 24, action: 'permit' }] },
+});
+rib.peerUp(C, { routerId: '10.0.0.3', localAddress: '192.0.2.254' });
+rib.peerUp('192.0.2.4', { routerId: '10.0.0.4', localAddress: '192.0.2.254' });
+let changes4 = 0;
+const pol = timed(() => {
+  updates.forEach((u, i) => {
+    const a: PathAttributes = { origin: 0, asPath: [{ type: 'sequence', asns: [65003, i % 50] }], nextHop: C };
+    changes4 += rib.announce(C, 1, u, a, C).changes.length; // shorter AS_PATH than B's: every prefix changes
+  });
+});
+
 const rate = (s: number) => Math.round(TOTAL / s).toLocaleString('en-US');
 console.log(
   `RIB ingest, ${TOTAL.toLocaleString('en-US')} IPv4 prefixes, ${PER_UPDATE} per UPDATE, node ${process.version}`,
@@ -123,6 +151,7 @@ row('reference: bare Map<prefix, attrs>', ref.seconds, mb(refHeap), '-');
 row('Rib: 1 peer, Adj-RIB-In → Loc-RIB', one.seconds, mb(oneHeap), changes);
 row('Rib: 2nd peer, same prefixes (worse)', two.seconds, mb(twoHeap), changes2);
 row('Rib: withdraw all of peer 1', wd.seconds, '-', changes3);
+row('Rib: 3rd peer via import+export lists', pol.seconds, '-', changes4);
 row('reference: BIRD 2 daemon (DESIGN.md)', BIRD.seconds, BIRD.mb, '-');
 console.log('');
 console.log(

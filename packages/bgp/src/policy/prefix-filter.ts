@@ -56,9 +56,21 @@ export class PrefixFilter {
   /** The action for a prefix in CIDR text; malformed text is denied (never throws on the data path). */
   evaluate(prefix: string): PolicyAction {
     if (this.compiled.length === 0) return this.defaultAction;
+    const v4 = parseIPv4Prefix(prefix);
+    if (v4 >= 0) return this.evaluateIPv4(Math.floor(v4 / 64), v4 % 64);
     const p = tryParsePrefix(prefix);
     if (!p) return 'deny';
     return this.evaluateParsed(p);
+  }
+
+  /** The hot path: an IPv4 prefix as a number and a length, no allocation. */
+  private evaluateIPv4(addr: number, length: number): PolicyAction {
+    for (const r of this.compiled) {
+      if (r.afi !== 1 || length < r.ge || length > r.le) continue;
+      if (maskWord(addr, r.length) !== r.words[0]) continue;
+      return r.permit ? 'permit' : 'deny';
+    }
+    return this.defaultAction;
   }
 
   permits(prefix: string): boolean {
@@ -73,6 +85,46 @@ export class PrefixFilter {
     }
     return this.defaultAction;
   }
+}
+
+/**
+ * Parses canonical IPv4 CIDR text ("10.244.1.0/24", host bits zero) into address × 64 + length, or -1 when the
+ * text is anything else (IPv6, malformed, host bits set: the caller falls back to the full parser).
+ */
+function parseIPv4Prefix(text: string): number {
+  let addr = 0;
+  let octet = 0;
+  let digits = 0;
+  let dots = 0;
+  let i = 0;
+  const n = text.length;
+  for (; i < n; i++) {
+    const c = text.charCodeAt(i);
+    if (c >= 48 && c <= 57) {
+      if (digits > 0 && octet === 0) return -1;
+      octet = octet * 10 + (c - 48);
+      if (++digits > 3 || octet > 255) return -1;
+    } else if (c === 46 && digits > 0 && dots < 3) {
+      addr = addr * 256 + octet;
+      octet = 0;
+      digits = 0;
+      dots++;
+    } else if (c === 47 && digits > 0 && dots === 3) {
+      break;
+    } else {
+      return -1;
+    }
+  }
+  addr = addr * 256 + octet;
+  if (i >= n - 1 || n - i > 3) return -1;
+  let length = 0;
+  for (let j = i + 1; j < n; j++) {
+    const c = text.charCodeAt(j);
+    if (c < 48 || c > 57 || (j > i + 1 && length === 0)) return -1;
+    length = length * 10 + (c - 48);
+  }
+  if (length > 32 || maskWord(addr, length) !== addr) return -1;
+  return addr * 64 + length;
 }
 
 function leadingBitsEqual(rule: readonly number[], words: readonly number[], length: number): boolean {

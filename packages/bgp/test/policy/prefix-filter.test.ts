@@ -69,6 +69,23 @@ describe('PrefixFilter', () => {
     const filter = f([{ prefix: '0.0.0.0/0', le: 32, action: 'permit' }], 'permit');
     assert.equal(filter.evaluate('10.0.0.1/8'), 'deny');
     assert.equal(filter.evaluate('garbage'), 'deny');
+    for (const bad of [
+      '010.0.0.0/8',
+      '10.0.0.0/08',
+      '10.0.0.0/',
+      '10.0.0/8',
+      '10.0.0.0.0/8',
+      '10.0.0.0/33',
+      '10.0.0.256/32',
+      '10.0.0.0/8/8',
+      '.10.0.0/8',
+      '10.0.0.0/-1',
+      '10.0.0.0/1000',
+    ]) {
+      assert.equal(filter.evaluate(bad), 'deny', bad);
+    }
+    for (const good of ['0.0.0.0/0', '255.255.255.255/32', '10.0.0.0/8', '192.0.2.128/25'])
+      assert.equal(filter.evaluate(good), 'permit', good);
   });
 
   it('rejects bad rules with errors naming the rule', () => {
