@@ -13,7 +13,7 @@ import {
   NODE_STATUSES,
 } from '../../src/kubernetes/resources.js';
 import { crds, DEPLOY, type Doc, docsExamples, loadYaml, REPO, schemaOf, yamlFiles } from './manifests.js';
-import { assertSupported, type Schema, validate } from './openapi-validator.js';
+import { assertSupported, type Schema, structuralProblems, validate } from './openapi-validator.js';
 
 function check(obj: Doc): string[] {
   assert.equal(obj.apiVersion, `${GANNET_GROUP}/${GANNET_VERSION}`);
@@ -62,6 +62,35 @@ describe('deploy/ manifests', () => {
       for (const c of v.additionalPrinterColumns) assert.match(c.jsonPath, /^\.(spec|status|metadata)\.[A-Za-z.]+$/);
       assertSupported(v.schema.openAPIV3Schema);
     }
+  });
+
+  it('the CRD schemas are structural, as kube-apiserver requires before accepting them', () => {
+    for (const [kind, crd] of crds) {
+      assert.deepEqual(structuralProblems(crd.spec.versions[0].schema.openAPIV3Schema), [], kind);
+    }
+  });
+
+  it('the structural check catches what the apiserver refuses', () => {
+    const bad: Schema = {
+      type: 'object',
+      properties: {
+        spec: {
+          type: 'object',
+          additionalProperties: false,
+          properties: {
+            untyped: {},
+            list: { type: 'array' },
+            ip: { type: 'string', anyOf: [{ type: 'string', format: 'ipv4' }] },
+          },
+        },
+      },
+    };
+    assert.deepEqual(structuralProblems(bad), [
+      'openAPIV3Schema.properties[spec].additionalProperties: Forbidden: additionalProperties and properties are mutual exclusive',
+      'openAPIV3Schema.properties[spec].properties[untyped].type: Required value: must not be empty for specified object fields',
+      'openAPIV3Schema.properties[spec].properties[list].items: Required value: must be specified',
+      'openAPIV3Schema.properties[spec].properties[ip].anyOf[0].type: Forbidden: must not be set inside anyOf/not',
+    ]);
   });
 
   it('schema patterns are plain regular expressions (no lookaround or backreferences: Go RE2 rejects them)', () => {

@@ -57,6 +57,37 @@ export function assertSupported(schema: Schema, path = '$'): void {
   if (schema.not) assertSupported(schema.not, `${path}!`);
 }
 
+const JUNCTOR_FORBIDDEN = ['type', 'description', 'default', 'additionalProperties', 'nullable'] as const;
+
+/**
+ * The rules kube-apiserver applies to a CRD schema before accepting it (structural schemas, apiextensions v1), for
+ * the features we use: every field has a type, arrays have items, `properties` and `additionalProperties` exclude
+ * each other (unknown fields are pruned, not refused: `additionalProperties: false` is rejected), and the subschemas
+ * of anyOf/not carry value validations only. Returns the violations, worded like the apiserver's.
+ */
+export function structuralProblems(schema: Schema, path = 'openAPIV3Schema', inJunctor = false): string[] {
+  const out: string[] = [];
+  if (inJunctor) {
+    for (const k of JUNCTOR_FORBIDDEN)
+      if (k in schema) out.push(`${path}.${k}: Forbidden: must not be set inside anyOf/not`);
+  } else if (!schema.type) {
+    out.push(`${path}.type: Required value: must not be empty for specified object fields`);
+  }
+  if (schema.additionalProperties !== undefined && schema.properties) {
+    out.push(`${path}.additionalProperties: Forbidden: additionalProperties and properties are mutual exclusive`);
+  }
+  if (schema.type === 'array' && !schema.items) out.push(`${path}.items: Required value: must be specified`);
+  if (schema.properties && schema.type !== 'object' && !inJunctor) out.push(`${path}.type: must be object`);
+  for (const [k, sub] of Object.entries(schema.properties ?? {})) {
+    out.push(...structuralProblems(sub, `${path}.properties[${k}]`, inJunctor));
+  }
+  if (schema.items) out.push(...structuralProblems(schema.items, `${path}.items`, inJunctor));
+  for (const [i, sub] of (schema.anyOf ?? []).entries())
+    out.push(...structuralProblems(sub, `${path}.anyOf[${i}]`, true));
+  if (schema.not) out.push(...structuralProblems(schema.not, `${path}.not`, true));
+  return out;
+}
+
 function checkFormat(format: string, v: string): boolean {
   switch (format) {
     case 'ipv4':
