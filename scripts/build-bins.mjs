@@ -17,7 +17,11 @@ const binDir = join(root, 'dist', 'bin');
  */
 // gannet-cni: code cache, no snapshot: on Node 24 a user-land startup snapshot starts 3–5 ms slower than the
 // built-in snapshot plus an embedded code cache (measured on a hello world and on gannet-cni).
-const bins = [{ name: 'gannet-cni', kind: 'sea', entry: 'packages/cni/dist/src/main.js', snapshot: false }];
+const bins = [
+  { name: 'gannet-cni', kind: 'sea', entry: 'packages/cni/dist/src/main.js', snapshot: false },
+  // gannet: the agent and CLI run on Node 24 (a DaemonSet image or the lab); a shim keeps the build fast.
+  { name: 'gannet', kind: 'shim', entry: 'packages/controller/dist/src/bin/gannet.js' },
+];
 
 /** The SEA fuse Node 24 looks for (from Node's single-executable-applications documentation). */
 const SEA_FUSE = 'NODE_SEA_FUSE_fce680ab2cc467b6e072b8b5df1996b2';

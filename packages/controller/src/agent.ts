@@ -50,11 +50,11 @@ export class Agent {
 
   async start(): Promise<void> {
     this.writeState();
-    await this.deps.routes.start();
+    const { adopted } = await this.deps.routes.start();
     this.pushRoutes();
     this.deps.speaker.setOrigins(this.config.podCIDRs);
     this.deps.speaker.setPeers(this.config.peers.map((p) => resolvePeer(this.config, p)));
-    await this.deps.speaker.start();
+    await this.deps.speaker.start({ restarting: adopted > 0 });
     this.started = true;
     this.log.info('agent started', {
       node: this.config.nodeName,
@@ -62,6 +62,8 @@ export class Agent {
       routerId: this.config.routerId,
       podCIDRs: this.config.podCIDRs,
       peers: this.config.peers.length,
+      restarting: adopted > 0,
+      adoptedRoutes: adopted,
     });
   }
 

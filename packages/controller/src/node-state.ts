@@ -1,15 +1,9 @@
-// The node state file that gannet-cni reads when its netconf has no podCIDR (see ../shared/DESIGN.md, CNI plugin).
+// Writes the node state file that gannet-cni reads when its netconf has no podCIDR (format owned by @gannet/cni).
 import { mkdirSync, renameSync, writeFileSync } from 'node:fs';
 import { dirname } from 'node:path';
+import { DEFAULT_NODE_STATE_FILE, type NodeState } from '@gannet/cni';
 
-export const DEFAULT_NODE_STATE_FILE = '/run/gannet/node-state.json';
-
-export interface NodeState {
-  nodeName: string;
-  podCIDRs: string[];
-  mtu?: number;
-  updatedAt: string;
-}
+export { DEFAULT_NODE_STATE_FILE };
 
 /** Written atomically (temp file + rename) so the plugin never reads half a file. */
 export function writeNodeState(path: string, state: Omit<NodeState, 'updatedAt'>, now = new Date()): NodeState {

@@ -56,7 +56,8 @@ export interface PeerStateEvent {
 }
 
 export interface SpeakerPort {
-  start(): Promise<void>;
+  /** restarting: our routes survived in the kernel, so this is a graceful restart (R and F bits, RFC 4724). */
+  start(opts: { restarting: boolean }): Promise<void>;
   /** graceful: close sessions without NOTIFICATION so peers keep our routes (RFC 4724). */
   stop(opts: { graceful: boolean }): Promise<void>;
   /** Declarative: only added, removed or changed peers are reset. */
@@ -87,8 +88,8 @@ export interface RoutesStatus {
 }
 
 export interface RoutesPort {
-  /** Lists the kernel, adopting our routes as stale (kept) until initialStateComplete(). */
-  start(): Promise<void>;
+  /** Lists the kernel, adopting our routes as stale (kept) until initialStateComplete(); returns how many. */
+  start(): Promise<{ adopted: number }>;
   setDesired(routes: DesiredRoute[]): void;
   initialStateComplete(): void;
   /** Leaves every kernel route in place. */

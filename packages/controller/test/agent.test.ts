@@ -116,6 +116,16 @@ describe('controller: agent', () => {
     assert.equal(agent.ready(), false, 'not ready while the kernel does not match');
   });
 
+  it('starts as a restarting speaker when our routes survived in the kernel (graceful restart)', async () => {
+    const fresh = setup();
+    await fresh.agent.start();
+    assert.equal(fresh.speaker.restarting, false);
+    const again = setup();
+    again.routes.adopted = 12;
+    await again.agent.start();
+    assert.equal(again.speaker.restarting, true);
+  });
+
   it('stops gracefully: no NOTIFICATION, kernel routes left in place', async () => {
     const { agent, speaker, routes } = setup();
     await agent.start();

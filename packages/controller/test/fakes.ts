@@ -20,8 +20,10 @@ export class FakeSpeaker implements SpeakerPort {
   private state: ((e: PeerStateEvent) => void)[] = [];
   private sync: (() => void)[] = [];
 
-  async start() {
+  restarting: boolean | undefined;
+  async start(opts: { restarting: boolean }) {
     this.running = true;
+    this.restarting = opts.restarting;
   }
   async stop(opts: { graceful: boolean }) {
     this.running = false;
@@ -63,8 +65,10 @@ export class FakeRoutes implements RoutesPort {
   initialDone = false;
   failed: { dst: string; reason: string }[] = [];
   isSynced = true;
+  adopted = 0;
   async start() {
     this.started = true;
+    return { adopted: this.adopted };
   }
   setDesired(routes: DesiredRoute[]) {
     this.desired = routes.map((r) => ({ ...r, nexthops: [...r.nexthops] }));

@@ -1,0 +1,125 @@
+// Binds the agent's SpeakerPort to @gannet/bgp. The speaker is created at start(), when the agent knows whether this
+// is a graceful restart (our routes survived in the kernel).
+import { type ConnectionFactory, createSpeaker, type PeerOptions, type Speaker } from '@gannet/bgp';
+import type { Logger } from '../log.js';
+import type { BestChange, PeerStateEvent, PeerStatus, SpeakerPeer, SpeakerPort } from '../ports.js';
+
+export interface BgpSpeakerOptions {
+  asn: number;
+  routerId: string;
+  listen: { address: string; port: number } | false;
+  /** Seconds peers keep our routes while we restart (RFC 4724). */
+  restartTime: number;
+  /** Longest wait for End-of-RIB from every peer before selecting and sweeping anyway. */
+  deferralTime: number;
+  logger: Logger;
+  connect?: ConnectionFactory;
+}
+
+export class BgpSpeaker implements SpeakerPort {
+  private speaker: Speaker | undefined;
+  private peersWanted: SpeakerPeer[] = [];
+  private origins = new Set<string>();
+  private readonly bestListeners: ((c: BestChange[]) => void)[] = [];
+  private readonly stateListeners: ((e: PeerStateEvent) => void)[] = [];
+  private readonly syncListeners: (() => void)[] = [];
+
+  constructor(private readonly opts: BgpSpeakerOptions) {}
+
+  async start({ restarting }: { restarting: boolean }): Promise<void> {
+    const o = this.opts;
+    const speaker = createSpeaker({
+      asn: o.asn,
+      routerId: o.routerId,
+      listen: o.listen,
+      gracefulRestart: {
+        restartTime: o.restartTime,
+        restarting,
+        // The kernel kept our routes (we never flush them), so forwarding state survived.
+        forwardingStateKept: restarting,
+        selectionDeferralMs: o.deferralTime * 1000,
+      },
+      initialSyncTimeoutMs: o.deferralTime * 1000,
+      logger: o.logger,
+      ...(o.connect ? { connect: o.connect } : {}),
+    });
+    speaker.on('best', (changes) => {
+      const out: BestChange[] = changes.map((c) => ({
+        prefix: c.prefix,
+        // A locally originated best path is not a kernel route here: the agent blackholes its own CIDRs.
+        nexthops: c.withdrawn || c.source === 'local' ? [] : c.nexthops,
+      }));
+      for (const l of this.bestListeners) l(out);
+    });
+    speaker.on('peer-state', (ev) => {
+      for (const l of this.stateListeners) l(ev);
+    });
+    speaker.once('initial-sync-complete', () => {
+      for (const l of this.syncListeners) l();
+    });
+    this.speaker = speaker;
+    for (const p of this.origins) speaker.originate(p);
+    speaker.setPeers(this.peersWanted.map(toPeerOptions));
+    await speaker.start();
+  }
+
+  async stop(opts: { graceful: boolean }): Promise<void> {
+    await this.speaker?.stop({ graceful: opts.graceful });
+  }
+
+  setPeers(peers: SpeakerPeer[]): void {
+    this.peersWanted = peers;
+    this.speaker?.setPeers(peers.map(toPeerOptions));
+  }
+
+  setOrigins(prefixes: string[]): void {
+    const next = new Set(prefixes);
+    if (this.speaker) {
+      for (const p of this.origins) if (!next.has(p)) this.speaker.withdrawOrigin(p);
+      for (const p of next) if (!this.origins.has(p)) this.speaker.originate(p);
+    }
+    this.origins = next;
+  }
+
+  peers(): PeerStatus[] {
+    return (this.speaker?.peers() ?? []).map((p) => ({
+      address: p.address,
+      asn: p.asn,
+      state: p.state,
+      uptimeSeconds: p.uptimeSeconds,
+      lastError: p.lastError || null,
+      prefixesReceived: p.prefixesReceived,
+      prefixesAccepted: p.prefixesAccepted,
+      prefixesAdvertised: p.prefixesAdvertised,
+      updatesIn: p.updatesIn,
+      updatesOut: p.updatesOut,
+      flaps: p.flaps,
+    }));
+  }
+
+  onBest(listener: (changes: BestChange[]) => void): void {
+    this.bestListeners.push(listener);
+  }
+  onPeerState(listener: (event: PeerStateEvent) => void): void {
+    this.stateListeners.push(listener);
+  }
+  onInitialSync(listener: () => void): void {
+    this.syncListeners.push(listener);
+  }
+}
+
+function toPeerOptions(p: SpeakerPeer): PeerOptions {
+  const o: PeerOptions = {
+    address: p.address,
+    asn: p.asn,
+    maxPrefixes: p.maxPrefixes,
+    import: p.import,
+    export: p.export,
+    gracefulRestart: p.gracefulRestart,
+  };
+  if (p.port !== undefined) o.port = p.port;
+  if (p.holdTime !== undefined) o.holdTime = p.holdTime;
+  if (p.passive !== undefined) o.passive = p.passive;
+  if (p.localAddress !== undefined) o.localAddress = p.localAddress;
+  return o;
+}

@@ -1,0 +1,187 @@
+// `gannet lab up|status|down`: the main job on one machine (see ../shared/DESIGN.md, Lab).
+import { parseArgs } from 'node:util';
+import type { CliIo } from '../cli/main.js';
+import { table } from '../cli/status.js';
+import { DEFAULT_STATE_ROOT, Lab } from './lab.js';
+import { labReport, pingAll, sessionsUp, waitProgress } from './lab-check.js';
+import { listNetns } from './lab-host.js';
+import { isLabNamespace, type LabOptions, planLab, type RouterKind } from './topology.js';
+
+const HELP = `Usage:
+  gannet lab up [--nodes N] [--router frr|bird|none] [--pods-per-node K] [--name NAME] [--timeout SECONDS]
+  gannet lab status [--name NAME] [--json]
+  gannet lab down [--name NAME]
+
+Builds, as network namespaces on this machine, N nodes (default 3), a router (default frr: FRR's bgpd+zebra from
+Debian; bird: BIRD 2; none: the nodes form an iBGP full mesh) and K pods per node (default 2) attached through
+gannet-cni; starts one gannet agent per node; waits until every BGP session is Established and every pod pings every
+other pod. Every namespace is named gnt-NAME-… (NAME defaults to "lab"); nothing is added to the machine's own
+namespace. 'down' removes exactly what 'up' made, also after a crash. Needs root.
+`;
+
+export async function labCommand(args: string[], io: CliIo): Promise<number> {
+  const [sub, ...rest] = args;
+  const { values: v } = parseArgs({
+    args: rest,
+    options: {
+      help: { type: 'boolean', short: 'h' },
+      name: { type: 'string', default: 'lab' },
+      nodes: { type: 'string', default: '3' },
+      router: { type: 'string', default: 'frr' },
+      'pods-per-node': { type: 'string', default: '2' },
+      timeout: { type: 'string', default: '120' },
+      json: { type: 'boolean' },
+      'state-dir': { type: 'string', default: DEFAULT_STATE_ROOT },
+    },
+    strict: true,
+  });
+  if (v.help || sub === '--help' || sub === '-h' || sub === undefined) {
+    io.out(HELP);
+    return sub === undefined ? 2 : 0;
+  }
+  if (process.getuid?.() !== 0) throw new Error('the lab needs root (network namespaces)');
+  const env = { stateRoot: v['state-dir'], progress: (line: string) => io.out(`[lab] ${line}\n`) };
+  const name = v.name;
+  switch (sub) {
+    case 'up': {
+      const options: LabOptions = {
+        name,
+        nodes: intArg(v.nodes, '--nodes'),
+        router: v.router as RouterKind,
+        podsPerNode: intArg(v['pods-per-node'], '--pods-per-node'),
+      };
+      const lab = new Lab(planLab(options), env);
+      return await up(lab, intArg(v.timeout, '--timeout') * 1000, io);
+    }
+    case 'status': {
+      const lab = Lab.load(name, env);
+      if (!lab) {
+        io.out(`no lab "${name}" (start one with: gannet lab up)\n`);
+        return 1;
+      }
+      const reports = await labReport(lab);
+      if (v.json) io.out(`${JSON.stringify({ state: lab.state, nodes: reports }, null, 2)}\n`);
+      else io.out(await summary(lab, reports, undefined));
+      return 0;
+    }
+    case 'down': {
+      const lab = Lab.load(name, env);
+      if (lab) {
+        await lab.destroy();
+        io.out(`[lab] lab "${name}" removed\n`);
+        return 0;
+      }
+      const stray = listNetns().filter((ns) => isLabNamespace(name, ns));
+      if (stray.length === 0) {
+        io.out(`[lab] no lab "${name}"\n`);
+        return 0;
+      }
+      // No state file (it was lost): the namespaces alone, by their exact lab names.
+      const orphan = new Lab(planLab({ name, nodes: 1, router: 'none', podsPerNode: 0 }), env);
+      orphan.state.namespaces = stray;
+      await orphan.destroy();
+      io.out(`[lab] removed ${stray.length} namespaces of lab "${name}"\n`);
+      return 0;
+    }
+    default:
+      throw new Error(`unknown lab command "${sub}" (up, status, down)`);
+  }
+}
+
+function intArg(s: string | undefined, flag: string): number {
+  if (!s || !/^\d+$/.test(s)) throw new Error(`${flag} must be a whole number`);
+  return Number(s);
+}
+
+async function up(lab: Lab, timeoutMs: number, io: CliIo): Promise<number> {
+  const t0 = Date.now();
+  const say = (line: string) => io.out(`[lab] ${line}\n`);
+  try {
+    await lab.build();
+  } catch (err) {
+    say(`failed: ${(err as Error).message}`);
+    say('removing what was made');
+    await lab.destroy();
+    throw err;
+  }
+  const deadline = t0 + timeoutMs;
+  const sessions = await waitProgress(
+    Math.max(1000, deadline - Date.now()),
+    async () => {
+      const s = sessionsUp(lab, await labReport(lab));
+      return { done: s.up === s.total, line: `BGP sessions Established: ${s.up}/${s.total}` };
+    },
+    say,
+  );
+  let pings = { done: lab.state.pods.length < 2, line: '' };
+  if (sessions.done && lab.state.pods.length >= 2) {
+    pings = await waitProgress(
+      Math.max(1000, deadline - Date.now()),
+      async () => {
+        const r = await pingAll(lab);
+        const ok = r.filter((x) => x.ok).length;
+        return { done: ok === r.length, line: `pod-to-pod pings answered: ${ok}/${r.length}` };
+      },
+      say,
+    );
+  }
+  const reports = await labReport(lab);
+  io.out(await summary(lab, reports, (Date.now() - t0) / 1000));
+  if (!sessions.done || !pings.done) {
+    say(`NOT converged within ${Math.round(timeoutMs / 1000)} s: ${sessions.done ? pings.line : sessions.line}`);
+    say(
+      `logs: ${lab.dir}/*/agent.log; remove with: gannet lab down${lab.plan.options.name === 'lab' ? '' : ` --name ${lab.plan.options.name}`}`,
+    );
+    return 1;
+  }
+  return 0;
+}
+
+async function summary(
+  lab: Lab,
+  reports: Awaited<ReturnType<typeof labReport>>,
+  seconds: number | undefined,
+): Promise<string> {
+  const { plan } = lab;
+  const s = sessionsUp(lab, reports);
+  const lines: string[] = [''];
+  lines.push(
+    `Lab "${plan.options.name}": ${plan.nodes.length} nodes, router ${plan.router ? `${plan.router.kind.toUpperCase()} (AS ${plan.router.asn}, ${plan.router.address})` : 'none (iBGP full mesh)'}, ${lab.state.pods.length} pods; sessions ${s.up}/${s.total} Established${seconds !== undefined ? `; ready in ${seconds.toFixed(1)} s` : ''}`,
+  );
+  lines.push('');
+  lines.push(
+    table(
+      ['NODE', 'NAMESPACE', 'ADDRESS', 'ASN', 'POD CIDR', 'AGENT', 'SESSIONS', 'ROUTES', 'PODS'],
+      reports.map((r) => [
+        r.node,
+        r.ns,
+        r.address,
+        String(r.asn),
+        r.podCIDR,
+        r.agent === 'running' ? (r.ready ? 'ready' : 'not ready') : 'DOWN',
+        `${r.peers.filter((p) => p.state === 'Established').length}/${plan.nodes.find((n) => n.name === r.node)?.peers.length ?? 0}`,
+        String(r.routes.filter((x) => x.source === 'bgp' && x.installed).length),
+        lab.state.pods
+          .filter((p) => p.node === r.node)
+          .map((p) => p.ip)
+          .join(' '),
+      ]),
+    ),
+  );
+  const n1 = plan.nodes[0]!;
+  const pod = lab.state.pods.find((p) => p.node !== n1.name) ?? lab.state.pods[0];
+  lines.push('');
+  lines.push('Poke at it:');
+  lines.push(
+    `  ip netns exec ${n1.ns} node ${process.argv[1] ?? 'dist/bin/gannet'} status   # sessions and routes of ${n1.name}`,
+  );
+  lines.push(`  ip netns exec ${n1.ns} ip route show proto gannet`);
+  if (pod) lines.push(`  ip netns exec ${lab.state.pods[0]!.ns} ping -c 3 ${pod.ip}`);
+  if (plan.router?.kind === 'frr')
+    lines.push(`  ip netns exec ${plan.router.ns} vtysh --vty_socket ${lab.dir}/router -c 'show bgp summary'`);
+  if (plan.router?.kind === 'bird') lines.push(`  birdc -s ${lab.dir}/router/bird.ctl show protocols`);
+  lines.push(
+    `  gannet lab status${plan.options.name === 'lab' ? '' : ` --name ${plan.options.name}`}; gannet lab down${plan.options.name === 'lab' ? '' : ` --name ${plan.options.name}`}`,
+  );
+  return `${lines.join('\n')}\n`;
+}

@@ -1,0 +1,316 @@
+// The lab: nodes, an optional router and pods as network namespaces on this machine, one real agent per node, pods
+// attached through the real gannet-cni. Everything it makes is recorded in <stateRoot>/<name>/lab.json as it goes,
+// so `down` removes exactly that, also after a crash. Nothing is added to the machine's own namespace.
+import { chownSync, existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { inNs, ip, isLabNs, listNetns, pidIsOurs, readPidFile, sleep, spawnDetached, stopPid } from './lab-host.js';
+import { birdConfig, frrConfig } from './router-config.js';
+import { cniConf, type LabOptions, type LabPlan, nodeConfigYaml, type PlannedNode, planLab } from './topology.js';
+
+const here = dirname(fileURLToPath(import.meta.url));
+export const DEFAULT_STATE_ROOT = '/run/gannet/lab';
+/** dist/bin of the repository this module was built in. */
+export const DEFAULT_BIN_DIR = resolve(here, '../../../../../dist/bin');
+const AGENT_ENTRY = resolve(here, '../bin/gannet.js');
+
+export interface LabState {
+  name: string;
+  options: LabOptions;
+  createdAt: string;
+  namespaces: string[];
+  processes: { role: string; pid: number }[];
+  pods: { id: string; ns: string; node: string; ip: string }[];
+}
+
+export interface LabEnv {
+  stateRoot?: string;
+  binDir?: string;
+  /** Progress lines. */
+  progress?: (line: string) => void;
+}
+
+export class Lab {
+  readonly dir: string;
+  readonly plan: LabPlan;
+  state: LabState;
+  private readonly binDir: string;
+  private readonly say: (line: string) => void;
+
+  constructor(plan: LabPlan, env: LabEnv = {}, state?: LabState) {
+    this.plan = plan;
+    this.dir = join(env.stateRoot ?? DEFAULT_STATE_ROOT, plan.options.name);
+    this.binDir = env.binDir ?? DEFAULT_BIN_DIR;
+    this.say = env.progress ?? (() => {});
+    this.state = state ?? {
+      name: plan.options.name,
+      options: plan.options,
+      createdAt: new Date().toISOString(),
+      namespaces: [],
+      processes: [],
+      pods: [],
+    };
+  }
+
+  /** Loads a lab that `up` made (its state file), or undefined. */
+  static load(name: string, env: LabEnv = {}): Lab | undefined {
+    const file = join(env.stateRoot ?? DEFAULT_STATE_ROOT, name, 'lab.json');
+    if (!existsSync(file)) return undefined;
+    const state = JSON.parse(readFileSync(file, 'utf8')) as LabState;
+    return new Lab(planLab(state.options), env, state);
+  }
+
+  nodeDir(node: PlannedNode): string {
+    return join(this.dir, node.name);
+  }
+
+  private save(): void {
+    writeFileSync(join(this.dir, 'lab.json'), `${JSON.stringify(this.state, null, 2)}\n`);
+  }
+
+  private addNs(ns: string): void {
+    ip('netns', 'add', ns);
+    this.state.namespaces.push(ns);
+    this.save();
+    ip('-n', ns, 'link', 'set', 'lo', 'up');
+  }
+
+  private track(role: string, pid: number): void {
+    this.state.processes.push({ role, pid });
+    this.save();
+  }
+
+  /** Builds the namespaces and the segment, starts the router and the agents, attaches the pods. */
+  async build(): Promise<void> {
+    const { plan } = this;
+    const taken = listNetns().filter((n) => n.startsWith(plan.prefix));
+    if (existsSync(join(this.dir, 'lab.json')) || taken.length > 0) {
+      throw new Error(
+        `lab "${plan.options.name}" already exists; run 'gannet lab down${plan.options.name === 'lab' ? '' : ` --name ${plan.options.name}`}' first`,
+      );
+    }
+    for (const bin of ['gannet-cni']) {
+      if (!existsSync(join(this.binDir, bin))) throw new Error(`${join(this.binDir, bin)} is missing: run pnpm build`);
+    }
+    mkdirSync(this.dir, { recursive: true });
+    this.save();
+
+    this.say(
+      `creating ${plan.nodes.length} nodes${plan.router ? ` and a ${plan.router.kind.toUpperCase()} router` : ' (iBGP full mesh)'} as namespaces ${plan.prefix}*`,
+    );
+    this.addNs(plan.segmentNs);
+    ip('-n', plan.segmentNs, 'link', 'add', 'br0', 'type', 'bridge');
+    ip('-n', plan.segmentNs, 'link', 'set', 'br0', 'up');
+    if (plan.router) {
+      ip('-n', plan.segmentNs, 'addr', 'add', `${plan.router.address}/24`, 'dev', 'br0');
+      await inNs(plan.segmentNs, 'sysctl', ['-qw', 'net.ipv4.ip_forward=1']);
+    }
+    for (const node of plan.nodes) {
+      this.addNs(node.ns);
+      ip(
+        'link',
+        'add',
+        'eth0',
+        'netns',
+        node.ns,
+        'type',
+        'veth',
+        'peer',
+        'name',
+        node.segmentIf,
+        'netns',
+        plan.segmentNs,
+      );
+      ip('-n', plan.segmentNs, 'link', 'set', node.segmentIf, 'master', 'br0');
+      ip('-n', plan.segmentNs, 'link', 'set', node.segmentIf, 'up');
+      ip('-n', node.ns, 'addr', 'add', `${node.address}/24`, 'dev', 'eth0');
+      ip('-n', node.ns, 'link', 'set', 'eth0', 'up');
+      mkdirSync(this.nodeDir(node), { recursive: true });
+    }
+    if (plan.router) await this.startRouter();
+    this.say('starting one gannet agent per node');
+    for (const node of plan.nodes) this.startAgent(node);
+    await this.waitNodeState();
+    if (plan.options.podsPerNode > 0) {
+      this.say(`attaching ${plan.nodes.length * plan.options.podsPerNode} pods through gannet-cni`);
+      for (const node of plan.nodes) for (const pod of node.pods) await this.addPod(node, pod.id, pod.ns);
+    }
+  }
+
+  private async startRouter(): Promise<void> {
+    const r = this.plan.router!;
+    const dir = join(this.dir, 'router');
+    mkdirSync(dir, { recursive: true });
+    if (r.kind === 'frr') {
+      // FRR drops privileges to its own user: it must own its directory.
+      chownFrr(dir);
+      const conf = frrConfig(this.plan, dir);
+      writeFileSync(join(dir, 'zebra.conf'), conf.zebra);
+      writeFileSync(join(dir, 'bgpd.conf'), conf.bgpd);
+      chownFrr(dir);
+      const common = ['-z', join(dir, 'zserv.api'), '--vty_socket', dir, '-u', 'frr', '-g', 'frr', '-P', '0'];
+      const zebra = spawnDetached(
+        r.ns,
+        '/usr/lib/frr/zebra',
+        ['-f', join(dir, 'zebra.conf'), '-i', join(dir, 'zebra.pid'), ...common],
+        join(dir, 'zebra.out'),
+      );
+      this.track('zebra', zebra);
+      await waitUntil('zebra to start', () => existsSync(join(dir, 'zserv.api')), 10_000);
+      const bgpd = spawnDetached(
+        r.ns,
+        '/usr/lib/frr/bgpd',
+        ['-f', join(dir, 'bgpd.conf'), '-i', join(dir, 'bgpd.pid'), ...common],
+        join(dir, 'bgpd.out'),
+      );
+      this.track('bgpd', bgpd);
+      await waitUntil('bgpd to start', () => existsSync(join(dir, 'bgpd.vty')), 10_000);
+    } else {
+      writeFileSync(join(dir, 'bird.conf'), birdConfig(this.plan, dir));
+      const pid = spawnDetached(
+        r.ns,
+        '/usr/sbin/bird',
+        ['-f', '-c', join(dir, 'bird.conf'), '-s', join(dir, 'bird.ctl'), '-P', join(dir, 'bird.pid')],
+        join(dir, 'bird.out'),
+      );
+      this.track('bird', pid);
+      await waitUntil('bird to start', () => existsSync(join(dir, 'bird.ctl')), 10_000);
+    }
+    this.say(`router ${r.ns}: ${r.kind.toUpperCase()} AS ${r.asn} at ${r.address}`);
+  }
+
+  /** Starts (or restarts) the agent of `node`; returns its PID. */
+  startAgent(node: PlannedNode): number {
+    const dir = this.nodeDir(node);
+    const config = join(dir, 'gannet.yaml');
+    writeFileSync(config, nodeConfigYaml(this.plan, node, dir));
+    const pid = spawnDetached(
+      node.ns,
+      process.execPath,
+      [AGENT_ENTRY, 'agent', '--config', config, '--log-format', 'json'],
+      join(dir, 'agent.log'),
+    );
+    this.state.processes = this.state.processes.filter((p) => p.role !== `agent:${node.name}`);
+    this.track(`agent:${node.name}`, pid);
+    return pid;
+  }
+
+  agentPid(node: PlannedNode): number | undefined {
+    return this.state.processes.find((p) => p.role === `agent:${node.name}`)?.pid;
+  }
+
+  /** Stops the agent of `node` with `signal` (SIGTERM: graceful; SIGKILL: a crash). */
+  async stopAgent(node: PlannedNode, signal: NodeJS.Signals = 'SIGTERM'): Promise<void> {
+    const pid = this.agentPid(node);
+    if (pid !== undefined) await stopPid(pid, this.dir, signal, 10_000);
+  }
+
+  private async waitNodeState(): Promise<void> {
+    for (const node of this.plan.nodes) {
+      const file = join(this.nodeDir(node), 'node-state.json');
+      const pid = this.agentPid(node)!;
+      await waitUntil(
+        `the agent of ${node.name} to start (log: ${join(this.nodeDir(node), 'agent.log')})`,
+        () => {
+          if (!pidIsOurs(pid, this.dir))
+            throw new Error(`the agent of ${node.name} exited: see ${join(this.nodeDir(node), 'agent.log')}`);
+          return existsSync(file);
+        },
+        20_000,
+      );
+    }
+  }
+
+  private cniEnv(command: string, id: string, podNs: string): NodeJS.ProcessEnv {
+    return {
+      PATH: process.env.PATH ?? '/usr/sbin:/usr/bin:/sbin:/bin',
+      CNI_COMMAND: command,
+      CNI_CONTAINERID: `${this.plan.options.name}-${id}`,
+      CNI_NETNS: `/run/netns/${podNs}`,
+      CNI_IFNAME: 'eth0',
+      CNI_PATH: this.binDir,
+    };
+  }
+
+  /** Creates a pod namespace and attaches it with gannet-cni ADD, as a container runtime would. */
+  async addPod(node: PlannedNode, id: string, podNs: string): Promise<string> {
+    this.addNs(podNs);
+    const out = await inNs(node.ns, join(this.binDir, 'gannet-cni'), [], {
+      env: this.cniEnv('ADD', id, podNs),
+      input: cniConf(this.nodeDir(node)),
+    }).catch((err: Error & { stdout?: string }) => {
+      throw new Error(`gannet-cni ADD for ${id} failed: ${err.stdout?.trim() || err.message}`);
+    });
+    const result = JSON.parse(out) as { ips?: { address: string }[] };
+    const addr = result.ips?.[0]?.address?.split('/')[0];
+    if (!addr) throw new Error(`gannet-cni ADD for ${id} returned no address: ${out}`);
+    this.state.pods.push({ id, ns: podNs, node: node.name, ip: addr });
+    this.save();
+    return addr;
+  }
+
+  /** gannet-cni DEL, then the pod namespace goes. */
+  async deletePod(id: string): Promise<void> {
+    const pod = this.state.pods.find((p) => p.id === id);
+    if (!pod) throw new Error(`no pod ${id}`);
+    const node = this.plan.nodes.find((n) => n.name === pod.node)!;
+    await inNs(node.ns, join(this.binDir, 'gannet-cni'), [], {
+      env: this.cniEnv('DEL', id, pod.ns),
+      input: cniConf(this.nodeDir(node)),
+    });
+    deleteNs(pod.ns);
+    this.state.pods = this.state.pods.filter((p) => p.id !== id);
+    this.state.namespaces = this.state.namespaces.filter((n) => n !== pod.ns);
+    this.save();
+  }
+
+  /** Removes everything `build` made: processes by PID, then namespaces, then the state directory. */
+  async destroy(): Promise<void> {
+    const procs = [...this.state.processes].reverse();
+    await Promise.all(procs.map((p) => stopPid(p.pid, this.dir, 'SIGTERM', 5000)));
+    // Pid files of daemons that re-spawned themselves (none should, but their PID files say for sure).
+    for (const f of ['router/bgpd.pid', 'router/zebra.pid', 'router/bird.pid']) {
+      const pid = readPidFile(join(this.dir, f));
+      if (pid !== undefined) await stopPid(pid, this.dir, 'SIGTERM', 3000);
+    }
+    const known = new Set(this.state.namespaces);
+    for (const ns of listNetns()) if (isLabNs(this.plan.options.name, ns)) known.add(ns);
+    const order = [...known].sort((a, b) => b.split('-').length - a.split('-').length);
+    for (const ns of order) deleteNs(ns);
+    rmSync(this.dir, { recursive: true, force: true });
+  }
+}
+
+export function deleteNs(ns: string): void {
+  try {
+    ip('netns', 'del', ns);
+  } catch {
+    // already gone
+  }
+}
+
+function chownFrr(dir: string): void {
+  const passwd = readFileSync('/etc/passwd', 'utf8')
+    .split('\n')
+    .find((l) => l.startsWith('frr:'));
+  if (!passwd) throw new Error('the frr user does not exist: install Debian package frr (bash scripts/setup.sh does)');
+  const [, , uid, gid] = passwd.split(':');
+  chownSync(dir, Number(uid), Number(gid));
+  for (const f of ['zebra.conf', 'bgpd.conf'])
+    if (existsSync(join(dir, f))) chownSync(join(dir, f), Number(uid), Number(gid));
+}
+
+export async function waitUntil(
+  what: string,
+  check: () => boolean | Promise<boolean>,
+  timeoutMs: number,
+  intervalMs = 100,
+): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  for (let i = 0; i <= Math.ceil(timeoutMs / intervalMs); i++) {
+    if (await check()) return;
+    if (Date.now() > deadline) break;
+    await sleep(intervalMs);
+  }
+  throw new Error(`timed out after ${Math.round(timeoutMs / 1000)} s waiting for ${what}`);
+}
