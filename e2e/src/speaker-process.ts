@@ -70,7 +70,9 @@ async function main(): Promise<void> {
     if (cfg.bestEvents !== false) out({ type: 'best', changes });
   });
   speaker.on('peer-state', (e) => out({ type: 'peer-state', ...e }));
-  speaker.on('end-of-rib', (e) => out({ type: 'end-of-rib', ...e, bestCount, routes: speaker.routeCount() }));
+  speaker.on('end-of-rib', (e) =>
+    out({ type: 'end-of-rib', ...e, at: Date.now(), bestCount, routes: speaker.routeCount() }),
+  );
   speaker.on('initial-sync-complete', () => out({ type: 'initial-sync-complete' }));
   speaker.setPeers(cfg.peers);
   for (const p of cfg.originate ?? []) speaker.originate(p);

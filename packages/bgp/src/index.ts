@@ -16,5 +16,5 @@ export {
   type SpeakerEvents,
 } from './speaker.js';
 export type { Family, GracefulRestartOptions, PeerOptions, SpeakerOptions } from './speaker-options.js';
-export { BgpWireError, decodeMessage, encodeMessage, MessageFramer } from './wire/index.js';
+export { BgpWireError, decodeMessage, encodeMessage, encodeUpdates, endOfRib, MessageFramer } from './wire/index.js';
 export type { BgpMessage, CodecOptions, UpdateMessage } from './wire/types.js';
