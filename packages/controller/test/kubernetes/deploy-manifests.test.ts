@@ -136,11 +136,17 @@ describe('deploy/ manifests', () => {
       /chmod 0600 "\$conf\/\.10-gannet\.conflist\.tmp"[\s\S]*mv -f "\$conf\/\.10-gannet\.conflist\.tmp" "\$conf\/10-gannet\.conflist"/,
     );
     assert.match(script, /^set -eu/);
+    const agentMounts = Object.fromEntries(agent.volumeMounts.map((m: Doc) => [m.mountPath, m.readOnly === true]));
+    assert.deepEqual(
+      agentMounts,
+      { '/run/gannet': false, '/var/lib/cni/gannet': true },
+      'the agent writes only its state file',
+    );
     const hostPaths = pod.volumes
       .filter((v: Doc) => v.hostPath)
       .map((v: Doc) => v.hostPath.path)
       .sort();
-    assert.deepEqual(hostPaths, ['/etc/cni/net.d', '/opt/cni/bin', '/run/gannet']);
+    assert.deepEqual(hostPaths, ['/etc/cni/net.d', '/opt/cni/bin', '/run/gannet', '/var/lib/cni/gannet']);
   });
 
   it('the ConfigMap holds the conflist: gannet-cni with an MTU, chained with portmap', () => {
