@@ -1,2 +1,11 @@
-// Public API of @gannet/controller: a curated list of named re-exports (see ../../../shared/STYLE.md).
-export {};
+// Public API of @gannet/controller: the agent, its config, the CLI and the lab (see ../../../shared/DESIGN.md).
+export { Agent, type RouteView } from './agent.js';
+export { main } from './cli/main.js';
+export { loadConfigFile, parseConfig } from './config/load-config.js';
+export type { AgentConfig, PeerConfig, PrefixRule } from './config/types.js';
+export { ConfigError, GannetError } from './errors.js';
+export { Lab, type LabState } from './lab/lab.js';
+export { labReport, type NodeReport, pingAll, sessionsUp } from './lab/lab-check.js';
+export { type LabOptions, type LabPlan, planLab } from './lab/topology.js';
+export { createLogger, type Logger } from './log.js';
+export { type AgentHandle, runAgent } from './run-agent.js';
