@@ -197,7 +197,16 @@ export class KubernetesSource extends EventEmitter<KubernetesSourceEvents> {
     this.lastJson = json;
     this.last = d.config;
     this.stats.emitted++;
-    this.emit('config', structuredClone(d.config));
+    try {
+      this.emit('config', structuredClone(d.config));
+    } catch (err) {
+      // a listener's bug must not kill the watch loop it was called from (nor surface as an unhandled rejection)
+      this.report(
+        new KubernetesError('ERR_GANNET_K8S_CONFIG', `a config listener failed: ${(err as Error).message}`, {
+          cause: err,
+        }),
+      );
+    }
     if (this.starting) {
       this.starting.resolve();
       this.starting = undefined;

@@ -386,6 +386,18 @@ describe('kubernetes/KubernetesSource against the fake API server', function () 
     assert.deepEqual(r.source.health(), { synced: true, failing: [] });
   });
 
+  it('a throwing config listener is reported and the watch goes on', async () => {
+    r = await rig();
+    r.source.on('config', () => {
+      throw new Error('agent bug');
+    });
+    r.server.put('nodes', node('node4', '172.30.0.4', ['10.244.4.0/24']));
+    await eventually(() => assert.equal(r!.errors.length, 1));
+    assert.match(r.errors[0]!.message, /a config listener failed: agent bug/);
+    r.server.remove('nodes', 'node4');
+    await eventually(() => assert.equal(r!.configs.length, 3), 'events still flow');
+  });
+
   it('keeps the last config when its own Node disappears', async () => {
     r = await rig();
     r.server.remove('nodes', 'node1');
