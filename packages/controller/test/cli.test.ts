@@ -1,0 +1,118 @@
+import assert from 'node:assert/strict';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { type AddressInfo, createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { main } from '../src/cli/main.js';
+import { formatDuration, renderStatus, table } from '../src/cli/status.js';
+
+function capture() {
+  const out: string[] = [];
+  const err: string[] = [];
+  return { io: { out: (t: string) => out.push(t), err: (t: string) => err.push(t) }, out, err };
+}
+
+describe('controller: gannet CLI', () => {
+  let dir: string;
+  before(() => {
+    dir = mkdtempSync(join(tmpdir(), 'gannet-cli-'));
+  });
+  after(() => rmSync(dir, { recursive: true, force: true }));
+
+  it('prints help for every command and exits 0', async () => {
+    for (const args of [['--help'], ['agent', '--help'], ['status', '--help'], ['lab', '--help']]) {
+      const c = capture();
+      assert.equal(await main(args, c.io), 0, args.join(' '));
+      assert.match(c.out.join(''), /Usage/);
+    }
+  });
+
+  it('rejects unknown commands and options with one line and exit 2', async () => {
+    const c = capture();
+    assert.equal(await main(['frobnicate'], c.io), 2);
+    assert.equal(c.err.join(''), 'gannet frobnicate: unknown command "frobnicate" (try gannet --help)\n');
+    const d = capture();
+    assert.equal(await main(['status', '--bogus'], d.io), 2);
+    assert.match(d.err.join(''), /^gannet status: Unknown option '--bogus'/);
+    const e = capture();
+    assert.equal(await main(['agent'], e.io), 2);
+    assert.match(e.err.join(''), /give exactly one of --config FILE or --kubernetes/);
+    const f = capture();
+    assert.equal(await main(['agent', '--config', 'x', '--log-level', 'loud'], f.io), 2);
+    assert.match(f.err.join(''), /--log-level must be one of error, warn, info, debug/);
+  });
+
+  it('agent with a broken config names the file, line and key, exits 1 and starts nothing', async () => {
+    const file = join(dir, 'bad.yaml');
+    writeFileSync(
+      file,
+      'nodeName: n1\nasn: 64512\nrouterId: 10.0.0.1\npodCIDRs: [10.244.1.0/24]\npeers:\n  - { address: 10.0.0.2, asn: -5 }\n',
+    );
+    const c = capture();
+    assert.equal(await main(['agent', '--config', file], c.io), 1);
+    assert.equal(c.err.join(''), `gannet agent: ${file}:6: peers[0].asn: must be in 1..4294967295, got -5\n`);
+  });
+
+  it('agent --check validates a good config without starting', async () => {
+    const file = join(dir, 'good.yaml');
+    writeFileSync(file, 'nodeName: n1\nasn: 64512\nrouterId: 10.0.0.1\npodCIDRs: [10.244.1.0/24]\n');
+    const c = capture();
+    assert.equal(await main(['agent', '--config', file, '--check'], c.io), 0);
+    assert.equal(c.out.join(''), `${file}: ok (0 peers, pod CIDRs 10.244.1.0/24)\n`);
+  });
+
+  it('status says clearly when the agent is not there', async () => {
+    // A loopback port that was just free: nothing listens there.
+    const srv = createServer();
+    await new Promise<void>((r) => srv.listen(0, '127.0.0.1', r));
+    const { port } = srv.address() as AddressInfo;
+    await new Promise((r) => srv.close(r));
+    const c = capture();
+    assert.equal(await main(['status', '--api', `http://127.0.0.1:${port}`], c.io), 1);
+    assert.equal(
+      c.err.join(''),
+      `gannet status: cannot reach the agent's status API at http://127.0.0.1:${port} (ECONNREFUSED); is the agent running? (--api URL)\n`,
+    );
+  });
+
+  it('renders sessions and routes as a table', () => {
+    const text = renderStatus({
+      api: 'http://127.0.0.1:9179',
+      ready: true,
+      peers: [
+        {
+          address: '172.30.0.254',
+          asn: 65000,
+          state: 'Established',
+          uptimeSeconds: 3725,
+          lastError: null,
+          prefixesReceived: 3,
+          prefixesAccepted: 2,
+          prefixesAdvertised: 1,
+        },
+        {
+          address: '172.30.0.9',
+          asn: 65009,
+          state: 'Active',
+          uptimeSeconds: 0,
+          lastError: 'connection-refused',
+          prefixesReceived: 0,
+          prefixesAccepted: 0,
+          prefixesAdvertised: 0,
+        },
+      ],
+      routes: [
+        { prefix: '10.244.1.0/24', nexthops: [], source: 'local', installed: true },
+        { prefix: '10.244.2.0/24', nexthops: ['172.30.0.2', '172.30.0.3'], source: 'bgp', installed: true },
+      ],
+    });
+    assert.match(text, /^Gannet agent at http:\/\/127\.0\.0\.1:9179: ready\n/);
+    assert.match(text, /BGP sessions: 1\/2 Established/);
+    assert.match(text, /172\.30\.0\.254 {2}65000 {2}Established {2}1h02m {3}3 {9}2 {9}1\n/);
+    assert.match(text, /172\.30\.0\.9 {4}65009 {2}Active {7}- .* connection-refused/);
+    assert.match(text, /10\.244\.2\.0\/24 {2}bgp {5}172\.30\.0\.2, 172\.30\.0\.3 +yes/);
+    assert.equal(formatDuration(59), '59s');
+    assert.equal(formatDuration(90061), '1d01h');
+    assert.equal(table(['A', 'B'], [['xx', 'y']]), 'A   B\nxx  y');
+  });
+});
