@@ -136,22 +136,37 @@ const pol = timed(() => {
   });
 });
 
+// Graceful restart of peer 2 (helper mode): mark 1M paths stale, re-learn half of them, End-of-RIB sweeps the rest.
+const grDown = timed(() => rib.peerDown(B, { graceful: true }).length);
+rib.peerUp(B, { routerId: '10.0.0.2', localAddress: '192.0.2.254' });
+const grRelearn = timed(() => {
+  let n = 0;
+  updates.forEach((u, i) => {
+    if (i % 2 === 0) n += rib.announce(B, 1, u, attrsFor(i, 65002, 1), B).changes.length;
+  });
+  return n;
+});
+const grEor = timed(() => rib.endOfRib(B, 1).length);
+
 const rate = (s: number) => Math.round(TOTAL / s).toLocaleString('en-US');
 console.log(
   `RIB ingest, ${TOTAL.toLocaleString('en-US')} IPv4 prefixes, ${PER_UPDATE} per UPDATE, node ${process.version}`,
 );
 console.log('');
-console.log('| run                                   | seconds | prefixes/s  | heap MB | changes   |');
-console.log('| ------------------------------------- | ------- | ----------- | ------- | --------- |');
-const row = (name: string, s: number, heap: number | string, n: number | string) =>
+console.log('| run                                      | seconds | prefixes/s  | heap MB | changes   |');
+console.log('| ---------------------------------------- | ------- | ----------- | ------- | --------- |');
+const row = (name: string, s: number, heap: number | string, n: number | string, perPrefix = true) =>
   console.log(
-    `| ${name.padEnd(37)} | ${s.toFixed(3).padStart(7)} | ${rate(s).padStart(11)} | ${String(heap).padStart(7)} | ${String(n).padStart(9)} |`,
+    `| ${name.padEnd(40)} | ${s.toFixed(3).padStart(7)} | ${(perPrefix ? rate(s) : '-').padStart(11)} | ${String(heap).padStart(7)} | ${String(n).padStart(9)} |`,
   );
 row('reference: bare Map<prefix, attrs>', ref.seconds, mb(refHeap), '-');
 row('Rib: 1 peer, Adj-RIB-In → Loc-RIB', one.seconds, mb(oneHeap), changes);
 row('Rib: 2nd peer, same prefixes (worse)', two.seconds, mb(twoHeap), changes2);
 row('Rib: withdraw all of peer 1', wd.seconds, '-', changes3);
 row('Rib: 3rd peer via import+export lists', pol.seconds, '-', changes4);
+row('Rib: peer 2 graceful down (1M now stale)', grDown.seconds, '-', grDown.value, false);
+row('Rib: peer 2 re-learns half (no change)', grRelearn.seconds, '-', grRelearn.value, false);
+row('Rib: peer 2 End-of-RIB sweeps other half', grEor.seconds, '-', grEor.value, false);
 row('reference: BIRD 2 daemon (DESIGN.md)', BIRD.seconds, BIRD.mb, '-');
 console.log('');
 console.log(

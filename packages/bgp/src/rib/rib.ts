@@ -158,12 +158,17 @@ export class Rib {
     const current = adjIn.source;
     const released = (afi: number, p: RibPath) => adjIn.candidateChanged(afi, p, undefined);
     // Graceful: stale paths of an earlier restart are flushed; the current ones become stale. Else: all go.
-    const changes = this.removeFrom(
-      adjIn.source.address,
-      opts.graceful ? (p) => p.source !== current : () => true,
-      undefined,
-      released,
-    );
+    // The counts are exact, so a scan of the table happens only when there is something to remove.
+    const { accepted, stale } = adjIn.counts();
+    const changes =
+      stale > 0 || (!opts.graceful && accepted > 0)
+        ? this.removeFrom(
+            adjIn.source.address,
+            opts.graceful ? (p) => p.source !== current : () => true,
+            undefined,
+            released,
+          )
+        : [];
     adjIn.sessionDown(opts.graceful);
     adjIn.newGeneration();
     return changes;
@@ -178,7 +183,7 @@ export class Rib {
   sweepStale(address: string, afi?: number): RibChange[] {
     const { adjIn } = this.peer(address);
     const released = (f: number, p: RibPath) => adjIn.candidateChanged(f, p, undefined);
-    const changes = this.removeFrom(address, (p) => adjIn.isStale(p), afi, released);
+    const changes = adjIn.counts(afi).stale > 0 ? this.removeFrom(address, (p) => adjIn.isStale(p), afi, released) : [];
     adjIn.staleSwept(afi);
     return changes;
   }
