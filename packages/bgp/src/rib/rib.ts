@@ -255,6 +255,8 @@ export class Rib {
   ): void {
     if (prefixes.length === 0) return;
     checkFamily(afi);
+    if (nextHop === '')
+      throw new BgpError('invalid-update', `announcement from ${peer.adjIn.source.address} has no next hop`);
     if (peer.maxPrefix?.exceeded(afi)) {
       peer.overLimitDropped += prefixes.length;
       return;
@@ -310,6 +312,9 @@ export class Rib {
     for (const mp of [mpReach, mpUnreach]) if (mp) checkFamily(mp.afi, mp.safi);
     if (!opts.treatAsWithdraw && update.nlri.length > 0 && !update.attributes.nextHop) {
       throw new BgpError('invalid-update', `UPDATE from ${address} has IPv4 NLRI but no NEXT_HOP`);
+    }
+    if (!opts.treatAsWithdraw && mpReach && mpReach.nlri.length > 0 && !mpReach.nextHop) {
+      throw new BgpError('invalid-update', `UPDATE from ${address} has MP_REACH_NLRI without a next hop`);
     }
     const result: RibResult = { changes: [], events: [] };
     this.withdrawInto(peer, 1, update.withdrawn, result.changes);

@@ -229,6 +229,9 @@ describe('Rib: Adj-RIB-In and Loc-RIB diffs', () => {
       () => rib.applyUpdate(A, mp),
       (e: unknown) => e instanceof BgpError && e.code === 'unsupported-family',
     );
+    const noNh = update({ withdrawn: [P], mpReach: { afi: 2, safi: 1, nextHop: '', nlri: ['2001:db8::/32'] } });
+    assert.throws(() => rib.applyUpdate(A, noNh), /MP_REACH_NLRI without a next hop/);
+    assert.throws(() => rib.announce(A, 1, ['10.1.0.0/16'], attrs([65001]), ''), /has no next hop/);
     assert.ok(rib.lookup(1, P)?.best, 'the earlier path is still there');
     assert.throws(
       () => rib.announce('198.51.100.9', 1, [P], attrs([1]), A),
