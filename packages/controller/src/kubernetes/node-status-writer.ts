@@ -174,9 +174,13 @@ export class NodeStatusWriter extends EventEmitter<NodeStatusWriterEvents> {
       ...(r.routerId !== undefined ? { routerId: r.routerId } : {}),
       sessionsEstablished: established,
       sessionsTotal: sessions.length,
+      prefixesAccepted: sessions.reduce((n, s) => n + s.prefixesAccepted, 0),
       advertisedCount: r.advertisedPrefixes.length,
       summary: sessions
-        .map((s) => `${s.address}=${s.state}${s.state === 'Established' ? `(${formatUptime(s.uptimeSeconds)})` : ''}`)
+        .map(
+          (s) =>
+            `${s.address}=${s.state}${s.state === 'Established' ? `(${formatUptime(s.uptimeSeconds)},${s.prefixesAccepted}pfx)` : ''}`,
+        )
         .join(' ')
         .slice(0, 4096),
       ...(lastError ? { lastError: `${sessions.find((s) => s.lastError)?.address}: ${lastError}`.slice(0, 1024) } : {}),

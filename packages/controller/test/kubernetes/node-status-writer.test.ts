@@ -82,8 +82,9 @@ describe('kubernetes/NodeStatusWriter against the fake API server', function () 
       routerId: '172.30.0.1',
       sessionsEstablished: 1,
       sessionsTotal: 2,
+      prefixesAccepted: 2,
       advertisedCount: 1,
-      summary: '172.30.0.2=Established(60m) 172.30.0.3=Active',
+      summary: '172.30.0.2=Established(60m,1pfx) 172.30.0.3=Active',
       lastError: '172.30.0.3: connect ECONNREFUSED',
       sessions: [
         { ...session('172.30.0.2', 'Established', { uptimeSeconds: 3600 }) },
