@@ -18,5 +18,6 @@ export { type DecisionReason, type Selection, selectBest } from './decision.js';
 export { type OutRoute, prependAs } from './export-path.js';
 export type { ChangeReason, RibChange } from './loc-rib.js';
 export type { PathSource, RibPath } from './path.js';
-export { type OriginAttributes, Rib } from './rib.js';
+export { Rib } from './rib.js';
+export type { OriginAttributes } from './rib-options.js';
 export type { PeerCounters, PeerSessionInfo, RibOptions, RibPeerConfig, RibResult } from './types.js';

@@ -1,5 +1,6 @@
 // Validation of the Rib's options and of address families (IPv4 and IPv6 unicast only).
 import { BgpConfigError, BgpError } from '../errors.js';
+import type { PathAttributes, UpdateMessage } from '../wire/types.js';
 import type { DecisionOptions } from './decision.js';
 import type { RibOptions } from './types.js';
 
@@ -44,4 +45,28 @@ export function checkFamily(afi: number, safi = SAFI_UNICAST): void {
   if ((afi !== 1 && afi !== 2) || safi !== SAFI_UNICAST) {
     throw new BgpError('unsupported-family', `address family ${afi}/${safi} is not supported (IPv4/IPv6 unicast only)`);
   }
+}
+
+/** Validates an UPDATE before the Rib changes anything: supported families, a next hop for every announcement. */
+export function checkUpdate(address: string, update: UpdateMessage, treatAsWithdraw: boolean): void {
+  const { mpReach, mpUnreach } = update;
+  for (const mp of [mpReach, mpUnreach]) if (mp) checkFamily(mp.afi, mp.safi);
+  if (treatAsWithdraw) return;
+  if (update.nlri.length > 0 && !update.attributes.nextHop) {
+    throw new BgpError('invalid-update', `UPDATE from ${address} has IPv4 NLRI but no NEXT_HOP`);
+  }
+  if (mpReach && mpReach.nlri.length > 0 && !mpReach.nextHop) {
+    throw new BgpError('invalid-update', `UPDATE from ${address} has MP_REACH_NLRI without a next hop`);
+  }
+}
+
+/** Attributes a locally originated route may carry besides ORIGIN IGP and the empty AS_PATH. */
+export type OriginAttributes = Pick<PathAttributes, 'communities' | 'largeCommunities' | 'med'>;
+
+export function originPathAttributes(extra: OriginAttributes): PathAttributes {
+  const attrs: PathAttributes = { origin: 0, asPath: [] };
+  if (extra.med !== undefined) attrs.med = extra.med;
+  if (extra.communities) attrs.communities = extra.communities;
+  if (extra.largeCommunities) attrs.largeCommunities = extra.largeCommunities;
+  return attrs;
 }

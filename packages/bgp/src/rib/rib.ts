@@ -11,12 +11,17 @@ import { AdjRibOut, type OutboundUpdate } from './adj-rib-out.js';
 import type { Selection } from './decision.js';
 import { LocRib, type RibChange } from './loc-rib.js';
 import { createSource, type InternedPath, type RibPath, routerIdToNumber } from './path.js';
-import { checkFamily, FAMILIES, resolveRibOptions, SAFI_UNICAST } from './rib-options.js';
+import {
+  checkFamily,
+  checkUpdate,
+  FAMILIES,
+  type OriginAttributes,
+  originPathAttributes,
+  resolveRibOptions,
+  SAFI_UNICAST,
+} from './rib-options.js';
 import { createRibPeer, peerCounters, type RibPeer, resolveFilter } from './rib-peer.js';
 import type { PeerCounters, PeerSessionInfo, RibOptions, RibPeerConfig, RibResult } from './types.js';
-
-/** Attributes a locally originated route may carry besides ORIGIN IGP and the empty AS_PATH. */
-export type OriginAttributes = Pick<PathAttributes, 'communities' | 'largeCommunities' | 'med'>;
 
 export class Rib {
   readonly localAsn: number;
@@ -309,13 +314,7 @@ export class Rib {
   applyUpdate(address: string, update: UpdateMessage, opts: { treatAsWithdraw?: boolean } = {}): RibResult {
     const peer = this.peer(address);
     const { mpReach, mpUnreach } = update;
-    for (const mp of [mpReach, mpUnreach]) if (mp) checkFamily(mp.afi, mp.safi);
-    if (!opts.treatAsWithdraw && update.nlri.length > 0 && !update.attributes.nextHop) {
-      throw new BgpError('invalid-update', `UPDATE from ${address} has IPv4 NLRI but no NEXT_HOP`);
-    }
-    if (!opts.treatAsWithdraw && mpReach && mpReach.nlri.length > 0 && !mpReach.nextHop) {
-      throw new BgpError('invalid-update', `UPDATE from ${address} has MP_REACH_NLRI without a next hop`);
-    }
+    checkUpdate(address, update, opts.treatAsWithdraw === true);
     const result: RibResult = { changes: [], events: [] };
     this.withdrawInto(peer, 1, update.withdrawn, result.changes);
     if (mpUnreach) this.withdrawInto(peer, mpUnreach.afi, mpUnreach.withdrawn, result.changes);
@@ -342,11 +341,7 @@ export class Rib {
   /** Originates a local prefix (ORIGIN IGP, empty AS_PATH): preferred over learned paths, exported per policy. */
   originate(prefix: string, attributes: OriginAttributes = {}): RibChange[] {
     const p = parsePrefix(prefix);
-    const attrs: PathAttributes = { origin: 0, asPath: [] };
-    if (attributes.med !== undefined) attrs.med = attributes.med;
-    if (attributes.communities) attrs.communities = attributes.communities;
-    if (attributes.largeCommunities) attrs.largeCommunities = attributes.largeCommunities;
-    const path = this.local.interner.intern(p.afi, attrs, '');
+    const path = this.local.interner.intern(p.afi, originPathAttributes(attributes), '');
     this.origins.add(p.text);
     const changes: RibChange[] = [];
     const c = this.locRib.set(p.afi, p.text, '', path);
