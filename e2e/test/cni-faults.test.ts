@@ -52,7 +52,9 @@ describe('e2e cni: concurrency, crashes and reboots', function () {
       ifname: 'eth0',
     });
     const adds = await Promise.all(pods.map((_, i) => call({ command: 'ADD', ...attach(i), conf: conf() })));
-    const failures = adds.filter((r) => r.status !== 0).map((r) => r.stdout);
+    const failures = adds
+      .filter((r) => r.status !== 0)
+      .map((r) => `${r.status ?? r.signal} ${r.ms.toFixed(0)} ms ${r.stdout}${r.stderr}`);
     assert.deepEqual(failures, []);
     const addrs = adds.map(podAddress);
     assert.equal(new Set(addrs).size, PARALLEL, 'no address handed out twice');
@@ -65,7 +67,9 @@ describe('e2e cni: concurrency, crashes and reboots', function () {
     assert.ok((pods[PARALLEL - 1] as Netns).ping(first));
     const dels = await Promise.all(pods.map((_, i) => call({ command: 'DEL', ...attach(i), conf: conf() })));
     assert.deepEqual(
-      dels.filter((r) => r.status !== 0).map((r) => r.stdout),
+      dels
+        .filter((r) => r.status !== 0)
+        .map((r) => `${r.status ?? r.signal} ${r.ms.toFixed(0)} ms ${r.stdout}${r.stderr}`),
       [],
     );
     assert.deepEqual(reserved(), []);

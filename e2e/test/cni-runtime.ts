@@ -82,7 +82,7 @@ export function execPlugin(call: PluginCall): Promise<PluginReply> {
     child.stderr?.on('data', (c: Buffer) => {
       stderr += c.toString();
     });
-    const timer = setTimeout(() => child.kill('SIGKILL'), 30_000);
+    const timer = setTimeout(() => child.kill('SIGKILL'), 90_000); // generous: 200 DELs serialise on the kernel
     child.once('error', reject);
     child.once('close', (status, signal) => {
       clearTimeout(timer);

@@ -4,7 +4,16 @@
 // The file is complete before it gets its name (written as a temp file first), so a crash leaves either no claim, a
 // whole claim (released by DEL or GC), or a temp file of a dead process (removed by the next allocation or GC).
 import { randomBytes } from 'node:crypto';
-import { linkSync, mkdirSync, readdirSync, readFileSync, renameSync, unlinkSync, writeFileSync } from 'node:fs';
+import {
+  linkSync,
+  mkdirSync,
+  readdirSync,
+  readFileSync,
+  renameSync,
+  statSync,
+  unlinkSync,
+  writeFileSync,
+} from 'node:fs';
 import { join } from 'node:path';
 import { CniCode, CniError } from './errors.js';
 import { formatIpv4, formatPrefix, type Ipv4Prefix, parseIpv4, prefixContains, prefixSize } from './ipv4.js';
@@ -15,6 +24,14 @@ const TMP_PREFIX = '.tmp-';
 
 export interface Reservation extends Attachment {
   readonly address: number;
+}
+
+/** An allocation; `done()` ends it (call it once ADD has finished, in success or failure). */
+export interface Allocation {
+  readonly address: number;
+  /** True when the attachment already had this address (a repeated ADD). */
+  readonly existing: boolean;
+  readonly done: () => void;
 }
 
 export interface IpamUsage {
@@ -76,9 +93,10 @@ export class IpamStore {
 
   /**
    * Returns the attachment's address, reserving the next free one (round-robin after the last reservation) when it
-   * has none. Throws code 11 when the range is full.
+   * has none. Throws code 11 when the range is full. Until `done()`, the claim keeps a second name (the temp file of
+   * this process): GC sees that the ADD is still in flight and leaves the claim alone.
    */
-  allocate(who: Attachment, range: Ipv4Prefix): { address: number; existing: boolean } {
+  allocate(who: Attachment, range: Ipv4Prefix): Allocation {
     const names = this.names();
     const used = new Set<number>();
     for (const name of names) {
@@ -86,7 +104,7 @@ export class IpamStore {
       if (address === undefined) continue;
       const owner = this.owner(name);
       if (owner.containerId === who.containerId && owner.ifname === who.ifname && prefixContains(range, address)) {
-        return { address, existing: true };
+        return { address, existing: true, done: () => {} };
       }
       used.add(address);
     }
@@ -95,22 +113,20 @@ export class IpamStore {
     const hint = this.hint();
     const start = hint !== undefined && hint >= first && hint < last ? hint + 1 : first;
     const tmp = this.writeTemp(`${who.containerId}\n${who.ifname}\n`);
-    try {
-      for (let i = 0; i < count; i++) {
-        const address = first + ((start - first + i) % count);
-        if (used.has(address)) continue;
-        try {
-          linkSync(tmp, join(this.dir, formatIpv4(address)));
-        } catch (err) {
-          if (errno(err) === 'EEXIST') continue; // another process claimed it first
-          throw ioError(`cannot reserve ${formatIpv4(address)} in ${this.dir}`, err);
-        }
-        this.setHint(address);
-        return { address, existing: false };
+    for (let i = 0; i < count; i++) {
+      const address = first + ((start - first + i) % count);
+      if (used.has(address)) continue;
+      try {
+        linkSync(tmp, join(this.dir, formatIpv4(address)));
+      } catch (err) {
+        if (errno(err) === 'EEXIST') continue; // another process claimed it first
+        tryUnlink(tmp);
+        throw ioError(`cannot reserve ${formatIpv4(address)} in ${this.dir}`, err);
       }
-    } finally {
-      tryUnlink(tmp);
+      this.setHint(address);
+      return { address, existing: false, done: () => tryUnlink(tmp) };
     }
+    tryUnlink(tmp);
     throw new CniError(
       CniCode.TryAgainLater,
       `no free address in pod CIDR ${formatPrefix(range)}: all ${count} addresses are reserved; delete pods or give the node a larger CIDR`,
@@ -118,8 +134,12 @@ export class IpamStore {
     );
   }
 
-  /** Releases every address of an attachment; returns them. Missing store or files are not an error. */
+  /**
+   * Releases every address of an attachment (and temp files of dead processes); returns the addresses. A missing
+   * store or already released addresses are not an error.
+   */
   release(who: Attachment): number[] {
+    this.removeDeadTemps(this.names());
     const released: number[] = [];
     for (const r of this.list()) {
       if (r.containerId !== who.containerId || r.ifname !== who.ifname) continue;
@@ -129,16 +149,21 @@ export class IpamStore {
     return released;
   }
 
-  /** Releases every reservation whose attachment is not in `valid`, and temp files of dead processes. */
+  /**
+   * Releases every reservation whose attachment is not in `valid`, except claims of ADDs still in flight (their
+   * temp file, of a live process, is a second name of the claim). Temp files of dead processes go first.
+   */
   gc(valid: readonly Attachment[]): Reservation[] {
+    this.removeDeadTemps(this.names());
     const keep = new Set(valid.map((a) => `${a.containerId}\n${a.ifname}`));
     const released: Reservation[] = [];
     for (const r of this.list()) {
       if (keep.has(`${r.containerId}\n${r.ifname}`)) continue;
-      tryUnlink(join(this.dir, formatIpv4(r.address)));
+      const path = join(this.dir, formatIpv4(r.address));
+      if (linkCount(path) > 1) continue; // an ADD in flight: not garbage yet
+      tryUnlink(path);
       released.push(r);
     }
-    this.removeDeadTemps(this.names());
     return released;
   }
 
@@ -212,6 +237,14 @@ export class IpamStore {
       const pid = Number(name.slice(TMP_PREFIX.length).split('-')[0]);
       if (Number.isInteger(pid) && pid > 0 && !this.alive(pid)) tryUnlink(join(this.dir, name));
     }
+  }
+}
+
+function linkCount(path: string): number {
+  try {
+    return statSync(path).nlink;
+  } catch {
+    return 0;
   }
 }
 

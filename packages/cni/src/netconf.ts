@@ -122,7 +122,10 @@ export function parseNetConf(stdin: string, command: CniCommand): NetConf {
     prevResult = conf.prevResult as Record<string, unknown>;
   }
   let validAttachments: Attachment[] | undefined;
-  if (command === 'GC') validAttachments = parseValidAttachments(conf['cni.dev/valid-attachments']);
+  // libcni also sends the list as `cni.dev/attachments` (the key an earlier draft of the spec used)
+  if (command === 'GC') {
+    validAttachments = parseValidAttachments(conf['cni.dev/valid-attachments'] ?? conf['cni.dev/attachments']);
+  }
   const out: NetConf = {
     cniVersion: version as CniVersion,
     name,

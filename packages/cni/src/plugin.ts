@@ -72,9 +72,9 @@ class Plugin {
       throw new CniError(CniCode.InvalidEnvironment, `CNI_NETNS ${this.env.netns} does not exist`);
     }
     const node = this.nodeNetwork();
-    const { address } = this.store.allocate(who, node.podCIDR);
+    const claim = this.store.allocate(who, node.podCIDR);
     this.deps.onStep?.('reserved');
-    const w = this.wiring(formatIpv4(address), node.mtu);
+    const w = this.wiring(formatIpv4(claim.address), node.mtu);
     try {
       network.add(w);
     } catch (err) {
@@ -85,6 +85,8 @@ class Plugin {
       }
       this.store.release(who);
       throw err;
+    } finally {
+      claim.done();
     }
     return buildResult(this.conf.cniVersion, { ...w, podIfName: w.podIfName, address: w.address });
   }

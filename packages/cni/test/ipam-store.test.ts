@@ -13,6 +13,12 @@ function prefix(text: string): Ipv4Prefix {
   return p;
 }
 const who = (id: string, ifname = 'eth0') => ({ containerId: id, ifname });
+/** A whole allocation, as ADD makes it: claim, then done(). */
+function take(store: IpamStore, w: { containerId: string; ifname: string }, r: Ipv4Prefix): number {
+  const a = store.allocate(w, r);
+  a.done();
+  return a.address;
+}
 const ip = (n: number) => formatIpv4(n);
 
 describe('ipam: IpamStore on real files', () => {
@@ -34,12 +40,14 @@ describe('ipam: IpamStore on real files', () => {
   it('hands out addresses round-robin, one file per address naming the owner', () => {
     const store = new IpamStore(dir, 'net');
     const r = prefix('10.244.1.0/24');
-    assert.deepEqual(store.allocate(who('a'), r), { address: parseIpv4('10.244.1.2'), existing: false });
-    assert.equal(ip(store.allocate(who('b'), r).address), '10.244.1.3');
+    const a = store.allocate(who('a'), r);
+    assert.deepEqual([a.address, a.existing], [parseIpv4('10.244.1.2'), false]);
+    a.done();
+    assert.equal(ip(take(store, who('b'), r)), '10.244.1.3');
     assert.equal(readFileSync(join(dir, 'net', '10.244.1.3'), 'utf8'), 'b\neth0\n');
     store.release(who('a'));
     // round-robin: the freed .2 is not reused before the range wraps
-    assert.equal(ip(store.allocate(who('c'), r).address), '10.244.1.4');
+    assert.equal(ip(take(store, who('c'), r)), '10.244.1.4');
     assert.deepEqual(
       readdirSync(join(dir, 'net')).sort(),
       ['10.244.1.3', '10.244.1.4', 'last_reserved_ip.0'],
@@ -50,9 +58,10 @@ describe('ipam: IpamStore on real files', () => {
   it('returns the same address for a repeated allocation of the same (container, ifname)', () => {
     const store = new IpamStore(dir, 'net');
     const r = prefix('10.244.1.0/24');
-    const first = store.allocate(who('a'), r).address;
-    assert.deepEqual(store.allocate(who('a'), r), { address: first, existing: true });
-    assert.notEqual(store.allocate(who('a', 'net1'), r).address, first, 'another ifname is another attachment');
+    const first = take(store, who('a'), r);
+    const again = store.allocate(who('a'), r);
+    assert.deepEqual([again.address, again.existing], [first, true]);
+    assert.notEqual(take(store, who('a', 'net1'), r), first, 'another ifname is another attachment');
     assert.equal(store.find(who('a')), first);
     assert.equal(store.find(who('zzz')), undefined);
   });
@@ -60,7 +69,7 @@ describe('ipam: IpamStore on real files', () => {
   it('wraps around and fails with code 11 when the range is full', () => {
     const store = new IpamStore(dir, 'net');
     const r = prefix('10.9.0.0/29'); // .2 … .6: 5 addresses
-    const got = ['a', 'b', 'c', 'd', 'e'].map((id) => ip(store.allocate(who(id), r).address));
+    const got = ['a', 'b', 'c', 'd', 'e'].map((id) => ip(take(store, who(id), r)));
     assert.deepEqual(got, ['10.9.0.2', '10.9.0.3', '10.9.0.4', '10.9.0.5', '10.9.0.6']);
     assert.throws(
       () => store.allocate(who('f'), r),
@@ -70,7 +79,7 @@ describe('ipam: IpamStore on real files', () => {
         /no free address in pod CIDR 10\.9\.0\.0\/29: all 5 addresses are reserved/.test(err.message),
     );
     store.release(who('c'));
-    assert.equal(ip(store.allocate(who('f'), r).address), '10.9.0.4', 'wraps to the only free address');
+    assert.equal(ip(take(store, who('f'), r)), '10.9.0.4', 'wraps to the only free address');
     assert.deepEqual(store.usage(r), { used: 5, free: 0, total: 5 });
   });
 
@@ -84,7 +93,7 @@ describe('ipam: IpamStore on real files', () => {
   it('gc releases what is not in the valid list, damaged claims included', () => {
     const store = new IpamStore(dir, 'net');
     const r = prefix('10.244.1.0/24');
-    for (const id of ['a', 'b', 'c']) store.allocate(who(id), r);
+    for (const id of ['a', 'b', 'c']) take(store, who(id), r);
     writeFileSync(join(dir, 'net', '10.244.1.200'), ''); // a claim whose content a power loss ate
     const released = store.gc([who('b'), who('gone')]);
     assert.deepEqual(released.map((x) => `${x.containerId}:${ip(x.address)}`).sort(), [
@@ -104,11 +113,41 @@ describe('ipam: IpamStore on real files', () => {
     mkdirSync(join(dir, 'net'));
     writeFileSync(join(dir, 'net', '.tmp-999999-dead'), 'x\neth0\n');
     writeFileSync(join(dir, 'net', '.tmp-4242-live'), 'y\neth0\n');
-    store.allocate(who('a'), prefix('10.244.1.0/24'));
+    take(store, who('a'), prefix('10.244.1.0/24'));
     assert.deepEqual(readdirSync(join(dir, 'net')).sort(), ['.tmp-4242-live', '10.244.1.2', 'last_reserved_ip.0']);
     alive.clear();
     store.gc([who('a')]);
     assert.deepEqual(readdirSync(join(dir, 'net')).sort(), ['10.244.1.2', 'last_reserved_ip.0']);
+  });
+
+  it('gc leaves the claim of an ADD still in flight alone, and takes it once that ADD process is dead', () => {
+    const alive = new Set([process.pid]);
+    const store = new IpamStore(dir, 'net', (pid) => alive.has(pid));
+    const r = prefix('10.244.1.0/24');
+    const inFlight = store.allocate(who('new'), r);
+    assert.deepEqual(store.gc([]), [], 'not in the runtime list yet, but its ADD is running');
+    assert.equal(store.find(who('new')), inFlight.address);
+    inFlight.done();
+    assert.deepEqual(
+      store.gc([]).map((x) => x.containerId),
+      ['new'],
+    );
+    store.allocate(who('crashed'), r); // never done(): the process "dies"
+    alive.clear();
+    assert.deepEqual(
+      store.gc([]).map((x) => x.containerId),
+      ['crashed'],
+    );
+    assert.deepEqual(readdirSync(join(dir, 'net')), ['last_reserved_ip.0'], 'the dead temp went too');
+  });
+
+  it('release removes temp files of dead processes too', () => {
+    const alive = new Set([process.pid]);
+    const store = new IpamStore(dir, 'net', (pid) => alive.has(pid));
+    store.allocate(who('a'), prefix('10.244.1.0/24'));
+    alive.clear();
+    assert.equal(store.release(who('a')).length, 1);
+    assert.deepEqual(readdirSync(join(dir, 'net')), ['last_reserved_ip.0']);
   });
 
   it('ignores a damaged hint and reservations outside the range', () => {
@@ -117,7 +156,7 @@ describe('ipam: IpamStore on real files', () => {
     writeFileSync(join(dir, 'net', 'last_reserved_ip.0'), 'garbage');
     writeFileSync(join(dir, 'net', '10.99.0.5'), 'old\neth0\n');
     const r = prefix('10.244.1.0/24');
-    assert.equal(ip(store.allocate(who('a'), r).address), '10.244.1.2');
+    assert.equal(ip(take(store, who('a'), r)), '10.244.1.2');
     assert.deepEqual(store.usage(r), { used: 1, free: 252, total: 253 });
     assert.deepEqual(ipamUsage({ dataDir: dir, network: 'net', podCIDR: '10.244.1.0/24' }), {
       used: 1,

@@ -11,7 +11,9 @@ const got: [string, number][] = [];
 const errors: string[] = [];
 for (const id of ids) {
   try {
-    got.push([id, store.allocate({ containerId: id, ifname: 'eth0' }, range).address]);
+    const a = store.allocate({ containerId: id, ifname: 'eth0' }, range);
+    a.done();
+    got.push([id, a.address]);
   } catch (err) {
     errors.push(`${id}: ${(err as Error).message}`);
   }

@@ -90,6 +90,8 @@ describe('netconf: parseNetConf', () => {
     const c = parseNetConf(conf({ 'cni.dev/valid-attachments': [{ containerID: 'a', ifname: 'eth0' }] }), 'GC');
     assert.deepEqual(c.validAttachments, [{ containerId: 'a', ifname: 'eth0' }]);
     assert.deepEqual(parseNetConf(conf(), 'GC').validAttachments, []);
+    const legacy = parseNetConf(conf({ 'cni.dev/attachments': [{ containerID: 'b', ifname: 'net1' }] }), 'GC');
+    assert.deepEqual(legacy.validAttachments, [{ containerId: 'b', ifname: 'net1' }]);
     rejects(
       () => parseNetConf(conf({ 'cni.dev/valid-attachments': [{ containerID: 1 }] }), 'GC'),
       CniCode.InvalidNetworkConfig,

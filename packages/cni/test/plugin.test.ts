@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { linkSync, mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { IpamStore } from '../src/ipam-store.js';
@@ -137,13 +137,21 @@ describe('plugin: runCni with an in-memory network', () => {
   });
 
   it('crash after the address claim (nothing wired): DEL and GC release it', () => {
+    // the state such a crash leaves: a claim whose second name is the temp file of a process that is gone
+    const crashedClaim = (id: string, addr: string) => {
+      const d = join(dir, 'ipam', 'gnet');
+      mkdirSync(d, { recursive: true });
+      writeFileSync(join(d, '.tmp-2147483646-crashed'), `${id}\neth0\n`);
+      linkSync(join(d, '.tmp-2147483646-crashed'), join(d, addr));
+    };
     const s = store();
-    s.allocate({ containerId: 'ctr1', ifname: 'eth0' }, { network: 0x0af40100, length: 24 });
+    crashedClaim('ctr1', '10.244.1.9');
     assert.equal(call('DEL', conf()).exitCode, 0);
     assert.deepEqual(s.list(), []);
-    s.allocate({ containerId: 'ctr9', ifname: 'eth0' }, { network: 0x0af40100, length: 24 });
+    crashedClaim('ctr9', '10.244.1.10');
     assert.equal(call('GC', conf({ 'cni.dev/valid-attachments': [] })).exitCode, 0);
     assert.deepEqual(s.list(), []);
+    assert.deepEqual(readdirSync(join(dir, 'ipam', 'gnet')), [], 'temp files of the dead process removed');
   });
 
   it('ADD into a namespace that does not exist: code 4, nothing reserved', () => {
