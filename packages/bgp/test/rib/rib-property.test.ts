@@ -42,6 +42,7 @@ type Op =
   | { t: 'down'; peer: number; graceful: boolean }
   | { t: 'eor'; peer: number; afi: number }
   | { t: 'sweep'; peer: number }
+  | { t: 'reach'; nh: string; up: boolean }
   | { t: 'originate'; prefix: string }
   | { t: 'unoriginate'; prefix: string };
 
@@ -62,11 +63,27 @@ const opArb: fc.Arbitrary<Op> = fc.oneof(
   { weight: 1, arbitrary: fc.record({ t: fc.constant('eor' as const), peer: peerArb, afi: fc.constantFrom(1, 2) }) },
   { weight: 1, arbitrary: fc.record({ t: fc.constant('sweep' as const), peer: peerArb }) },
   { weight: 1, arbitrary: fc.record({ t: fc.constant('originate' as const), prefix: fc.constantFrom(...PREFIXES) }) },
+  {
+    weight: 1,
+    arbitrary: fc.record({
+      t: fc.constant('reach' as const),
+      nh: fc.constantFrom('192.0.2.1', '198.51.100.1', '2001:db8::2', '2001:db8::99'),
+      up: fc.boolean(),
+    }),
+  },
   { weight: 1, arbitrary: fc.record({ t: fc.constant('unoriginate' as const), prefix: fc.constantFrom(...PREFIXES) }) },
 );
 
+/** Next hops currently unreachable (the resolver's answers), shared by the Rib under test and the rebuilt one. */
+let unreachable = new Set<string>();
+
 function newRib(maxPaths: number): Rib {
-  const rib = new Rib({ localAsn: LOCAL_ASN, routerId: '10.0.0.254', maxPaths });
+  const rib = new Rib({
+    localAsn: LOCAL_ASN,
+    routerId: '10.0.0.254',
+    maxPaths,
+    isReachable: (nh) => !unreachable.has(nh),
+  });
   for (const p of PEERS) {
     const rules = 'deny' in p ? [{ prefix: p.deny, action: 'deny' as const }] : [];
     rib.addPeer({
@@ -107,6 +124,8 @@ class Model {
       for (const p of [...(this.stale[op.peer]?.keys() ?? [])]) if (afiOf(p) === op.afi) this.stale[op.peer]?.delete(p);
     } else if (op.t === 'sweep') {
       this.stale[op.peer] = new Map();
+    } else if (op.t === 'reach') {
+      // the resolver state lives in `unreachable`
     } else if (op.t === 'originate') {
       this.local.add(op.prefix);
     } else {
@@ -163,6 +182,10 @@ function run(rib: Rib, op: Op): RibChange[] {
       return rib.endOfRib(peer?.address ?? '', op.afi);
     case 'sweep':
       return rib.sweepStale(peer?.address ?? '');
+    case 'reach':
+      if (op.up) unreachable.delete(op.nh);
+      else unreachable.add(op.nh);
+      return rib.refreshReachability();
     case 'originate':
       return rib.originate(op.prefix);
     case 'unoriginate':
@@ -182,6 +205,7 @@ describe('Rib properties (fast-check)', () => {
     it(`maxPaths ${maxPaths}: Loc-RIB equals a from-scratch recomputation and replayed diffs reproduce it`, () => {
       fc.assert(
         fc.property(fc.array(opArb, { minLength: 5, maxLength: 40, size: 'max' }), (ops) => {
+          unreachable = new Set();
           const rib = newRib(maxPaths);
           const model = new Model();
           const replay = new Map<string, { from: string; attrs: PathAttributes; nexthops: readonly string[] }>();
@@ -215,6 +239,7 @@ describe('Rib properties (fast-check)', () => {
   it('Adj-RIB-Out: replayed outbound updates equal what is recorded as advertised, never a route back to its source', () => {
     fc.assert(
       fc.property(fc.array(opArb, { minLength: 5, maxLength: 30, size: 'max' }), (ops) => {
+        unreachable = new Set();
         const rib = newRib(8);
         const sent = PEERS.map(() => new Map<string, string>());
         const drain = () => {
