@@ -1,7 +1,7 @@
 // The lab: nodes, an optional router and pods as network namespaces on this machine, one real agent per node, pods
 // attached through the real gannet-cni. Everything it makes is recorded in <stateRoot>/<name>/lab.json as it goes,
 // so `down` removes exactly that, also after a crash. Nothing is added to the machine's own namespace.
-import { chownSync, existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { chmodSync, chownSync, existsSync, mkdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { inNs, ip, isLabNs, listNetns, pidIsOurs, readPidFile, sleep, spawnDetached, stopPid } from './lab-host.js';
@@ -142,7 +142,8 @@ export class Lab {
     const dir = join(this.dir, 'router');
     mkdirSync(dir, { recursive: true });
     if (r.kind === 'frr') {
-      // FRR drops privileges to its own user: it must own its directory.
+      // FRR drops privileges to its own user: it must own its directory and be able to reach it.
+      for (const d of [dirname(this.dir), this.dir]) chmodSync(d, statSync(d).mode | 0o011);
       chownFrr(dir);
       const conf = frrConfig(this.plan, dir);
       writeFileSync(join(dir, 'zebra.conf'), conf.zebra);
@@ -156,7 +157,7 @@ export class Lab {
         join(dir, 'zebra.out'),
       );
       this.track('zebra', zebra);
-      await waitUntil('zebra to start', () => existsSync(join(dir, 'zserv.api')), 10_000);
+      await waitUntil('zebra to start', () => existsSync(join(dir, 'zserv.api')), 10_000, 100, join(dir, 'zebra.out'));
       const bgpd = spawnDetached(
         r.ns,
         '/usr/lib/frr/bgpd',
@@ -164,7 +165,7 @@ export class Lab {
         join(dir, 'bgpd.out'),
       );
       this.track('bgpd', bgpd);
-      await waitUntil('bgpd to start', () => existsSync(join(dir, 'bgpd.vty')), 10_000);
+      await waitUntil('bgpd to start', () => existsSync(join(dir, 'bgpd.vty')), 10_000, 100, join(dir, 'bgpd.out'));
     } else {
       writeFileSync(join(dir, 'bird.conf'), birdConfig(this.plan, dir));
       const pid = spawnDetached(
@@ -174,7 +175,7 @@ export class Lab {
         join(dir, 'bird.out'),
       );
       this.track('bird', pid);
-      await waitUntil('bird to start', () => existsSync(join(dir, 'bird.ctl')), 10_000);
+      await waitUntil('bird to start', () => existsSync(join(dir, 'bird.ctl')), 10_000, 100, join(dir, 'bird.out'));
     }
     this.say(`router ${r.ns}: ${r.kind.toUpperCase()} AS ${r.asn} at ${r.address}`);
   }
@@ -305,6 +306,7 @@ export async function waitUntil(
   check: () => boolean | Promise<boolean>,
   timeoutMs: number,
   intervalMs = 100,
+  logFile?: string,
 ): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   for (let i = 0; i <= Math.ceil(timeoutMs / intervalMs); i++) {
@@ -312,5 +314,7 @@ export async function waitUntil(
     if (Date.now() > deadline) break;
     await sleep(intervalMs);
   }
-  throw new Error(`timed out after ${Math.round(timeoutMs / 1000)} s waiting for ${what}`);
+  const tail =
+    logFile && existsSync(logFile) ? readFileSync(logFile, 'utf8').trim().split('\n').slice(-5).join(' | ') : '';
+  throw new Error(`timed out after ${Math.round(timeoutMs / 1000)} s waiting for ${what}${tail ? `: ${tail}` : ''}`);
 }
