@@ -3,7 +3,7 @@
 // the same way (Node's bare start-up). 100 sequential pods, then 50 concurrent pods, p50/p99 per operation.
 // Goals (issue 5): gannet p50 ≤ hello p50 + 1.5 × ptp p50; gannet p99 < 150 ms.
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { availableParallelism, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { type Netns, TestNet } from '../src/netns.js';
 import { isRoot } from '../src/root.js';
@@ -125,9 +125,15 @@ async function main(): Promise<void> {
     const conc = await Promise.all(
       Array.from({ length: CONCURRENT }, async (_, i) => ok(await call(helloV, 'VERSION', i), 'hello')),
     );
+    const own: number[] = [];
+    const gannetV = variants[0] as Variant;
+    for (let i = 0; i < SEQUENTIAL; i++) own.push(ok(await call(gannetV, 'VERSION', i), 'gannet VERSION'));
+    rows.push({ what: 'gannet-cni VERSION', mode: `${SEQUENTIAL} sequential`, op: 'exec', s: stats(own) });
     rows.push({ what: 'hello SEA (bare start-up)', mode: `${SEQUENTIAL} sequential`, op: 'exec', s: stats(seq) });
     rows.push({ what: 'hello SEA (bare start-up)', mode: `${CONCURRENT} concurrent`, op: 'exec', s: stats(conc) });
 
+    const load = loadavg().map((x) => x.toFixed(1));
+    console.log(`load average ${load.join(' ')} on ${availableParallelism()} CPUs (figures scale with it)`);
     console.log('all timings include nsenter --net=<node> (≈2 ms), as a runtime entering the node would not; ms');
     console.log(`${'plugin'.padEnd(28)}${'mode'.padEnd(16)}${'op'.padEnd(6)}${'p50'.padStart(8)}${'p99'.padStart(8)}`);
     for (const r of rows) {
