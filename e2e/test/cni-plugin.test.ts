@@ -262,6 +262,24 @@ describe('e2e cni: gannet-cni single executable in network namespaces', function
       assert.equal(node.ip('-o', 'link', 'show', 'type', 'veth'), '');
     });
   }
+  it('ADD into a pod that already has the interface: a clear error, the pod untouched, nothing left on the node', async () => {
+    const pod = net.ns('busy');
+    pod.ip('link', 'add', 'eth0', 'type', 'veth', 'peer', 'name', 'other0');
+    const r = await call({
+      command: 'ADD',
+      containerId: 'ctr-busy',
+      netns: `/run/netns/${pod.name}`,
+      ifname: 'eth0',
+      conf: conf('1.1.0'),
+    });
+    assert.equal(r.status, 1);
+    assert.equal(r.json?.code, 5);
+    assert.match(String(r.json?.msg), /the pod already has an interface named eth0/);
+    assert.equal(pod.tryRun('ip', ['link', 'show', 'other0']).status, 0, "the pod's own interfaces stay");
+    assert.equal(node.ip('-o', 'link', 'show', 'type', 'veth'), '');
+    assert.deepEqual(readdirSync(join(dataDir, 'gnet')), ['last_reserved_ip.0'], 'the address was released');
+  });
+
   it('a missing CNI_COMMAND: code 4', async () => {
     const r = await execPlugin({ bin, nodeNs: node.name, command: '' as 'ADD', conf: conf('1.1.0') });
     assert.equal(r.status, 1);

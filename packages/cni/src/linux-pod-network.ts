@@ -66,6 +66,13 @@ function failed(what: string, r: CommandResult, hint = ''): CniError {
   return new CniError(CniCode.IoFailure, `${what}: ${err}${hint}`, r.stderr.trim());
 }
 
+/** The line of an `ip -batch` script that failed ("Command failed -:N"), 0 when none is named. */
+function failedLine(r: CommandResult): number {
+  if (r.status === 0) return 0;
+  const m = /Command failed -:(\d+)/.exec(r.stderr);
+  return m ? Number(m[1]) : 0;
+}
+
 function parseJsonLines(text: string): unknown[][] {
   return text
     .split('\n')
@@ -115,13 +122,20 @@ export class LinuxPodNetwork implements PodNetwork {
       );
     }
     let r = this.inPod(w.netns, this.podBatch(w));
-    if (r.status !== 0 && /File exists/.test(r.stderr) && this.remove(w.hostIfName)) {
+    if (failedLine(r) === 1 && /File exists/.test(r.stderr) && this.remove(w.hostIfName)) {
       // a leftover of an earlier, interrupted ADD for the same attachment: the veth is gone now, start again
       r = this.inPod(w.netns, this.podBatch(w));
     }
     if (r.status !== 0) {
-      const hint = /File exists/.test(r.stderr) ? ` (the pod already has an interface named ${w.podIfName})` : '';
-      throw failed(`cannot create the veth pair in ${w.netns}`, r, hint);
+      const line = failedLine(r);
+      const exists = /File exists/.test(r.stderr);
+      const hint =
+        exists && line === 1
+          ? ` (the pod already has an interface named ${w.podIfName})`
+          : exists && line === 4
+            ? ' (the pod already has a default route: gannet-cni must be its first network)'
+            : '';
+      throw failed(`cannot create and configure the veth pair in ${w.netns}`, r, hint);
     }
     this.onStep('veth');
     this.sysctl(`net/ipv4/conf/${w.hostIfName}/proxy_arp`, '1');

@@ -88,7 +88,7 @@ class Plugin {
     } finally {
       claim.done();
     }
-    return buildResult(this.conf.cniVersion, { ...w, podIfName: w.podIfName, address: w.address });
+    return buildResult(this.conf.cniVersion, w);
   }
 
   DEL(): undefined {

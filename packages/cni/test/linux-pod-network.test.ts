@@ -70,7 +70,7 @@ describe('LinuxPodNetwork with a scripted ip', () => {
   });
 
   it('ADD: a leftover host veth of the same attachment is deleted and the batch retried', () => {
-    const { net, calls } = fake([{ status: 1, stderr: 'RTNETLINK answers: File exists' }]);
+    const { net, calls } = fake([{ status: 1, stderr: 'RTNETLINK answers: File exists\nCommand failed -:1\n' }]);
     net.add(w);
     assert.deepEqual(
       calls.map((c) => `${c.cmd} ${c.args.join(' ')}`),
@@ -85,13 +85,16 @@ describe('LinuxPodNetwork with a scripted ip', () => {
 
   it('ADD: an interface of that name already in the pod is a clear error', () => {
     const { net } = fake([
-      { status: 1, stderr: 'RTNETLINK answers: File exists' },
+      { status: 1, stderr: 'RTNETLINK answers: File exists\nCommand failed -:1\n' },
       { status: 1, stderr: 'Cannot find device "gnt0123456789a"' },
     ]);
-    assert.throws(
-      () => net.add(w),
-      /cannot create the veth pair .* File exists \(the pod already has an interface named eth0\)/,
-    );
+    assert.throws(() => net.add(w), /File exists\nCommand failed -:1 \(the pod already has an interface named eth0\)/);
+  });
+
+  it('ADD: a pod that already has a default route is told so, without deleting anything', () => {
+    const { net, calls } = fake([{ status: 1, stderr: 'RTNETLINK answers: File exists\nCommand failed -:4\n' }]);
+    assert.throws(() => net.add(w), /already has a default route: gannet-cni must be its first network/);
+    assert.equal(calls.length, 1, 'no retry, no delete');
   });
 
   it('ADD: a missing namespace is code 4; a failing host batch is code 5', () => {
