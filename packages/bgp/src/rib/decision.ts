@@ -117,13 +117,17 @@ function tieBreak(a: RibPath, b: RibPath): number {
   return a.source.addressKey < b.source.addressKey ? -1 : a.source.addressKey > b.source.addressKey ? 1 : 0;
 }
 
+/** Keeps the paths with the highest (or lowest) value; returns `set` itself when all are equal (no allocation). */
 function keepExtreme(set: RibPath[], f: (p: RibPath) => number, highest: boolean): RibPath[] {
-  let target = f(set[0] as RibPath);
+  const first = f(set[0] as RibPath);
+  let target = first;
+  let mixed = false;
   for (const p of set) {
     const v = f(p);
+    if (v !== first) mixed = true;
     if (highest ? v > target : v < target) target = v;
   }
-  return set.filter((p) => f(p) === target);
+  return mixed ? set.filter((p) => f(p) === target) : set;
 }
 
 /** RFC 4271 §9.1.2.2 (c): drop a path when a path from the same neighbouring AS has a lower MED. */
