@@ -1,7 +1,8 @@
 // What one Loc-RIB best path becomes when sent to one peer (RFC 4271 §5.1, §9.2): never back to the peer it came
 // from; iBGP split horizon (no route reflection); towards eBGP: our ASN prepended, NEXT_HOP ourselves, LOCAL_PREF
 // and MED removed; towards iBGP: LOCAL_PREF set, NEXT_HOP kept unless next-hop-self or locally originated. Unknown
-// optional transitive attributes travel on with the Partial bit; unknown non-transitive ones are dropped.
+// optional transitive attributes travel on with the Partial bit; unknown non-transitive ones are dropped. The
+// well-known communities NO_ADVERTISE and NO_EXPORT (RFC 1997) are honoured.
 import { type AsPathSegment, AttrFlag, type PathAttributes } from '../wire/types.js';
 import { type PathSource, pathKey, type RibPath } from './path.js';
 
@@ -25,11 +26,23 @@ export interface OutRoute {
 }
 
 /** Why a path is not advertised to a peer, or undefined when it is. */
-export type ExportBlock = 'from-this-peer' | 'ibgp-split-horizon' | 'no-local-address';
+export type ExportBlock = 'from-this-peer' | 'ibgp-split-horizon' | 'no-advertise' | 'no-export' | 'no-local-address';
+
+/** Well-known communities (RFC 1997). */
+const NO_EXPORT = 0xffffff01;
+const NO_ADVERTISE = 0xffffff02;
+const NO_EXPORT_SUBCONFED = 0xffffff03; // no confederations here: same as NO_EXPORT
 
 export function exportBlock(path: RibPath, to: ExportTarget): ExportBlock | undefined {
   if (path.source.address === to.source.address && path.source.kind !== 'local') return 'from-this-peer';
   if (path.source.kind === 'ibgp' && to.source.kind === 'ibgp') return 'ibgp-split-horizon';
+  const communities = path.attributes.communities;
+  if (communities !== undefined && communities.length > 0) {
+    if (communities.includes(NO_ADVERTISE)) return 'no-advertise';
+    if (to.source.kind === 'ebgp' && (communities.includes(NO_EXPORT) || communities.includes(NO_EXPORT_SUBCONFED))) {
+      return 'no-export';
+    }
+  }
   if (needsSelf(path, to) && (path.afi === 2 ? to.localAddress6 : to.localAddress) === undefined) {
     return 'no-local-address';
   }

@@ -143,6 +143,22 @@ describe('Rib: Adj-RIB-Out and export rules', () => {
     assert.deepEqual(rib.takeOutbound(E2), { announce: [], withdraw: [], completed: [] });
   });
 
+  it('RFC 1997: NO_ADVERTISE goes nowhere, NO_EXPORT and NO_EXPORT_SUBCONFED stay inside the AS', () => {
+    const rib = setup();
+    const base = { origin: 0 as const, asPath: [{ type: 'sequence' as const, asns: [65001] }] };
+    rib.announce(E1, 1, ['10.1.0.0/16'], { ...base, communities: [0xffffff02] }, E1);
+    rib.announce(E1, 1, ['10.2.0.0/16'], { ...base, communities: [1, 0xffffff01] }, E1);
+    rib.announce(E1, 1, ['10.3.0.0/16'], { ...base, communities: [0xffffff03] }, E1);
+    assert.deepEqual(rib.takeOutbound(E2).announce, []);
+    assert.deepEqual(
+      rib.takeOutbound(I1).announce.flatMap((a) => a.prefixes),
+      ['10.2.0.0/16', '10.3.0.0/16'],
+    );
+    rib.originate('10.244.1.0/24', { communities: [0xffffff01] });
+    assert.deepEqual(rib.takeOutbound(E2).announce, []);
+    assert.deepEqual(rib.takeOutbound(I1).announce[0]?.prefixes, ['10.244.1.0/24']);
+  });
+
   it('groups prefixes by attribute set and coalesces changes until taken', () => {
     const rib = setup();
     rib.announce(E1, 1, ['10.1.0.0/16', '10.2.0.0/16'], ebgpAttrs, E1);
