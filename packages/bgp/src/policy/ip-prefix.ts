@@ -115,10 +115,6 @@ export function formatIPv6(words: readonly number[]): string {
   return `${hex(0, bestStart).join(':')}::${hex(bestStart + bestLen, 8).join(':')}`;
 }
 
-export function formatIPv4(value: number): string {
-  return `${value >>> 24}.${(value >>> 16) & 255}.${(value >>> 8) & 255}.${value & 255}`;
-}
-
 /** Parses "a.b.c.d/len" or "x::/len"; undefined when malformed or when host bits are set. */
 export function tryParsePrefix(text: string): IpPrefix | undefined {
   const slash = text.indexOf('/');
