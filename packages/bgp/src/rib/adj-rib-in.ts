@@ -18,12 +18,17 @@ export class AdjRibIn {
   source: PathSource;
   interner: PathInterner;
   private readonly rejected = new Map<number, Map<string, InternedPath>>();
+  private rejectedCount = 0;
+  /** Families where a rejected path was not kept (over the cap): a policy change there needs a route refresh. */
+  private readonly incomplete = new Set<number>();
   private readonly fresh = new Map<number, number>();
   private readonly stale = new Map<number, number>();
 
   constructor(
     source: PathSource,
     private readonly defaultLocalPref: number,
+    /** Most rejected paths kept (all families): a peer cannot grow memory without bound with filtered routes. */
+    private readonly keepRejected = Number.POSITIVE_INFINITY,
   ) {
     this.source = source;
     this.interner = new PathInterner(source, defaultLocalPref);
@@ -55,18 +60,34 @@ export class AdjRibIn {
     }
   }
 
-  /** Records a path rejected by import policy (replacing an earlier rejected one). */
-  reject(afi: number, prefix: string, path: InternedPath): void {
+  /**
+   * Records a path rejected by import policy (replacing an earlier rejected one). Returns false when it was not
+   * kept because the cap is reached (the family is then marked incomplete).
+   */
+  reject(afi: number, prefix: string, path: InternedPath): boolean {
     let m = this.rejected.get(afi);
     if (!m) {
       m = new Map();
       this.rejected.set(afi, m);
     }
     const prev = m.get(prefix);
-    if (prev === path) return;
+    if (prev === path) return true;
+    if (!prev && this.rejectedCount >= this.keepRejected) {
+      this.incomplete.add(afi);
+      return false;
+    }
     retainPath(path);
     m.set(prefix, path);
     if (prev) releasePath(prev);
+    else this.rejectedCount++;
+    return true;
+  }
+
+  /** Families with rejected paths that were not kept; clears the marks (the caller asks for a route refresh). */
+  takeIncomplete(): number[] {
+    const out = [...this.incomplete];
+    this.incomplete.clear();
+    return out;
   }
 
   /** Forgets a rejected path (the prefix was withdrawn or is now accepted); true if there was one. */
@@ -76,6 +97,7 @@ export class AdjRibIn {
     const p = m.get(prefix);
     if (!p) return false;
     m.delete(prefix);
+    this.rejectedCount--;
     releasePath(p);
     return true;
   }
@@ -89,6 +111,8 @@ export class AdjRibIn {
   sessionDown(graceful: boolean): void {
     for (const m of this.rejected.values()) for (const p of m.values()) releasePath(p);
     this.rejected.clear();
+    this.rejectedCount = 0;
+    this.incomplete.clear();
     for (const [afi, n] of this.fresh) this.stale.set(afi, graceful ? n : 0);
     if (!graceful) this.stale.clear();
     this.fresh.clear();

@@ -20,4 +20,11 @@ export type { ChangeReason, RibChange } from './loc-rib.js';
 export type { PathSource, RibPath } from './path.js';
 export { Rib } from './rib.js';
 export type { OriginAttributes } from './rib-options.js';
-export type { PeerCounters, PeerSessionInfo, RibOptions, RibPeerConfig, RibResult } from './types.js';
+export type {
+  PeerCounters,
+  PeerSessionInfo,
+  PolicyResult,
+  RibOptions,
+  RibPeerConfig,
+  RibResult,
+} from './types.js';

@@ -8,6 +8,9 @@ import type { AdjRibOut } from './adj-rib-out.js';
 import { createSource, type PathSource } from './path.js';
 import type { PeerCounters, RibPeerConfig } from './types.js';
 
+/** Rejected paths kept per peer by default: enough for soft reconfiguration of a large table, bounded. */
+export const DEFAULT_KEEP_REJECTED = 200_000;
+
 export interface RibPeer {
   adjIn: AdjRibIn;
   importFilter: PrefixFilter;
@@ -19,6 +22,7 @@ export interface RibPeer {
   policyRejected: number;
   overLimitDropped: number;
   withdrawn: number;
+  rejectedNotKept: number;
 }
 
 export function createRibPeer(config: RibPeerConfig, localAsn: number, defaultLocalPref: number): RibPeer {
@@ -30,8 +34,12 @@ export function createRibPeer(config: RibPeerConfig, localAsn: number, defaultLo
   const kind = asn === localAsn ? 'ibgp' : 'ebgp';
   const source = createSource(kind, address, asn, localAsn);
   const mp = config.maxPrefixes;
+  const keepRejected = config.keepRejected ?? DEFAULT_KEEP_REJECTED;
+  if (!(Number.isInteger(keepRejected) && keepRejected >= 0)) {
+    throw new BgpConfigError(`peer ${address}: keepRejected must be an integer ≥ 0, got ${keepRejected}`);
+  }
   return {
-    adjIn: new AdjRibIn(source, defaultLocalPref),
+    adjIn: new AdjRibIn(source, defaultLocalPref, keepRejected),
     importFilter: resolveFilter(config.importPolicy, kind),
     exportFilter: resolveFilter(config.exportPolicy, kind),
     maxPrefix: mp === undefined ? undefined : new MaxPrefixGuard(address, typeof mp === 'number' ? { limit: mp } : mp),
@@ -41,6 +49,7 @@ export function createRibPeer(config: RibPeerConfig, localAsn: number, defaultLo
     policyRejected: 0,
     overLimitDropped: 0,
     withdrawn: 0,
+    rejectedNotKept: 0,
   };
 }
 
@@ -65,6 +74,7 @@ export function peerCounters(peer: RibPeer): PeerCounters {
     policyRejected: peer.policyRejected,
     overLimitDropped: peer.overLimitDropped,
     withdrawn: peer.withdrawn,
+    rejectedNotKept: peer.rejectedNotKept,
     attributeSets: peer.adjIn.interner.size,
   };
 }

@@ -21,7 +21,7 @@ import {
   SAFI_UNICAST,
 } from './rib-options.js';
 import { createRibPeer, peerCounters, type RibPeer, resolveFilter } from './rib-peer.js';
-import type { PeerCounters, PeerSessionInfo, RibOptions, RibPeerConfig, RibResult } from './types.js';
+import type { PeerCounters, PeerSessionInfo, PolicyResult, RibOptions, RibPeerConfig, RibResult } from './types.js';
 
 export class Rib {
   readonly localAsn: number;
@@ -63,8 +63,8 @@ export class Rib {
 
   /**
    * Replaces a peer's import and/or export policy (undefined keeps the current one; null restores the RFC 8212
-   * default). Import is re-applied to what the peer already sent (no route refresh needed); export differences are
-   * queued in its Adj-RIB-Out.
+   * default). Import is re-applied to what the peer already sent; only if rejected paths were not all kept
+   * (keepRejected) does the result list families to ROUTE-REFRESH. Export differences are queued in its Adj-RIB-Out.
    */
   setPolicy(
     address: string,
@@ -72,17 +72,18 @@ export class Rib {
       importPolicy?: PrefixFilterConfig | PrefixFilter | null;
       exportPolicy?: PrefixFilterConfig | PrefixFilter | null;
     },
-  ): RibResult {
+  ): PolicyResult {
     const peer = this.peer(address);
     const kind = peer.adjIn.source.kind;
     const importFilter =
       policy.importPolicy === undefined ? undefined : resolveFilter(policy.importPolicy ?? undefined, kind);
     const exportFilter =
       policy.exportPolicy === undefined ? undefined : resolveFilter(policy.exportPolicy ?? undefined, kind);
-    const result: RibResult = { changes: [], events: [] };
+    const result: PolicyResult = { changes: [], events: [], refresh: [] };
     if (importFilter) {
       peer.importFilter = importFilter;
       const { adjIn } = peer;
+      result.refresh = adjIn.takeIncomplete();
       for (const afi of adjIn.families()) {
         const received = [
           ...[...this.locRib.pathsFrom(afi, adjIn.source.address)].filter(([, p]) => !adjIn.isStale(p)),
@@ -223,7 +224,7 @@ export class Rib {
       adjIn.candidateChanged(afi, this.locRib.replaced, path);
       if (c) this.emit(c, into);
     } else {
-      adjIn.reject(afi, prefix, path);
+      if (!adjIn.reject(afi, prefix, path)) peer.rejectedNotKept++;
       const c = this.locRib.set(afi, prefix, adjIn.source.address, undefined);
       adjIn.candidateChanged(afi, this.locRib.replaced, undefined);
       if (c) this.emit(c, into);

@@ -32,6 +32,12 @@ export interface RibPeerConfig {
   maxPrefixes?: number | MaxPrefixConfig;
   /** Set NEXT_HOP to ourselves towards this iBGP peer too (always done towards eBGP). Default false. */
   nextHopSelf?: boolean;
+  /**
+   * Most prefixes rejected by import policy that are kept (default 200,000) so that a policy change can be applied
+   * without asking the peer again; beyond it rejected prefixes are only counted, and setPolicy() reports the
+   * families for which the session should send a ROUTE-REFRESH.
+   */
+  keepRejected?: number;
 }
 
 /** What the session learns when it reaches Established. */
@@ -51,6 +57,11 @@ export interface RibResult {
   events: MaxPrefixEvent[];
 }
 
+export interface PolicyResult extends RibResult {
+  /** Families whose rejected routes were not all kept: send the peer a ROUTE-REFRESH for each to re-learn them. */
+  refresh: number[];
+}
+
 export interface PeerCounters {
   /** Prefixes the peer announced and has not withdrawn (before import policy). */
   received: number;
@@ -68,6 +79,8 @@ export interface PeerCounters {
   overLimitDropped: number;
   /** Prefixes withdrawn by the peer, including treat-as-withdraw (cumulative). */
   withdrawn: number;
+  /** Rejected announcements not kept because keepRejected was reached (cumulative). */
+  rejectedNotKept: number;
   /** Distinct attribute sets (interned paths) of the current session still in use. */
   attributeSets: number;
 }

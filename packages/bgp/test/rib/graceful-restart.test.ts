@@ -33,6 +33,7 @@ describe('Rib: graceful restart helper mode (RFC 4724)', () => {
       policyRejected: 0,
       overLimitDropped: 0,
       withdrawn: 0,
+      rejectedNotKept: 0,
       attributeSets: 0,
     });
   });

@@ -121,6 +121,7 @@ describe('Rib: Adj-RIB-In and Loc-RIB diffs', () => {
         policyRejected: 1,
         overLimitDropped: 0,
         withdrawn: 0,
+        rejectedNotKept: 0,
         attributeSets: 1,
       },
     );
@@ -281,6 +282,44 @@ describe('Rib: Adj-RIB-In and Loc-RIB diffs', () => {
   });
 });
 
+describe('Rib: bounded storage of rejected paths', () => {
+  it('keeps at most keepRejected rejected paths; a policy change then asks for a route refresh', () => {
+    const rib = new Rib({ localAsn: LOCAL_ASN, routerId: '10.0.0.254' });
+    rib.addPeer({
+      address: A,
+      asn: 65001,
+      importPolicy: { rules: [{ prefix: P, action: 'permit' }] },
+      keepRejected: 2,
+    });
+    rib.announce(A, 1, ['10.9.0.0/16'], attrs([65001]), A);
+    // A previously accepted prefix that is now rejected is still withdrawn from the Loc-RIB, kept or not.
+    rib.announce(A, 1, [P], attrs([65001]), A);
+    rib.announce(A, 1, ['10.8.0.0/16', '10.7.0.0/16'], attrs([65001]), A);
+    assert.deepEqual(
+      { ...rib.counters(A) },
+      {
+        received: 3,
+        accepted: 1,
+        stale: 0,
+        advertised: 0,
+        asLoopRejected: 0,
+        policyRejected: 3,
+        overLimitDropped: 0,
+        withdrawn: 0,
+        rejectedNotKept: 1,
+        attributeSets: 1,
+      },
+    );
+    rib.announce(A, 1, ['10.9.0.0/16'], attrs([65001, 1]), A); // replacing a kept one is always possible
+    assert.equal(rib.counters(A).rejectedNotKept, 1);
+    const r = rib.setPolicy(A, { importPolicy: { rules: [], defaultAction: 'permit' } });
+    assert.deepEqual(r.refresh, [1]);
+    assert.deepEqual(r.changes.map((c) => c.prefix).sort(), ['10.8.0.0/16', '10.9.0.0/16']);
+    assert.deepEqual(rib.setPolicy(A, { importPolicy: { rules: [], defaultAction: 'permit' } }).refresh, []);
+    assert.throws(() => rib.addPeer({ address: B, asn: 65002, keepRejected: -1 }), /keepRejected must be an integer/);
+  });
+});
+
 describe('Rib: local origination', () => {
   it('originates with ORIGIN IGP and an empty AS_PATH, preferred over learned paths', () => {
     const rib = setup();
@@ -353,6 +392,7 @@ describe('Rib: interned paths are released', () => {
         policyRejected: 0,
         overLimitDropped: 0,
         withdrawn: 0,
+        rejectedNotKept: 0,
         attributeSets: 0,
       },
     );
