@@ -152,19 +152,31 @@ export class IpamStore {
   /**
    * Releases every reservation whose attachment is not in `valid`, except claims of ADDs still in flight (their
    * temp file, of a live process, is a second name of the claim). Temp files of dead processes go first.
+   * `cleanup(r)` runs before each release (the plugin deletes the veth there); when it throws, that claim is kept
+   * for the next GC and the error is returned, and GC goes on with the others.
    */
-  gc(valid: readonly Attachment[]): Reservation[] {
+  gc(
+    valid: readonly Attachment[],
+    cleanup: (r: Reservation) => void = () => {},
+  ): { released: Reservation[]; kept: { reservation: Reservation; error: unknown }[] } {
     this.removeDeadTemps(this.names());
     const keep = new Set(valid.map((a) => `${a.containerId}\n${a.ifname}`));
     const released: Reservation[] = [];
+    const kept: { reservation: Reservation; error: unknown }[] = [];
     for (const r of this.list()) {
       if (keep.has(`${r.containerId}\n${r.ifname}`)) continue;
       const path = join(this.dir, formatIpv4(r.address));
       if (linkCount(path) > 1) continue; // an ADD in flight: not garbage yet
+      try {
+        cleanup(r);
+      } catch (error) {
+        kept.push({ reservation: r, error });
+        continue;
+      }
       tryUnlink(path);
       released.push(r);
     }
-    return released;
+    return { released, kept };
   }
 
   /** Addresses used and free in a range (for STATUS and the agent's metrics). */

@@ -128,10 +128,16 @@ class Plugin {
   }
 
   GC(): undefined {
-    const released = this.store.gc(this.conf.validAttachments ?? []);
-    for (const r of released) {
-      if (r.containerId === '' || r.ifname === '') continue; // a damaged claim: no veth can be named after it
+    const { kept } = this.store.gc(this.conf.validAttachments ?? [], (r) => {
+      if (r.containerId === '' || r.ifname === '') return; // a damaged claim: no veth can be named after it
       this.deps.network.remove(hostVethName(r.containerId, r.ifname));
+    });
+    if (kept.length > 0) {
+      const why = kept.map((k) => `${formatIpv4(k.reservation.address)}: ${toCniError(k.error).message}`);
+      throw new CniError(
+        CniCode.IoFailure,
+        `GC kept ${kept.length} stale address(es) whose veth it could not delete (the next GC retries): ${why.join('; ')}`,
+      );
     }
     return undefined;
   }

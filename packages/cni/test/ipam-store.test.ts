@@ -86,7 +86,7 @@ describe('ipam: IpamStore on real files', () => {
   it('release and gc tolerate a missing store and already released addresses', () => {
     const store = new IpamStore(join(dir, 'never'), 'net');
     assert.deepEqual(store.release(who('a')), []);
-    assert.deepEqual(store.gc([]), []);
+    assert.deepEqual(store.gc([]), { released: [], kept: [] });
     assert.deepEqual(store.usage(prefix('10.0.0.0/24')), { used: 0, free: 253, total: 253 });
   });
 
@@ -95,7 +95,7 @@ describe('ipam: IpamStore on real files', () => {
     const r = prefix('10.244.1.0/24');
     for (const id of ['a', 'b', 'c']) take(store, who(id), r);
     writeFileSync(join(dir, 'net', '10.244.1.200'), ''); // a claim whose content a power loss ate
-    const released = store.gc([who('b'), who('gone')]);
+    const { released } = store.gc([who('b'), who('gone')]);
     assert.deepEqual(released.map((x) => `${x.containerId}:${ip(x.address)}`).sort(), [
       ':10.244.1.200',
       'a:10.244.1.2',
@@ -125,20 +125,41 @@ describe('ipam: IpamStore on real files', () => {
     const store = new IpamStore(dir, 'net', (pid) => alive.has(pid));
     const r = prefix('10.244.1.0/24');
     const inFlight = store.allocate(who('new'), r);
-    assert.deepEqual(store.gc([]), [], 'not in the runtime list yet, but its ADD is running');
+    assert.deepEqual(store.gc([]).released, [], 'not in the runtime list yet, but its ADD is running');
     assert.equal(store.find(who('new')), inFlight.address);
     inFlight.done();
     assert.deepEqual(
-      store.gc([]).map((x) => x.containerId),
+      store.gc([]).released.map((x) => x.containerId),
       ['new'],
     );
     store.allocate(who('crashed'), r); // never done(): the process "dies"
     alive.clear();
     assert.deepEqual(
-      store.gc([]).map((x) => x.containerId),
+      store.gc([]).released.map((x) => x.containerId),
       ['crashed'],
     );
     assert.deepEqual(readdirSync(join(dir, 'net')), ['last_reserved_ip.0'], 'the dead temp went too');
+  });
+
+  it('gc keeps a claim whose cleanup fails, and goes on with the others', () => {
+    const store = new IpamStore(dir, 'net');
+    const r = prefix('10.244.1.0/24');
+    for (const id of ['a', 'b', 'c']) take(store, who(id), r);
+    const { released, kept } = store.gc([], (x) => {
+      if (x.containerId === 'b') throw new Error('veth busy');
+    });
+    assert.deepEqual(
+      released.map((x) => x.containerId),
+      ['a', 'c'],
+    );
+    assert.deepEqual(
+      kept.map((k) => [k.reservation.containerId, (k.error as Error).message]),
+      [['b', 'veth busy']],
+    );
+    assert.deepEqual(
+      store.list().map((x) => x.containerId),
+      ['b'],
+    );
   });
 
   it('release removes temp files of dead processes too', () => {

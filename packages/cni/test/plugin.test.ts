@@ -177,6 +177,24 @@ describe('plugin: runCni with an in-memory network', () => {
     );
   });
 
+  it('GC goes on past a veth it cannot delete, keeps that address and reports it', () => {
+    net.namespaces.add('/run/netns/pod-b');
+    call('ADD', conf(), { CNI_CONTAINERID: 'x1' });
+    call('ADD', conf(), { CNI_CONTAINERID: 'x2', CNI_NETNS: '/run/netns/pod-b' });
+    net.failRemove = true;
+    assertError(
+      call('GC', conf()),
+      5,
+      /GC kept 2 stale address\(es\) .*: 10\.244\.1\.2: injected remove failure; 10\.244\.1\.3: injected remove failure/,
+    );
+    assert.equal(store().list().length, 2, 'kept for the next GC: no address is reused while its veth exists');
+    assert.equal(net.calls.filter((c) => c.startsWith('remove')).length, 2, 'both veths were tried');
+    net.failRemove = false;
+    assert.equal(call('GC', conf()).exitCode, 0);
+    assert.deepEqual(store().list(), []);
+    assert.equal(net.links.size, 0);
+  });
+
   it('CHECK: code 7 without a prevResult, 3 when the netns is gone, 100 when something differs', () => {
     const add = call('ADD', conf());
     assertError(call('CHECK', conf()), 7, /CHECK needs prevResult/);
