@@ -90,14 +90,8 @@ export class Rib {
           ...adjIn.rejectedEntries(afi),
         ];
         for (const [prefix, path] of received) {
-          this.accept(
-            peer,
-            afi,
-            prefix,
-            path as InternedPath,
-            !path.asLoop && importFilter.permits(prefix),
-            result.changes,
-          );
+          const ok = !path.asLoop && importFilter.permits(prefix);
+          this.accept(peer, afi, prefix, path as InternedPath, ok, result.changes);
         }
         this.checkMaxPrefix(peer, afi, result.events);
       }
@@ -209,26 +203,14 @@ export class Rib {
    * Makes `path` the peer's candidate for a prefix (accepted) or records it as rejected, implicitly withdrawing the
    * peer's previous path for the prefix, fresh or stale.
    */
-  private accept(
-    peer: RibPeer,
-    afi: number,
-    prefix: string,
-    path: InternedPath,
-    accepted: boolean,
-    into: RibChange[],
-  ): void {
+  private accept(peer: RibPeer, afi: number, prefix: string, path: InternedPath, ok: boolean, into: RibChange[]): void {
     const { adjIn } = peer;
-    if (accepted) {
-      adjIn.unreject(afi, prefix);
-      const c = this.locRib.set(afi, prefix, adjIn.source.address, path);
-      adjIn.candidateChanged(afi, this.locRib.replaced, path);
-      if (c) this.emit(c, into);
-    } else {
-      if (!adjIn.reject(afi, prefix, path)) peer.rejectedNotKept++;
-      const c = this.locRib.set(afi, prefix, adjIn.source.address, undefined);
-      adjIn.candidateChanged(afi, this.locRib.replaced, undefined);
-      if (c) this.emit(c, into);
-    }
+    if (ok) adjIn.unreject(afi, prefix);
+    else if (!adjIn.reject(afi, prefix, path)) peer.rejectedNotKept++;
+    const next = ok ? path : undefined;
+    const c = this.locRib.set(afi, prefix, adjIn.source.address, next);
+    adjIn.candidateChanged(afi, this.locRib.replaced, next);
+    this.emit(c, into);
   }
 
   // ---- updates from peers ----
