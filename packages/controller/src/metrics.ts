@@ -1,5 +1,5 @@
 // Prometheus metrics (prom-client), read from the agent at scrape time: nothing is counted twice.
-import { Counter, Gauge, Histogram, Registry } from 'prom-client';
+import { Counter, collectDefaultMetrics, Gauge, Histogram, Registry } from 'prom-client';
 import type { PeerStatus, RoutesStatus } from './ports.js';
 import { SESSION_STATES } from './ports.js';
 
@@ -18,6 +18,8 @@ export interface Metrics {
 
 export function createMetrics(source: MetricsSource): Metrics {
   const registry = new Registry();
+  // Process metrics (CPU, RSS, heap, event-loop lag, GC), prefixed gannet_process_* / gannet_nodejs_*.
+  collectDefaultMetrics({ register: registry, prefix: 'gannet_' });
   const peerLabels = ['peer', 'asn'] as const;
 
   new Gauge({

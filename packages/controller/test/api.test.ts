@@ -98,6 +98,8 @@ describe('controller: status API', () => {
     assert.match(body, /gannet_routes_reconcile_duration_seconds_bucket\{le="0\.005"\} 1/);
     assert.match(body, /gannet_ipam_addresses_used 5/);
     assert.match(body, /gannet_ipam_addresses_free 248/);
+    assert.match(body, /gannet_process_resident_memory_bytes \d+/);
+    assert.match(body, /gannet_nodejs_heap_size_used_bytes \d+/);
     await app.close();
   });
 
