@@ -4,7 +4,7 @@ import assert from 'node:assert/strict';
 import { existsSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { type Netns, TestNet } from '../src/netns.js';
+import { type Netns, TestNet, waitFor } from '../src/netns.js';
 import { requireRoot } from '../src/root.js';
 import { type ConfList, chainAdd, chainCheck, chainDel, REFERENCE_PLUGINS, requireGannetCni } from './cni-runtime.js';
 
@@ -73,6 +73,18 @@ describe('e2e cni: chained conflist with portmap, bandwidth and tuning', functio
       // tuning: the sysctl inside the pod
       assert.equal(pod.run('cat', ['/proc/sys/net/ipv4/conf/eth0/accept_redirects']).trim(), '0');
       assert.ok(pod.ping('192.0.2.1'), 'the pod still reaches the node');
+      // and the port mapping carries traffic: node:18080 → DNAT → pod:80, through gannet's route and veth
+      const server = net.spawn(pod, process.execPath, [
+        '-e',
+        "require('node:http').createServer((q, s) => s.end('from-pod')).listen(80, '0.0.0.0')",
+      ]);
+      await waitFor('the pod web server', () => pod.tryRun('ss', ['-Hltn', 'sport = :80']).stdout.includes(':80'), {
+        timeoutMs: 10_000,
+      });
+      const got = node.tryRun('curl', ['-s', '--max-time', '3', 'http://192.0.2.1:18080/']);
+      assert.equal(got.stdout, 'from-pod', `curl through the port mapping: ${got.stderr}`);
+      server.child.kill('SIGTERM');
+      await server.exited;
 
       for (const { type, reply } of await chainCheck(list, a, result)) {
         if (type === 'portmap' && reply.status !== 0) {
