@@ -90,6 +90,26 @@ describe('Rib: Adj-RIB-In and Loc-RIB diffs', () => {
     assert.equal(left[0]?.newBest, a);
   });
 
+  it('IPv6 ECMP: next hops in numeric order; a member changing attributes but not its next hop is no change', () => {
+    const rib = setup();
+    const q = '2001:db8:244:1::/64';
+    rib.announce(B, 2, [q], attrs([65002, 9]), '2001:db8::b');
+    const r = rib.announce(A, 2, [q], attrs([65001, 9]), '2001:db8::a');
+    assert.deepEqual(r.changes[0]?.nexthops, ['2001:db8::a', '2001:db8::b']);
+    assert.equal(r.changes[0]?.newBest?.source.address, A);
+    // B's MED changes: B stays in the set (different neighbour AS: MED not compared), best and next hops unchanged.
+    assert.deepEqual(rib.announce(B, 2, [q], attrs([65002, 9], { med: 7 }), '2001:db8::b').changes, []);
+    assert.equal(rib.candidates(2, q).length, 2);
+    assert.deepEqual(
+      [...rib.routes(2)].map((x) => [x.prefix, x.nexthops]),
+      [[q, ['2001:db8::a', '2001:db8::b']]],
+    );
+    assert.deepEqual(
+      rib.lookup(2, q)?.ecmp.map((p) => p.source.address),
+      [A, B],
+    );
+  });
+
   it('a worse path from another peer changes nothing; a better one takes over', () => {
     const rib = setup({ maxPaths: 1 });
     rib.announce(A, 1, [P], attrs([65001, 9]), A);
