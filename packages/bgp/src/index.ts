@@ -2,7 +2,7 @@
 export { type Clock, FakeClock, systemClock } from './clock.js';
 export { BgpConfigError, BgpError, BgpStateError } from './errors.js';
 export type { SessionState } from './fsm/types.js';
-export type { PrefixRule } from './policy/prefix-filter.js';
+export { PrefixFilter, type PrefixRule } from './policy/prefix-filter.js';
 export { type Connection, type ConnectionFactory, type Listener, tcpConnectionFactory } from './session/connection.js';
 export { MemoryNetwork } from './session/memory-net.js';
 export type { Logger } from './session/peer-session.js';

@@ -2,7 +2,8 @@
 // Import: only prefixes inside clusterCIDRs no longer than the pod block length, never our own pod CIDRs (or parts
 // of them), never node addresses (/32, /128 are longer than any block). Export: our own pod CIDRs only, so one peer's
 // routes are never passed to another. A peer's own `import`/`export` rules replace the defaults, but our own pod CIDRs
-// are never imported whatever the rules say.
+// are never imported whatever the rules say. The speaker evaluates the rules (@gannet/bgp PrefixFilter: first match
+// decides, no match denies).
 import type { AgentConfig, PeerConfig, PrefixRule } from './config/types.js';
 import { parseCidr } from './net.js';
 import type { SpeakerPeer } from './ports.js';
@@ -48,20 +49,4 @@ export function resolvePeer(config: AgentConfig, peer: PeerConfig): SpeakerPeer 
   if (peer.passive !== undefined) out.passive = peer.passive;
   if (peer.localAddress !== undefined) out.localAddress = peer.localAddress;
   return out;
-}
-
-/** First matching rule decides; no match → deny (RFC 8212 spirit). Used by tests and by `gannet status` hints. */
-export function evaluate(rules: PrefixRule[], prefix: string): 'permit' | 'deny' {
-  const p = parseCidr(prefix);
-  for (const r of rules) {
-    const c = parseCidr(r.prefix);
-    if (c.family !== p.family || p.length < c.length) continue;
-    const bits = c.family === 4 ? 32 : 128;
-    const shift = BigInt(bits - c.length);
-    if (c.value >> shift !== p.value >> shift) continue;
-    const ge = r.ge ?? c.length;
-    const le = r.le ?? (r.ge !== undefined ? bits : c.length);
-    if (p.length >= ge && p.length <= le) return r.action;
-  }
-  return 'deny';
 }

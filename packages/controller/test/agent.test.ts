@@ -1,10 +1,13 @@
 import assert from 'node:assert/strict';
+import { PrefixFilter, type PrefixRule } from '@gannet/bgp';
 import { Agent } from '../src/agent.js';
 import { parseConfig } from '../src/config/load-config.js';
 import type { AgentConfig } from '../src/config/types.js';
 import { silentLogger } from '../src/log.js';
-import { evaluate } from '../src/policy.js';
 import { FakeRoutes, FakeSpeaker } from './fakes.js';
+
+/** The speaker's own evaluation of a rule list (first match decides, no match denies). */
+const evaluate = (rules: PrefixRule[], prefix: string) => new PrefixFilter({ rules }).evaluate(prefix);
 
 const CONFIG = `
 nodeName: node1
