@@ -6,13 +6,14 @@ export interface Clock {
   clearTimeout(handle: unknown): void;
 }
 
+/**
+ * Real time. Its timers keep the process alive (no unref): while the API server is unreachable at start, a retry
+ * timer may be the only thing the agent waits on, and an unref'd one would let the process exit mid-await.
+ * Everything that schedules on it clears its timer in stop().
+ */
 export const systemClock: Clock = {
   now: () => Date.now(),
-  setTimeout: (fn, ms) => {
-    const t = setTimeout(fn, ms);
-    t.unref();
-    return t;
-  },
+  setTimeout: (fn, ms) => setTimeout(fn, ms),
   clearTimeout: (h) => clearTimeout(h as NodeJS.Timeout),
 };
 

@@ -234,6 +234,8 @@ export class Reflector<T extends KubeObject> {
       this.abort = ctrl;
       connected = true;
       this.ok(); // connected (the stream answered 200)
+    } else {
+      ctrl.abort(); // stopped (or superseded) while connecting: do not leave the stream open
     }
   }
 }

@@ -107,6 +107,15 @@ describe('kubernetes/KubernetesSource: outages, 410 Gone, dropped watches, 403',
     await eventually(() => assert.equal(r!.configs.length, 3));
   });
 
+  it('stop() right after start() closes the watches that were still connecting', async () => {
+    r = await rig({ start: false });
+    await r.source.start(); // resolves on the lists, before the watches are connected
+    r.source.stop();
+    await settle(100);
+    assert.equal(r.server.watchCount(), 0);
+    assert.equal(r.clock.pending, 0, 'no timer left behind');
+  });
+
   it('start() rejects with a clear error when RBAC forbids listing nodes', async () => {
     r = await rig({ start: false });
     r.server.forbid('list', 'nodes');
