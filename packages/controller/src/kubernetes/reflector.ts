@@ -213,8 +213,11 @@ export class Reflector<T extends KubeObject> {
       } else if (err) {
         this.fail('watch', err);
         this.later(() => void this.watch(), this.opts.backoff.next());
-      } else if (events > 0) {
-        void this.watch(); // the server ended the stream after its timeoutSeconds
+      } else if (events > 0 || this.opts.clock.now() - openedAt >= 10_000) {
+        // the server ended the stream after its timeoutSeconds: reopen at once (a quiet resource too, as long as
+        // the stream had lasted; only a server closing at once goes through backoff, so it cannot spin us)
+        this.opts.backoff.reset();
+        void this.watch();
       } else {
         this.later(() => void this.watch(), this.opts.backoff.next());
       }

@@ -105,6 +105,11 @@ describe('kubernetes/KubernetesSource: outages, 410 Gone, dropped watches, 403',
     assert.equal(r.source.reflectors.nodes.stats.lists, 1);
     r.server.remove('nodes', 'node4');
     await eventually(() => assert.equal(r!.configs.length, 3));
+    // a stream that lasted (the server's timeoutSeconds) is reopened at once, quiet or not
+    r.clock.advance(10_000);
+    r.server.endWatches();
+    await eventually(() => assert.equal(r!.server.watchCount(), 3), 'reopened without waiting for a backoff');
+    assert.equal(r.clock.pending, 0);
   });
 
   it('stop() right after start() closes the watches that were still connecting', async () => {
