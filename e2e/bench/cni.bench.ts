@@ -63,7 +63,8 @@ async function main(): Promise<void> {
   try {
     const hello = await buildHello(work);
     const node = net.ns('node');
-    const pods: Netns[] = Array.from({ length: SEQUENTIAL }, (_, i) => net.ns(`p${i}`));
+    // one set of pod namespaces per plugin, so that their ADDs can interleave
+    const pods: Netns[][] = [0, 1].map((k) => Array.from({ length: SEQUENTIAL }, (_, i) => net.ns(`p${k}x${i}`)));
     const variants: Variant[] = [
       {
         label: 'gannet-cni',
@@ -94,7 +95,7 @@ async function main(): Promise<void> {
         nodeNs: node.name,
         command,
         containerId: `bench-${i}`,
-        netns: `/run/netns/${(pods[i] as Netns).name}`,
+        netns: `/run/netns/${(pods[v.label.startsWith('ptp') ? 1 : 0]?.[i] as Netns).name}`,
         ifname: 'eth0',
         conf: v.conf,
       });
@@ -104,14 +105,29 @@ async function main(): Promise<void> {
       ok(await call(v, 'ADD', 0), `${v.label} warm-up ADD`);
       ok(await call(v, 'DEL', 0), `${v.label} warm-up DEL`);
     }
-    for (const v of variants) {
-      const add: number[] = [];
-      const del: number[] = [];
-      for (let i = 0; i < SEQUENTIAL; i++) add.push(ok(await call(v, 'ADD', i), `${v.label} ADD`));
-      for (let i = 0; i < SEQUENTIAL; i++) del.push(ok(await call(v, 'DEL', i), `${v.label} DEL`));
-      rows.push({ what: v.label, mode: `${SEQUENTIAL} sequential`, op: 'ADD', s: stats(add) });
-      rows.push({ what: v.label, mode: `${SEQUENTIAL} sequential`, op: 'DEL', s: stats(del) });
+    const helloV: Variant = { label: 'hello SEA', bin: hello, conf: {} };
+    const gannetV = variants[0] as Variant;
+    // sequential: interleaved pod by pod (gannet, ptp, hello, gannet VERSION), so that the machine's load swings
+    // hit every variant alike
+    const seqAdd = variants.map(() => [] as number[]);
+    const seqDel = variants.map(() => [] as number[]);
+    const seqHello: number[] = [];
+    const seqOwn: number[] = [];
+    for (let i = 0; i < SEQUENTIAL; i++) {
+      for (const [k, v] of variants.entries()) seqAdd[k]?.push(ok(await call(v, 'ADD', i), `${v.label} ADD`));
+      seqHello.push(ok(await call(helloV, 'VERSION', i), 'hello'));
+      seqOwn.push(ok(await call(gannetV, 'VERSION', i), 'gannet VERSION'));
     }
+    for (let i = 0; i < SEQUENTIAL; i++) {
+      for (const [k, v] of variants.entries()) seqDel[k]?.push(ok(await call(v, 'DEL', i), `${v.label} DEL`));
+    }
+    for (const [k, v] of variants.entries()) {
+      rows.push({ what: v.label, mode: `${SEQUENTIAL} sequential`, op: 'ADD', s: stats(seqAdd[k] ?? []) });
+      rows.push({ what: v.label, mode: `${SEQUENTIAL} sequential`, op: 'DEL', s: stats(seqDel[k] ?? []) });
+    }
+    rows.push({ what: 'gannet-cni VERSION', mode: `${SEQUENTIAL} sequential`, op: 'exec', s: stats(seqOwn) });
+    rows.push({ what: 'hello SEA (bare start-up)', mode: `${SEQUENTIAL} sequential`, op: 'exec', s: stats(seqHello) });
+    // concurrent: each variant's 50 at once, one variant after the other
     for (const v of variants) {
       const idx = Array.from({ length: CONCURRENT }, (_, i) => i);
       const add = await Promise.all(idx.map(async (i) => ok(await call(v, 'ADD', i), `${v.label} ADD`)));
@@ -119,17 +135,9 @@ async function main(): Promise<void> {
       rows.push({ what: v.label, mode: `${CONCURRENT} concurrent`, op: 'ADD', s: stats(add) });
       rows.push({ what: v.label, mode: `${CONCURRENT} concurrent`, op: 'DEL', s: stats(del) });
     }
-    const helloV: Variant = { label: 'hello SEA', bin: hello, conf: {} };
-    const seq: number[] = [];
-    for (let i = 0; i < SEQUENTIAL; i++) seq.push(ok(await call(helloV, 'VERSION', i), 'hello'));
     const conc = await Promise.all(
       Array.from({ length: CONCURRENT }, async (_, i) => ok(await call(helloV, 'VERSION', i), 'hello')),
     );
-    const own: number[] = [];
-    const gannetV = variants[0] as Variant;
-    for (let i = 0; i < SEQUENTIAL; i++) own.push(ok(await call(gannetV, 'VERSION', i), 'gannet VERSION'));
-    rows.push({ what: 'gannet-cni VERSION', mode: `${SEQUENTIAL} sequential`, op: 'exec', s: stats(own) });
-    rows.push({ what: 'hello SEA (bare start-up)', mode: `${SEQUENTIAL} sequential`, op: 'exec', s: stats(seq) });
     rows.push({ what: 'hello SEA (bare start-up)', mode: `${CONCURRENT} concurrent`, op: 'exec', s: stats(conc) });
 
     const load = loadavg().map((x) => x.toFixed(1));
