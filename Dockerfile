@@ -39,6 +39,17 @@ RUN pnpm exec tsc -b packages/controller \
  && CNI_COMMAND=VERSION ./dist/bin/gannet-cni </dev/null | grep -q cniVersion
 # runtime dependencies only: drop typescript, esbuild, mocha… from node_modules
 RUN pnpm install --frozen-lockfile --prod --offline
+# what the runtime needs, in the workspace's layout (pnpm's node_modules are relative symlinks into
+# node_modules/.pnpm, so the tree is copied as it is, symlinks included): manifests, compiled sources, dependencies
+RUN mkdir -p /out/dist \
+ && cp -a package.json node_modules /out/ \
+ && cp -a dist/bin /out/dist/ \
+ && for p in bgp routes cni controller; do \
+      mkdir -p "/out/packages/$p/dist" \
+      && cp -a "packages/$p/package.json" "/out/packages/$p/" \
+      && cp -a "packages/$p/dist/src" "/out/packages/$p/dist/" \
+      && if [ -d "packages/$p/node_modules" ]; then cp -a "packages/$p/node_modules" "/out/packages/$p/"; fi; \
+    done
 
 # --- runtime: Node 24 (for the agent) + the compiled packages + the two executables ----------------------------------
 FROM ${NODE_IMAGE}
@@ -46,20 +57,7 @@ LABEL org.opencontainers.image.title="gannet" \
       org.opencontainers.image.description="Gannet: a Kubernetes CNI with native routing and an embedded BGP speaker"
 ENV NODE_ENV=production
 WORKDIR /opt/gannet
-# pnpm's node_modules are symlinks into node_modules/.pnpm: copy the same layout so they resolve
-COPY --from=build /src/package.json ./
-COPY --from=build /src/node_modules ./node_modules
-COPY --from=build /src/packages/bgp/package.json ./packages/bgp/
-COPY --from=build /src/packages/bgp/dist/src ./packages/bgp/dist/src
-COPY --from=build /src/packages/routes/package.json ./packages/routes/
-COPY --from=build /src/packages/routes/dist/src ./packages/routes/dist/src
-COPY --from=build /src/packages/cni/package.json ./packages/cni/
-COPY --from=build /src/packages/cni/node_modules ./packages/cni/node_modules
-COPY --from=build /src/packages/cni/dist/src ./packages/cni/dist/src
-COPY --from=build /src/packages/controller/package.json ./packages/controller/
-COPY --from=build /src/packages/controller/node_modules ./packages/controller/node_modules
-COPY --from=build /src/packages/controller/dist/src ./packages/controller/dist/src
-COPY --from=build /src/dist/bin ./dist/bin
+COPY --from=build /out/ ./
 ENV PATH=/opt/gannet/dist/bin:$PATH
 # the DaemonSet runs `gannet agent --kubernetes`
 CMD ["gannet", "--help"]
