@@ -19,11 +19,19 @@ export interface IpRouteTableOptions {
   batchTimeoutMs?: number;
   /** Attempts for a dump that was interrupted or hit ENOBUFS (default 5). */
   listAttempts?: number;
+  /**
+   * Batches of at least this many operations pause the route monitor while they run (default 1,000): the kernel
+   * echoing every write of ours to a listener halves its write rate. A `lost` event after the pause makes the
+   * reconciler resync, so a change by someone else during the pause is still seen at once.
+   */
+  quietBatchOps?: number;
 }
 
 /** Dump errors worth another try: the table changed during the dump, or the socket buffer overflowed. */
 const TRANSIENT = /Dump was interrupted|No buffer space|ENOBUFS|Interrupted system call|Resource temporarily/i;
 const NETNS = /^[A-Za-z0-9_.-]{1,200}$/;
+/** One shared success result: a 100,000-route batch need not allocate 100,000 of them. */
+const OK: RouteOpResult = Object.freeze({ ok: true });
 
 interface IpRun {
   stdout: string;
@@ -40,6 +48,9 @@ export class IpRouteTable implements KernelRouteTable {
   private monitor: ChildProcessByStdio<null, Readable, Readable> | undefined;
   private monitorRestart: NodeJS.Timeout | undefined;
   private monitorFailures = 0;
+  private readonly quietBatchOps: number;
+  /** Large batches in flight; the monitor is paused while this is above zero. */
+  private quietBatches = 0;
   private closed = false;
 
   constructor(opts: IpRouteTableOptions = {}) {
@@ -49,6 +60,7 @@ export class IpRouteTable implements KernelRouteTable {
     this.ip = opts.ip ?? 'ip';
     this.globalArgs = opts.netns ? ['-n', opts.netns] : [];
     this.listAttempts = Math.max(1, opts.listAttempts ?? 5);
+    this.quietBatchOps = opts.quietBatchOps ?? 1000;
     this.helper = new IpBatchHelper({
       ip: this.ip,
       globalArgs: this.globalArgs,
@@ -73,12 +85,22 @@ export class IpRouteTable implements KernelRouteTable {
 
   async batch(ops: readonly RouteOp[], protocol: number): Promise<RouteOpResult[]> {
     if (ops.length === 0) return [];
-    const errors = await this.helper.run(ops.map((op) => formatBatchLine(op, protocol)));
+    const quiet = ops.length >= this.quietBatchOps;
+    if (quiet && this.quietBatches++ === 0) this.stopMonitor();
+    let errors: (string | undefined)[];
+    try {
+      errors = await this.helper.run(ops.map((op) => formatBatchLine(op, protocol)));
+    } finally {
+      if (quiet && --this.quietBatches === 0 && this.listeners.size > 0 && !this.closed) {
+        this.startMonitor();
+        this.emit({ kind: 'lost', reason: `route monitor paused during a batch of ${ops.length} routes` });
+      }
+    }
     return ops.map((op, i): RouteOpResult => {
       const err = errors[i];
-      if (err === undefined) return { ok: true };
+      if (err === undefined) return OK;
       // Deleting what is already gone (or what belongs to another protocol, which the kernel will not match) is done.
-      if (op.op === 'delete' && /No such process/.test(err)) return { ok: true };
+      if (op.op === 'delete' && /No such process/.test(err)) return OK;
       if (op.op === 'add' && /File exists/.test(err)) {
         return { ok: false, reason: `${err} (another route holds ${op.route.dst} metric ${op.route.metric})` };
       }
@@ -98,7 +120,7 @@ export class IpRouteTable implements KernelRouteTable {
 
   watch(listener: (event: KernelRouteEvent) => void): () => void {
     this.listeners.add(listener);
-    if (!this.monitor && !this.monitorRestart) this.startMonitor();
+    if (!this.monitor && !this.monitorRestart && this.quietBatches === 0) this.startMonitor();
     return () => {
       this.listeners.delete(listener);
       if (this.listeners.size === 0) this.stopMonitor();
@@ -172,7 +194,7 @@ export class IpRouteTable implements KernelRouteTable {
 
   private startMonitor(): void {
     this.monitorRestart = undefined;
-    if (this.closed || this.listeners.size === 0) return;
+    if (this.closed || this.listeners.size === 0 || this.quietBatches > 0 || this.monitor) return;
     const proc = spawn(this.ip, [...this.globalArgs, '-o', '-N', 'monitor', 'route'], {
       stdio: ['ignore', 'pipe', 'pipe'],
     });

@@ -5,7 +5,7 @@
 import { EventEmitter } from 'node:events';
 import { type Clock, systemClock, type TimerHandle } from './clock.js';
 import { canonicalPrefix } from './ip-prefix.js';
-import type { KernelRouteEvent, KernelRouteTable, RouteOp } from './kernel-route-table.js';
+import type { KernelRouteEvent, KernelRouteTable, RouteOp, RouteOpResult } from './kernel-route-table.js';
 import {
   MAIN_TABLE,
   type NormalRoute,
@@ -283,66 +283,82 @@ export class RouteReconciler extends EventEmitter<ReconcilerEvents> {
 
   private async applyDirty(): Promise<void> {
     const now = this.clock.now();
-    const ops: RouteOp[] = [];
+    const t0 = now;
+    // Each chunk goes to the kernel as soon as it is full (the real table pipelines them), so the kernel is busy
+    // while the rest of the diff is computed; results are then read in order.
+    const inFlight: { chunk: RouteOp[]; results: Promise<RouteOpResult[]> }[] = [];
+    let chunk: RouteOp[] = [];
+    const send = () => {
+      const results = this.kernel.batch(chunk, this.protocol);
+      results.catch(() => {});
+      inFlight.push({ chunk, results });
+      chunk = [];
+    };
     for (const k of this.dirty) {
-      const want = this.desired.get(k);
-      const have = this.kernelView.get(k);
-      const f = this.failed.get(k);
-      if (want) {
-        if (have && routeMatches(want, have)) this.failed.delete(k);
-        else if (
-          !(f && f.nextRetryAt > now && !this.retryNow.has(k) && f.op !== 'delete' && sameRoute(f.route, want))
-        ) {
-          ops.push({ op: have ? 'replace' : 'add', route: want });
-        }
-      } else if (have) {
-        if (this.initialDone || !this.adopted.has(k)) {
-          if (!(f && f.op === 'delete' && f.nextRetryAt > now && !this.retryNow.has(k))) {
-            ops.push({ op: 'delete', route: have });
-          }
-        }
-      } else {
-        this.failed.delete(k);
-      }
+      const op = this.opFor(k, now);
+      if (!op) continue;
+      chunk.push(op);
+      if (chunk.length >= this.batchSize) send();
     }
+    if (chunk.length > 0) send();
     this.dirty.clear();
     this.retryNow.clear();
-    const t0 = this.clock.now();
+    let ops = 0;
     let failures = 0;
-    // All chunks are handed over at once (the real table pipelines them), then their results are read in order.
-    const chunks: RouteOp[][] = [];
-    for (let i = 0; i < ops.length; i += this.batchSize) chunks.push(ops.slice(i, i + this.batchSize));
-    const inFlight = chunks.map((chunk) => this.kernel.batch(chunk, this.protocol));
-    for (const p of inFlight) p.catch(() => {});
-    for (const [c, chunk] of chunks.entries()) {
-      let results: Awaited<ReturnType<KernelRouteTable['batch']>>;
+    for (const { chunk: sent, results: pending } of inFlight) {
+      let results: RouteOpResult[];
       try {
-        results = await (inFlight[c] as (typeof inFlight)[number]);
+        results = await pending;
         this.counters.applies++;
       } catch (err) {
-        await Promise.allSettled(inFlight);
+        await Promise.allSettled(inFlight.map((b) => b.results));
         this.cacheValid = false;
         this.kernelError(err, 'applying a batch failed; resyncing');
         return;
       }
-      chunk.forEach((op, j) => {
+      ops += sent.length;
+      for (let j = 0; j < sent.length; j++) {
+        const op = sent[j] as RouteOp;
         const r = results[j] ?? { ok: false as const, reason: 'no result from the kernel table' };
         if (r.ok) this.recordSuccess(op);
         else {
           failures++;
           this.recordFailure(op, r.reason);
         }
-      });
+      }
     }
-    if (ops.length > 0) {
+    if (ops > 0) {
       const durationMs = this.clock.now() - t0;
       this.counters.lastApplyDurationMs = durationMs;
       this.counters.applyDurationMsTotal += durationMs;
-      this.emit('applied', { ops: ops.length, failed: failures, durationMs });
-      this.log.debug('routes applied', { table: this.table, ops: ops.length, failed: failures, durationMs });
+      this.emit('applied', { ops, failed: failures, durationMs });
+      this.log.debug('routes applied', { table: this.table, ops, failed: failures, durationMs });
     }
     this.consecutiveErrors = 0;
     this.armRetryTimer();
+  }
+
+  /** What to do for one dirty key, or undefined when the kernel is right or the key waits for a retry. */
+  private opFor(k: string, now: number): RouteOp | undefined {
+    const want = this.desired.get(k);
+    const have = this.kernelView.get(k);
+    const f = this.failed.size > 0 ? this.failed.get(k) : undefined;
+    const waiting = f !== undefined && f.nextRetryAt > now && !this.retryNow.has(k);
+    if (want) {
+      if (have && routeMatches(want, have)) {
+        if (f) this.failed.delete(k);
+        return undefined;
+      }
+      if (waiting && f.op !== 'delete' && sameRoute(f.route, want)) return undefined;
+      return { op: have ? 'replace' : 'add', route: want };
+    }
+    if (have) {
+      if (!this.initialDone && this.adopted.has(k)) return undefined;
+      if (waiting && f.op === 'delete') return undefined;
+      return { op: 'delete', route: have };
+    }
+    if (f) this.failed.delete(k);
+    return undefined;
   }
 
   private recordSuccess(op: RouteOp): void {

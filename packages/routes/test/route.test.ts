@@ -29,7 +29,8 @@ describe('normalizeRoute', () => {
     assert.equal(v6.metric, 1024);
     assert.equal(v6.table, 100);
     assert.deepEqual(v6.nexthops, [{ via: '2001:db8::1' }], 'a single next hop has no weight');
-    assert.equal(routeKey(v6), '2001:db8::/32 1024');
+    assert.equal(routeKey(v6), '2001:db8::/32', 'the default metric keys by destination alone');
+    assert.equal(routeKey({ ...v6, metric: 5 }), '2001:db8::/32 5');
   });
 
   it('accepts an IPv6 gateway for an IPv4 route with a device, and onlink with a device', () => {
