@@ -103,6 +103,29 @@ describe('deploy/rbac.yaml against the calls the code makes', function () {
     assert.deepEqual([...issued].sort(), [...granted()].sort());
   });
 
+  it("the binding gives the role to the DaemonSet's ServiceAccount, and nothing else is bound", () => {
+    const docs = loadYaml(join(repoRoot(), 'deploy', 'rbac.yaml'));
+    const [ds] = loadYaml(join(repoRoot(), 'deploy', 'daemonset.yaml'));
+    const sa = docs.find((d) => d.kind === 'ServiceAccount')!;
+    const role = docs.find((d) => d.kind === 'ClusterRole')!;
+    const bindings = docs.filter((d) => d.kind.endsWith('Binding'));
+    assert.deepEqual(
+      docs.map((d) => d.kind),
+      ['ServiceAccount', 'ClusterRole', 'ClusterRoleBinding'],
+    );
+    assert.equal(bindings.length, 1);
+    assert.deepEqual(bindings[0]!.roleRef, {
+      apiGroup: 'rbac.authorization.k8s.io',
+      kind: 'ClusterRole',
+      name: role.metadata.name,
+    });
+    assert.deepEqual(bindings[0]!.subjects, [
+      { kind: 'ServiceAccount', name: sa.metadata.name, namespace: sa.metadata.namespace },
+    ]);
+    assert.equal(ds!.spec.template.spec.serviceAccountName, sa.metadata.name);
+    assert.equal(ds!.metadata.namespace, sa.metadata.namespace);
+  });
+
   it('every call made by every test in this process is granted (a 403 the fake server was told to give aside)', () => {
     const role = granted();
     const calls = new Set(ALL_CALLS.map(pair));
