@@ -3,7 +3,6 @@
 // never both create the same name, so no address is handed out twice, whatever the concurrency, without a lock.
 // The file is complete before it gets its name (written as a temp file first), so a crash leaves either no claim, a
 // whole claim (released by DEL or GC), or a temp file of a dead process (removed by the next allocation or GC).
-import { randomBytes } from 'node:crypto';
 import {
   linkSync,
   mkdirSync,
@@ -20,6 +19,7 @@ import { formatIpv4, formatPrefix, type Ipv4Prefix, parseIpv4, prefixContains, p
 import { type Attachment, parsePodCidr } from './netconf.js';
 
 const HINT_FILE = 'last_reserved_ip.0';
+let tempCounter = 0;
 const TMP_PREFIX = '.tmp-';
 
 export interface Reservation extends Attachment {
@@ -228,19 +228,26 @@ export class IpamStore {
   }
 
   private writeTemp(content: string): string {
-    const tmp = join(this.dir, `${TMP_PREFIX}${process.pid}-${randomBytes(4).toString('hex')}`);
-    try {
-      writeFileSync(tmp, content, { flag: 'wx' });
-    } catch (err) {
-      if (errno(err) !== 'ENOENT') throw ioError(`cannot write to the address store ${this.dir}`, err);
+    for (let attempt = 0; ; attempt++) {
+      // unique among live processes by the PID, then by a counter and Math.random (threads share the PID);
+      // not node:crypto, whose first use costs ~4 ms (see pod-network.ts)
+      const tail = `${(++tempCounter).toString(36)}${Math.random().toString(36).slice(2, 10)}`;
+      const tmp = join(this.dir, `${TMP_PREFIX}${process.pid}-${tail}`);
+      try {
+        writeFileSync(tmp, content, { flag: 'wx' });
+        return tmp;
+      } catch (err) {
+        if (errno(err) === 'EEXIST' && attempt < 8) continue; // a leftover with the same name: pick another
+        if (errno(err) !== 'ENOENT') throw ioError(`cannot write to the address store ${this.dir}`, err);
+      }
       try {
         mkdirSync(this.dir, { recursive: true, mode: 0o700 });
         writeFileSync(tmp, content, { flag: 'wx' });
-      } catch (err2) {
-        throw ioError(`cannot create the address store ${this.dir}`, err2);
+        return tmp;
+      } catch (err) {
+        throw ioError(`cannot create the address store ${this.dir}`, err);
       }
     }
-    return tmp;
   }
 
   private removeDeadTemps(names: readonly string[]): void {

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { CniError } from '../src/errors.js';
 import { type CommandResult, LinuxPodNetwork } from '../src/linux-pod-network.js';
 import type { PodWiring } from '../src/pod-network.js';
-import { hostVethName, vethMacs } from '../src/pod-network.js';
+import { digest, hostVethName, vethMacs } from '../src/pod-network.js';
 
 const w: PodWiring = {
   netns: process.execPath, // any existing path stands for an existing namespace
@@ -138,6 +138,17 @@ describe('LinuxPodNetwork with a scripted ip', () => {
       'pod interface eth0 lacks 10.244.1.5/32',
       'pod default route via 169.254.1.1 dev eth0 is missing',
     ]);
+  });
+
+  it('digest: 128 well-spread bits, no collisions over 20000 attachments', () => {
+    assert.match(digest('abc', 'eth0'), /^[0-9a-f]{32}$/);
+    assert.notEqual(digest('ab', 'ceth0'), digest('abc', 'eth0'), 'the separator counts');
+    const names = new Set<string>();
+    for (let i = 0; i < 20_000; i++) names.add(hostVethName(`ctr${i}`, 'eth0'));
+    assert.equal(names.size, 20_000);
+    // every hex digit position takes many values (no stuck bits)
+    const first = [...names].map((n) => n[3]);
+    assert.equal(new Set(first).size, 16);
   });
 
   it('names and MACs are stable per attachment, within IFNAMSIZ, locally administered', () => {
