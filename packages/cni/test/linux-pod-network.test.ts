@@ -121,6 +121,68 @@ describe('LinuxPodNetwork with a scripted ip', () => {
     assert.deepEqual(calls[0]?.args, ['-j', 'link', 'show', 'dev', 'up0']);
   });
 
+  it('uplinkMtu: undefined without a default route or when ip cannot tell', () => {
+    const none = new LinuxPodNetwork({
+      run: () => ({ status: 0, stdout: '', stderr: '' }),
+      routeTable: () => 'Iface\n',
+    });
+    assert.equal(none.uplinkMtu(), undefined);
+    const unreadable = new LinuxPodNetwork({
+      routeTable: () => {
+        throw new Error('EACCES');
+      },
+    });
+    assert.equal(unreadable.uplinkMtu(), undefined);
+    assert.equal(fake([{ status: 1, stderr: 'Device "up0" does not exist.' }]).net.uplinkMtu(), undefined);
+  });
+
+  it('check: nothing to report when everything is in place', () => {
+    const { net, sysctls } = fake([
+      { stdout: '[{"ifname":"gnt0123456789a","flags":["UP"],"mtu":1450}]\n' },
+      { stdout: '[{"dst":"10.244.1.5","dev":"gnt0123456789a","scope":"link"}]\n' },
+      {
+        stdout:
+          '[{"ifname":"eth0","flags":["UP"],"addr_info":[{"family":"inet","local":"10.244.1.5","prefixlen":32}]}]\n' +
+          '[{"dst":"default","gateway":"169.254.1.1","dev":"eth0","flags":["onlink"]}]\n',
+      },
+    ]);
+    sysctls.set('net/ipv4/conf/gnt0123456789a/proxy_arp', '1');
+    assert.deepEqual(net.check(w), []);
+  });
+
+  it('check: a missing pod interface or namespace is named', () => {
+    const gone = fake([{ status: 1 }, { stdout: '[]\n' }, { status: 1, stderr: 'Device "eth0" does not exist.' }]);
+    assert.deepEqual(gone.net.check(w), [
+      'host interface gnt0123456789a is missing',
+      'host route 10.244.1.5/32 dev gnt0123456789a is missing',
+      `pod interface eth0 is missing in ${w.netns}`,
+    ]);
+    const noNs = fake([{ status: 1 }, { stdout: '[]\n' }]);
+    assert.deepEqual(
+      noNs.net.check({ ...w, netns: '/nonexistent/ns' }).at(-1),
+      'network namespace /nonexistent/ns does not exist',
+    );
+  });
+
+  it('a sysctl that cannot be written is an I/O failure naming it', () => {
+    const net = new LinuxPodNetwork({
+      run: () => ({ status: 0, stdout: '', stderr: '' }),
+      sysctl: {
+        read: () => '1',
+        write: () => {
+          throw new Error('EROFS: read-only file system');
+        },
+      },
+    });
+    assert.throws(
+      () => net.add(w),
+      (e: unknown) =>
+        e instanceof CniError &&
+        e.code === 5 &&
+        /sysctl net\.ipv4\.conf\.gnt0123456789a\.proxy_arp=1: EROFS/.test(e.message),
+    );
+  });
+
   it('check: reports each missing piece', () => {
     const { net } = fake([
       { stdout: '[{"ifname":"gnt0123456789a","flags":["BROADCAST"],"mtu":1500}]\n' },
