@@ -316,8 +316,10 @@ export class Speaker extends EventEmitter<SpeakerEvents> {
     if (this.deferring) {
       this.deferring = false;
       for (const e of this.entries.values()) e.restartDone();
-      this.scheduleBest();
     }
+    // The best paths selected so far go out first: a listener that sweeps stale state on initial sync (the agent
+    // removes kernel routes it adopted) must see them, or it removes routes it is about to re-add.
+    this.flushBest();
     this.emit('initial-sync-complete');
   }
 

@@ -60,6 +60,26 @@ describe('speaker: two speakers in memory', () => {
     assert.equal(b.synced, 1);
   });
 
+  it('a restarting speaker reports the deferred best paths before initial sync (the sweep must see them)', async () => {
+    const b = lab.node('192.0.2.2', { asn: 65002, routerId: '10.0.0.2' });
+    b.speaker.addPeer({ address: '192.0.2.1', asn: 65001, passive: true, import: permitPods, export: permitPods });
+    b.speaker.originate('10.244.2.0/24');
+    await b.speaker.start();
+    const a = lab.node('192.0.2.1', {
+      asn: 65001,
+      routerId: '10.0.0.1',
+      gracefulRestart: { restartTime: 120, restarting: true, forwardingStateKept: true, selectionDeferralMs: 60_000 },
+    });
+    const order: string[] = [];
+    a.speaker.on('best', (changes) => order.push(...changes.map((c) => `best ${c.prefix}`)));
+    a.speaker.on('initial-sync-complete', () => order.push('initial-sync-complete'));
+    a.speaker.addPeer({ address: '192.0.2.2', asn: 65002, import: permitPods, export: permitPods });
+    await a.speaker.start();
+    await settle();
+    assert.equal(a.synced, 1, 'End-of-RIB from the only peer ends the deferral');
+    assert.deepEqual(order, ['best 10.244.2.0/24', 'initial-sync-complete']);
+  });
+
   it('reports every transition with a reason, and negotiates capabilities', async () => {
     const { a } = await ebgpPair();
     assert.deepEqual(
