@@ -31,6 +31,8 @@ export class Agent {
   private readonly learned = new Map<string, string[]>();
   private initialSync = false;
   private started = false;
+  /** Set by stop(): what the closing sessions withdraw must stay in the kernel for the next agent. */
+  private stopping = false;
   private readonly log: Logger;
 
   constructor(
@@ -96,6 +98,9 @@ export class Agent {
   async stop(): Promise<void> {
     if (!this.started) return;
     this.started = false;
+    // The speaker reports the paths of the sessions it closes as withdrawn: they must not reach the kernel, which
+    // keeps forwarding on them until the next agent adopts them (and the peers keep ours: graceful restart).
+    this.stopping = true;
     await this.deps.speaker.stop({ graceful: true });
     await this.deps.routes.stop();
     this.log.info('agent stopped; kernel routes left in place for the restart');
@@ -123,6 +128,7 @@ export class Agent {
   }
 
   private onBest(changes: BestChange[]): void {
+    if (this.stopping) return;
     for (const c of changes) {
       if (c.nexthops.length === 0) this.learned.delete(c.prefix);
       else this.learned.set(c.prefix, [...c.nexthops].sort());

@@ -138,6 +138,21 @@ describe('controller: agent', () => {
     assert.notEqual(routes.desired.length, 0, 'nothing withdrawn from the kernel');
   });
 
+  it('keeps learned routes in the kernel when the stopping speaker withdraws them (its sessions close)', async () => {
+    const { agent, speaker, routes } = setup();
+    await agent.start();
+    speaker.emitBest([{ prefix: '10.244.2.0/24', nexthops: ['172.30.0.2'] }]);
+    const before = JSON.stringify(routes.desired);
+    assert.match(before, /10\.244\.2\.0\/24/);
+    // as the real speaker does on a graceful stop: the closed sessions' paths go, reported as withdrawals
+    speaker.stop = async (opts) => {
+      speaker.emitBest([{ prefix: '10.244.2.0/24', nexthops: [] }]);
+      speaker.stoppedGracefully = opts.graceful;
+    };
+    await agent.stop();
+    assert.equal(JSON.stringify(routes.desired), before, 'the learned route stays desired until the next agent');
+  });
+
   it('reconfigures peers and pod CIDRs in place; refuses identity changes', async () => {
     const { agent, speaker, routes, states } = setup();
     await agent.start();
