@@ -1,5 +1,6 @@
 // Kubernetes mode's glue: the config source (Nodes, BGPPeer, BGPConfiguration → AgentConfig) and the status writer
 // (sessions → GannetNodeStatus), around the same agent that standalone mode runs.
+import type { KubeConfig } from '@kubernetes/client-node';
 import type { AgentConfig } from './config/types.js';
 import { loadKubeConfig, nodeNameFromEnv } from './kubernetes/kube-config.js';
 import { KubernetesSource } from './kubernetes/kubernetes-source.js';
@@ -15,10 +16,22 @@ export interface KubernetesMode {
   stop: () => void;
 }
 
-export async function startKubernetesMode(opts: { kubeconfig?: string; logger: Logger }): Promise<KubernetesMode> {
+export interface KubernetesModeOptions {
+  /** A kubeconfig file; default: in-cluster (the pod's service account). */
+  kubeconfig?: string;
+  /** An already loaded KubeConfig (tests); wins over `kubeconfig`. */
+  kubeConfig?: KubeConfig;
+  /** Our Node; default NODE_NAME from the environment. */
+  nodeName?: string;
+  logger: Logger;
+  /** How often the session status is offered to the writer (it rate-limits itself); default 5 s. */
+  statusIntervalMs?: number;
+}
+
+export async function startKubernetesMode(opts: KubernetesModeOptions): Promise<KubernetesMode> {
   const log = opts.logger.child({ component: 'kubernetes' });
-  const kubeConfig = loadKubeConfig(opts.kubeconfig);
-  const nodeName = nodeNameFromEnv();
+  const kubeConfig = opts.kubeConfig ?? loadKubeConfig(opts.kubeconfig);
+  const nodeName = opts.nodeName ?? nodeNameFromEnv();
   const source = new KubernetesSource({ kubeConfig, nodeName });
   source.on('error', (err) =>
     log.warn('Kubernetes API problem; keeping the last known configuration', { error: err.message }),
@@ -28,7 +41,12 @@ export async function startKubernetesMode(opts: { kubeconfig?: string; logger: L
   const config = source.current;
   if (!config) throw new Error('the Kubernetes source started without a configuration');
   let latest = config;
-  const writer = new NodeStatusWriter({ kubeConfig, nodeName });
+  // Owned by our Node: the status object goes when the Node goes.
+  const writer = new NodeStatusWriter({
+    kubeConfig,
+    nodeName,
+    ...(source.nodeUid ? { nodeUid: source.nodeUid } : {}),
+  });
   writer.on('error', (err) => log.warn('cannot write the node status', { error: err.message }));
   let timer: NodeJS.Timeout | undefined;
   return {
@@ -47,7 +65,7 @@ export async function startKubernetesMode(opts: { kubeconfig?: string; logger: L
           routerId: latest.routerId,
         });
       tick();
-      timer = setInterval(tick, 5000);
+      timer = setInterval(tick, opts.statusIntervalMs ?? 5000);
       timer.unref();
     },
     stop: () => {
