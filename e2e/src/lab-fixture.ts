@@ -1,7 +1,7 @@
 // The lab as an e2e fixture: a lab with a unique name and its own state directory, built in a suite's `before`,
 // waited on until converged, and removed in `after` (also when a test failed, and synchronously if the process exits
 // early). Plus the kernel views the tests compare: our routes in a node, the router's routes.
-import { execFileSync } from 'node:child_process';
+import { execFileSync, spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { chmodSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -128,6 +128,38 @@ export function runIn(ns: string, cmd: string, args: string[], timeoutMs = 30_00
     stdio: ['ignore', 'pipe', 'pipe'],
     timeout: timeoutMs,
   });
+}
+
+export interface RouteMonitor {
+  /** Stops `ip monitor` (by its PID) and returns the route events it printed, one line each. */
+  stop(): Promise<string[]>;
+}
+
+/** Watches a namespace's routing table (`ip -n NS monitor route`): every add, change and delete. */
+export async function monitorRoutes(ns: string): Promise<RouteMonitor> {
+  const child = spawn('ip', ['-n', ns, 'monitor', 'route'], { stdio: ['ignore', 'pipe', 'pipe'] });
+  if (child.pid === undefined) throw new Error(`could not start ip monitor in ${ns}`);
+  const pid = child.pid;
+  let out = '';
+  child.stdout.on('data', (d: Buffer) => {
+    out += d.toString();
+  });
+  const exited = new Promise<void>((r) => child.once('exit', () => r()));
+  await sleep(100); // subscribed before the caller acts
+  return {
+    async stop() {
+      try {
+        process.kill(pid, 'SIGTERM');
+      } catch {
+        // gone
+      }
+      await Promise.race([exited, sleep(3000)]);
+      return out
+        .split('\n')
+        .map((l) => l.trim())
+        .filter(Boolean);
+    },
+  };
 }
 
 /** The routes the agent owns in a node (`proto gannet`), one normalized line each, sorted. */
