@@ -49,13 +49,18 @@ function ipBatchPhase(ns: Netns, dir: string, n: number, phase: Phase): number {
   return s;
 }
 
-async function gannetPhase(rec: RouteReconciler, n: number, phase: Phase): Promise<number> {
+/** The desired set for a phase, built before the clock starts (as the ip -batch file is written before its run). */
+function desiredFor(n: number, phase: Phase): Route[] {
+  if (phase === 'delete') return [];
   const via = phase === 'install' ? '192.0.2.2' : '192.0.2.3';
-  const t0 = performance.now();
   const routes: Route[] = [];
-  if (phase !== 'delete') {
-    for (let i = 0; i < n; i++) routes.push({ dst: host(i), type: 'unicast', nexthops: [{ via }] });
-  }
+  for (let i = 0; i < n; i++) routes.push({ dst: host(i), type: 'unicast', nexthops: [{ via }] });
+  return routes;
+}
+
+/** setDesired() until the kernel matches (validation, diff, batches, results); returns seconds. */
+async function gannetPhase(rec: RouteReconciler, routes: Route[], phase: Phase): Promise<number> {
+  const t0 = performance.now();
   rec.setDesired(routes);
   await rec.settled();
   const s = (performance.now() - t0) / 1000;
@@ -95,7 +100,7 @@ async function main(): Promise<void> {
         for (const phase of PHASES) {
           ref[phase].push(n / ipBatchPhase(refNs, dir, n, phase));
           if (phase === 'install' && countOurs(refNs) !== n) throw new Error('ip -batch did not install every route');
-          gn[phase].push(n / (await gannetPhase(rec, n, phase)));
+          gn[phase].push(n / (await gannetPhase(rec, desiredFor(n, phase), phase)));
           if (phase === 'install' && countOurs(gnNs) !== n) throw new Error('gannet did not install every route');
           // Let the monitor echo of this phase drain before the next one is timed.
           await new Promise((r) => setTimeout(r, 300));

@@ -92,8 +92,11 @@ export class IpRouteTable implements KernelRouteTable {
       errors = await this.helper.run(ops.map((op) => formatBatchLine(op, protocol)));
     } finally {
       if (quiet && --this.quietBatches === 0 && this.listeners.size > 0 && !this.closed) {
-        this.startMonitor();
-        this.emit({ kind: 'lost', reason: `route monitor paused during a batch of ${ops.length} routes` });
+        // Restarted off the batch's path (spawning from a large heap takes a few ms); the resync follows.
+        setImmediate(() => {
+          this.startMonitor();
+          this.emit({ kind: 'lost', reason: `route monitor paused during a batch of ${ops.length} routes` });
+        });
       }
     }
     return ops.map((op, i): RouteOpResult => {

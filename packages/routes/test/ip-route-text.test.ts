@@ -5,17 +5,22 @@ import { formatBatchLine, parseJsonRoute, parseMonitorLine } from '../src/ip-rou
 const n = (r: Route, table = 254) => normalizeRoute(r, table);
 
 describe('formatBatchLine', () => {
-  it('writes add, replace and delete lines with table, protocol and metric', () => {
+  it('writes add and replace lines leaving out main and the default metric, deletes with everything explicit', () => {
     const r = n({ dst: '10.1.0.0/24', type: 'unicast', nexthops: [{ via: '192.0.2.2' }] });
-    assert.equal(
-      formatBatchLine({ op: 'add', route: r }, 71),
-      'route add 10.1.0.0/24 via 192.0.2.2 table 254 proto 71 metric 0',
-    );
-    assert.equal(
-      formatBatchLine({ op: 'replace', route: r }, 71),
-      'route replace 10.1.0.0/24 via 192.0.2.2 table 254 proto 71 metric 0',
-    );
+    assert.equal(formatBatchLine({ op: 'add', route: r }, 71), 'route add 10.1.0.0/24 via 192.0.2.2 proto 71');
+    assert.equal(formatBatchLine({ op: 'replace', route: r }, 71), 'route replace 10.1.0.0/24 via 192.0.2.2 proto 71');
     assert.equal(formatBatchLine({ op: 'delete', route: r }, 71), 'route del 10.1.0.0/24 table 254 proto 71 metric 0');
+    const t = n({ dst: '10.1.0.0/24', type: 'unicast', nexthops: [{ via: '192.0.2.2' }], metric: 0 }, 100);
+    assert.equal(
+      formatBatchLine({ op: 'add', route: t }, 71),
+      'route add 10.1.0.0/24 via 192.0.2.2 proto 71 table 100',
+    );
+    const v6 = n({ dst: '2001:db8::/64', type: 'unicast', nexthops: [{ via: '2001:db8::2' }] });
+    assert.equal(formatBatchLine({ op: 'add', route: v6 }, 71), 'route add 2001:db8::/64 via 2001:db8::2 proto 71');
+    assert.equal(
+      formatBatchLine({ op: 'delete', route: v6 }, 71),
+      'route del 2001:db8::/64 table 254 proto 71 metric 1024',
+    );
   });
 
   it('writes ECMP next hops with devices, weights and onlink; blackholes; foreign-family gateways', () => {
@@ -33,17 +38,14 @@ describe('formatBatchLine', () => {
     );
     assert.equal(
       formatBatchLine({ op: 'replace', route: ecmp }, 71),
-      'route replace 2001:db8:1::/64 table 100 proto 71 metric 10 nexthop via 2001:db8::2 dev v0 onlink nexthop via 2001:db8::3 weight 3',
+      'route replace 2001:db8:1::/64 proto 71 table 100 metric 10 nexthop via 2001:db8::2 dev v0 onlink nexthop via 2001:db8::3 weight 3',
     );
-    const bh = n({ dst: '10.244.1.0/24', type: 'blackhole', nexthops: [] });
-    assert.equal(
-      formatBatchLine({ op: 'add', route: bh }, 71),
-      'route add blackhole 10.244.1.0/24 table 254 proto 71 metric 0',
-    );
+    const bh = n({ dst: '10.244.1.0/24', type: 'blackhole', nexthops: [], metric: 5 });
+    assert.equal(formatBatchLine({ op: 'add', route: bh }, 71), 'route add blackhole 10.244.1.0/24 proto 71 metric 5');
     const v4v6 = n({ dst: '10.2.0.0/24', type: 'unicast', nexthops: [{ via: 'fe80::1', dev: 'eth0' }] });
     assert.equal(
       formatBatchLine({ op: 'add', route: v4v6 }, 71),
-      'route add 10.2.0.0/24 via inet6 fe80::1 dev eth0 table 254 proto 71 metric 0',
+      'route add 10.2.0.0/24 via inet6 fe80::1 dev eth0 proto 71',
     );
   });
 });
