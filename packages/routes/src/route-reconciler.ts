@@ -46,6 +46,8 @@ export class RouteReconciler extends EventEmitter<ReconcilerEvents> {
   private readonly adopted = new Set<string>();
   private readonly failed = new Map<string, FailedRoute>();
   private readonly dirty = new Set<string>();
+  /** Every key is dirty (after setDesired or a resync). */
+  private fullDiff = false;
   /** Failed keys whose retry timer fired: retried even if the clock reads a hair before their nextRetryAt. */
   private readonly retryNow = new Set<string>();
   private readonly counters: ReconcilerCounters = {
@@ -103,19 +105,17 @@ export class RouteReconciler extends EventEmitter<ReconcilerEvents> {
     const next = new Map<string, NormalRoute>();
     for (const r of routes) {
       const n = this.normalize(r);
-      const k = routeKey(n);
-      if (next.has(k)) {
+      const size = next.size;
+      next.set(routeKey(n), n);
+      if (next.size === size) {
         throw new RoutesError('ERR_GANNET_ROUTES_INVALID_ROUTE', `route ${n.dst} metric ${n.metric} given twice`);
       }
-      next.set(k, n);
     }
-    for (const k of this.desired.keys()) if (!next.has(k)) this.dirty.add(k);
-    for (const [k, n] of next) {
-      const old = this.desired.get(k);
-      if (!old || !sameRoute(old, n)) this.dirty.add(k);
-      this.adopted.delete(k);
-    }
+    if (this.adopted.size > 0) for (const k of next.keys()) this.adopted.delete(k);
     this.desired = next;
+    // A whole new set: the next apply compares everything (cheap for unchanged routes, which share their next
+    // hops) instead of this call diffing old against new before the kernel gets its first line.
+    this.fullDiff = true;
     this.schedule();
   }
 
@@ -240,7 +240,7 @@ export class RouteReconciler extends EventEmitter<ReconcilerEvents> {
     this.rerun = false;
     this.running = this.drain().finally(() => {
       this.running = undefined;
-      if (this.rerun || this.needResync || (this.cacheValid && this.dirty.size > 0)) this.schedule();
+      if (this.rerun || this.needResync || (this.cacheValid && this.hasWork())) this.schedule();
     });
   }
 
@@ -252,8 +252,8 @@ export class RouteReconciler extends EventEmitter<ReconcilerEvents> {
         await this.resync();
       }
       if (this.stopped) return;
-      if (this.cacheValid && this.dirty.size > 0) await this.applyDirty();
-      if (!this.needResync && !(this.cacheValid && this.dirty.size > 0)) return;
+      if (this.cacheValid && this.hasWork()) await this.applyDirty();
+      if (!this.needResync && !(this.cacheValid && this.hasWork())) return;
     }
   }
 
@@ -273,8 +273,7 @@ export class RouteReconciler extends EventEmitter<ReconcilerEvents> {
     for (const k of this.adopted) if (!fresh.has(k)) this.adopted.delete(k);
     this.kernelView = fresh;
     this.cacheValid = true;
-    for (const k of this.desired.keys()) this.dirty.add(k);
-    for (const k of fresh.keys()) this.dirty.add(k);
+    this.fullDiff = true;
     this.counters.resyncs++;
     this.counters.lastResyncAt = this.clock.now();
     this.emit('resynced', { routes: fresh.size });
@@ -294,11 +293,19 @@ export class RouteReconciler extends EventEmitter<ReconcilerEvents> {
       inFlight.push({ chunk, results });
       chunk = [];
     };
-    for (const k of this.dirty) {
+    const consider = (k: string) => {
       const op = this.opFor(k, now);
-      if (!op) continue;
+      if (!op) return;
       chunk.push(op);
       if (chunk.length >= this.batchSize) send();
+    };
+    if (this.fullDiff) {
+      this.fullDiff = false;
+      for (const k of this.desired.keys()) consider(k);
+      for (const k of this.kernelView.keys()) if (!this.desired.has(k)) consider(k);
+      for (const k of this.failed.keys()) if (!this.desired.has(k) && !this.kernelView.has(k)) consider(k);
+    } else {
+      for (const k of this.dirty) consider(k);
     }
     if (chunk.length > 0) send();
     this.dirty.clear();
@@ -336,6 +343,10 @@ export class RouteReconciler extends EventEmitter<ReconcilerEvents> {
     }
     this.consecutiveErrors = 0;
     this.armRetryTimer();
+  }
+
+  private hasWork(): boolean {
+    return this.fullDiff || this.dirty.size > 0;
   }
 
   /** What to do for one dirty key, or undefined when the kernel is right or the key waits for a retry. */

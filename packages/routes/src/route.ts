@@ -64,6 +64,8 @@ export function normalizeRoute(route: Route, defaultTable = MAIN_TABLE): NormalR
   if (type !== 'unicast' && given.length > 0) throw invalid(route.dst, `a ${type} route has no next hops`);
   if (type === 'unicast' && given.length === 0) throw invalid(route.dst, 'a unicast route needs a next hop');
   const multipath = given.length > 1;
+  const shared = given.length === 1 ? sharedNextHops(given[0], family) : undefined;
+  if (shared) return { dst, type, nexthops: shared, metric, table, family };
   const nexthops: NextHop[] = [];
   for (const nh of given) nexthops.push(normalizeNextHop(route.dst, family, nh, multipath));
   if (multipath) {
@@ -75,6 +77,26 @@ export function normalizeRoute(route: Route, defaultTable = MAIN_TABLE): NormalR
     }
   }
   return { dst, type, nexthops, metric, table, family };
+}
+
+/**
+ * Frozen one-gateway next-hop lists, shared by every route through that gateway. BGP gives many prefixes few next
+ * hops, so 100,000 routes hold a handful of these instead of 200,000 small objects (and compare by identity).
+ */
+const sharedHops = new Map<string, { family: number; hops: NextHop[] }>();
+const SHARED_MAX = 4096;
+
+function sharedNextHops(nh: NextHop | undefined, family: number): NextHop[] | undefined {
+  if (!nh || typeof nh !== 'object' || typeof nh.via !== 'string') return undefined;
+  if (nh.dev !== undefined || nh.onlink !== undefined || nh.weight !== undefined) return undefined;
+  const hit = sharedHops.get(nh.via);
+  if (hit) return hit.family === family ? hit.hops : undefined;
+  const via = canonicalAddress(nh.via, 'next hop');
+  if (via.family !== family) return undefined;
+  if (sharedHops.size >= SHARED_MAX) sharedHops.clear();
+  const hops = Object.freeze([Object.freeze({ via: via.text })]) as NextHop[];
+  sharedHops.set(nh.via, { family, hops });
+  return hops;
 }
 
 function normalizeNextHop(dst: string, family: number, nh: NextHop, multipath: boolean): NextHop {
@@ -119,6 +141,7 @@ export function routeKey(r: { dst: string; metric: number }): string {
  */
 export function routeMatches(want: NormalRoute, have: NormalRoute): boolean {
   if (want.dst !== have.dst || want.type !== have.type || want.metric !== have.metric) return false;
+  if (want.nexthops === have.nexthops) return true;
   if (want.nexthops.length !== have.nexthops.length) return false;
   // Fast path: both are sorted by gateway, so the same next hops usually sit at the same places.
   let aligned = true;
