@@ -1,8 +1,10 @@
 // The reconciler's options, status and events: what the agent configures and what it reads for metrics and the
 // status API.
-import type { Clock } from './clock.js';
+import { type Clock, systemClock } from './clock.js';
 import type { KernelRouteTable, RouteOp } from './kernel-route-table.js';
-import type { NormalRoute } from './route.js';
+import { MAIN_TABLE, type NormalRoute } from './route.js';
+import { RoutesError } from './routes-error.js';
+import { checkRouteProtocol, GANNET_ROUTE_PROTOCOL } from './rt-protos.js';
 
 /** The subset of a winston logger the reconciler uses. */
 export interface RoutesLogger {
@@ -84,4 +86,33 @@ export interface ReconcilerEvents {
   applied: [{ ops: number; failed: number; durationMs: number }];
   resynced: [{ routes: number }];
   'kernel-error': [Error];
+}
+
+const noLog: RoutesLogger = { debug: () => {}, info: () => {}, warn: () => {}, error: () => {} };
+
+/** Options with defaults applied, each checked; throws RoutesError naming the bad option. */
+export function resolveReconcilerOptions(opts: RouteReconcilerOptions) {
+  const bad = (what: string) => new RoutesError('ERR_GANNET_ROUTES_INVALID_OPTION', what);
+  const positive = (name: string, v: number | undefined, dflt: number) => {
+    const n = v ?? dflt;
+    if (typeof n !== 'number' || !Number.isFinite(n) || n < 0) throw bad(`${name}: ${v} (a number ≥ 0)`);
+    return n;
+  };
+  if (!opts?.kernel) throw bad('kernel route table is required');
+  const table = opts.table ?? MAIN_TABLE;
+  if (!Number.isInteger(table) || table < 1 || table > 4294967295 || table === 255) {
+    throw bad(`table ${opts.table} (1..2^32-1, not local)`);
+  }
+  return {
+    kernel: opts.kernel,
+    table,
+    protocol: checkRouteProtocol(opts.protocol ?? GANNET_ROUTE_PROTOCOL),
+    clock: opts.clock ?? systemClock,
+    logger: opts.logger ?? noLog,
+    resyncIntervalMs: positive('resyncIntervalMs', opts.resyncIntervalMs, 30_000),
+    retryIntervalMs: positive('retryIntervalMs', opts.retryIntervalMs, 1_000),
+    maxRetryIntervalMs: positive('maxRetryIntervalMs', opts.maxRetryIntervalMs, 60_000),
+    watchDebounceMs: positive('watchDebounceMs', opts.watchDebounceMs, 50),
+    batchSize: Math.max(1, Math.floor(positive('batchSize', opts.batchSize, 5_000))),
+  };
 }

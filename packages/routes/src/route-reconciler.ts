@@ -3,31 +3,21 @@
 // the kernel and re-diffs everything, periodically, on a monitor signal, and after any kernel error. Routes of other
 // protocols never enter the picture: the kernel is only listed, added to, and deleted from under our protocol.
 import { EventEmitter } from 'node:events';
-import { type Clock, systemClock, type TimerHandle } from './clock.js';
+import type { Clock, TimerHandle } from './clock.js';
+import { FailedRoutes } from './failed-routes.js';
 import { canonicalPrefix } from './ip-prefix.js';
 import type { KernelRouteEvent, KernelRouteTable, RouteOp, RouteOpResult } from './kernel-route-table.js';
+import { type NormalRoute, normalizeRoute, type Route, routeKey, routeMatches, sameRoute } from './route.js';
 import {
-  MAIN_TABLE,
-  type NormalRoute,
-  normalizeRoute,
-  type Route,
-  routeKey,
-  routeMatches,
-  sameRoute,
-} from './route.js';
-import type {
-  FailedRoute,
-  ReconcilerCounters,
-  ReconcilerEvents,
-  ReconcilerStatus,
-  RouteReconcilerOptions,
-  RouteState,
-  RoutesLogger,
+  type ReconcilerCounters,
+  type ReconcilerEvents,
+  type ReconcilerStatus,
+  type RouteReconcilerOptions,
+  type RouteState,
+  type RoutesLogger,
+  resolveReconcilerOptions,
 } from './route-reconciler-options.js';
 import { RoutesError } from './routes-error.js';
-import { checkRouteProtocol, GANNET_ROUTE_PROTOCOL } from './rt-protos.js';
-
-const noLog: RoutesLogger = { debug: () => {}, info: () => {}, warn: () => {}, error: () => {} };
 
 export class RouteReconciler extends EventEmitter<ReconcilerEvents> {
   readonly table: number;
@@ -44,12 +34,10 @@ export class RouteReconciler extends EventEmitter<ReconcilerEvents> {
   private desired = new Map<string, NormalRoute>();
   private kernelView = new Map<string, NormalRoute>();
   private readonly adopted = new Set<string>();
-  private readonly failed = new Map<string, FailedRoute>();
+  private readonly failed: FailedRoutes;
   private readonly dirty = new Set<string>();
   /** Every key is dirty (after setDesired or a resync). */
   private fullDiff = false;
-  /** Failed keys whose retry timer fired: retried even if the clock reads a hair before their nextRetryAt. */
-  private readonly retryNow = new Set<string>();
   private readonly counters: ReconcilerCounters = {
     applies: 0,
     routesAdded: 0,
@@ -73,31 +61,26 @@ export class RouteReconciler extends EventEmitter<ReconcilerEvents> {
   private consecutiveErrors = 0;
   private unwatch: (() => void) | undefined;
   private resyncTimer: TimerHandle | undefined;
-  private retryTimer: { handle: TimerHandle; at: number } | undefined;
   private debounceTimer: TimerHandle | undefined;
   private backoffTimer: TimerHandle | undefined;
 
   constructor(opts: RouteReconcilerOptions) {
     super();
-    const positive = (name: string, v: number | undefined, dflt: number) => {
-      const n = v ?? dflt;
-      if (!Number.isFinite(n) || n < 0) throw new RoutesError('ERR_GANNET_ROUTES_INVALID_OPTION', `${name}: ${v}`);
-      return n;
-    };
-    if (!opts?.kernel) throw new RoutesError('ERR_GANNET_ROUTES_INVALID_OPTION', 'kernel route table is required');
-    this.kernel = opts.kernel;
-    this.table = opts.table ?? MAIN_TABLE;
-    if (!Number.isInteger(this.table) || this.table < 1 || this.table > 4294967295 || this.table === 255) {
-      throw new RoutesError('ERR_GANNET_ROUTES_INVALID_OPTION', `table ${opts.table} (1..2^32-1, not local)`);
-    }
-    this.protocol = checkRouteProtocol(opts.protocol ?? GANNET_ROUTE_PROTOCOL);
-    this.clock = opts.clock ?? systemClock;
-    this.log = opts.logger ?? noLog;
-    this.resyncIntervalMs = positive('resyncIntervalMs', opts.resyncIntervalMs, 30_000);
-    this.retryIntervalMs = positive('retryIntervalMs', opts.retryIntervalMs, 1_000);
-    this.maxRetryIntervalMs = positive('maxRetryIntervalMs', opts.maxRetryIntervalMs, 60_000);
-    this.watchDebounceMs = positive('watchDebounceMs', opts.watchDebounceMs, 50);
-    this.batchSize = Math.max(1, Math.floor(positive('batchSize', opts.batchSize, 5_000)));
+    const o = resolveReconcilerOptions(opts);
+    this.kernel = o.kernel;
+    this.table = o.table;
+    this.protocol = o.protocol;
+    this.clock = o.clock;
+    this.log = o.logger;
+    this.resyncIntervalMs = o.resyncIntervalMs;
+    this.retryIntervalMs = o.retryIntervalMs;
+    this.maxRetryIntervalMs = o.maxRetryIntervalMs;
+    this.watchDebounceMs = o.watchDebounceMs;
+    this.batchSize = o.batchSize;
+    this.failed = new FailedRoutes(this.clock, o.retryIntervalMs, o.maxRetryIntervalMs, (keys) => {
+      for (const k of keys) this.dirty.add(k);
+      this.schedule();
+    });
   }
 
   /** Replaces the whole desired set. Validates everything first: on a bad route it throws and changes nothing. */
@@ -169,10 +152,9 @@ export class RouteReconciler extends EventEmitter<ReconcilerEvents> {
   /** Stops timers and the kernel watch; waits for a batch in flight. Removes nothing from the kernel. */
   async stop(): Promise<void> {
     this.stopped = true;
-    for (const t of [this.resyncTimer, this.retryTimer?.handle, this.debounceTimer, this.backoffTimer]) {
-      if (t) this.clock.clearTimeout(t);
-    }
-    this.resyncTimer = this.retryTimer = this.debounceTimer = this.backoffTimer = undefined;
+    for (const t of [this.resyncTimer, this.debounceTimer, this.backoffTimer]) if (t) this.clock.clearTimeout(t);
+    this.resyncTimer = this.debounceTimer = this.backoffTimer = undefined;
+    this.failed.stop();
     this.unwatch?.();
     this.unwatch = undefined;
     await this.running;
@@ -199,7 +181,7 @@ export class RouteReconciler extends EventEmitter<ReconcilerEvents> {
       desired: this.desired.size,
       installed,
       stale: this.adopted.size,
-      failed: [...this.failed.values()].map((f) => ({ ...f })),
+      failed: this.failed.list(),
       counters: { ...this.counters },
     };
   }
@@ -309,7 +291,7 @@ export class RouteReconciler extends EventEmitter<ReconcilerEvents> {
     }
     if (chunk.length > 0) send();
     this.dirty.clear();
-    this.retryNow.clear();
+    this.failed.clearDue();
     let ops = 0;
     let failures = 0;
     for (const { chunk: sent, results: pending } of inFlight) {
@@ -342,7 +324,7 @@ export class RouteReconciler extends EventEmitter<ReconcilerEvents> {
       this.log.debug('routes applied', { table: this.table, ops, failed: failures, durationMs });
     }
     this.consecutiveErrors = 0;
-    this.armRetryTimer();
+    this.failed.arm();
   }
 
   private hasWork(): boolean {
@@ -353,8 +335,8 @@ export class RouteReconciler extends EventEmitter<ReconcilerEvents> {
   private opFor(k: string, now: number): RouteOp | undefined {
     const want = this.desired.get(k);
     const have = this.kernelView.get(k);
-    const f = this.failed.size > 0 ? this.failed.get(k) : undefined;
-    const waiting = f !== undefined && f.nextRetryAt > now && !this.retryNow.has(k);
+    const f = this.failed.get(k);
+    const waiting = f !== undefined && this.failed.waiting(k, f, now);
     if (want) {
       if (have && routeMatches(want, have)) {
         if (f) this.failed.delete(k);
@@ -374,7 +356,7 @@ export class RouteReconciler extends EventEmitter<ReconcilerEvents> {
 
   private recordSuccess(op: RouteOp): void {
     const k = routeKey(op.route);
-    if (this.failed.size > 0) this.failed.delete(k);
+    this.failed.delete(k);
     if (op.op === 'delete') {
       this.kernelView.delete(k);
       this.adopted.delete(k);
@@ -387,22 +369,9 @@ export class RouteReconciler extends EventEmitter<ReconcilerEvents> {
   }
 
   private recordFailure(op: RouteOp, reason: string): void {
-    const k = routeKey(op.route);
-    const prev = this.failed.get(k);
-    const attempts = prev && prev.op === op.op && sameRoute(prev.route, op.route) ? prev.attempts + 1 : 1;
-    const delay = Math.min(this.maxRetryIntervalMs, this.retryIntervalMs * 2 ** (attempts - 1));
-    const f: FailedRoute = {
-      dst: op.route.dst,
-      metric: op.route.metric,
-      op: op.op,
-      route: op.route,
-      reason,
-      attempts,
-      nextRetryAt: this.clock.now() + delay,
-    };
-    this.failed.set(k, f);
+    const f = this.failed.record(op, reason);
     this.counters.routeFailures++;
-    if (attempts === 1) this.log.warn('kernel refused a route', { dst: f.dst, op: f.op, reason });
+    if (f.attempts === 1) this.log.warn('kernel refused a route', { dst: f.dst, op: f.op, reason });
     this.emit('route-failed', { ...f });
   }
 
@@ -453,28 +422,5 @@ export class RouteReconciler extends EventEmitter<ReconcilerEvents> {
       this.needResync = true;
       this.schedule();
     }, this.resyncIntervalMs);
-  }
-
-  private armRetryTimer(): void {
-    if (this.stopped) return;
-    let at = Number.POSITIVE_INFINITY;
-    for (const [k, f] of this.failed) if (!this.retryNow.has(k)) at = Math.min(at, f.nextRetryAt);
-    if (this.retryTimer && this.retryTimer.at <= at) return;
-    if (this.retryTimer) this.clock.clearTimeout(this.retryTimer.handle);
-    this.retryTimer = undefined;
-    if (at === Number.POSITIVE_INFINITY) return;
-    const handle = this.clock.setTimeout(() => {
-      this.retryTimer = undefined;
-      // Timers may fire a little before the clock reads `at`: the deadline, not now(), decides what is due.
-      for (const [k, f] of this.failed) {
-        if (f.nextRetryAt <= at) {
-          this.dirty.add(k);
-          this.retryNow.add(k);
-        }
-      }
-      this.armRetryTimer();
-      this.schedule();
-    }, at - this.clock.now());
-    this.retryTimer = { handle, at };
   }
 }
