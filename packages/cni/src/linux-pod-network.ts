@@ -1,35 +1,25 @@
 // PodNetwork on Linux through iproute2, with as few process spawns as the kernel allows: one `ip -batch` inside the
-// pod's namespace (`ip -n NAME`, or under nsenter for other netns paths) creates the veth pair with its host end placed straight into our own namespace
-// (`netns <our pid>`) and configures the pod end; sysctls are plain writes to /proc/sys (which shows the namespace of
-// the writing process); one `ip -batch` in our namespace brings the host end up and adds the host route.
+// pod's namespace (`ip -n NAME`, or under nsenter for other netns paths) creates the veth pair with its host end
+// placed straight into our own namespace (`netns <our pid>`) and configures the pod end; sysctls are plain writes to
+// /proc/sys (which shows the namespace of the writing process); one `ip -batch` in our namespace brings the host end
+// up and adds the host route. Both `ip` processes are started when the ADD begins (prepareAdd) and get their scripts
+// when these are known, so their start-up overlaps the address allocation and each other.
 //
 // Gateway: the pod's default route points at 169.254.1.1 on-link. The host veth has no address; it answers ARP for
 // the gateway with proxy_arp (proxy_delay 0), as Calico does, and the pod also gets a permanent neighbour entry for
 // the gateway with the host veth's MAC, so that the pod reaches the host even where the host namespace has no route
 // to 169.254.1.1 (proxy ARP only answers for addresses the host can route), and without an ARP round trip.
-import { spawnSync } from 'node:child_process';
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import {
+  type CommandResult,
+  type RunCommand,
+  runCommand,
+  type StartCommand,
+  type StartedCommand,
+  startCommand,
+} from './command.js';
 import { CniCode, CniError } from './errors.js';
-import type { PodNetwork, PodWiring } from './pod-network.js';
-
-export interface CommandResult {
-  readonly status: number;
-  readonly stdout: string;
-  readonly stderr: string;
-}
-
-/** Runs a program (found on PATH) with optional stdin. */
-export type RunCommand = (cmd: string, args: readonly string[], input?: string) => CommandResult;
-
-const runCommand: RunCommand = (cmd, args, input) => {
-  const r = spawnSync(cmd, args, { input: input ?? '', encoding: 'utf8', timeout: 20_000 });
-  if (r.error) {
-    const code = (r.error as NodeJS.ErrnoException).code;
-    const why = code === 'ENOENT' ? `${cmd} not found on PATH (${process.env.PATH ?? 'PATH unset'})` : r.error.message;
-    throw new CniError(CniCode.IoFailure, `cannot run ${cmd}: ${why}`, '', { cause: r.error });
-  }
-  return { status: r.status ?? -1, stdout: r.stdout, stderr: r.stderr };
-};
+import type { PendingAdd, PodNetwork, PodWiring } from './pod-network.js';
 
 /** Reads and writes /proc/sys (keys like `net/ipv4/ip_forward`); read returns undefined when absent. */
 export interface Sysctl {
@@ -50,8 +40,11 @@ const procSysctl: Sysctl = {
   },
 };
 
+export type { CommandResult, RunCommand, StartCommand } from './command.js';
+
 export interface LinuxPodNetworkOptions {
   readonly run?: RunCommand;
+  readonly start?: StartCommand;
   readonly sysctl?: Sysctl;
   /** Reads /proc/net/route of our namespace. */
   readonly routeTable?: () => string;
@@ -73,6 +66,16 @@ function failedLine(r: CommandResult): number {
   return m ? Number(m[1]) : 0;
 }
 
+/**
+ * How to run `ip -batch -` inside a pod's namespace: `ip -n NAME` when CNI_NETNS is a named namespace under
+ * /run/netns (one exec), else `nsenter --net=PATH ip` (for /proc/PID/ns/net and other bind mounts).
+ */
+function podIpArgs(netns: string, flags: string[]): string[] {
+  const named = /^\/(?:var\/)?run\/netns\/([^/]+)$/.exec(netns)?.[1];
+  if (named !== undefined && named !== '.' && named !== '..') return ['ip', '-n', named, ...flags, '-batch', '-'];
+  return ['nsenter', `--net=${netns}`, 'ip', ...flags, '-batch', '-'];
+}
+
 function parseJsonLines(text: string): unknown[][] {
   return text
     .split('\n')
@@ -82,6 +85,7 @@ function parseJsonLines(text: string): unknown[][] {
 
 export class LinuxPodNetwork implements PodNetwork {
   private readonly run: RunCommand;
+  private readonly start: StartCommand;
   private readonly pid: number;
   private readonly sysctls: Sysctl;
   private readonly routeTable: () => string;
@@ -89,6 +93,7 @@ export class LinuxPodNetwork implements PodNetwork {
 
   constructor(opts: LinuxPodNetworkOptions = {}) {
     this.run = opts.run ?? runCommand;
+    this.start = opts.start ?? startCommand;
     this.pid = opts.pid ?? process.pid;
     this.sysctls = opts.sysctl ?? procSysctl;
     this.routeTable = opts.routeTable ?? (() => readFileSync('/proc/net/route', 'utf8'));
@@ -114,17 +119,39 @@ export class LinuxPodNetwork implements PodNetwork {
     );
   }
 
-  add(w: PodWiring): void {
+  prepareAdd(netns: string): PendingAdd {
+    const pod = this.startInPod(netns);
+    const host = this.start('ip', ['-batch', '-']);
+    return {
+      run: (w) => this.wire(w, pod, host),
+      cancel: () => {
+        pod.cancel();
+        host.cancel();
+      },
+    };
+  }
+
+  /** prepareAdd + run in one call. */
+  async add(w: PodWiring): Promise<void> {
+    const pending = this.prepareAdd(w.netns);
+    try {
+      await pending.run(w);
+    } finally {
+      pending.cancel();
+    }
+  }
+
+  private async wire(w: PodWiring, pod: StartedCommand, host: StartedCommand): Promise<void> {
     if (!this.netnsExists(w.netns)) {
       throw new CniError(
         CniCode.InvalidEnvironment,
         `CNI_NETNS ${w.netns} does not exist (was the pod sandbox deleted?)`,
       );
     }
-    let r = this.inPod(w.netns, this.podBatch(w));
+    let r = await pod.finish(this.podBatch(w));
     if (failedLine(r) === 1 && /File exists/.test(r.stderr) && this.remove(w.hostIfName)) {
       // a leftover of an earlier, interrupted ADD for the same attachment: the veth is gone now, start again
-      r = this.inPod(w.netns, this.podBatch(w));
+      r = await this.startInPod(w.netns).finish(this.podBatch(w));
     }
     if (r.status !== 0) {
       const line = failedLine(r);
@@ -143,7 +170,7 @@ export class LinuxPodNetwork implements PodNetwork {
     this.sysctl(`net/ipv4/conf/${w.hostIfName}/forwarding`, '1');
     if (this.readSysctl('net/ipv4/ip_forward') !== '1') this.sysctl('net/ipv4/ip_forward', '1');
     this.onStep('sysctls');
-    const h = this.run('ip', ['-batch', '-'], this.hostBatch(w));
+    const h = await host.finish(this.hostBatch(w));
     if (h.status !== 0) throw failed(`cannot bring up ${w.hostIfName} and route ${w.address}/32 to it`, h);
     this.onStep('routed');
   }
@@ -215,15 +242,15 @@ export class LinuxPodNetwork implements PodNetwork {
     return r.status === 0 && typeof mtu === 'number' ? mtu : undefined;
   }
 
-  /**
-   * Runs an `ip -batch` inside the pod's namespace: `ip -n NAME` when CNI_NETNS is a named namespace under
-   * /run/netns (one exec), else through `nsenter --net=PATH` (for /proc/PID/ns/net and other bind mounts).
-   */
+  /** `ip [flags] -batch -` inside the pod's namespace, as argv: see podIpArgs(). */
   private inPod(netns: string, batch: string, flags: string[] = []): CommandResult {
-    const named = /^\/(?:var\/)?run\/netns\/([^/]+)$/.exec(netns)?.[1];
-    if (named !== undefined && named !== '.' && named !== '..')
-      return this.run('ip', ['-n', named, ...flags, '-batch', '-'], batch);
-    return this.run('nsenter', [`--net=${netns}`, 'ip', ...flags, '-batch', '-'], batch);
+    const [cmd, ...args] = podIpArgs(netns, flags);
+    return this.run(cmd as string, args, batch);
+  }
+
+  private startInPod(netns: string): StartedCommand {
+    const [cmd, ...args] = podIpArgs(netns, []);
+    return this.start(cmd as string, args);
   }
 
   private sysctl(key: string, value: string): void {

@@ -26,12 +26,12 @@ function crashHook(): ((step: string) => void) | undefined {
   };
 }
 
-export function main(): void {
+export async function main(): Promise<void> {
   const onStep = crashHook();
   const network = new LinuxPodNetwork(onStep ? { onStep } : {});
-  const res = runCni({ env: process.env, stdin: readStdin() }, onStep ? { network, onStep } : { network });
+  const res = await runCni({ env: process.env, stdin: readStdin() }, onStep ? { network, onStep } : { network });
   if (res.stdout) writeSync(1, res.stdout);
   process.exitCode = res.exitCode;
 }
 
-main();
+void main();

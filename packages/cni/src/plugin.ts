@@ -34,8 +34,8 @@ export interface PluginDeps {
 export const CHECK_FAILED = 100;
 const DEFAULT_MTU = 1500;
 
-/** Runs one CNI command. Never throws: failures become the spec's error JSON and exit status 1. */
-export function runCni(req: CniRequest, deps: PluginDeps): CniResponse {
+/** Runs one CNI command. Never rejects: failures become the spec's error JSON and exit status 1. */
+export async function runCni(req: CniRequest, deps: PluginDeps): Promise<CniResponse> {
   try {
     const env = parseEnv(req.env);
     if (env.command === 'VERSION') {
@@ -44,7 +44,7 @@ export function runCni(req: CniRequest, deps: PluginDeps): CniResponse {
     }
     const conf = parseNetConf(req.stdin, env.command);
     const plugin = new Plugin(conf, env, deps);
-    const out = plugin[env.command]();
+    const out = await plugin[env.command]();
     return { exitCode: 0, stdout: out === undefined ? '' : `${JSON.stringify(out)}\n` };
   } catch (err) {
     const e = toCniError(err);
@@ -65,30 +65,35 @@ class Plugin {
     this.readFile = deps.readFile ?? ((p) => readFileSync(p, 'utf8'));
   }
 
-  ADD(): unknown {
+  async ADD(): Promise<unknown> {
     const { network } = this.deps;
     const who = this.attachment();
     if (!network.netnsExists(this.env.netns)) {
       throw new CniError(CniCode.InvalidEnvironment, `CNI_NETNS ${this.env.netns} does not exist`);
     }
-    const node = this.nodeNetwork();
-    const claim = this.store.allocate(who, node.podCIDR);
-    this.deps.onStep?.('reserved');
-    const w = this.wiring(formatIpv4(claim.address), node.mtu);
+    const pending = network.prepareAdd(this.env.netns); // helpers start while we read state and allocate
     try {
-      network.add(w);
-    } catch (err) {
+      const node = this.nodeNetwork();
+      const claim = this.store.allocate(who, node.podCIDR);
+      this.deps.onStep?.('reserved');
+      const w = this.wiring(formatIpv4(claim.address), node.mtu);
       try {
-        network.remove(w.hostIfName);
-      } catch {
-        // reported below with the original failure; a later DEL or GC retries
+        await pending.run(w);
+      } catch (err) {
+        try {
+          network.remove(w.hostIfName);
+        } catch {
+          // reported below with the original failure; a later DEL or GC retries
+        }
+        this.store.release(who);
+        throw err;
+      } finally {
+        claim.done();
       }
-      this.store.release(who);
-      throw err;
+      return buildResult(this.conf.cniVersion, w);
     } finally {
-      claim.done();
+      pending.cancel();
     }
-    return buildResult(this.conf.cniVersion, w);
   }
 
   DEL(): undefined {

@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
+import { type CommandResult, startOverRun } from '../src/command.js';
 import { CniError } from '../src/errors.js';
-import { type CommandResult, LinuxPodNetwork } from '../src/linux-pod-network.js';
+import { LinuxPodNetwork } from '../src/linux-pod-network.js';
 import type { PodWiring } from '../src/pod-network.js';
 import { digest, hostVethName, vethMacs } from '../src/pod-network.js';
 
@@ -19,12 +20,14 @@ const w: PodWiring = {
 function fake(replies: Partial<CommandResult>[] = []) {
   const calls: { cmd: string; args: readonly string[]; input?: string }[] = [];
   const sysctls = new Map<string, string>([['net/ipv4/ip_forward', '0']]);
+  const run = (cmd: string, args: readonly string[], input?: string): CommandResult => {
+    calls.push({ cmd, args, ...(input !== undefined && { input }) });
+    return { status: 0, stdout: '', stderr: '', ...replies.shift() };
+  };
   const net = new LinuxPodNetwork({
     pid: 4321,
-    run: (cmd, args, input) => {
-      calls.push({ cmd, args, ...(input !== undefined && { input }) });
-      return { status: 0, stdout: '', stderr: '', ...replies.shift() };
-    },
+    run,
+    start: startOverRun(run),
     sysctl: { read: (k) => sysctls.get(k), write: (k, v) => void sysctls.set(k, v) },
     routeTable: () =>
       'Iface\tDestination\tGateway\tFlags\tRefCnt\tUse\tMetric\tMask\n' +
@@ -35,9 +38,9 @@ function fake(replies: Partial<CommandResult>[] = []) {
 }
 
 describe('LinuxPodNetwork with a scripted ip', () => {
-  it('ADD: one batch in the pod namespace, sysctls, one batch on the host', () => {
+  it('ADD: one batch in the pod namespace, sysctls, one batch on the host', async () => {
     const { net, calls, sysctls } = fake();
-    net.add(w);
+    await net.add(w);
     assert.equal(calls.length, 2);
     assert.deepEqual(calls[0]?.args, [`--net=${w.netns}`, 'ip', '-batch', '-']);
     assert.equal(calls[0]?.cmd, 'nsenter');
@@ -60,18 +63,18 @@ describe('LinuxPodNetwork with a scripted ip', () => {
     assert.equal(sysctls.get('net/ipv4/ip_forward'), '1');
   });
 
-  it('ADD: a named namespace under /run/netns is entered with ip -n (no nsenter)', () => {
+  it('ADD: a named namespace under /run/netns is entered with ip -n (no nsenter)', async () => {
     const { net, calls } = fake();
     // netnsExists() looks at the real path, so stub it for this one
     net.netnsExists = () => true;
-    net.add({ ...w, netns: '/var/run/netns/cni-1234' });
+    await net.add({ ...w, netns: '/var/run/netns/cni-1234' });
     assert.deepEqual(calls[0]?.args, ['-n', 'cni-1234', '-batch', '-']);
     assert.equal(calls[0]?.cmd, 'ip');
   });
 
-  it('ADD: a leftover host veth of the same attachment is deleted and the batch retried', () => {
+  it('ADD: a leftover host veth of the same attachment is deleted and the batch retried', async () => {
     const { net, calls } = fake([{ status: 1, stderr: 'RTNETLINK answers: File exists\nCommand failed -:1\n' }]);
-    net.add(w);
+    await net.add(w);
     assert.deepEqual(
       calls.map((c) => `${c.cmd} ${c.args.join(' ')}`),
       [
@@ -83,45 +86,45 @@ describe('LinuxPodNetwork with a scripted ip', () => {
     );
   });
 
-  it('ADD: an interface of that name already in the pod is a clear error', () => {
+  it('ADD: an interface of that name already in the pod is a clear error', async () => {
     const { net } = fake([
       { status: 1, stderr: 'RTNETLINK answers: File exists\nCommand failed -:1\n' },
       { status: 1, stderr: 'Cannot find device "gnt0123456789a"' },
     ]);
-    assert.throws(() => net.add(w), /File exists\nCommand failed -:1 \(the pod already has an interface named eth0\)/);
+    await assert.rejects(net.add(w), /File exists\nCommand failed -:1 \(the pod already has an interface named eth0\)/);
   });
 
-  it('ADD: a pod that already has a default route is told so, without deleting anything', () => {
+  it('ADD: a pod that already has a default route is told so, without deleting anything', async () => {
     const { net, calls } = fake([{ status: 1, stderr: 'RTNETLINK answers: File exists\nCommand failed -:4\n' }]);
-    assert.throws(() => net.add(w), /already has a default route: gannet-cni must be its first network/);
+    await assert.rejects(net.add(w), /already has a default route: gannet-cni must be its first network/);
     assert.equal(calls.length, 1, 'no retry, no delete');
   });
 
-  it('ADD: a missing namespace is code 4; a failing host batch is code 5', () => {
-    assert.throws(
-      () => fake().net.add({ ...w, netns: '/nonexistent/netns' }),
+  it('ADD: a missing namespace is code 4; a failing host batch is code 5', async () => {
+    await assert.rejects(
+      fake().net.add({ ...w, netns: '/nonexistent/netns' }),
       (e: unknown) => e instanceof CniError && e.code === 4,
     );
     const { net } = fake([{}, { status: 2, stderr: 'Error: Nexthop device is not up.' }]);
-    assert.throws(
-      () => net.add(w),
+    await assert.rejects(
+      net.add(w),
       (e: unknown) => e instanceof CniError && e.code === 5 && /Nexthop device is not up/.test(e.message),
     );
   });
 
-  it('remove: true when deleted, false when already gone, an error otherwise', () => {
+  it('remove: true when deleted, false when already gone, an error otherwise', async () => {
     assert.equal(fake().net.remove('gntx'), true);
     assert.equal(fake([{ status: 1, stderr: 'Cannot find device "gntx"' }]).net.remove('gntx'), false);
     assert.throws(() => fake([{ status: 2, stderr: 'Operation not permitted' }]).net.remove('gntx'), /not permitted/);
   });
 
-  it('uplinkMtu: the MTU of the default route interface of our namespace', () => {
+  it('uplinkMtu: the MTU of the default route interface of our namespace', async () => {
     const { net, calls } = fake([{ stdout: '[{"ifname":"up0","mtu":9001}]\n' }]);
     assert.equal(net.uplinkMtu(), 9001);
     assert.deepEqual(calls[0]?.args, ['-j', 'link', 'show', 'dev', 'up0']);
   });
 
-  it('uplinkMtu: undefined without a default route or when ip cannot tell', () => {
+  it('uplinkMtu: undefined without a default route or when ip cannot tell', async () => {
     const none = new LinuxPodNetwork({
       run: () => ({ status: 0, stdout: '', stderr: '' }),
       routeTable: () => 'Iface\n',
@@ -136,7 +139,7 @@ describe('LinuxPodNetwork with a scripted ip', () => {
     assert.equal(fake([{ status: 1, stderr: 'Device "up0" does not exist.' }]).net.uplinkMtu(), undefined);
   });
 
-  it('check: nothing to report when everything is in place', () => {
+  it('check: nothing to report when everything is in place', async () => {
     const { net, sysctls } = fake([
       { stdout: '[{"ifname":"gnt0123456789a","flags":["UP"],"mtu":1450}]\n' },
       { stdout: '[{"dst":"10.244.1.5","dev":"gnt0123456789a","scope":"link"}]\n' },
@@ -150,7 +153,7 @@ describe('LinuxPodNetwork with a scripted ip', () => {
     assert.deepEqual(net.check(w), []);
   });
 
-  it('check: a missing pod interface or namespace is named', () => {
+  it('check: a missing pod interface or namespace is named', async () => {
     const gone = fake([{ status: 1 }, { stdout: '[]\n' }, { status: 1, stderr: 'Device "eth0" does not exist.' }]);
     assert.deepEqual(gone.net.check(w), [
       'host interface gnt0123456789a is missing',
@@ -164,9 +167,11 @@ describe('LinuxPodNetwork with a scripted ip', () => {
     );
   });
 
-  it('a sysctl that cannot be written is an I/O failure naming it', () => {
+  it('a sysctl that cannot be written is an I/O failure naming it', async () => {
+    const ok = () => ({ status: 0, stdout: '', stderr: '' });
     const net = new LinuxPodNetwork({
-      run: () => ({ status: 0, stdout: '', stderr: '' }),
+      run: ok,
+      start: startOverRun(ok),
       sysctl: {
         read: () => '1',
         write: () => {
@@ -174,8 +179,8 @@ describe('LinuxPodNetwork with a scripted ip', () => {
         },
       },
     });
-    assert.throws(
-      () => net.add(w),
+    await assert.rejects(
+      net.add(w),
       (e: unknown) =>
         e instanceof CniError &&
         e.code === 5 &&
@@ -183,7 +188,7 @@ describe('LinuxPodNetwork with a scripted ip', () => {
     );
   });
 
-  it('check: reports each missing piece', () => {
+  it('check: reports each missing piece', async () => {
     const { net } = fake([
       { stdout: '[{"ifname":"gnt0123456789a","flags":["BROADCAST"],"mtu":1500}]\n' },
       { stdout: '[]\n' },
@@ -202,7 +207,7 @@ describe('LinuxPodNetwork with a scripted ip', () => {
     ]);
   });
 
-  it('digest: 128 well-spread bits, no collisions over 20000 attachments', () => {
+  it('digest: 128 well-spread bits, no collisions over 20000 attachments', async () => {
     assert.match(digest('abc', 'eth0'), /^[0-9a-f]{32}$/);
     assert.notEqual(digest('ab', 'ceth0'), digest('abc', 'eth0'), 'the separator counts');
     const names = new Set<string>();
@@ -213,7 +218,7 @@ describe('LinuxPodNetwork with a scripted ip', () => {
     assert.equal(new Set(first).size, 16);
   });
 
-  it('names and MACs are stable per attachment, within IFNAMSIZ, locally administered', () => {
+  it('names and MACs are stable per attachment, within IFNAMSIZ, locally administered', async () => {
     assert.equal(hostVethName('abc', 'eth0'), hostVethName('abc', 'eth0'));
     assert.notEqual(hostVethName('abc', 'eth0'), hostVethName('abc', 'eth1'));
     assert.match(hostVethName('x'.repeat(64), 'eth0'), /^gnt[0-9a-f]{11}$/);
