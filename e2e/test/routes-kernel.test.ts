@@ -232,6 +232,14 @@ describe('routes e2e: reconciler on the real kernel', function () {
     assert.equal(errors.length, 1, 'one kernel error');
     assert.match(errors[0] ?? '', /helper exited \(SIGKILL\)/);
     assert.ok(rec.status().counters.resyncs >= 2);
+    // The monitor, paused during the large batches, is back: a hand deletion is restored at once.
+    await waitFor('the route monitor again', () => kernel.monitorPid !== undefined, { timeoutMs: 5000 });
+    await new Promise((r) => setTimeout(r, 100));
+    ns.ip('route', 'del', '10.100.0.5/32');
+    await waitFor('10.100.0.5 back', () => kernelRoutes(ns, 4, '10.100.0.5/32').length === 1, {
+      timeoutMs: 5000,
+      intervalMs: 20,
+    });
   });
 
   it('names the protocol for iproute2 so `ip route` prints proto gannet', async () => {

@@ -176,6 +176,34 @@ echo '[]'`,
     await Promise.all([t.close(), t2.close(), bad.close(), err.close()]);
   });
 
+  it('pauses the monitor during a large batch, then restarts it and reports the pause as lost', async () => {
+    const ip = fakeIp(
+      'ip-quiet',
+      `case "$*" in
+  *monitor*) exec sleep 30 ;;
+  *) ${BATCH.replace(/\n/g, '\n  ')} ;;
+esac`,
+    );
+    const t = new IpRouteTable({ ip, quietBatchOps: 2 });
+    try {
+      const events: string[] = [];
+      const stop = t.watch((ev) => events.push(ev.kind === 'lost' ? `lost: ${ev.reason}` : 'route'));
+      const first = t.monitorPid;
+      assert.ok(first !== undefined);
+      await t.batch(ops(['add', '10.1.0.0/24']), 71);
+      assert.equal(t.monitorPid, first, 'a small batch leaves the monitor alone');
+      const big = t.batch(ops(['add', '10.2.0.0/24'], ['add', '10.3.0.0/24']), 71);
+      assert.equal(t.monitorPid, undefined, 'paused while the large batch runs');
+      await big;
+      await new Promise((r) => setImmediate(r));
+      assert.ok(t.monitorPid !== undefined && t.monitorPid !== first, 'a new monitor runs');
+      assert.deepEqual(events, ['lost: route monitor paused during a batch of 2 routes']);
+      stop();
+    } finally {
+      await t.close();
+    }
+  });
+
   it('turns monitor lines into events, reports a dead monitor as lost, and restarts it', async () => {
     const count = join(dir, 'mcount');
     writeFileSync(count, '0');

@@ -299,6 +299,33 @@ describe('RouteReconciler', () => {
     await rec.stop();
   });
 
+  it('forgets a refused route once it is no longer desired', async () => {
+    const { kernel, rec } = setup();
+    kernel.rejectWhen((r) => (r.dst === '10.22.0.0/24' ? 'no' : undefined));
+    rec.setDesired([uni('10.22.0.0/24', '192.0.2.1'), uni('10.22.1.0/24', '192.0.2.1')]);
+    await rec.start();
+    assert.equal(rec.status().failed.length, 1);
+    rec.setDesired([uni('10.22.1.0/24', '192.0.2.1')]);
+    await rec.settled();
+    assert.equal(rec.status().failed.length, 0);
+    await rec.stop();
+  });
+
+  it('adopts routes of ours that appear before the initial state is complete, and sweeps them after', async () => {
+    const { kernel, clock, rec } = setup();
+    rec.setDesired([uni('10.23.0.0/24', '192.0.2.1')]);
+    await rec.start();
+    kernel.externalReplace(uni('10.23.9.0/24', '192.0.2.1'), P);
+    clock.advance(10_000);
+    await rec.settled();
+    assert.equal(rec.status().stale, 1);
+    assert.ok(kernel.get('10.23.9.0/24'));
+    rec.initialStateComplete();
+    await rec.settled();
+    assert.equal(kernel.get('10.23.9.0/24'), undefined);
+    await rec.stop();
+  });
+
   it('recovers from a helper that dies mid-batch with a full resync, never a crash', async () => {
     const { kernel, rec } = setup();
     const errors: string[] = [];
