@@ -1,0 +1,18 @@
+#!/bin/sh
+# Entry point of a node (mounted at /etc/gannet/start.sh, run as `sh /etc/gannet/start.sh`): containerlab wires
+# eth1 after the container has started, so wait for it (bounded), give it the node's address, then become the agent.
+# NODE_ADDRESS (e.g. 172.30.1.1/24) comes from the node's env in gannet.clab.yml.
+set -eu
+: "${NODE_ADDRESS:?set NODE_ADDRESS (the node's eth1 address, CIDR) in the topology}"
+i=0
+until ip link show eth1 >/dev/null 2>&1; do
+  i=$((i + 1))
+  if [ "$i" -gt 300 ]; then
+    echo "node-start: eth1 did not appear within 60 s" >&2
+    exit 1
+  fi
+  sleep 0.2
+done
+ip addr replace "$NODE_ADDRESS" dev eth1
+ip link set eth1 up
+exec gannet agent --config /etc/gannet/gannet.yaml
