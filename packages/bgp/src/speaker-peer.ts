@@ -14,6 +14,11 @@ import type { UpdateMessage } from './wire/types.js';
 const STALE_PATH_MS = 360_000;
 const EMPTY: Outbound = { announce: [], withdraw: [], completed: [] };
 
+/** dst.push(...src) without the argument-count limit (a million changes do not fit on the stack). */
+function append<T>(dst: T[], src: readonly T[]): void {
+  for (const x of src) dst.push(x);
+}
+
 function ribConfig(p: PeerOptions): RibPeerConfig {
   const c: RibPeerConfig = { address: p.address, asn: p.asn };
   if (Array.isArray(p.import)) c.importPolicy = { rules: p.import };
@@ -156,7 +161,7 @@ export class PeerEntry {
       // The peer is back from a restart: keep its stale routes only for the families it preserved (F bit).
       this.clearTimers();
       const kept = n.peerGracefulRestart?.families;
-      for (const afi of [1, 2]) if (!kept?.get(afi)) changes.push(...rib.sweepStale(this.opts.address, afi));
+      for (const afi of [1, 2]) if (!kept?.get(afi)) append(changes, rib.sweepStale(this.opts.address, afi));
       this.staleTimer = this.speaker.clock.setTimeout(() => this.sweep('stale-path-timer'), STALE_PATH_MS);
     }
     this.speaker.changes(changes);
@@ -180,12 +185,12 @@ export class PeerEntry {
     this.clearTimers();
     const changes = secondRestart ? rib.peerDown(this.opts.address, { graceful: false }) : [];
     if (helper && !secondRestart) {
-      changes.push(...rib.peerDown(this.opts.address, { graceful: true }));
+      append(changes, rib.peerDown(this.opts.address, { graceful: true }));
       const ms = Math.max(1, gr.restartTime) * 1000;
       this.staleTimer = this.speaker.clock.setTimeout(() => this.sweep('restart-timer'), ms);
       this.log.info('keeping stale routes of restarting peer', { restartTime: gr.restartTime });
     } else if (!secondRestart) {
-      changes.push(...rib.peerDown(this.opts.address, { graceful: false }));
+      append(changes, rib.peerDown(this.opts.address, { graceful: false }));
     }
     this.eor.clear();
     this.speaker.changes(changes);

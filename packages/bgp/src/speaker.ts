@@ -20,17 +20,52 @@ import {
 } from './speaker-options.js';
 import { PeerEntry } from './speaker-peer.js';
 
-/** One prefix's new best-path state (emitted in batches by 'best'). nexthops is the ECMP set; [] when withdrawn. */
+/**
+ * One prefix's new best-path state, emitted in batches by 'best' in the order they happened (a prefix may appear
+ * more than once in a batch: the last one counts). `nexthops` is the sorted ECMP set, [] when withdrawn or for a
+ * locally originated best; it is shared with the RIB: do not modify it.
+ */
 export interface BestChange {
-  afi: number;
-  prefix: string;
-  nexthops: string[];
-  withdrawn: boolean;
+  readonly afi: number;
+  readonly prefix: string;
+  readonly nexthops: string[];
+  readonly withdrawn: boolean;
   /** Where the best path comes from: 'local' (originated here), 'ebgp' or 'ibgp'; undefined when withdrawn. */
-  source: 'local' | 'ebgp' | 'ibgp' | undefined;
-  /** Peer address of the best path ('' for local). */
-  peer: string;
-  reason: string;
+  readonly source: 'local' | 'ebgp' | 'ibgp' | undefined;
+  /** Peer address of the best path ('' for local or withdrawn). */
+  readonly peer: string;
+  /** Why the best path changed (the decision step, or 'withdrawn'). */
+  readonly reason: string;
+}
+
+/** A BestChange read straight from the RIB's change record: one small object per change, no copies. */
+class RibBestChange implements BestChange {
+  constructor(private readonly c: RibChange) {}
+  get afi(): number {
+    return this.c.afi;
+  }
+  get prefix(): string {
+    return this.c.prefix;
+  }
+  get nexthops(): string[] {
+    return this.c.nexthops as string[];
+  }
+  get withdrawn(): boolean {
+    return this.c.newBest === undefined;
+  }
+  get source(): 'local' | 'ebgp' | 'ibgp' | undefined {
+    return this.c.newBest?.source.kind;
+  }
+  get peer(): string {
+    return this.c.newBest?.source.address ?? '';
+  }
+  get reason(): string {
+    return this.c.reason;
+  }
+  toJSON(): object {
+    const { afi, prefix, nexthops, withdrawn, source, peer, reason } = this;
+    return { afi, prefix, nexthops, withdrawn, source, peer, reason };
+  }
 }
 
 export interface PeerStateEvent {
@@ -92,7 +127,8 @@ export class Speaker extends EventEmitter<SpeakerEvents> {
   private readonly entries = new Map<string, PeerEntry>();
   private listener: Listener | undefined;
   private running = false;
-  private pendingBest = new Map<string, BestChange>();
+  /** RIB changes not yet emitted as 'best' (kept as the RIB's own lists: no copy per change). */
+  private pendingBest: RibChange[][] = [];
   private bestScheduled = false;
   /** Restarting speaker (RFC 4724 §4.1): no best-path events and no advertisements until initial sync. */
   private deferring: boolean;
@@ -260,22 +296,12 @@ export class Speaker extends EventEmitter<SpeakerEvents> {
 
   /** @internal RIB changes: queue 'best' events and wake the sessions that have something to send. */
   changes(changes: RibChange[]): void {
-    if (changes.length > 0 && this.listenerCount('best') > 0) {
-      for (const c of changes) {
-        const best = c.newBest;
-        this.pendingBest.set(`${c.afi}|${c.prefix}`, {
-          afi: c.afi,
-          prefix: c.prefix,
-          nexthops: [...c.nexthops],
-          withdrawn: best === undefined,
-          source: best?.source.kind,
-          peer: best?.source.address ?? '',
-          reason: c.reason,
-        });
-      }
+    if (changes.length === 0) return;
+    if (this.listenerCount('best') > 0) {
+      this.pendingBest.push(changes);
       this.scheduleBest();
     }
-    if (changes.length > 0 && !this.deferring) for (const e of this.entries.values()) e.wake();
+    if (!this.deferring) for (const e of this.entries.values()) e.wake();
   }
 
   /** @internal */
@@ -294,9 +320,11 @@ export class Speaker extends EventEmitter<SpeakerEvents> {
   }
 
   private flushBest(): void {
-    if (this.deferring || this.pendingBest.size === 0) return;
-    const batch = [...this.pendingBest.values()];
-    this.pendingBest = new Map();
+    if (this.deferring || this.pendingBest.length === 0) return;
+    const lists = this.pendingBest;
+    this.pendingBest = [];
+    const batch: BestChange[] = [];
+    for (const list of lists) for (const c of list) batch.push(new RibBestChange(c));
     this.emit('best', batch);
   }
 

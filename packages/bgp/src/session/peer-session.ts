@@ -498,9 +498,9 @@ function announcement(a: Outbound['announce'][number]): UpdateMessage {
 
 /** RFC 7606 treat-as-withdraw: every prefix the UPDATE announces is handled as withdrawn. */
 export function treatAsWithdraw(u: UpdateMessage): UpdateMessage {
-  const out: UpdateMessage = { type: 'update', withdrawn: [...u.withdrawn, ...u.nlri], attributes: {}, nlri: [] };
-  const v6: string[] = [...(u.mpUnreach?.withdrawn ?? [])];
-  if (u.mpReach) v6.push(...u.mpReach.nlri);
+  const out: UpdateMessage = { type: 'update', withdrawn: u.withdrawn.concat(u.nlri), attributes: {}, nlri: [] };
+  const v6: string[] = (u.mpUnreach?.withdrawn ?? []).slice();
+  if (u.mpReach) for (const p of u.mpReach.nlri) v6.push(p);
   const afi = u.mpReach?.afi ?? u.mpUnreach?.afi;
   if (v6.length > 0 && afi !== undefined) out.mpUnreach = { afi, safi: 1, withdrawn: v6 };
   return out;

@@ -3,11 +3,11 @@
 import assert from 'node:assert/strict';
 import { FakeClock } from '../../src/clock.js';
 import { MemoryNetwork } from '../../src/session/memory-net.js';
-import { type BestChange, createSpeaker, type PeerStateEvent, type Speaker } from '../../src/speaker.js';
+import { createSpeaker, type PeerStateEvent, type Speaker } from '../../src/speaker.js';
 import type { PeerOptions, SpeakerOptions } from '../../src/speaker-options.js';
 import { encodeMessage } from '../../src/wire/index.js';
 import type { Capability, UpdateMessage } from '../../src/wire/types.js';
-import { settle } from '../speaker/harness.js';
+import { type BestView, settle, view } from '../speaker/harness.js';
 import { openMessage, RawPeer } from './raw-peer.js';
 
 const US = '192.0.2.1';
@@ -17,7 +17,7 @@ interface Setup {
   clock: FakeClock;
   net: MemoryNetwork;
   speaker: Speaker;
-  best: Map<string, BestChange>;
+  best: Map<string, BestView>;
   states: PeerStateEvent[];
   synced: () => number;
 }
@@ -34,11 +34,11 @@ async function setup(peer: Partial<PeerOptions> = {}, opts: Partial<SpeakerOptio
     random: () => 0.5,
     ...opts,
   });
-  const best = new Map<string, BestChange>();
+  const best = new Map<string, BestView>();
   const states: PeerStateEvent[] = [];
   let synced = 0;
   speaker.on('best', (cs) => {
-    for (const c of cs) best.set(c.prefix, c);
+    for (const c of cs) best.set(c.prefix, view(c));
   });
   speaker.on('peer-state', (e) => states.push(e));
   speaker.on('initial-sync-complete', () => synced++);

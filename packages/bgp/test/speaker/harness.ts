@@ -2,6 +2,19 @@
 import { FakeClock } from '../../src/clock.js';
 import { MemoryNetwork } from '../../src/session/memory-net.js';
 import { type BestChange, createSpeaker, type PeerStateEvent, type Speaker } from '../../src/speaker.js';
+
+/** A flat view of a best-path change for assertions. */
+export interface BestView {
+  prefix: string;
+  nexthops: readonly string[];
+  withdrawn: boolean;
+  source: string | undefined;
+}
+
+export function view(c: BestChange): BestView {
+  return { prefix: c.prefix, nexthops: c.nexthops, withdrawn: c.withdrawn, source: c.source };
+}
+
 import type { PeerOptions, SpeakerOptions } from '../../src/speaker-options.js';
 
 /** Lets queued microtasks and setImmediate callbacks run (message delivery, flushes, 'best' batches). */
@@ -12,7 +25,7 @@ export async function settle(rounds = 20): Promise<void> {
 export interface Node {
   speaker: Speaker;
   address: string;
-  best: Map<string, BestChange>;
+  best: Map<string, BestView>;
   states: PeerStateEvent[];
   eor: { address: string; afi: number }[];
   synced: number;
@@ -33,7 +46,7 @@ export class Lab {
     });
     const node: Node = { speaker, address, best: new Map(), states: [], eor: [], synced: 0 };
     speaker.on('best', (changes) => {
-      for (const c of changes) node.best.set(c.prefix, c);
+      for (const c of changes) node.best.set(c.prefix, view(c));
     });
     speaker.on('peer-state', (e) => node.states.push(e));
     speaker.on('end-of-rib', (e) => node.eor.push(e));
