@@ -146,6 +146,35 @@ describe('routes e2e: reconciler on the real kernel', function () {
     }
   });
 
+  it('writes the widest ECMP route it accepts (50 next hops of 9 words each) without breaking the batch', async () => {
+    const wide: Route = {
+      dst: '10.61.0.0/24',
+      type: 'unicast',
+      nexthops: Array.from({ length: 50 }, (_, i) => ({
+        via: `2001:db8::${(i + 2).toString(16)}`,
+        dev: 'v0',
+        weight: 2,
+        onlink: true,
+      })),
+      metric: 4000000000,
+      table: 4000000000,
+    };
+    const kt = new IpRouteTable({ netns: ns.name });
+    const wideRec = new RouteReconciler({ kernel: kt, table: 4000000000 });
+    try {
+      wideRec.setDesired([wide, uni('10.61.1.0/24', '192.0.2.2')].map((r) => ({ ...r, table: 4000000000 })));
+      await wideRec.start();
+      assert.deepEqual(wideRec.status().failed, []);
+      assert.equal(wideRec.status().installed, 2, 'the line after the wide one ran too');
+      const r = kernelRoutes(ns, 4, 'table', '4000000000', '10.61.0.0/24')[0];
+      assert.equal(r?.nexthops?.length, 50);
+    } finally {
+      await wideRec.stop();
+      await kt.close();
+      ns.ip('route', 'flush', 'table', '4000000000');
+    }
+  });
+
   it('never touches routes of other protocols, even when the desired set names their prefix', async () => {
     ns.ip('route', 'add', '10.70.0.0/24', 'via', '192.0.2.7', 'proto', 'static');
     ns.ip('route', 'add', '10.70.1.0/24', 'via', '192.0.2.7', 'proto', '12');

@@ -154,6 +154,8 @@ export class IpRouteTable implements KernelRouteTable {
       if (this.closed) throw new RoutesError('ERR_GANNET_ROUTES_CLOSED', 'the route table is closed');
       const r = await this.runIp(args);
       last = r.stderr.trim() || `status ${r.status}`;
+      // A table the kernel has not created yet (no route ever went into it) holds no route of ours.
+      if (r.status !== 0 && /FIB table does not exist/.test(r.stderr)) return [];
       if (r.status === 0 && !TRANSIENT.test(r.stderr)) {
         let parsed: unknown;
         try {

@@ -37,6 +37,11 @@ export interface NormalRoute extends Route {
 }
 
 export const MAIN_TABLE = 254;
+/**
+ * ECMP width limit: iproute2 exits (ending the whole batch) on a line of more than 512 words, and a next hop takes
+ * up to 9 (`nexthop via inet6 ADDR dev DEV weight W onlink`).
+ */
+export const MAX_NEXTHOPS = 50;
 const TYPES: ReadonlySet<string> = new Set(['unicast', 'blackhole', 'unreachable', 'prohibit']);
 const DEV = /^[A-Za-z0-9_.-]{1,15}$/;
 const U32_MAX = 4294967295;
@@ -63,6 +68,7 @@ export function normalizeRoute(route: Route, defaultTable = MAIN_TABLE): NormalR
   if (!Array.isArray(given)) throw invalid(route.dst, 'nexthops must be an array');
   if (type !== 'unicast' && given.length > 0) throw invalid(route.dst, `a ${type} route has no next hops`);
   if (type === 'unicast' && given.length === 0) throw invalid(route.dst, 'a unicast route needs a next hop');
+  if (given.length > MAX_NEXTHOPS) throw invalid(route.dst, `at most ${MAX_NEXTHOPS} next hops`);
   const multipath = given.length > 1;
   const shared = given.length === 1 ? sharedNextHops(given[0], family) : undefined;
   if (shared) return { dst, type, nexthops: shared, metric, table, family };

@@ -171,8 +171,13 @@ echo '[]'`,
     await assert.rejects(t2.list(254, 71), /Dump was interrupted/);
     const bad = new IpRouteTable({ ip: fakeIp('ip-badjson', 'echo "[{"'), listAttempts: 2 });
     await assert.rejects(bad.list(254, 71), /unreadable JSON/);
-    const err = new IpRouteTable({ ip: fakeIp('ip-err', 'echo "Error: ipv4: FIB table does not exist." >&2; exit 2') });
-    await assert.rejects(err.list(7, 71), /FIB table does not exist/);
+    const err = new IpRouteTable({ ip: fakeIp('ip-err', 'echo "Error: argument is wrong" >&2; exit 2') });
+    await assert.rejects(err.list(7, 71), /argument is wrong/);
+    const none = new IpRouteTable({
+      ip: fakeIp('ip-notable', 'echo "Error: ipv6: FIB table does not exist." >&2; exit 2'),
+    });
+    assert.deepEqual(await none.list(7, 71), [], 'a table not created yet is empty');
+    await none.close();
     await Promise.all([t.close(), t2.close(), bad.close(), err.close()]);
   });
 

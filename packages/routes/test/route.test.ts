@@ -69,6 +69,14 @@ describe('normalizeRoute', () => {
       [{ dst: '10.0.0.0/8', type: 'unicast', nexthops: [{ via: '192.0.2.1' }], metric: 1.5 }, /metric/],
       [{ dst: '10.0.0.0/8', type: 'unicast', nexthops: [{ via: '192.0.2.1' }], table: 0 }, /table/],
       [{ dst: '10.0.0.1/8', type: 'unicast', nexthops: [{ via: '192.0.2.1' }] }, /host bits/],
+      [
+        {
+          dst: '10.0.0.0/8',
+          type: 'unicast',
+          nexthops: Array.from({ length: 51 }, (_, i) => ({ via: `192.0.2.${i}` })),
+        },
+        /at most 50 next hops/,
+      ],
     ];
     for (const [route, msg] of bad) {
       assert.throws(
