@@ -5,7 +5,7 @@ import { FakeClock } from '../../src/clock.js';
 import { MemoryNetwork } from '../../src/session/memory-net.js';
 import { createSpeaker, type PeerStateEvent, type Speaker } from '../../src/speaker.js';
 import type { PeerOptions, SpeakerOptions } from '../../src/speaker-options.js';
-import { encodeMessage } from '../../src/wire/index.js';
+import { encodeMessage, encodeUpdates } from '../../src/wire/index.js';
 import type { Capability, UpdateMessage } from '../../src/wire/types.js';
 import { type BestView, settle, view } from '../speaker/harness.js';
 import { openMessage, RawPeer } from './raw-peer.js';
@@ -204,6 +204,26 @@ describe('session: errors', () => {
     assert.equal(s.states.at(-1)?.reason, 'notification-received');
     assert.equal(s.speaker.peers()[0]?.lastError, 'received NOTIFICATION 6/4');
     assert.equal(s.best.get('10.244.5.0/24')?.withdrawn, true, 'routes flushed (no graceful restart on NOTIFICATION)');
+    await s.speaker.stop();
+  });
+});
+
+describe('session: a full table', () => {
+  it('takes 200,000 prefixes packed in UPDATEs and drops them all when the peer goes down', async function () {
+    this.timeout(20_000);
+    const s = await setup();
+    const raw = await establish(s);
+    const prefixes: string[] = [];
+    for (let i = 0; i < 200_000; i++) prefixes.push(`${16 + (i >> 16)}.${(i >> 8) & 255}.${i & 255}.0/24`);
+    const attrs = { origin: 0 as const, asPath: [], nextHop: '192.0.2.2', localPref: 100 };
+    for (const buf of encodeUpdates(attrs, prefixes, { fourOctetAs: true, extendedMessage: false })) raw.sendRaw(buf);
+    await settle();
+    assert.equal(s.speaker.routeCount(), 200_000);
+    assert.equal(s.speaker.peers()[0]?.prefixesAccepted, 200_000);
+    raw.conn.destroy(); // no graceful restart: every route goes, in one RIB change list
+    await settle();
+    assert.equal(s.speaker.routeCount(), 0);
+    assert.equal(s.best.get('16.0.0.0/24')?.withdrawn, true);
     await s.speaker.stop();
   });
 });
