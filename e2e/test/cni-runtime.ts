@@ -95,6 +95,7 @@ export function execPlugin(call: PluginCall): Promise<PluginReply> {
       }
       resolve({ status, signal, stdout, stderr, json, ms });
     });
+    child.stdin?.on('error', () => {}); // EPIPE: a program that exits without reading stdin (hello, VERSION)
     child.stdin?.end(stdin);
   });
 }
