@@ -95,7 +95,7 @@ async function main(): Promise<void> {
         nodeNs: node.name,
         command,
         containerId: `bench-${i}`,
-        netns: `/run/netns/${(pods[v.label.startsWith('ptp') ? 1 : 0]?.[i] as Netns).name}`,
+        netns: `/run/netns/${(pods[v.label.startsWith('ptp') ? 1 : 0] as Netns[])[i]!.name}`,
         ifname: 'eth0',
         conf: v.conf,
       });
