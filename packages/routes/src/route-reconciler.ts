@@ -220,10 +220,24 @@ export class RouteReconciler extends EventEmitter<ReconcilerEvents> {
       return;
     }
     this.rerun = false;
-    this.running = this.drain().finally(() => {
-      this.running = undefined;
-      if (this.rerun || this.needResync || (this.cacheValid && this.hasWork())) this.schedule();
-    });
+    this.running = this.drain()
+      .catch((err: unknown) => {
+        // Not a kernel failure (those are handled where they happen): a listener of ours threw. Never crash the
+        // agent for it; start over from the kernel's view after the retry delay.
+        this.cacheValid = false;
+        this.log.error('route reconciler pass failed', { error: err instanceof Error ? err.message : String(err) });
+        if (!this.backoffTimer && !this.stopped) {
+          this.backoffTimer = this.clock.setTimeout(() => {
+            this.backoffTimer = undefined;
+            this.needResync = true;
+            this.schedule();
+          }, this.retryIntervalMs);
+        }
+      })
+      .finally(() => {
+        this.running = undefined;
+        if (this.rerun || this.needResync || (this.cacheValid && this.hasWork())) this.schedule();
+      });
   }
 
   private async drain(): Promise<void> {

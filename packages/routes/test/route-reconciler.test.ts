@@ -365,6 +365,26 @@ describe('RouteReconciler', () => {
     await rec.stop();
   });
 
+  it('survives a listener that throws, and carries on after the retry delay', async () => {
+    const { kernel, clock, rec } = setup();
+    let throws = true;
+    rec.on('applied', () => {
+      if (throws) throw new Error('listener bug');
+    });
+    await rec.start();
+    rec.set(uni('10.24.0.0/24', '192.0.2.1'));
+    await rec.settled();
+    throws = false;
+    rec.set(uni('10.24.1.0/24', '192.0.2.1'));
+    await rec.settled();
+    assert.equal(kernel.get('10.24.1.0/24'), undefined, 'nothing applied on an unknown view');
+    clock.advance(1000);
+    await rec.settled();
+    assert.deepEqual(ours(kernel), ['10.24.0.0/24 192.0.2.1', '10.24.1.0/24 192.0.2.1']);
+    assert.equal(rec.status().installed, 2);
+    await rec.stop();
+  });
+
   it('splits large applies into batches of batchSize', async () => {
     const { rec, ops } = setup({ batchSize: 2 });
     rec.setDesired([1, 2, 3, 4, 5].map((i) => uni(`10.15.${i}.0/24`, '192.0.2.1')));
