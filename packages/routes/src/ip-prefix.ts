@@ -13,6 +13,19 @@ export interface ParsedAddress {
 const V4 = /^(\d{1,3})\.(\d{1,3})\.(\d{1,3})\.(\d{1,3})$/;
 const HEX_GROUP = /^[0-9a-fA-F]{1,4}$/;
 
+/** A prefix length written without leading zeros (`0`..`999`) from `from` to the end, or -1. */
+function prefixLength(s: string, from: number): number {
+  const len = s.length - from;
+  if (len < 1 || len > 3 || (len > 1 && s.charCodeAt(from) === 48)) return -1;
+  let n = 0;
+  for (let i = from; i < s.length; i++) {
+    const c = s.charCodeAt(i);
+    if (c < 48 || c > 57) return -1;
+    n = n * 10 + (c - 48);
+  }
+  return n;
+}
+
 /** Dotted quad to a 32-bit number without allocating; -1 unless it is a plain IPv4 address (no leading zeros). */
 function v4Number(s: string, from = 0, to = s.length): number {
   let value = 0;
@@ -153,13 +166,13 @@ export function canonicalPrefix(s: string, family?: Family): { family: Family; t
   if (fast >= 0) {
     // The common case, without allocation: a plain dotted quad is already canonical.
     if (slash < 0) return { family: 4, text: `${s}/32`, length: 32 };
-    const lenText = s.slice(slash + 1);
-    if (!/^(?:\d|[12]\d|3[0-2])$/.test(lenText)) {
+    const length = prefixLength(s, slash + 1);
+    if (length < 0 || length > 32) {
+      const lenText = s.slice(slash + 1);
       if (/^\d{1,3}$/.test(lenText) && Number(lenText) <= 32)
         return canonicalPrefix(`${s.slice(0, slash)}/${Number(lenText)}`);
       throw bad('has a bad prefix length (0..32)');
     }
-    const length = Number(lenText);
     if (length < 32 && fast % 2 ** (32 - length) !== 0) throw bad(`has host bits set beyond /${length}`);
     return { family: 4, text: s, length };
   }
