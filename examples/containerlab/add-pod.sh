@@ -21,7 +21,7 @@ if [ "$rc" -ne 0 ]; then
   exit "$rc"
 fi
 if [ "$cmd" = DEL ]; then
-  ip netns del "$pod"
+  if [ -e "/run/netns/$pod" ]; then ip netns del "$pod"; fi
   exit 0
 fi
 echo "$out" | grep -o '"address":"[0-9.]*' | head -n 1 | cut -d '"' -f 4
