@@ -21,7 +21,7 @@ export interface GracefulRestartOptions {
 export interface SpeakerOptions {
   asn: number;
   routerId: string;
-  /** Where to accept connections (default 0.0.0.0:179); false: never listen (only connect out). */
+  /** Where to accept connections (default [::]:179, IPv4 and IPv6); false: never listen (only connect out). */
   listen?: { address: string; port: number } | false;
   gracefulRestart?: GracefulRestartOptions;
   /** Hold time we propose when a peer does not set one (default 90 s). */

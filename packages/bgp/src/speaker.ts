@@ -153,7 +153,8 @@ export class Speaker extends EventEmitter<SpeakerEvents> {
   async start(): Promise<void> {
     if (this.running) return;
     this.running = true;
-    const listen = this.options.listen === undefined ? { address: '0.0.0.0', port: 179 } : this.options.listen;
+    // '::' is dual-stack on Linux: IPv4 peers arrive as ::ffff:a.b.c.d (normalized by the connection).
+    const listen = this.options.listen === undefined ? { address: '::', port: 179 } : this.options.listen;
     if (listen) this.listener = await this.factory.listen(listen, (conn) => this.incoming(conn));
     this.syncWaiting = new Set(this.entries.keys());
     const ms = this.options.gracefulRestart?.selectionDeferralMs ?? this.options.initialSyncTimeoutMs ?? 60_000;

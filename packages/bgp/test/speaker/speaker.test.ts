@@ -259,3 +259,78 @@ describe('speaker: two speakers in memory', () => {
     assert.throws(() => lab.node('192.0.2.5', { asn: 2 ** 32, routerId: '1.1.1.1' }), BgpConfigError);
   });
 });
+
+describe('speaker: peers at run time', () => {
+  let lab: Lab;
+  beforeEach(() => {
+    lab = new Lab();
+  });
+  afterEach(async () => {
+    await lab.stopAll();
+  });
+
+  it('a policy-only change re-filters without a reset: routes follow the new export rules', async () => {
+    const a = lab.node('192.0.2.1', { asn: 65001, routerId: '10.0.0.1' });
+    const b = lab.node('192.0.2.2', { asn: 65002, routerId: '10.0.0.2' });
+    b.speaker.addPeer({ address: '192.0.2.1', asn: 65001, passive: true, import: permitPods, export: permitPods });
+    a.speaker.addPeer({ address: '192.0.2.2', asn: 65002, import: permitPods, export: permitPods });
+    await b.speaker.start();
+    await a.speaker.start();
+    a.speaker.originate('10.244.1.0/24');
+    a.speaker.originate('10.244.2.0/24');
+    await settle();
+    assert.equal(b.best.get('10.244.2.0/24')?.withdrawn, false);
+    const transitions = a.states.length;
+    a.speaker.updatePeer({
+      address: '192.0.2.2',
+      asn: 65002,
+      import: permitPods,
+      export: [{ prefix: '10.244.1.0/24', action: 'permit' }],
+    });
+    await settle();
+    assert.equal(a.states.length, transitions, 'no reset');
+    assert.equal(b.best.get('10.244.2.0/24')?.withdrawn, true, 'no longer exported');
+    assert.equal(b.best.get('10.244.1.0/24')?.withdrawn, false);
+  });
+
+  it('refuses connections from unknown addresses, and a passive peer never connects out', async () => {
+    const a = lab.node('192.0.2.1', { asn: 65001, routerId: '10.0.0.1' });
+    a.speaker.addPeer({ address: '192.0.2.2', asn: 65002, passive: true });
+    await a.speaker.start();
+    await lab.advance(120_000, 10_000);
+    assert.equal(lab.net.connections.length, 0, 'never connected out');
+    assert.equal(state(a, '192.0.2.2'), 'Active');
+    const conn = await lab.net.factory('192.0.2.9').connect({ host: '192.0.2.1', port: 179 });
+    await settle();
+    assert.equal((conn as MemoryConnection).closed, true);
+  });
+
+  it('retries a refused connection with growing, capped backoff', async () => {
+    const a = lab.node('192.0.2.1', { asn: 65001, routerId: '10.0.0.1' });
+    a.speaker.addPeer({ address: '192.0.2.2', asn: 65002 });
+    await a.speaker.start();
+    await settle();
+    await lab.advance(40_000, 250);
+    const refused = a.states.filter((s) => s.reason === 'connection-refused').length;
+    // 1 s, 2 s, 4 s, 8 s, 16 s … (jitter factor 1 with random 0.5): about six attempts in 40 s, not forty.
+    assert.ok(refused >= 4 && refused <= 7, `attempts: ${refused}`);
+    assert.match(a.speaker.peers()[0]?.lastError ?? '', /ECONNREFUSED/);
+  });
+
+  it('can be stopped and started again', async () => {
+    const a = lab.node('192.0.2.1', { asn: 65001, routerId: '10.0.0.1' });
+    const b = lab.node('192.0.2.2', { asn: 65002, routerId: '10.0.0.2' });
+    b.speaker.addPeer({ address: '192.0.2.1', asn: 65001, passive: true, import: permitPods, export: permitPods });
+    a.speaker.addPeer({ address: '192.0.2.2', asn: 65002, import: permitPods, export: permitPods });
+    await b.speaker.start();
+    await a.speaker.start();
+    await settle();
+    await a.speaker.stop();
+    await settle();
+    assert.equal(state(a, '192.0.2.2'), 'Idle');
+    await a.speaker.start();
+    await lab.advance(10_000, 500); // b refuses while it is Idle after the Cease, then both back off and retry
+    assert.equal(state(a, '192.0.2.2'), 'Established');
+    assert.equal(state(b, '192.0.2.1'), 'Established');
+  });
+});
