@@ -224,6 +224,53 @@ describe('e2e cni: gannet-cni single executable in network namespaces', function
     }
   });
 
+  it('CHECK finds what broke after ADD (host route gone, pod address gone): code 100 naming each', async () => {
+    const pod = net.ns('broken');
+    const c = { containerId: 'ctr-broken', netns: `/run/netns/${pod.name}`, ifname: 'eth0' };
+    const add = await call({ command: 'ADD', ...c, conf: conf('1.1.0') });
+    assert.equal(add.status, 0, add.stdout);
+    const addr = validateResult(add.json ?? {}, '1.1.0', node, pod, c.netns);
+    node.ip('route', 'del', `${addr}/32`);
+    pod.ip('addr', 'del', `${addr}/32`, 'dev', 'eth0');
+    const check = await call({ command: 'CHECK', ...c, conf: conf('1.1.0', { prevResult: add.json }) });
+    assert.equal(check.status, 1);
+    assert.equal(check.json?.code, 100);
+    assert.match(
+      String(check.json?.msg),
+      new RegExp(`host route ${addr.replaceAll('.', '\\.')}/32 dev gnt[0-9a-f]{11} is missing`),
+    );
+    assert.match(String(check.json?.msg), /pod interface eth0 lacks/);
+    assert.equal((await call({ command: 'DEL', ...c, conf: conf('1.1.0') })).status, 0);
+  });
+
+  it('pool exhaustion in real namespaces: ADD code 11, STATUS code 50, DEL frees the pool', async () => {
+    const small = (extra: Record<string, unknown> = {}) =>
+      conf('1.1.0', { name: 'tiny', podCIDR: '10.244.9.0/30', ...extra });
+    const [a, b] = [net.ns('ex1'), net.ns('ex2')] as [Netns, Netns];
+    const first = await call({
+      command: 'ADD',
+      containerId: 'ex-1',
+      netns: `/run/netns/${a.name}`,
+      ifname: 'eth0',
+      conf: small(),
+    });
+    assert.equal(first.status, 0, first.stdout);
+    const second = await call({
+      command: 'ADD',
+      containerId: 'ex-2',
+      netns: `/run/netns/${b.name}`,
+      ifname: 'eth0',
+      conf: small(),
+    });
+    assert.equal(second.json?.code, 11);
+    assert.match(String(second.json?.msg), /no free address in pod CIDR 10\.244\.9\.0\/30/);
+    assert.notEqual(b.tryRun('ip', ['link', 'show', 'eth0']).status, 0, 'nothing was made for the second pod');
+    const status = await call({ command: 'STATUS', conf: small() });
+    assert.equal(status.json?.code, 50);
+    assert.equal((await call({ command: 'DEL', containerId: 'ex-1', ifname: 'eth0', conf: small() })).status, 0);
+    assert.equal((await call({ command: 'STATUS', conf: small() })).status, 0, 'ready again');
+  });
+
   it('VERSION and STATUS', async () => {
     const v = await call({ command: 'VERSION', conf: { cniVersion: '1.0.0' } });
     assert.deepEqual(v.json, { cniVersion: '1.0.0', supportedVersions: ['0.4.0', '1.0.0', '1.1.0'] });

@@ -39,7 +39,11 @@ export const runCommand: RunCommand = (cmd, args, input) => {
 };
 
 export const startCommand: StartCommand = (cmd, args) => {
-  const child = spawn(cmd, args, { stdio: ['pipe', 'pipe', 'pipe'], timeout: TIMEOUT_MS });
+  // no `timeout` option: Node keeps that timer running when the program cannot start (no 'exit' follows the
+  // 'error'), which held every failed plugin run for the whole timeout; an unref'd timer of our own instead
+  const child = spawn(cmd, args, { stdio: ['pipe', 'pipe', 'pipe'] });
+  const timer = setTimeout(() => child.kill('SIGKILL'), TIMEOUT_MS);
+  timer.unref();
   let stdout = '';
   let stderr = '';
   child.stdout.setEncoding('utf8').on('data', (d: string) => {
@@ -50,8 +54,14 @@ export const startCommand: StartCommand = (cmd, args) => {
   });
   child.stdin.on('error', () => {}); // EPIPE when the program is gone: its exit status tells why
   const exited = new Promise<CommandResult>((resolve, reject) => {
-    child.once('error', (err) => reject(cannotRun(cmd, err)));
-    child.once('close', (code, signal) => resolve({ status: code ?? (signal ? 128 : -1), stdout, stderr }));
+    child.once('error', (err) => {
+      clearTimeout(timer);
+      reject(cannotRun(cmd, err));
+    });
+    child.once('close', (code, signal) => {
+      clearTimeout(timer);
+      resolve({ status: code ?? (signal ? 128 : -1), stdout, stderr });
+    });
   });
   exited.catch(() => {}); // observed by finish(); a cancelled command's failure to start is nobody's concern
   let ended = false;
