@@ -83,7 +83,10 @@ export function execPlugin(call: PluginCall): Promise<PluginReply> {
       stderr += c.toString();
     });
     const timer = setTimeout(() => child.kill('SIGKILL'), 90_000); // generous: 200 DELs serialise on the kernel
-    child.once('error', reject);
+    child.once('error', (err) => {
+      clearTimeout(timer);
+      reject(err);
+    });
     child.once('close', (status, signal) => {
       clearTimeout(timer);
       const ms = Number(process.hrtime.bigint() - start) / 1e6;
