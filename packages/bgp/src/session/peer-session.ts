@@ -316,7 +316,18 @@ export class PeerSession {
     }
     for (const frame of frames) {
       if (link.conn !== conn) return; // closed while handling an earlier message
-      this.receiveFrame(link, frame);
+      try {
+        this.receiveFrame(link, frame);
+      } catch (err) {
+        // A bug in a handler must not take the process down: reset this session and say why.
+        this.opts.log.error('internal error handling a message', {
+          error: err instanceof Error ? err.stack : String(err),
+        });
+        if (link.conn === conn) {
+          this.handle(link, { type: 'message-error', error: { code: 6, subcode: 0 }, reason: 'internal-error' });
+        }
+        return;
+      }
     }
   }
 

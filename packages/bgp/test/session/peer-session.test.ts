@@ -2,7 +2,9 @@
 // negotiation, FSM errors, framing errors, RFC 7606 treat-as-withdraw, backpressure, graceful restart (both roles).
 import assert from 'node:assert/strict';
 import { FakeClock } from '../../src/clock.js';
+import type { Connection } from '../../src/session/connection.js';
 import { MemoryNetwork } from '../../src/session/memory-net.js';
+import { PeerSession } from '../../src/session/peer-session.js';
 import { createSpeaker, type PeerStateEvent, type Speaker } from '../../src/speaker.js';
 import type { PeerOptions, SpeakerOptions } from '../../src/speaker-options.js';
 import { encodeMessage, encodeUpdates } from '../../src/wire/index.js';
@@ -48,7 +50,7 @@ async function setup(peer: Partial<PeerOptions> = {}, opts: Partial<SpeakerOptio
 }
 
 /** Connects a raw peer and completes the OPEN/KEEPALIVE exchange. */
-async function establish(s: Setup, caps?: Capability[], asn = 64512): Promise<RawPeer> {
+async function establish(s: Pick<Setup, 'net'>, caps?: Capability[], asn = 64512): Promise<RawPeer> {
   const raw = await RawPeer.connect(s.net, PEER, US);
   raw.send(openMessage(asn, '10.0.0.2', {}, caps));
   await settle();
@@ -389,5 +391,50 @@ describe('session: graceful restart, restarting role', () => {
     assert.equal(s.synced(), 1);
     assert.ok(s.best.has('10.244.5.0/24'));
     await s.speaker.stop();
+  });
+});
+
+describe('session: a failing handler', () => {
+  it('resets the session with Cease instead of throwing out of the socket callback', async () => {
+    const clock = new FakeClock();
+    const net = new MemoryNetwork();
+    const logged: string[] = [];
+    const log = { debug() {}, info() {}, warn() {}, error: (m: string) => logged.push(m) };
+    let listener: ((c: Connection) => void) | undefined;
+    await net.factory(US).listen({ address: US, port: 179 }, (c) => listener?.(c));
+    const session = new PeerSession({
+      address: PEER,
+      asn: 64512,
+      port: 179,
+      fsm: { passive: true, holdTime: 90, connectRetryMs: 30_000, backoff: { initialMs: 1_000, maxMs: 60_000 } },
+      open: { asn: 64512, routerId: '10.0.0.1', holdTime: 90, families: [1] },
+      clock,
+      random: () => 0.5,
+      factory: net.factory(US),
+      log,
+      handlers: {
+        transition() {},
+        established() {},
+        down() {},
+        update() {
+          throw new Error('bug');
+        },
+        endOfRib() {},
+        routeRefresh() {},
+        pull: () => ({ announce: [], withdraw: [], completed: [] }),
+      },
+    });
+    listener = (c) => session.accept(c);
+    session.start();
+    const raw = await establish({ net });
+    assert.equal(session.state, 'Established');
+    raw.send(update(['10.244.5.0/24']));
+    await settle();
+    assert.equal(session.state, 'Idle');
+    assert.equal(session.lastReason, 'internal-error');
+    const n = raw.of('notification')[0];
+    assert.deepEqual([n?.code, n?.subcode], [6, 0]);
+    assert.deepEqual(logged, ['internal error handling a message']);
+    session.stop();
   });
 });
