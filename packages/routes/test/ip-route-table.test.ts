@@ -64,6 +64,23 @@ describe('IpRouteTable (fake ip)', () => {
     }
   });
 
+  it('pipelines concurrent batches and keeps each failure with its own batch and line', async () => {
+    const t = new IpRouteTable({ ip: fakeIp('ip-pipe', BATCH) });
+    try {
+      const [a, b, c] = await Promise.all([
+        t.batch(ops(['add', '10.1.0.0/24'], ['add', '10.9.1.0/24']), 71),
+        t.batch(ops(['add', '10.9.2.0/24'], ['add', '10.2.0.0/24'], ['add', '10.9.3.0/24']), 71),
+        t.batch(ops(['add', '10.3.0.0/24']), 71),
+      ]);
+      const bad = { ok: false, reason: 'Error: Nexthop has invalid gateway.' };
+      assert.deepEqual(a, [{ ok: true }, bad]);
+      assert.deepEqual(b, [bad, { ok: true }, bad]);
+      assert.deepEqual(c, [{ ok: true }]);
+    } finally {
+      await t.close();
+    }
+  });
+
   it('counts deleting a route that is gone as done, and explains an add that collides', async () => {
     const t = new IpRouteTable({ ip: fakeIp('ip-batch2', BATCH) });
     try {
