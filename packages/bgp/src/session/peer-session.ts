@@ -1,61 +1,20 @@
 // One BGP peer: carries out the FSM's actions on a connection (connect, send, close), frames and decodes what
-// arrives, resolves connection collisions (§6.8) and writes the outbox with backpressure. It knows nothing of
-// RIBs: received routes go to the handlers, routes to send come in through advertise().
-import type { Clock, TimerHandle } from '../clock.js';
+// arrives, resolves connection collisions (§6.8) and writes what handlers.pull() returns while the socket takes it
+// (backpressure). It knows nothing of RIBs: received routes go to the handlers.
+import type { TimerHandle } from '../clock.js';
 import { resolveCollision } from '../fsm/collision.js';
 import { initialFsmState, step } from '../fsm/step.js';
-import type { FsmAction, FsmConfig, FsmEvent, FsmState, Notify, StepResult, Transition } from '../fsm/types.js';
+import type { FsmAction, FsmConfig, FsmEvent, FsmState, Notify, StepResult } from '../fsm/types.js';
 import { BgpWireError } from '../wire/bgp-wire-error.js';
-import type { CodecOptions, ErrorAction, PathAttributes, UpdateMessage } from '../wire/types.js';
-import type { Connection, ConnectionFactory } from './connection.js';
+import type { CodecOptions, ErrorAction, UpdateMessage } from '../wire/types.js';
+import type { Connection } from './connection.js';
 import { MessageCodec } from './message-codec.js';
-import { buildOpen, checkOpen, type Negotiated, type OpenParams } from './open.js';
+import { buildOpen, checkOpen, type Negotiated } from './open.js';
+import { announcement, treatAsWithdraw, withdrawal } from './outbound.js';
+import type { PeerSessionOptions } from './session-types.js';
 
-export interface Logger {
-  debug(message: string, meta?: object): void;
-  info(message: string, meta?: object): void;
-  warn(message: string, meta?: object): void;
-  error(message: string, meta?: object): void;
-}
-
-export interface SessionHandlers {
-  transition(t: Transition): void;
-  established(n: Negotiated): void;
-  down(info: { reason: string; graceful: boolean; negotiated: Negotiated | undefined }): void;
-  /** A received UPDATE (after RFC 7606 handling: treat-as-withdraw already turned into withdrawals). */
-  update(u: UpdateMessage): void;
-  endOfRib(afi: number): void;
-  routeRefresh(afi: number, subtype: number): void;
-  /** Up to `limit` prefixes' worth of pending changes towards the peer (Adj-RIB-Out); called while writable. */
-  pull(limit: number): Outbound;
-}
-
-/** Pending changes towards the peer, grouped by attribute set; `completed`: families whose full advertisement ended. */
-export interface Outbound {
-  announce: {
-    afi: number;
-    attributes: Readonly<PathAttributes>;
-    nextHop: string;
-    linkLocalNextHop: string | undefined;
-    prefixes: string[];
-  }[];
-  withdraw: { afi: number; prefixes: string[] }[];
-  completed: number[];
-}
-
-export interface PeerSessionOptions {
-  address: string;
-  asn: number;
-  port: number;
-  localAddress?: string;
-  fsm: FsmConfig;
-  open: OpenParams;
-  clock: Clock;
-  random: () => number;
-  factory: ConnectionFactory;
-  log: Logger;
-  handlers: SessionHandlers;
-}
+export type { Outbound } from './outbound.js';
+export type { Logger, PeerSessionOptions, SessionHandlers } from './session-types.js';
 
 /** One TCP connection and the FSM that drives it. A peer has one, and a second one during a collision. */
 interface Link {
@@ -490,29 +449,4 @@ export class PeerSession {
       this.write(link, buf);
     }
   }
-}
-
-function withdrawal(afi: number, prefixes: string[]): UpdateMessage {
-  if (afi === 1) return { type: 'update', withdrawn: prefixes, attributes: {}, nlri: [] };
-  return { type: 'update', withdrawn: [], attributes: {}, nlri: [], mpUnreach: { afi, safi: 1, withdrawn: prefixes } };
-}
-
-function announcement(a: Outbound['announce'][number]): UpdateMessage {
-  if (a.afi === 1) {
-    return { type: 'update', withdrawn: [], attributes: { ...a.attributes, nextHop: a.nextHop }, nlri: a.prefixes };
-  }
-  const { nextHop: _v4, ...attributes } = a.attributes;
-  const mpReach: NonNullable<UpdateMessage['mpReach']> = { afi: a.afi, safi: 1, nextHop: a.nextHop, nlri: a.prefixes };
-  if (a.linkLocalNextHop) mpReach.linkLocalNextHop = a.linkLocalNextHop;
-  return { type: 'update', withdrawn: [], attributes, nlri: [], mpReach };
-}
-
-/** RFC 7606 treat-as-withdraw: every prefix the UPDATE announces is handled as withdrawn. */
-export function treatAsWithdraw(u: UpdateMessage): UpdateMessage {
-  const out: UpdateMessage = { type: 'update', withdrawn: u.withdrawn.concat(u.nlri), attributes: {}, nlri: [] };
-  const v6: string[] = (u.mpUnreach?.withdrawn ?? []).slice();
-  if (u.mpReach) for (const p of u.mpReach.nlri) v6.push(p);
-  const afi = u.mpReach?.afi ?? u.mpUnreach?.afi;
-  if (v6.length > 0 && afi !== undefined) out.mpUnreach = { afi, safi: 1, withdrawn: v6 };
-  return out;
 }

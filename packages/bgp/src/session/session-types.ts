@@ -1,0 +1,40 @@
+// The session's contracts with its owner (the speaker): options, handlers, and the logger it writes to.
+import type { Clock } from '../clock.js';
+import type { FsmConfig, Transition } from '../fsm/types.js';
+import type { UpdateMessage } from '../wire/types.js';
+import type { ConnectionFactory } from './connection.js';
+import type { Negotiated, OpenParams } from './open.js';
+import type { Outbound } from './outbound.js';
+
+export interface Logger {
+  debug(message: string, meta?: object): void;
+  info(message: string, meta?: object): void;
+  warn(message: string, meta?: object): void;
+  error(message: string, meta?: object): void;
+}
+
+export interface SessionHandlers {
+  transition(t: Transition): void;
+  established(n: Negotiated): void;
+  down(info: { reason: string; graceful: boolean; negotiated: Negotiated | undefined }): void;
+  /** A received UPDATE (after RFC 7606 handling: treat-as-withdraw already turned into withdrawals). */
+  update(u: UpdateMessage): void;
+  endOfRib(afi: number): void;
+  routeRefresh(afi: number, subtype: number): void;
+  /** Up to `limit` prefixes' worth of pending changes towards the peer (Adj-RIB-Out); called while writable. */
+  pull(limit: number): Outbound;
+}
+
+export interface PeerSessionOptions {
+  address: string;
+  asn: number;
+  port: number;
+  localAddress?: string;
+  fsm: FsmConfig;
+  open: OpenParams;
+  clock: Clock;
+  random: () => number;
+  factory: ConnectionFactory;
+  log: Logger;
+  handlers: SessionHandlers;
+}
