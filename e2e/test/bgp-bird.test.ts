@@ -40,6 +40,11 @@ protocol bgp ibgp4 from peer {
   source address 192.0.2.2;
   ipv4 { import all; export all; };
 }
+protocol bgp ibgp6 from peer {
+  neighbor 2001:db8::3 as 65000;
+  source address 2001:db8::2;
+  ipv6 { import all; export all; };
+}
 `;
 
 function ebgpConfig(capture: string, restarting = false): SpeakerProcessConfig {
@@ -100,6 +105,7 @@ describe('bgp interop: BIRD 2', function () {
     net.link(s, 's0', r, 'r0', '192.0.2.1/24', '192.0.2.2/24');
     s.ip('addr', 'add', '192.0.2.3/24', 'dev', 's0');
     s.ip('addr', 'add', '2001:db8::1/64', 'dev', 's0', 'nodad');
+    s.ip('addr', 'add', '2001:db8::3/64', 'dev', 's0', 'nodad');
     r.ip('addr', 'add', '2001:db8::2/64', 'dev', 'r0', 'nodad');
     bird = await startBird(net, r, BIRD_CONF);
     ebgp = await SpeakerChild.start(net, s, ebgpConfig(join(dir, 'bird-ebgp.cap')));
@@ -138,14 +144,18 @@ describe('bgp interop: BIRD 2', function () {
     await waitFor('BIRD has our route again', () => birdRoute('10.244.1.0/24') !== undefined);
   });
 
-  it('iBGP: a second speaker exchanges routes with BIRD', async () => {
+  it('iBGP IPv4 and IPv6: a second speaker exchanges routes with BIRD', async () => {
     const ibgp = await SpeakerChild.start(net, s, {
       speaker: { asn: 65000, routerId: '192.0.2.3', listen: false },
-      peers: [{ address: '192.0.2.2', asn: 65000, localAddress: '192.0.2.3', families: ['ipv4'] }],
-      originate: ['10.244.3.0/24'],
+      peers: [
+        { address: '192.0.2.2', asn: 65000, localAddress: '192.0.2.3', families: ['ipv4'] },
+        { address: '2001:db8::2', asn: 65000, localAddress: '2001:db8::3', families: ['ipv6'] },
+      ],
+      originate: ['10.244.3.0/24', '2001:db8:244:3::/64'],
     });
     try {
       await established(ibgp, '192.0.2.2');
+      await established(ibgp, '2001:db8::2');
       await waitFor('iBGP routes', async () => {
         const r = await ibgp.routes();
         return r.some((x) => x.prefix === '10.98.0.0/24') && r.some((x) => x.prefix === '10.244.1.0/24');
@@ -154,6 +164,9 @@ describe('bgp interop: BIRD 2', function () {
       assert.equal(routes.find((x) => x.prefix === '10.98.0.0/24')?.best.source, 'ibgp');
       await waitFor('BIRD has the iBGP route', () => birdRoute('10.244.3.0/24') !== undefined);
       assert.match(birdRoute('10.244.3.0/24') ?? '', /ibgp4/);
+      await waitFor('iBGP IPv6 routes', async () => (await ibgp.routes()).some((x) => x.prefix === '2001:db8:98::/48'));
+      await waitFor('BIRD has the iBGP IPv6 route', () => birdRoute('2001:db8:244:3::/64') !== undefined);
+      assert.match(birdRoute('2001:db8:244:3::/64') ?? '', /ibgp6/);
     } finally {
       await ibgp.stop();
     }

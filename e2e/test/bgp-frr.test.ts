@@ -27,15 +27,19 @@ router bgp 65000
  neighbor 192.0.2.3 timers connect 1
  neighbor 2001:db8::1 remote-as 65001
  neighbor 2001:db8::1 timers connect 1
+ neighbor 2001:db8::3 remote-as 65000
+ neighbor 2001:db8::3 timers connect 1
  !
  address-family ipv4 unicast
   network 10.99.0.0/24
   no neighbor 2001:db8::1 activate
+  no neighbor 2001:db8::3 activate
  exit-address-family
  !
  address-family ipv6 unicast
   network 2001:db8:99::/48
   neighbor 2001:db8::1 activate
+  neighbor 2001:db8::3 activate
  exit-address-family
 !
 `;
@@ -97,6 +101,7 @@ describe('bgp interop: FRR bgpd', function () {
     net.link(s, 's0', r, 'r0', '192.0.2.1/24', '192.0.2.2/24');
     s.ip('addr', 'add', '192.0.2.3/24', 'dev', 's0');
     s.ip('addr', 'add', '2001:db8::1/64', 'dev', 's0', 'nodad');
+    s.ip('addr', 'add', '2001:db8::3/64', 'dev', 's0', 'nodad');
     r.ip('addr', 'add', '2001:db8::2/64', 'dev', 'r0', 'nodad');
     frr = await startFrr(net, r, FRR_CONF);
     ebgp = await SpeakerChild.start(net, s, ebgpConfig(join(dir, 'frr-ebgp.cap')));
@@ -140,14 +145,18 @@ describe('bgp interop: FRR bgpd', function () {
     await waitFor('FRR has our route again', () => frrRoute('10.244.1.0/24') !== undefined);
   });
 
-  it('iBGP: a second speaker gets FRR’s routes with LOCAL_PREF, and FRR gets its routes', async () => {
+  it('iBGP IPv4 and IPv6: a second speaker gets FRR’s routes, and FRR gets its routes', async () => {
     const ibgp = await SpeakerChild.start(net, s, {
       speaker: { asn: 65000, routerId: '192.0.2.3', listen: false },
-      peers: [{ address: '192.0.2.2', asn: 65000, localAddress: '192.0.2.3', families: ['ipv4'] }],
-      originate: ['10.244.3.0/24'],
+      peers: [
+        { address: '192.0.2.2', asn: 65000, localAddress: '192.0.2.3', families: ['ipv4'] },
+        { address: '2001:db8::2', asn: 65000, localAddress: '2001:db8::3', families: ['ipv6'] },
+      ],
+      originate: ['10.244.3.0/24', '2001:db8:244:3::/64'],
     });
     try {
       await established(ibgp, '192.0.2.2');
+      await established(ibgp, '2001:db8::2');
       await waitFor('iBGP routes', async () => {
         const r = await ibgp.routes();
         return r.some((x) => x.prefix === '10.99.0.0/24') && r.some((x) => x.prefix === '10.244.1.0/24');
@@ -158,6 +167,10 @@ describe('bgp interop: FRR bgpd', function () {
       assert.deepEqual(routes.find((x) => x.prefix === '10.244.1.0/24')?.nexthops, ['192.0.2.1']);
       await waitFor('FRR has the iBGP route', () => frrRoute('10.244.3.0/24') !== undefined);
       assert.equal(frrState('192.0.2.3'), 'Established');
+      await waitFor('iBGP IPv6 routes', async () => (await ibgp.routes()).some((x) => x.prefix === '2001:db8:99::/48'));
+      const v6 = (await ibgp.routes()).find((x) => x.prefix === '2001:db8:99::/48');
+      assert.equal(v6?.best.source, 'ibgp');
+      await waitFor('FRR has the iBGP IPv6 route', () => frrRoute('2001:db8:244:3::/64', 'ipv6') !== undefined);
     } finally {
       await ibgp.stop();
     }
