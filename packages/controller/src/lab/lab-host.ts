@@ -101,28 +101,51 @@ export function sleep(ms: number): Promise<void> {
   return new Promise((r) => setTimeout(r, ms));
 }
 
-/** Sends `signal`, waits up to `graceMs` for the process to go, then SIGKILL. Only for PIDs we started. */
+/** State letter and start time (clock ticks after boot) of a process, from /proc/PID/stat; undefined when none. */
+function procStat(pid: number): { state: string; start: string } | undefined {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    // after "pid (comm) ": state is field 3, starttime field 22 (comm may hold spaces and parentheses)
+    const rest = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    return { state: rest[0] ?? '', start: rest[19] ?? '' };
+  } catch {
+    return undefined;
+  }
+}
+
+/** True once the process `pid` that started at `start` has exited: gone, a zombie, or its PID reused. */
+function exited(pid: number, start: string): boolean {
+  const s = procStat(pid);
+  return s === undefined || s.state === 'Z' || s.state === 'X' || s.start !== start;
+}
+
+/**
+ * Sends `signal`, waits up to `graceMs` for the process to exit, then SIGKILL. Only for PIDs we started (checked by
+ * `marker` before signalling). Returns once the process has exited: an exiting process loses its command line before
+ * it has closed its sockets, so "no longer ours" is not "gone" (a restarted agent would find port 179 still taken).
+ */
 export async function stopPid(
   pid: number,
   marker: string,
   signal: NodeJS.Signals = 'SIGTERM',
   graceMs = 5000,
 ): Promise<void> {
-  if (!pidIsOurs(pid, marker)) return;
+  const start = procStat(pid)?.start;
+  if (start === undefined || !pidIsOurs(pid, marker)) return;
   try {
     process.kill(pid, signal);
   } catch {
     return;
   }
   const deadline = Date.now() + graceMs;
-  while (Date.now() < deadline && pidIsOurs(pid, marker)) await sleep(50);
-  if (pidIsOurs(pid, marker)) {
+  while (Date.now() < deadline && !exited(pid, start)) await sleep(50);
+  if (!exited(pid, start)) {
     try {
       process.kill(pid, 'SIGKILL');
     } catch {
       // gone
     }
-    for (let i = 0; i < 40 && pidIsOurs(pid, marker); i++) await sleep(50);
+    for (let i = 0; i < 100 && !exited(pid, start); i++) await sleep(50);
   }
 }
 
