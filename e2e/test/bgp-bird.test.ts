@@ -184,6 +184,9 @@ describe('bgp interop: BIRD 2', function () {
     assert.equal(r.ok, true);
     await waitFor('BIRD re-sent its routes', async () => Number((await ebgp.peer('192.0.2.2'))?.updatesIn) > inBefore);
     assert.equal(await ebgp.peerState('192.0.2.2'), 'Established');
+    // What the peer re-sent between BoRR and EoRR (RFC 7313) stays; nothing of it is purged.
+    await new Promise((r) => setTimeout(r, 300));
+    assert.ok((await ebgp.routes()).some((x) => x.prefix === '10.98.0.0/24'));
   });
 
   it('hold timer: BIRD expires it when we freeze, and we expire it when BIRD freezes', async () => {

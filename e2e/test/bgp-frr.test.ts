@@ -193,6 +193,9 @@ describe('bgp interop: FRR bgpd', function () {
       return (n['192.0.2.1']?.messageStats?.routeRefreshRecv ?? 0) > 0;
     });
     assert.equal(await ebgp.peerState('192.0.2.2'), 'Established');
+    // What the peer re-sent between BoRR and EoRR (RFC 7313) stays; nothing of it is purged.
+    await new Promise((r) => setTimeout(r, 300));
+    assert.ok((await ebgp.routes()).some((x) => x.prefix === '10.99.0.0/24'));
   });
 
   it('hold timer: FRR expires it when we freeze, and we expire it when FRR freezes', async () => {

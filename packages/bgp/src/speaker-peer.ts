@@ -38,6 +38,8 @@ export class PeerEntry {
   private readonly eor = new Set<number>();
   /** GR helper: the peer's stale routes are kept until this timer (restart time, then stale-path time). */
   private staleTimer: TimerHandle | undefined;
+  /** Enhanced route refresh in progress from the peer (BoRR seen, EoRR not yet): prefixes re-sent per family. */
+  private readonly refreshing = new Map<number, Set<string>>();
 
   constructor(
     private readonly speaker: Speaker,
@@ -151,6 +153,7 @@ export class PeerEntry {
 
   private established(n: Negotiated): void {
     this.eor.clear();
+    this.refreshing.clear();
     const rib = this.speaker.rib;
     const local = this.session.localAddress;
     const info: Parameters<typeof rib.peerUp>[1] = { routerId: n.remoteId };
@@ -193,6 +196,7 @@ export class PeerEntry {
       append(changes, rib.peerDown(this.opts.address, { graceful: false }));
     }
     this.eor.clear();
+    this.refreshing.clear();
     this.speaker.changes(changes);
   }
 
@@ -202,7 +206,27 @@ export class PeerEntry {
     this.speaker.changes(this.speaker.rib.sweepStale(this.opts.address));
   }
 
+  /** EoRR: withdraw this peer's paths of `afi` that it did not re-send since BoRR. */
+  private endOfRefresh(afi: number): void {
+    const seen = this.refreshing.get(afi);
+    if (!seen) return;
+    this.refreshing.delete(afi);
+    const rib = this.speaker.rib;
+    const gone: string[] = [];
+    for (const r of rib.routes(afi)) {
+      if (seen.has(r.prefix)) continue;
+      if (rib.candidates(afi, r.prefix).some((p) => p.source.address === this.opts.address)) gone.push(r.prefix);
+    }
+    if (gone.length > 0) this.log.info('route refresh purged prefixes not re-sent', { afi, count: gone.length });
+    this.speaker.changes(rib.withdraw(this.opts.address, afi, gone));
+  }
+
   private update(u: UpdateMessage): void {
+    if (this.refreshing.size > 0) {
+      for (const p of u.nlri) this.refreshing.get(1)?.add(p);
+      const mp = u.mpReach;
+      if (mp) for (const p of mp.nlri) this.refreshing.get(mp.afi)?.add(p);
+    }
     const rib = this.speaker.rib;
     let result: ReturnType<typeof rib.applyUpdate>;
     try {
@@ -236,8 +260,13 @@ export class PeerEntry {
 
   private routeRefresh(afi: number, subtype: number): void {
     const n = this.session.negotiated;
-    if (subtype !== 0) {
-      this.log.debug('enhanced route refresh marker', { afi, subtype }); // BoRR / EoRR from the peer
+    if (subtype === 1) {
+      // BoRR (RFC 7313 §4): what the peer does not re-send before EoRR is gone.
+      this.refreshing.set(afi, new Set());
+      return;
+    }
+    if (subtype === 2) {
+      this.endOfRefresh(afi);
       return;
     }
     if (!n?.families.includes(afi)) return;

@@ -250,3 +250,33 @@ describe('session: a failing handler', () => {
     session.stop();
   });
 });
+
+describe('session: enhanced route refresh from the peer (RFC 7313)', () => {
+  it('purges at EoRR what the peer did not re-send after BoRR', async () => {
+    const s = await setup();
+    const raw = await establish(s, [
+      { code: 1, name: 'multiprotocol', afi: 1, safi: 1 },
+      { code: 2, name: 'route-refresh' },
+      { code: 70, name: 'enhanced-route-refresh' },
+      { code: 65, name: 'four-octet-as', asn: 64512 },
+    ]);
+    raw.send(update(['10.244.5.0/24', '10.244.6.0/24']));
+    await settle();
+    assert.equal(s.speaker.routeCount(), 2);
+    assert.equal(s.speaker.refresh(PEER, 1), true);
+    await settle();
+    assert.equal(raw.of('route-refresh')[0]?.subtype, 0, 'we asked');
+    raw.send({ type: 'route-refresh', afi: 1, safi: 1, subtype: 1 }); // BoRR
+    raw.send(update(['10.244.5.0/24']));
+    await settle();
+    assert.equal(s.speaker.routeCount(), 2, 'nothing purged before EoRR');
+    raw.send({ type: 'route-refresh', afi: 1, safi: 1, subtype: 2 }); // EoRR
+    await settle();
+    assert.deepEqual(
+      s.speaker.routes().map((r) => r.prefix),
+      ['10.244.5.0/24'],
+    );
+    assert.equal(peerState(s), 'Established');
+    await s.speaker.stop();
+  });
+});
