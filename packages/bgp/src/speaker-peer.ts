@@ -148,6 +148,8 @@ export class PeerEntry {
       updatesIn: s.counters.updatesIn,
       updatesOut: s.counters.updatesOut,
       flaps: s.counters.flaps,
+      treatAsWithdraw: s.counters.treatAsWithdraw,
+      attributesDiscarded: s.counters.attributeDiscard,
     };
   }
 

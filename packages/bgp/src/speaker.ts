@@ -89,6 +89,9 @@ export interface PeerStatus {
   updatesIn: number;
   updatesOut: number;
   flaps: number;
+  /** UPDATEs handled as withdraw (RFC 7606) and UPDATEs with malformed attributes discarded, since start. */
+  treatAsWithdraw: number;
+  attributesDiscarded: number;
 }
 
 export interface RouteStatus {

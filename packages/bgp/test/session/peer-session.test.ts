@@ -132,6 +132,8 @@ describe('session: errors', () => {
     assert.equal(raw.of('notification').length, 0);
     assert.equal(s.best.get('10.244.5.0/24')?.withdrawn, true);
     assert.equal(s.speaker.peers()[0]?.prefixesReceived, 0);
+    assert.equal(s.speaker.peers()[0]?.treatAsWithdraw, 1);
+    assert.equal(s.speaker.peers()[0]?.attributesDiscarded, 0);
     await s.speaker.stop();
   });
 
