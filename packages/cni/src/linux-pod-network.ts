@@ -167,8 +167,12 @@ export class LinuxPodNetwork implements PodNetwork {
     this.onStep('veth');
     this.sysctl(`net/ipv4/conf/${w.hostIfName}/proxy_arp`, '1');
     this.sysctl(`net/ipv4/neigh/${w.hostIfName}/proxy_delay`, '0');
-    this.sysctl(`net/ipv4/conf/${w.hostIfName}/forwarding`, '1');
+    // forwarding: read first, write only when off. A write takes the RTNL lock with rtnl_trylock() and restarts
+    // the syscall while it is busy (a spin under concurrent ADDs); a new veth normally inherits forwarding=1 from
+    // conf.default once net.ipv4.ip_forward is 1.
     if (this.readSysctl('net/ipv4/ip_forward') !== '1') this.sysctl('net/ipv4/ip_forward', '1');
+    const forwarding = `net/ipv4/conf/${w.hostIfName}/forwarding`;
+    if (this.readSysctl(forwarding) !== '1') this.sysctl(forwarding, '1');
     this.onStep('sysctls');
     const h = await host.finish(this.hostBatch(w));
     if (h.status !== 0) throw failed(`cannot bring up ${w.hostIfName} and route ${w.address}/32 to it`, h);

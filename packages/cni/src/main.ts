@@ -15,21 +15,26 @@ function readStdin(): string {
 }
 
 /**
- * Crash injection for the e2e tests: GANNET_CNI_TEST_CRASH_AFTER=<step> makes the plugin SIGKILL itself after that
- * step (reserved, veth, sysctls, routed, veth-removed), as a power loss or an OOM kill would. Runtimes never set it.
+ * Step hooks, from the environment (runtimes set neither):
+ * - GANNET_CNI_TRACE=1 prints each step with the milliseconds since the process started to stderr;
+ * - GANNET_CNI_TEST_CRASH_AFTER=<step> makes the plugin SIGKILL itself after that step (reserved, veth, sysctls,
+ *   routed, veth-removed), as a power loss or an OOM kill would: the e2e tests' crash injection.
  */
-function crashHook(): ((step: string) => void) | undefined {
-  const at = process.env.GANNET_CNI_TEST_CRASH_AFTER;
-  if (!at) return undefined;
+function stepHook(): ((step: string) => void) | undefined {
+  const trace = process.env.GANNET_CNI_TRACE === '1';
+  const crashAt = process.env.GANNET_CNI_TEST_CRASH_AFTER;
+  if (!trace && !crashAt) return undefined;
   return (step) => {
-    if (step === at) process.kill(process.pid, 'SIGKILL');
+    if (trace) writeSync(2, `gannet-cni: ${step} at ${performance.now().toFixed(1)} ms\n`);
+    if (step === crashAt) process.kill(process.pid, 'SIGKILL');
   };
 }
 
 export async function main(): Promise<void> {
-  const onStep = crashHook();
+  const onStep = stepHook();
   const network = new LinuxPodNetwork(onStep ? { onStep } : {});
   const res = await runCni({ env: process.env, stdin: readStdin() }, onStep ? { network, onStep } : { network });
+  onStep?.('done');
   if (res.stdout) writeSync(1, res.stdout);
   process.exitCode = res.exitCode;
 }

@@ -72,6 +72,7 @@ class Plugin {
       throw new CniError(CniCode.InvalidEnvironment, `CNI_NETNS ${this.env.netns} does not exist`);
     }
     const pending = network.prepareAdd(this.env.netns); // helpers start while we read state and allocate
+    this.deps.onStep?.('prepared');
     try {
       const node = this.nodeNetwork();
       const claim = this.store.allocate(who, node.podCIDR);

@@ -63,6 +63,22 @@ describe('LinuxPodNetwork with a scripted ip', () => {
     assert.equal(sysctls.get('net/ipv4/ip_forward'), '1');
   });
 
+  it('ADD: sysctls that are already on are not written again (forwarding writes spin on the RTNL lock)', async () => {
+    const writes: string[] = [];
+    const values = new Map([
+      ['net/ipv4/ip_forward', '1'],
+      ['net/ipv4/conf/gnt0123456789a/forwarding', '1'],
+    ]);
+    const ok = () => ({ status: 0, stdout: '', stderr: '' });
+    const net = new LinuxPodNetwork({
+      run: ok,
+      start: startOverRun(ok),
+      sysctl: { read: (k) => values.get(k), write: (k) => void writes.push(k) },
+    });
+    await net.add(w);
+    assert.deepEqual(writes, ['net/ipv4/conf/gnt0123456789a/proxy_arp', 'net/ipv4/neigh/gnt0123456789a/proxy_delay']);
+  });
+
   it('ADD: a named namespace under /run/netns is entered with ip -n (no nsenter)', async () => {
     const { net, calls } = fake();
     // netnsExists() looks at the real path, so stub it for this one
