@@ -175,16 +175,13 @@ export class PeerEntry {
 
   private down(d: { reason: string; graceful: boolean; negotiated: Negotiated | undefined }): void {
     const gr = d.negotiated?.peerGracefulRestart;
-    // Helper mode (RFC 4724 §4.2): the peer's routes stay, as stale, when the session ends without a NOTIFICATION
-    // and the peer said it can restart (families listed). Not when we stop it, nor on a max-prefix Cease.
+    // Helper mode (RFC 4724 §4.2): the peer's routes stay, as stale, when the session ended without a NOTIFICATION
+    // about a malformed message, a policy limit or an administrative stop — that is, when TCP dropped or the hold
+    // timer expired — and the peer said it can restart (families listed).
     const helper =
       gr !== undefined &&
       gr.families.size > 0 &&
-      !['notification-received', 'admin-shutdown', 'peer-removed', 'max-prefix', 'graceful-restart'].includes(
-        d.reason,
-      ) &&
-      !d.reason.startsWith('unexpected') &&
-      d.reason !== 'bad-message';
+      (d.reason === 'connection-closed' || d.reason === 'hold-timer-expired');
     const rib = this.speaker.rib;
     const secondRestart = this.staleTimer !== undefined;
     this.clearTimers();

@@ -84,6 +84,18 @@ describe('session: graceful restart, helper role', () => {
     await s2.speaker.stop();
   });
 
+  it('a session ended by a NOTIFICATION (here: a bad header from the peer) flushes even a restart-capable peer', async () => {
+    const s = await setup();
+    const raw = await establish(s, GR_CAPS(30));
+    raw.send(update(['10.244.5.0/24']));
+    await settle();
+    raw.sendRaw(Buffer.alloc(19, 0)); // bad marker: we send 1/1 and close
+    await settle();
+    assert.equal(s.states.at(-1)?.reason, 'bad-marker');
+    assert.equal(s.best.get('10.244.5.0/24')?.withdrawn, true);
+    await s.speaker.stop();
+  });
+
   it('a peer without graceful restart gets its routes withdrawn when TCP drops', async () => {
     const s = await setup();
     const raw = await establish(s);
