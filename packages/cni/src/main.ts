@@ -30,13 +30,13 @@ function stepHook(): ((step: string) => void) | undefined {
   };
 }
 
-export async function main(): Promise<void> {
+export function main(): void {
   const onStep = stepHook();
   const network = new LinuxPodNetwork(onStep ? { onStep } : {});
-  const res = await runCni({ env: process.env, stdin: readStdin() }, onStep ? { network, onStep } : { network });
+  const res = runCni({ env: process.env, stdin: readStdin() }, onStep ? { network, onStep } : { network });
   onStep?.('done');
   if (res.stdout) writeSync(1, res.stdout);
   process.exitCode = res.exitCode;
 }
 
-void main();
+main();

@@ -34,8 +34,8 @@ export interface PluginDeps {
 export const CHECK_FAILED = 100;
 const DEFAULT_MTU = 1500;
 
-/** Runs one CNI command. Never rejects: failures become the spec's error JSON and exit status 1. */
-export async function runCni(req: CniRequest, deps: PluginDeps): Promise<CniResponse> {
+/** Runs one CNI command. Never throws: failures become the spec's error JSON and exit status 1. */
+export function runCni(req: CniRequest, deps: PluginDeps): CniResponse {
   try {
     const env = parseEnv(req.env);
     if (env.command === 'VERSION') {
@@ -44,7 +44,7 @@ export async function runCni(req: CniRequest, deps: PluginDeps): Promise<CniResp
     }
     const conf = parseNetConf(req.stdin, env.command);
     const plugin = new Plugin(conf, env, deps);
-    const out = await plugin[env.command]();
+    const out = plugin[env.command]();
     return { exitCode: 0, stdout: out === undefined ? '' : `${JSON.stringify(out)}\n` };
   } catch (err) {
     const e = toCniError(err);
@@ -65,36 +65,30 @@ class Plugin {
     this.readFile = deps.readFile ?? ((p) => readFileSync(p, 'utf8'));
   }
 
-  async ADD(): Promise<unknown> {
+  ADD(): unknown {
     const { network } = this.deps;
     const who = this.attachment();
     if (!network.netnsExists(this.env.netns)) {
       throw new CniError(CniCode.InvalidEnvironment, `CNI_NETNS ${this.env.netns} does not exist`);
     }
-    const pending = network.prepareAdd(this.env.netns); // helpers start while we read state and allocate
-    this.deps.onStep?.('prepared');
+    const node = this.nodeNetwork();
+    const claim = this.store.allocate(who, node.podCIDR);
+    this.deps.onStep?.('reserved');
+    const w = this.wiring(formatIpv4(claim.address), node.mtu);
     try {
-      const node = this.nodeNetwork();
-      const claim = this.store.allocate(who, node.podCIDR);
-      this.deps.onStep?.('reserved');
-      const w = this.wiring(formatIpv4(claim.address), node.mtu);
+      network.add(w);
+    } catch (err) {
       try {
-        await pending.run(w);
-      } catch (err) {
-        try {
-          network.remove(w.hostIfName);
-        } catch {
-          // reported below with the original failure; a later DEL or GC retries
-        }
-        this.store.release(who);
-        throw err;
-      } finally {
-        claim.done();
+        network.remove(w.hostIfName);
+      } catch {
+        // reported below with the original failure; a later DEL or GC retries
       }
-      return buildResult(this.conf.cniVersion, w);
+      this.store.release(who);
+      throw err;
     } finally {
-      pending.cancel();
+      claim.done();
     }
+    return buildResult(this.conf.cniVersion, w);
   }
 
   DEL(): undefined {

@@ -18,17 +18,9 @@ export interface PodWiring {
   readonly mtu: number;
 }
 
-/** An ADD being prepared: the helpers it needs may already be starting. */
-export interface PendingAdd {
-  /** Creates the veth pair and configures both ends; rejects with a CniError. Leftovers are for remove(). */
-  run(w: PodWiring): Promise<void>;
-  /** Ends the preparation; safe after run() and more than once. */
-  cancel(): void;
-}
-
 export interface PodNetwork {
-  /** Starts preparing an ADD into `netns` while the caller allocates the address; then run() or cancel(). */
-  prepareAdd(netns: string): PendingAdd;
+  /** Creates the veth pair and configures both ends; throws a CniError. Leftovers are for remove() to clean. */
+  add(w: PodWiring): void;
   /** Deletes the host veth (the pod end goes with it); false when it was already gone. */
   remove(hostIfName: string): boolean;
   /** Lists what differs from the wiring (empty when all is in place). */

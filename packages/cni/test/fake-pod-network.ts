@@ -1,6 +1,6 @@
 // An in-memory PodNetwork: records what ADD wired, can fail at a chosen step (crash and fault injection).
 import { CniCode, CniError } from '../src/errors.js';
-import type { PendingAdd, PodNetwork, PodWiring } from '../src/pod-network.js';
+import type { PodNetwork, PodWiring } from '../src/pod-network.js';
 
 export class FakePodNetwork implements PodNetwork {
   /** Host veth name → wiring. */
@@ -12,22 +12,6 @@ export class FakePodNetwork implements PodNetwork {
   /** When set, remove() throws. */
   failRemove = false;
   mtu: number | undefined = 9000;
-
-  /** How many prepared ADDs were not cancelled (must be 0 after every command). */
-  openPreparations = 0;
-
-  prepareAdd(netns: string): PendingAdd {
-    this.calls.push(`prepare ${netns}`);
-    this.openPreparations++;
-    let open = true;
-    return {
-      run: async (w) => this.add(w),
-      cancel: () => {
-        if (open) this.openPreparations--;
-        open = false;
-      },
-    };
-  }
 
   add(w: PodWiring): void {
     this.calls.push(`add ${w.hostIfName} ${w.address}`);

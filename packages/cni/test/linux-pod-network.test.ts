@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { type CommandResult, startOverRun } from '../src/command.js';
+import type { CommandResult } from '../src/command.js';
 import { CniError } from '../src/errors.js';
 import { LinuxPodNetwork } from '../src/linux-pod-network.js';
 import type { PodWiring } from '../src/pod-network.js';
@@ -27,7 +27,6 @@ function fake(replies: Partial<CommandResult>[] = []) {
   const net = new LinuxPodNetwork({
     pid: 4321,
     run,
-    start: startOverRun(run),
     sysctl: { read: (k) => sysctls.get(k), write: (k, v) => void sysctls.set(k, v) },
     routeTable: () =>
       'Iface\tDestination\tGateway\tFlags\tRefCnt\tUse\tMetric\tMask\n' +
@@ -40,7 +39,7 @@ function fake(replies: Partial<CommandResult>[] = []) {
 describe('LinuxPodNetwork with a scripted ip', () => {
   it('ADD: one batch in the pod namespace, sysctls, one batch on the host', async () => {
     const { net, calls, sysctls } = fake();
-    await net.add(w);
+    net.add(w);
     assert.equal(calls.length, 2);
     assert.deepEqual(calls[0]?.args, [`--net=${w.netns}`, 'ip', '-batch', '-']);
     assert.equal(calls[0]?.cmd, 'nsenter');
@@ -72,10 +71,9 @@ describe('LinuxPodNetwork with a scripted ip', () => {
     const ok = () => ({ status: 0, stdout: '', stderr: '' });
     const net = new LinuxPodNetwork({
       run: ok,
-      start: startOverRun(ok),
       sysctl: { read: (k) => values.get(k), write: (k) => void writes.push(k) },
     });
-    await net.add(w);
+    net.add(w);
     assert.deepEqual(writes, ['net/ipv4/conf/gnt0123456789a/proxy_arp', 'net/ipv4/neigh/gnt0123456789a/proxy_delay']);
   });
 
@@ -83,14 +81,14 @@ describe('LinuxPodNetwork with a scripted ip', () => {
     const { net, calls } = fake();
     // netnsExists() looks at the real path, so stub it for this one
     net.netnsExists = () => true;
-    await net.add({ ...w, netns: '/var/run/netns/cni-1234' });
+    net.add({ ...w, netns: '/var/run/netns/cni-1234' });
     assert.deepEqual(calls[0]?.args, ['-n', 'cni-1234', '-batch', '-']);
     assert.equal(calls[0]?.cmd, 'ip');
   });
 
   it('ADD: a leftover host veth of the same attachment is deleted and the batch retried', async () => {
     const { net, calls } = fake([{ status: 1, stderr: 'RTNETLINK answers: File exists\nCommand failed -:1\n' }]);
-    await net.add(w);
+    net.add(w);
     assert.deepEqual(
       calls.map((c) => `${c.cmd} ${c.args.join(' ')}`),
       [
@@ -107,23 +105,23 @@ describe('LinuxPodNetwork with a scripted ip', () => {
       { status: 1, stderr: 'RTNETLINK answers: File exists\nCommand failed -:1\n' },
       { status: 1, stderr: 'Cannot find device "gnt0123456789a"' },
     ]);
-    await assert.rejects(net.add(w), /File exists\nCommand failed -:1 \(the pod already has an interface named eth0\)/);
+    assert.throws(() => net.add(w), /File exists\nCommand failed -:1 \(the pod already has an interface named eth0\)/);
   });
 
   it('ADD: a pod that already has a default route is told so, without deleting anything', async () => {
     const { net, calls } = fake([{ status: 1, stderr: 'RTNETLINK answers: File exists\nCommand failed -:4\n' }]);
-    await assert.rejects(net.add(w), /already has a default route: gannet-cni must be its first network/);
+    assert.throws(() => net.add(w), /already has a default route: gannet-cni must be its first network/);
     assert.equal(calls.length, 1, 'no retry, no delete');
   });
 
   it('ADD: a missing namespace is code 4; a failing host batch is code 5', async () => {
-    await assert.rejects(
-      fake().net.add({ ...w, netns: '/nonexistent/netns' }),
+    assert.throws(
+      () => fake().net.add({ ...w, netns: '/nonexistent/netns' }),
       (e: unknown) => e instanceof CniError && e.code === 4,
     );
     const { net } = fake([{}, { status: 2, stderr: 'Error: Nexthop device is not up.' }]);
-    await assert.rejects(
-      net.add(w),
+    assert.throws(
+      () => net.add(w),
       (e: unknown) => e instanceof CniError && e.code === 5 && /Nexthop device is not up/.test(e.message),
     );
   });
@@ -187,7 +185,6 @@ describe('LinuxPodNetwork with a scripted ip', () => {
     const ok = () => ({ status: 0, stdout: '', stderr: '' });
     const net = new LinuxPodNetwork({
       run: ok,
-      start: startOverRun(ok),
       sysctl: {
         read: () => '1',
         write: () => {
@@ -195,8 +192,8 @@ describe('LinuxPodNetwork with a scripted ip', () => {
         },
       },
     });
-    await assert.rejects(
-      net.add(w),
+    assert.throws(
+      () => net.add(w),
       (e: unknown) =>
         e instanceof CniError &&
         e.code === 5 &&
