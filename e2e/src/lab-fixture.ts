@@ -144,7 +144,7 @@ export async function monitorRoutes(ns: string): Promise<RouteMonitor> {
   child.stdout.on('data', (d: Buffer) => {
     out += d.toString();
   });
-  const exited = new Promise<void>((r) => child.once('exit', () => r()));
+  const exited = new Promise<void>((r) => child.once('close', () => r()));
   await sleep(100); // subscribed before the caller acts
   return {
     async stop() {

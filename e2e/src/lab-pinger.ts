@@ -62,7 +62,8 @@ export function startPinger(ns: string, addr: string, { intervalS = 0.01, maxSec
   });
   let exited = false;
   const done = new Promise<void>((resolve) => {
-    child.once('exit', () => {
+    // 'close', not 'exit': the summary may still sit in the pipe when the process has exited
+    child.once('close', () => {
       exited = true;
       resolve();
     });
