@@ -10,7 +10,7 @@
 // the gateway with proxy_arp (proxy_delay 0), as Calico does, and the pod also gets a permanent neighbour entry for
 // the gateway with the host veth's MAC, so that the pod reaches the host even where the host namespace has no route
 // to 169.254.1.1 (proxy ARP only answers for addresses the host can route), and without an ARP round trip.
-import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { type CommandResult, type RunCommand, runCommand } from './command.js';
 import { CniCode, CniError } from './errors.js';
 import type { PodNetwork, PodWiring } from './pod-network.js';
@@ -65,8 +65,20 @@ function failedLine(r: CommandResult): number {
  */
 function podIpArgs(netns: string, flags: string[]): string[] {
   const named = /^\/(?:var\/)?run\/netns\/([^/]+)$/.exec(netns)?.[1];
-  if (named !== undefined && named !== '.' && named !== '..') return ['ip', '-n', named, ...flags, '-batch', '-'];
+  if (named !== undefined && named !== '.' && named !== '..' && sameFile(netns, `/var/run/netns/${named}`)) {
+    return ['ip', '-n', named, ...flags, '-batch', '-']; // ip looks names up in /var/run/netns
+  }
   return ['nsenter', `--net=${netns}`, 'ip', ...flags, '-batch', '-'];
+}
+
+function sameFile(a: string, b: string): boolean {
+  if (a === b) return true;
+  try {
+    const [x, y] = [statSync(a), statSync(b)];
+    return x.ino === y.ino && x.dev === y.dev;
+  } catch {
+    return false;
+  }
 }
 
 function parseJsonLines(text: string): unknown[][] {

@@ -84,6 +84,11 @@ describe('LinuxPodNetwork with a scripted ip', () => {
     net.add({ ...w, netns: '/var/run/netns/cni-1234' });
     assert.deepEqual(calls[0]?.args, ['-n', 'cni-1234', '-batch', '-']);
     assert.equal(calls[0]?.cmd, 'ip');
+    // /run/netns/NAME goes through ip -n only when it is the file ip will open (/var/run/netns/NAME)
+    calls.length = 0;
+    net.add({ ...w, netns: '/run/netns/gnt-no-such-netns' });
+    assert.deepEqual(calls[0]?.args, ['--net=/run/netns/gnt-no-such-netns', 'ip', '-batch', '-']);
+    assert.equal(calls[0]?.cmd, 'nsenter');
   });
 
   it('ADD: a leftover host veth of the same attachment is deleted and the batch retried', async () => {
