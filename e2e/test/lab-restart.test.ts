@@ -1,7 +1,7 @@
-// Agent restarts under traffic, with FRR and with BIRD as the ToR. Pods ping each other every 10 ms through the node
+// Agent restarts under traffic, with FRR and with BIRD as the ToR, and in the router-less iBGP mesh. Pods ping each other every 10 ms through the node
 // whose agent is killed (SIGKILL: a crash) or stopped (SIGTERM: an upgrade), kept down a while, then started again.
-// No packet may be lost: the kernel routes stay while the agent is away (it never flushes them), the router keeps our
-// routes as a graceful-restart helper, and the new agent adopts the routes it finds and converges to the same set.
+// No packet may be lost: the kernel routes stay while the agent is away (it never flushes them), the router (or, in
+// the mesh, every other agent) keeps our routes as a graceful-restart helper, and the new agent adopts the routes it finds and converges to the same set.
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import type { LabOptions } from '@gannet/controller';
@@ -88,8 +88,8 @@ function sameRoutes(a: Record<string, string[]>, b: Record<string, string[]>): b
   return JSON.stringify(a) === JSON.stringify(b);
 }
 
-for (const router of ['frr', 'bird'] as LabOptions['router'][]) {
-  describe(`lab e2e: agent restarts under 10 ms pings, ${router.toUpperCase()} router`, function () {
+for (const router of ['frr', 'bird', 'none'] as LabOptions['router'][]) {
+  describe(`lab e2e: agent restarts under 10 ms pings, ${router === 'none' ? 'iBGP full mesh (the other agents are the helpers)' : `${router.toUpperCase()} router`}`, function () {
     this.timeout(90_000);
     let t: TestLab;
 
