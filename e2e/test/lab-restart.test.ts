@@ -1,7 +1,8 @@
-// Agent restarts under traffic, with FRR and with BIRD as the ToR, and in the router-less iBGP mesh. Pods ping each other every 10 ms through the node
-// whose agent is killed (SIGKILL: a crash) or stopped (SIGTERM: an upgrade), kept down a while, then started again.
-// No packet may be lost: the kernel routes stay while the agent is away (it never flushes them), the router (or, in
-// the mesh, every other agent) keeps our routes as a graceful-restart helper, and the new agent adopts the routes it finds and converges to the same set.
+// Agent restarts under traffic: with FRR and with BIRD as the ToR, and in the router-less iBGP mesh. Pods ping each
+// other every 10 ms through the node whose agent is killed (SIGKILL: a crash) or stopped (SIGTERM: an upgrade), kept
+// down a while, then started again. No packet may be lost: the kernel routes stay while the agent is away (it never
+// flushes them), the router (in the mesh: every other agent) keeps our routes as a graceful-restart helper, and the
+// new agent adopts the routes it finds and converges to the same set.
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import type { LabOptions } from '@gannet/controller';
