@@ -65,6 +65,7 @@ describe('controller: lab plan', () => {
     const bird = birdConfig(plan, '/d');
     assert.match(bird, /protocol bgp node1 from gannet_nodes \{\n {2}neighbor 172\.30\.0\.1 as 65001;/);
     assert.match(bird, /local 172\.30\.0\.254 as 65000;/);
+    assert.match(bird, /hold time 9;\n.*\n {2}error wait time 1, 10;/);
     assert.match(bird, /protocol kernel/);
   });
 

@@ -39,6 +39,8 @@ protocol kernel { ipv4 { export where source = RTS_BGP; }; merge paths on; }
 template bgp gannet_nodes {
   local ${r.address} as ${r.asn};
   hold time 9;
+  # after an error (a hold timer expiry: a node's link cut), back after 1-10 s rather than BIRD's default 60-300 s
+  error wait time 1, 10;
   ipv4 { import all; export all; };
 }
 ${peers}
