@@ -1,5 +1,5 @@
 // Faults in a running lab (FRR ToR, 3 nodes, 2 pods each), in order: a node's link to the router cut and restored,
-// a pod deleted, a node removed for good. Every wait is bounded.
+// a pod deleted, a node removed for good; then the link cut again with BIRD as the router. Every wait is bounded.
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
 import { join } from 'node:path';
@@ -11,6 +11,64 @@ import { requireRoot } from '../src/root.js';
 
 /** The lab's hold time (topology.ts writes holdTime: 9 for every peer; the router uses timers 3 9). */
 const HOLD_S = 9;
+
+/** Cuts node1's link in the router namespace; its prefix must go everywhere after the hold time, then come back. */
+async function cutAndRestore(t: TestLab): Promise<void> {
+  const cut = t.node('node1');
+  const others = t.plan.nodes.filter((n) => n !== cut);
+  const router = t.plan.router!;
+  const monitor = await monitorRoutes(others[0]!.ns);
+  const t0 = Date.now();
+  ipIn(router.ns, 'link', 'set', cut.segmentIf, 'down');
+  let events: string[] = [];
+  try {
+    await waitFor(
+      `${cut.podCIDR} to be withdrawn from ${others.map((n) => n.name).join(' and ')}`,
+      () => others.every((n) => routesTo(n.ns, cut.podCIDR).length === 0),
+      { timeoutMs: (HOLD_S + 15) * 1000, intervalMs: 100 },
+    );
+    const elapsed = Date.now() - t0;
+    // Nothing notices a silent link but the hold timer: keepalives every 3 s, so it expires 6–9 s after the cut.
+    assert.ok(elapsed >= (HOLD_S - 3 - 1) * 1000, `withdrawn after only ${elapsed} ms: before the hold timer`);
+    await waitFor(
+      `the router to drop ${cut.podCIDR}`,
+      () => !routerPodRoutes(t.plan).some((l) => l.startsWith(`${cut.podCIDR} `)),
+      {
+        timeoutMs: 10_000,
+      },
+    );
+    // The cut node lost its session too and withdrew what it had learned; its own blackhole stays.
+    await waitFor(`${cut.name} to drop the routes it learned`, () => gannetRoutes(cut.ns).length === 1, {
+      timeoutMs: 10_000,
+    });
+    assert.deepEqual(gannetRoutes(cut.ns), [`blackhole ${cut.podCIDR}`]);
+    assert.notDeepEqual(await t.peerStates(cut.name), ['Established']);
+    for (const n of others) {
+      assert.deepEqual(
+        gannetRoutes(n.ns),
+        [
+          `blackhole ${n.podCIDR}`,
+          ...others.filter((o) => o !== n).map((o) => `${o.podCIDR} via ${o.address} dev eth0`),
+        ].sort(),
+        `${n.name} keeps the other prefixes`,
+      );
+    }
+  } finally {
+    ipIn(router.ns, 'link', 'set', cut.segmentIf, 'up');
+    events = await monitor.stop();
+  }
+  assert.ok(
+    events.some((l) => l.startsWith(`Deleted ${cut.podCIDR} via ${cut.address}`)),
+    `the kernel of ${others[0]!.name} saw the withdrawal: ${events.join(' | ')}`,
+  );
+  // The session comes back by itself (the agent reconnects) and the prefix is learned again everywhere.
+  await waitFor(
+    `${cut.podCIDR} to be back in ${others.map((n) => n.name).join(' and ')}`,
+    () => others.every((n) => routesTo(n.ns, cut.podCIDR).length === 1),
+    { timeoutMs: 60_000, intervalMs: 200 },
+  );
+  await t.waitConverged(30_000);
+}
 
 describe('lab e2e: faults (FRR router, 3 nodes, 2 pods per node)', function () {
   this.timeout(120_000);
@@ -26,60 +84,7 @@ describe('lab e2e: faults (FRR router, 3 nodes, 2 pods per node)', function () {
   });
 
   it('router session cut: the node prefix is withdrawn everywhere after the hold time, and comes back', async () => {
-    const cut = t.node('node1');
-    const others = t.plan.nodes.filter((n) => n !== cut);
-    const router = t.plan.router!;
-    const monitor = await monitorRoutes(others[0]!.ns);
-    const t0 = Date.now();
-    ipIn(router.ns, 'link', 'set', cut.segmentIf, 'down');
-    let events: string[] = [];
-    try {
-      await waitFor(
-        `${cut.podCIDR} to be withdrawn from ${others.map((n) => n.name).join(' and ')}`,
-        () => others.every((n) => routesTo(n.ns, cut.podCIDR).length === 0),
-        { timeoutMs: (HOLD_S + 15) * 1000, intervalMs: 100 },
-      );
-      const elapsed = Date.now() - t0;
-      // Nothing notices a silent link but the hold timer: keepalives every 3 s, so it expires 6–9 s after the cut.
-      assert.ok(elapsed >= (HOLD_S - 3 - 1) * 1000, `withdrawn after only ${elapsed} ms: before the hold timer`);
-      await waitFor(
-        `the router to drop ${cut.podCIDR}`,
-        () => !routerPodRoutes(t.plan).some((l) => l.startsWith(`${cut.podCIDR} `)),
-        {
-          timeoutMs: 10_000,
-        },
-      );
-      // The cut node lost its session too and withdrew what it had learned; its own blackhole stays.
-      await waitFor(`${cut.name} to drop the routes it learned`, () => gannetRoutes(cut.ns).length === 1, {
-        timeoutMs: 10_000,
-      });
-      assert.deepEqual(gannetRoutes(cut.ns), [`blackhole ${cut.podCIDR}`]);
-      assert.notDeepEqual(await t.peerStates(cut.name), ['Established']);
-      for (const n of others) {
-        assert.deepEqual(
-          gannetRoutes(n.ns),
-          [
-            `blackhole ${n.podCIDR}`,
-            ...others.filter((o) => o !== n).map((o) => `${o.podCIDR} via ${o.address} dev eth0`),
-          ].sort(),
-          `${n.name} keeps the other prefixes`,
-        );
-      }
-    } finally {
-      ipIn(router.ns, 'link', 'set', cut.segmentIf, 'up');
-      events = await monitor.stop();
-    }
-    assert.ok(
-      events.some((l) => l.startsWith(`Deleted ${cut.podCIDR} via ${cut.address}`)),
-      `the kernel of ${others[0]!.name} saw the withdrawal: ${events.join(' | ')}`,
-    );
-    // The session comes back by itself (the agent reconnects) and the prefix is learned again everywhere.
-    await waitFor(
-      `${cut.podCIDR} to be back in ${others.map((n) => n.name).join(' and ')}`,
-      () => others.every((n) => routesTo(n.ns, cut.podCIDR).length === 1),
-      { timeoutMs: 60_000, intervalMs: 200 },
-    );
-    await t.waitConverged(30_000);
+    await cutAndRestore(t);
   });
 
   it("pod deleted: its address is free again in the node's IPAM store and its host route is gone", async () => {
@@ -173,3 +178,21 @@ function hostVeths(ns: string): number {
     .split('\n')
     .filter((l) => /^\d+: gnt/.test(l)).length;
 }
+
+describe('lab e2e: router session cut with BIRD (3 nodes, 1 pod per node)', function () {
+  this.timeout(120_000);
+  let t: TestLab;
+
+  before(async function () {
+    requireRoot(this);
+    t = new TestLab({ nodes: 3, router: 'bird', podsPerNode: 1 });
+    await t.up();
+  });
+  after(async () => {
+    await t?.destroy();
+  });
+
+  it('withdraws the node prefix everywhere after the hold time, and restores it when the link comes back', async () => {
+    await cutAndRestore(t);
+  });
+});
