@@ -58,14 +58,14 @@ export interface FrrPath {
   aspath?: { string: string };
 }
 
-/** Starts FRR's bgpd (without zebra) in `ns` with `config` (bgpd.conf text). */
-export async function startFrr(net: TestNet, ns: Netns, config: string): Promise<Frr> {
+/** Starts FRR's bgpd (without zebra) in `ns` with `config` (bgpd.conf text); `port` is its BGP port (default 179). */
+export async function startFrr(net: TestNet, ns: Netns, config: string, port = 179): Promise<Frr> {
   const dir = mkdtempSync(join(tmpdir(), 'gnt-frr-'));
   const conf = join(dir, 'bgpd.conf');
   writeFileSync(conf, config);
   const args = ['-f', conf, '-i', join(dir, 'bgpd.pid'), '-z', join(dir, 'zserv.api'), '--vty_socket', dir];
   // -n: no kernel VRF, -Z: no zebra, -S: stay root (no frr user / frrvty group needed)
-  const proc = net.spawn(ns, FRR_BGPD, [...args, '-n', '-Z', '-S']);
+  const proc = net.spawn(ns, FRR_BGPD, [...args, '-n', '-Z', '-S', '-p', String(port)]);
   const vtysh = (command: string) => ns.run('vtysh', ['--vty_socket', dir, '-c', command], { timeoutMs: 10_000 });
   try {
     await waitFor('bgpd vty socket', () => existsSync(join(dir, 'bgpd.vty')), { timeoutMs: 10_000 });
