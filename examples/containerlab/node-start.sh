@@ -1,8 +1,10 @@
 #!/bin/sh
 # Entry point of a node (mounted at /etc/gannet/start.sh, run as `sh /etc/gannet/start.sh`): containerlab wires
 # eth1 after the container has started, so wait for it (bounded), give it the node's address, then become the agent.
-# NODE_ADDRESS (e.g. 172.30.1.1/24) comes from the node's env in gannet.clab.yml.
+# NODE_ADDRESS (e.g. 172.30.1.1/24) comes from the node's env in gannet.clab.yml; GANNET_CONFIG may name another
+# config file than /etc/gannet/gannet.yaml.
 set -eu
+config="${GANNET_CONFIG:-/etc/gannet/gannet.yaml}"
 : "${NODE_ADDRESS:?set NODE_ADDRESS (the node's eth1 address, CIDR) in the topology}"
 i=0
 until ip link show eth1 >/dev/null 2>&1; do
@@ -15,4 +17,4 @@ until ip link show eth1 >/dev/null 2>&1; do
 done
 ip addr replace "$NODE_ADDRESS" dev eth1
 ip link set eth1 up
-exec gannet agent --config /etc/gannet/gannet.yaml
+exec gannet agent --config "$config"
