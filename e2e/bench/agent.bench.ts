@@ -6,6 +6,7 @@ import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'no
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { AGENT_NODE_FLAGS } from '@gannet/controller';
 import { sleep, TestNet, waitFor } from '../src/netns.js';
 import { isRoot } from '../src/root.js';
 
@@ -84,15 +85,7 @@ peers:
     const agent = net.spawn(
       node,
       process.execPath,
-      [
-        ...(process.env.AGENT_NODE_FLAGS ?? '').split(' ').filter(Boolean),
-        AGENT,
-        'agent',
-        '--config',
-        join(dir, 'gannet.yaml'),
-        '--log-format',
-        'json',
-      ],
+      [...AGENT_NODE_FLAGS, AGENT, 'agent', '--config', join(dir, 'gannet.yaml'), '--log-format', 'json'],
       { env },
     );
     await waitFor(`${PREFIXES} routes in the kernel`, () => countRoutes(node.name, ['proto', '71']) >= PREFIXES + 1, {

@@ -4,7 +4,7 @@ export { main } from './cli/main.js';
 export { loadConfigFile, parseConfig } from './config/load-config.js';
 export type { AgentConfig, PeerConfig, PrefixRule } from './config/types.js';
 export { ConfigError, GannetError } from './errors.js';
-export { Lab, type LabState } from './lab/lab.js';
+export { AGENT_NODE_FLAGS, Lab, type LabState } from './lab/lab.js';
 export { labReport, type NodeReport, pingAll, sessionsUp } from './lab/lab-check.js';
 export { type LabOptions, type LabPlan, planLab } from './lab/topology.js';
 export { createLogger, type Logger } from './log.js';

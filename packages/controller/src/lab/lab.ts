@@ -13,6 +13,8 @@ export const DEFAULT_STATE_ROOT = '/run/gannet/lab';
 /** dist/bin of the repository this module was built in. */
 export const DEFAULT_BIN_DIR = resolve(here, '../../../../../dist/bin');
 const AGENT_ENTRY = resolve(here, '../bin/gannet.js');
+/** Same flags as the dist/bin/gannet shim (scripts/build-bins.mjs): a smaller young generation, lower peak RSS. */
+export const AGENT_NODE_FLAGS = ['--max-semi-space-size=8'];
 
 export interface LabState {
   name: string;
@@ -188,7 +190,7 @@ export class Lab {
     const pid = spawnDetached(
       node.ns,
       process.execPath,
-      [AGENT_ENTRY, 'agent', '--config', config, '--log-format', 'json'],
+      [...AGENT_NODE_FLAGS, AGENT_ENTRY, 'agent', '--config', config, '--log-format', 'json'],
       join(dir, 'agent.log'),
     );
     this.state.processes = this.state.processes.filter((p) => p.role !== `agent:${node.name}`);
