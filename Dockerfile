@@ -56,6 +56,10 @@ FROM ${NODE_IMAGE}
 LABEL org.opencontainers.image.title="gannet" \
       org.opencontainers.image.description="Gannet: a Kubernetes CNI with native routing and an embedded BGP speaker"
 ENV NODE_ENV=production
+# the agent programs kernel routes with iproute2 (`ip -batch`, `ip monitor`), and gannet-cni wires pods with it
+RUN apt-get update \
+ && apt-get install -y --no-install-recommends iproute2 \
+ && rm -rf /var/lib/apt/lists/*
 WORKDIR /opt/gannet
 COPY --from=build /out/ ./
 ENV PATH=/opt/gannet/dist/bin:$PATH
