@@ -171,17 +171,17 @@ async function summary(
   const n1 = plan.nodes[0]!;
   const pod = lab.state.pods.find((p) => p.node !== n1.name) ?? lab.state.pods[0];
   lines.push('');
+  // Full paths: these work from any shell, without Node 24 on PATH.
+  const gannet = `${process.execPath} ${process.argv[1] ?? 'dist/bin/gannet'}`;
+  const named = plan.options.name === 'lab' ? '' : ` --name ${plan.options.name}`;
   lines.push('Poke at it:');
-  lines.push(
-    `  ip netns exec ${n1.ns} node ${process.argv[1] ?? 'dist/bin/gannet'} status   # sessions and routes of ${n1.name}`,
-  );
+  lines.push(`  ip netns exec ${n1.ns} ${gannet} status   # sessions and routes of ${n1.name}`);
   lines.push(`  ip netns exec ${n1.ns} ip route show proto gannet`);
   if (pod) lines.push(`  ip netns exec ${lab.state.pods[0]!.ns} ping -c 3 ${pod.ip}`);
   if (plan.router?.kind === 'frr')
     lines.push(`  ip netns exec ${plan.router.ns} vtysh --vty_socket ${lab.dir}/router -c 'show bgp summary'`);
   if (plan.router?.kind === 'bird') lines.push(`  birdc -s ${lab.dir}/router/bird.ctl show protocols`);
-  lines.push(
-    `  gannet lab status${plan.options.name === 'lab' ? '' : ` --name ${plan.options.name}`}; gannet lab down${plan.options.name === 'lab' ? '' : ` --name ${plan.options.name}`}`,
-  );
+  lines.push(`  ${gannet} lab status${named}`);
+  lines.push(`  ${gannet} lab down${named}`);
   return `${lines.join('\n')}\n`;
 }
