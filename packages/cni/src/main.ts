@@ -36,7 +36,9 @@ export function main(): void {
   const res = runCni({ env: process.env, stdin: readStdin() }, onStep ? { network, onStep } : { network });
   onStep?.('done');
   if (res.stdout) writeSync(1, res.stdout);
-  process.exitCode = res.exitCode;
+  // exit at once: everything is written (writeSync) and nothing is pending; skipping the orderly teardown of the
+  // environment and heap saves ~1 ms per run
+  process.exit(res.exitCode);
 }
 
 main();
