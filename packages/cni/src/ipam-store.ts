@@ -76,8 +76,12 @@ export class IpamStore {
 
   /** All reservations on disk (in any range). Unreadable or damaged files count with an empty owner. */
   list(): Reservation[] {
+    return this.reservations(this.names());
+  }
+
+  private reservations(names: readonly string[]): Reservation[] {
     const out: Reservation[] = [];
-    for (const name of this.names()) {
+    for (const name of names) {
       const address = parseIpv4(name);
       if (address === undefined) continue;
       out.push({ address, ...this.owner(name) });
@@ -139,9 +143,10 @@ export class IpamStore {
    * store or already released addresses are not an error.
    */
   release(who: Attachment): number[] {
-    this.removeDeadTemps(this.names());
+    const names = this.names(); // one directory read for both passes
+    this.removeDeadTemps(names);
     const released: number[] = [];
-    for (const r of this.list()) {
+    for (const r of this.reservations(names)) {
       if (r.containerId !== who.containerId || r.ifname !== who.ifname) continue;
       tryUnlink(join(this.dir, formatIpv4(r.address)));
       released.push(r.address);
@@ -159,11 +164,12 @@ export class IpamStore {
     valid: readonly Attachment[],
     cleanup: (r: Reservation) => void = () => {},
   ): { released: Reservation[]; kept: { reservation: Reservation; error: unknown }[] } {
-    this.removeDeadTemps(this.names());
+    const names = this.names();
+    this.removeDeadTemps(names);
     const keep = new Set(valid.map((a) => `${a.containerId}\n${a.ifname}`));
     const released: Reservation[] = [];
     const kept: { reservation: Reservation; error: unknown }[] = [];
-    for (const r of this.list()) {
+    for (const r of this.reservations(names)) {
       if (keep.has(`${r.containerId}\n${r.ifname}`)) continue;
       const path = join(this.dir, formatIpv4(r.address));
       if (linkCount(path) > 1) continue; // an ADD in flight: not garbage yet

@@ -43,6 +43,11 @@ export interface LinuxPodNetworkOptions {
   readonly routeTable?: () => string;
   /** Our own PID: names our namespace for `ip link add … netns <pid>`. */
   readonly pid?: number;
+  /**
+   * Reads /proc/net/dev of our namespace (the interfaces of the reading process's namespace): remove() spawns no
+   * `ip` when the veth is not listed. Throwing means "cannot tell": remove() then asks ip.
+   */
+  readonly netDev?: () => string;
   /** Called after each step of add() ('veth', 'sysctls', 'routed'); e2e tests kill the plugin there. */
   readonly onStep?: (step: string) => void;
 }
@@ -93,6 +98,7 @@ export class LinuxPodNetwork implements PodNetwork {
   private readonly pid: number;
   private readonly sysctls: Sysctl;
   private readonly routeTable: () => string;
+  private readonly netDev: () => string;
   private readonly onStep: (step: string) => void;
 
   constructor(opts: LinuxPodNetworkOptions = {}) {
@@ -100,6 +106,7 @@ export class LinuxPodNetwork implements PodNetwork {
     this.pid = opts.pid ?? process.pid;
     this.sysctls = opts.sysctl ?? procSysctl;
     this.routeTable = opts.routeTable ?? (() => readFileSync('/proc/net/route', 'utf8'));
+    this.netDev = opts.netDev ?? (() => readFileSync('/proc/net/dev', 'utf8'));
     this.onStep = opts.onStep ?? (() => {});
   }
 
@@ -161,6 +168,8 @@ export class LinuxPodNetwork implements PodNetwork {
   }
 
   remove(hostIfName: string): boolean {
+    // a DEL repeated, or after the pod's namespace (and with it the veth pair) is gone: no ip run needed
+    if (!this.listed(hostIfName)) return false;
     const r = this.run('ip', ['link', 'del', hostIfName]);
     if (r.status === 0) return true;
     if (/Cannot find device|does not exist/.test(r.stderr)) return false;
@@ -225,6 +234,17 @@ export class LinuxPodNetwork implements PodNetwork {
     const r = this.run('ip', ['-j', 'link', 'show', 'dev', dev]);
     const mtu = (parseJsonLines(r.stdout)[0]?.[0] as { mtu?: number } | undefined)?.mtu;
     return r.status === 0 && typeof mtu === 'number' ? mtu : undefined;
+  }
+
+  /** Is the interface in /proc/net/dev of our namespace? True when that cannot be read (ip decides). */
+  private listed(ifName: string): boolean {
+    let text: string;
+    try {
+      text = this.netDev();
+    } catch {
+      return true;
+    }
+    return text.split('\n').some((l) => l.trimStart().startsWith(`${ifName}:`));
   }
 
   /** `ip [flags] -batch -` inside the pod's namespace, as argv: see podIpArgs(). */

@@ -27,6 +27,7 @@ function fake(replies: Partial<CommandResult>[] = []) {
   const net = new LinuxPodNetwork({
     pid: 4321,
     run,
+    netDev: () => 'Inter-|   Receive\n face |bytes\n    lo: 0 0\ngntx: 1 2\ngnt0123456789a: 0 0\n',
     sysctl: { read: (k) => sysctls.get(k), write: (k, v) => void sysctls.set(k, v) },
     routeTable: () =>
       'Iface\tDestination\tGateway\tFlags\tRefCnt\tUse\tMetric\tMask\n' +
@@ -135,6 +136,25 @@ describe('LinuxPodNetwork with a scripted ip', () => {
     assert.equal(fake().net.remove('gntx'), true);
     assert.equal(fake([{ status: 1, stderr: 'Cannot find device "gntx"' }]).net.remove('gntx'), false);
     assert.throws(() => fake([{ status: 2, stderr: 'Operation not permitted' }]).net.remove('gntx'), /not permitted/);
+  });
+
+  it('remove: no ip run when /proc/net/dev does not list the veth; ip decides when it cannot be read', async () => {
+    const calls: string[][] = [];
+    const run = (_cmd: string, args: readonly string[]): CommandResult => {
+      calls.push([...args]);
+      return { status: 0, stdout: '', stderr: '' };
+    };
+    const gone = new LinuxPodNetwork({ run, netDev: () => 'Inter-|\n face |\n    lo: 0\n  gntxy: 0\n' });
+    assert.equal(gone.remove('gntx'), false); // a prefix of another name is not a match
+    assert.deepEqual(calls, []);
+    const unreadable = new LinuxPodNetwork({
+      run,
+      netDev: () => {
+        throw new Error('ENOENT');
+      },
+    });
+    assert.equal(unreadable.remove('gntx'), true);
+    assert.deepEqual(calls, [['link', 'del', 'gntx']]);
   });
 
   it('uplinkMtu: the MTU of the default route interface of our namespace', async () => {
