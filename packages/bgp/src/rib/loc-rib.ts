@@ -3,6 +3,7 @@
 // only prefixes with several candidates (or an unreachable one) get a Dest. Every change returns a diff.
 import { type DecisionOptions, type DecisionReason, pathReachable, type Selection, selectBest } from './decision.js';
 import type { InternedPath, RibPath } from './path.js';
+import { keyPrefix, type PrefixKey, prefixKey } from './prefix-key.js';
 
 export type ChangeReason = DecisionReason | 'withdrawn';
 
@@ -35,7 +36,7 @@ type Entry = RibPath | Dest;
 const EMPTY: readonly string[] = Object.freeze([]);
 
 export class LocRib {
-  private readonly tables = new Map<number, Map<string, Entry>>();
+  private readonly tables = new Map<number, Map<PrefixKey, Entry>>();
 
   constructor(readonly options: DecisionOptions) {}
 
@@ -47,6 +48,16 @@ export class LocRib {
    * one candidate per prefix (a newer session generation's path replaces a stale one).
    */
   set(afi: number, prefix: string, address: string, path: RibPath | undefined): RibChange | undefined {
+    return this.setKey(afi, prefixKey(afi, prefix), prefix, address, path);
+  }
+
+  private setKey(
+    afi: number,
+    key: PrefixKey,
+    prefix: string,
+    address: string,
+    path: RibPath | undefined,
+  ): RibChange | undefined {
     this.replaced = undefined;
     let table = this.tables.get(afi);
     if (!table) {
@@ -54,14 +65,14 @@ export class LocRib {
       table = new Map();
       this.tables.set(afi, table);
     }
-    const entry = table.get(prefix);
+    const entry = table.get(key);
     let oldBest: RibPath | undefined;
     let oldNexthops: readonly string[];
     let paths: RibPath[];
     if (entry === undefined) {
       if (!path) return undefined;
       if (pathReachable(path, this.options)) {
-        table.set(prefix, path);
+        table.set(key, path);
         return { afi, prefix, oldBest: undefined, newBest: path, nexthops: path.nexthops, reason: 'only-path' };
       }
       oldNexthops = EMPTY;
@@ -93,7 +104,7 @@ export class LocRib {
         paths = [entry, path];
       }
     }
-    return this.store(table, afi, prefix, paths, oldBest, oldNexthops);
+    return this.store(table, afi, key, prefix, paths, oldBest, oldNexthops);
   }
 
   /**
@@ -109,10 +120,10 @@ export class LocRib {
     const out: RibChange[] = [];
     for (const [f, table] of this.tables) {
       if (afi !== undefined && f !== afi) continue;
-      const doomed: string[] = [];
-      for (const [prefix, p] of this.pathsIn(table, address)) if (which(p)) doomed.push(prefix);
-      for (const prefix of doomed) {
-        const c = this.set(f, prefix, address, undefined);
+      const doomed: PrefixKey[] = [];
+      for (const [key, p] of this.keyedPathsIn(table, address)) if (which(p)) doomed.push(key);
+      for (const key of doomed) {
+        const c = this.setKey(f, key, keyPrefix(key), address, undefined);
         if (this.replaced) removed(f, this.replaced);
         if (c) out.push(c);
       }
@@ -123,22 +134,23 @@ export class LocRib {
   /** The candidates of the peer at `address` in one family, as [prefix, path]. */
   *pathsFrom(afi: number, address: string): IterableIterator<[string, RibPath]> {
     const table = this.tables.get(afi);
-    if (table) yield* this.pathsIn(table, address);
+    if (table) for (const [key, p] of this.keyedPathsIn(table, address)) yield [keyPrefix(key), p];
   }
 
-  private *pathsIn(table: Map<string, Entry>, address: string): IterableIterator<[string, RibPath]> {
-    for (const [prefix, e] of table) {
+  private *keyedPathsIn(table: Map<PrefixKey, Entry>, address: string): IterableIterator<[PrefixKey, RibPath]> {
+    for (const [key, e] of table) {
       if (!(e instanceof Dest)) {
-        if (e.source.address === address) yield [prefix, e];
+        if (e.source.address === address) yield [key, e];
       } else {
-        for (const p of e.paths) if (p.source.address === address) yield [prefix, p];
+        for (const p of e.paths) if (p.source.address === address) yield [key, p];
       }
     }
   }
 
   private store(
-    table: Map<string, Entry>,
+    table: Map<PrefixKey, Entry>,
     afi: number,
+    key: PrefixKey,
     prefix: string,
     paths: RibPath[],
     oldBest: RibPath | undefined,
@@ -146,16 +158,16 @@ export class LocRib {
   ): RibChange | undefined {
     let sel: Selection | undefined;
     if (paths.length === 0) {
-      table.delete(prefix);
+      table.delete(key);
     } else if (paths.length === 1 && pathReachable(paths[0] as RibPath, this.options)) {
-      table.set(prefix, paths[0] as RibPath);
+      table.set(key, paths[0] as RibPath);
     } else {
       sel = selectBest(paths, this.options);
-      const entry = table.get(prefix);
+      const entry = table.get(key);
       if (entry instanceof Dest && entry.paths === paths) {
         entry.best = sel.best;
         entry.nexthops = sel.nexthops;
-      } else table.set(prefix, new Dest(paths, sel));
+      } else table.set(key, new Dest(paths, sel));
     }
     const newBest = sel ? sel.best : paths[0];
     const nexthops = sel ? sel.nexthops : newBest ? newBest.nexthops : EMPTY;
@@ -166,20 +178,24 @@ export class LocRib {
 
   /** Runs the decision again for one prefix (e.g. a source's router id changed). */
   recompute(afi: number, prefix: string): RibChange | undefined {
+    return this.recomputeKey(afi, prefixKey(afi, prefix), prefix);
+  }
+
+  private recomputeKey(afi: number, key: PrefixKey, prefix: string): RibChange | undefined {
     const table = this.tables.get(afi);
-    const entry = table?.get(prefix);
+    const entry = table?.get(key);
     if (!table || entry === undefined) return undefined;
     return entry instanceof Dest
-      ? this.store(table, afi, prefix, entry.paths, entry.best, entry.nexthops)
-      : this.store(table, afi, prefix, [entry], entry, entry.nexthops);
+      ? this.store(table, afi, key, prefix, entry.paths, entry.best, entry.nexthops)
+      : this.store(table, afi, key, prefix, [entry], entry, entry.nexthops);
   }
 
   /** Runs the decision again for every prefix (after the next-hop resolver's answers changed). */
   recomputeAll(): RibChange[] {
     const out: RibChange[] = [];
     for (const [afi, table] of this.tables) {
-      for (const prefix of [...table.keys()]) {
-        const c = this.recompute(afi, prefix);
+      for (const key of [...table.keys()]) {
+        const c = this.recomputeKey(afi, key, keyPrefix(key));
         if (c) out.push(c);
       }
     }
@@ -188,7 +204,7 @@ export class LocRib {
 
   /** The current selection for a prefix, or undefined when the Loc-RIB has no candidate for it. */
   lookup(afi: number, prefix: string): Selection | undefined {
-    const e = this.tables.get(afi)?.get(prefix);
+    const e = this.tables.get(afi)?.get(prefixKey(afi, prefix));
     if (e === undefined) return undefined;
     return e instanceof Dest
       ? selectBest(e.paths, this.options)
@@ -197,12 +213,12 @@ export class LocRib {
 
   /** The best path for a prefix (undefined when none or all unreachable). */
   best(afi: number, prefix: string): RibPath | undefined {
-    const e = this.tables.get(afi)?.get(prefix);
+    const e = this.tables.get(afi)?.get(prefixKey(afi, prefix));
     return e instanceof Dest ? e.best : e;
   }
 
   candidates(afi: number, prefix: string): readonly RibPath[] {
-    const e = this.tables.get(afi)?.get(prefix);
+    const e = this.tables.get(afi)?.get(prefixKey(afi, prefix));
     if (e === undefined) return [];
     return e instanceof Dest ? [...e.paths] : [e];
   }
@@ -211,9 +227,9 @@ export class LocRib {
   *routes(afi?: number): IterableIterator<{ afi: number; prefix: string; best: RibPath; nexthops: readonly string[] }> {
     for (const [f, table] of this.tables) {
       if (afi !== undefined && f !== afi) continue;
-      for (const [prefix, e] of table) {
-        if (!(e instanceof Dest)) yield { afi: f, prefix, best: e, nexthops: e.nexthops };
-        else if (e.best) yield { afi: f, prefix, best: e.best, nexthops: e.nexthops };
+      for (const [key, e] of table) {
+        if (!(e instanceof Dest)) yield { afi: f, prefix: keyPrefix(key), best: e, nexthops: e.nexthops };
+        else if (e.best) yield { afi: f, prefix: keyPrefix(key), best: e.best, nexthops: e.nexthops };
       }
     }
   }
@@ -221,7 +237,7 @@ export class LocRib {
   /** Every prefix that has at least one candidate (with or without a best). */
   *prefixes(afi: number): IterableIterator<string> {
     const t = this.tables.get(afi);
-    if (t) yield* t.keys();
+    if (t) for (const key of t.keys()) yield keyPrefix(key);
   }
 
   /** Number of prefixes with at least one candidate. */
