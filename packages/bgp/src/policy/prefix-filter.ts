@@ -63,6 +63,12 @@ export class PrefixFilter {
     return this.evaluateParsed(p);
   }
 
+  /** permits() for an IPv4 prefix already parsed: `addr` unsigned with host bits zero, `length` 0–32. */
+  permitsIPv4(addr: number, length: number): boolean {
+    if (this.compiled.length === 0) return this.defaultAction === 'permit';
+    return this.evaluateIPv4(addr, length) === 'permit';
+  }
+
   /** The hot path: an IPv4 prefix as a number and a length, no allocation. */
   private evaluateIPv4(addr: number, length: number): PolicyAction {
     for (const r of this.compiled) {

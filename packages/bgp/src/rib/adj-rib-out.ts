@@ -35,6 +35,8 @@ export class AdjRibOut {
   /** Families whose full advertisement is in progress (End-of-RIB / EoRR due when their dirty set drains). */
   private readonly syncing = new Set<number>();
   private readonly cache = new WeakMap<RibPath, OutRoute | null>();
+  private lastPath: RibPath | undefined;
+  private lastRoute: OutRoute | null | undefined;
 
   /** The families negotiated with this peer: changes to other families are never queued. */
   private readonly families: ReadonlySet<number>;
@@ -50,11 +52,14 @@ export class AdjRibOut {
   /** The advertised form of a best path for this peer, or undefined if it is not advertised. */
   routeFor(prefix: string, best: RibPath | undefined): OutRoute | undefined {
     if (!best) return undefined;
-    let r = this.cache.get(best);
+    // Consecutive prefixes mostly share their path (one UPDATE's NLRI): a one-entry memo before the WeakMap.
+    let r = best === this.lastPath ? this.lastRoute : this.cache.get(best);
     if (r === undefined) {
       r = exportPath(best, this.target) ?? null;
       this.cache.set(best, r);
     }
+    this.lastPath = best;
+    this.lastRoute = r;
     if (r === null || !this.filter.permits(prefix)) return undefined;
     return r;
   }

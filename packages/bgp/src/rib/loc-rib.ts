@@ -51,7 +51,8 @@ export class LocRib {
     return this.setKey(afi, prefixKey(afi, prefix), prefix, address, path);
   }
 
-  private setKey(
+  /** set() with the prefix's table key already computed (prefixKey(afi, prefix)). */
+  setKey(
     afi: number,
     key: PrefixKey,
     prefix: string,

@@ -54,3 +54,13 @@ export function keyPrefix(key: PrefixKey): string {
   const v = key ^ marker;
   return `${v >>> 24}.${(v >>> 16) & 255}.${(v >>> 8) & 255}.${v & 255}/${Math.clz32(marker)}`;
 }
+
+/** The unsigned address of an integer key. */
+export function keyAddress(key: number): number {
+  return (key ^ (key & -key)) >>> 0;
+}
+
+/** The prefix length of an integer key. */
+export function keyLength(key: number): number {
+  return Math.clz32(key & -key);
+}

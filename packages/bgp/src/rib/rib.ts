@@ -11,6 +11,7 @@ import { AdjRibOut, type OutboundUpdate } from './adj-rib-out.js';
 import type { Selection } from './decision.js';
 import { LocRib, type RibChange } from './loc-rib.js';
 import { createSource, type InternedPath, type RibPath, routerIdToNumber } from './path.js';
+import { keyAddress, keyLength, type PrefixKey, prefixKey } from './prefix-key.js';
 import {
   checkFamily,
   checkUpdate,
@@ -91,7 +92,7 @@ export class Rib {
         ];
         for (const [prefix, path] of received) {
           const ok = !path.asLoop && importFilter.permits(prefix);
-          this.accept(peer, afi, prefix, path as InternedPath, ok, result.changes);
+          this.accept(peer, afi, prefix, prefixKey(afi, prefix), path as InternedPath, ok, result.changes);
         }
         this.checkMaxPrefix(peer, afi, result.events);
       }
@@ -203,12 +204,20 @@ export class Rib {
    * Makes `path` the peer's candidate for a prefix (accepted) or records it as rejected, implicitly withdrawing the
    * peer's previous path for the prefix, fresh or stale.
    */
-  private accept(peer: RibPeer, afi: number, prefix: string, path: InternedPath, ok: boolean, into: RibChange[]): void {
+  private accept(
+    peer: RibPeer,
+    afi: number,
+    prefix: string,
+    key: PrefixKey,
+    path: InternedPath,
+    ok: boolean,
+    into: RibChange[],
+  ): void {
     const { adjIn } = peer;
     if (ok) adjIn.unreject(afi, prefix);
     else if (!adjIn.reject(afi, prefix, path)) peer.rejectedNotKept++;
     const next = ok ? path : undefined;
-    const c = this.locRib.set(afi, prefix, adjIn.source.address, next);
+    const c = this.locRib.setKey(afi, key, prefix, adjIn.source.address, next);
     adjIn.candidateChanged(afi, this.locRib.replaced, next);
     this.emit(c, into);
   }
@@ -253,15 +262,21 @@ export class Rib {
     const path = adjIn.interner.intern(afi, attributes, nextHop, linkLocal);
     const loop = path.asLoop;
     for (const prefix of prefixes) {
+      // One parse per prefix: the table key also gives the import filter its address and length.
+      const key = prefixKey(afi, prefix);
       let accepted = true;
       if (loop) {
         accepted = false;
         peer.asLoopRejected++;
-      } else if (!importFilter.permits(prefix)) {
+      } else if (
+        typeof key === 'number'
+          ? !importFilter.permitsIPv4(keyAddress(key), keyLength(key))
+          : !importFilter.permits(prefix)
+      ) {
         accepted = false;
         peer.policyRejected++;
       }
-      this.accept(peer, afi, prefix, path, accepted, result.changes);
+      this.accept(peer, afi, prefix, key, path, accepted, result.changes);
     }
     this.checkMaxPrefix(peer, afi, result.events);
   }
