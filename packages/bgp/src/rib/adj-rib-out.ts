@@ -5,6 +5,7 @@ import type { PrefixFilter } from '../policy/prefix-filter.js';
 import type { PathAttributes } from '../wire/types.js';
 import { type ExportTarget, exportPath, type OutRoute } from './export-path.js';
 import type { RibPath } from './path.js';
+import { keyAddress, keyLength, keyPrefix, type PrefixKey, prefixKey } from './prefix-key.js';
 
 export interface OutboundAnnounce {
   afi: number;
@@ -28,8 +29,9 @@ export interface OutboundUpdate {
 }
 
 export class AdjRibOut {
-  private readonly advertised = new Map<number, Map<string, OutRoute>>();
-  private readonly dirty = new Map<number, Set<string>>();
+  // Keyed like the Loc-RIB (prefixKey): an IPv4 prefix costs an integer here, not a retained string.
+  private readonly advertised = new Map<number, Map<PrefixKey, OutRoute>>();
+  private readonly dirty = new Map<number, Set<PrefixKey>>();
   /** Families being fully re-advertised: unchanged routes are announced again. */
   private readonly forced = new Set<number>();
   /** Families whose full advertisement is in progress (End-of-RIB / EoRR due when their dirty set drains). */
@@ -50,8 +52,14 @@ export class AdjRibOut {
   }
 
   /** The advertised form of a best path for this peer, or undefined if it is not advertised. */
-  routeFor(prefix: string, best: RibPath | undefined): OutRoute | undefined {
+  routeFor(prefix: string, best: RibPath | undefined, key?: PrefixKey): OutRoute | undefined {
     if (!best) return undefined;
+    const r = this.exported(best);
+    return r !== null && this.permitted(prefix, key) ? r : undefined;
+  }
+
+  /** The exported form of a path ignoring the prefix filter (null: not exported to this peer). */
+  private exported(best: RibPath): OutRoute | null {
     // Consecutive prefixes mostly share their path (one UPDATE's NLRI): a one-entry memo before the WeakMap.
     let r = best === this.lastPath ? this.lastRoute : this.cache.get(best);
     if (r === undefined) {
@@ -60,27 +68,32 @@ export class AdjRibOut {
     }
     this.lastPath = best;
     this.lastRoute = r;
-    if (r === null || !this.filter.permits(prefix)) return undefined;
     return r;
+  }
+
+  private permitted(prefix: string, key: PrefixKey | undefined): boolean {
+    return typeof key === 'number'
+      ? this.filter.permitsIPv4(keyAddress(key), keyLength(key))
+      : this.filter.permits(prefix);
   }
 
   /** Notes that a prefix's best path changed. Skips prefixes that are not advertised and would not be. */
   noteChange(afi: number, prefix: string, newBest: RibPath | undefined): void {
     if (!this.families.has(afi)) return;
-    if (this.routeFor(prefix, newBest) !== undefined) this.mark(afi, prefix);
-    else {
-      const adv = this.advertised.get(afi);
-      if (adv !== undefined && adv.size > 0 && adv.has(prefix)) this.mark(afi, prefix);
-    }
+    const adv = this.advertised.get(afi);
+    const exported = newBest !== undefined && this.exported(newBest) !== null;
+    if (!exported && (adv === undefined || adv.size === 0)) return;
+    const key = prefixKey(afi, prefix);
+    if ((exported && this.permitted(prefix, key)) || adv?.has(key)) this.mark(afi, key);
   }
 
-  private mark(afi: number, prefix: string): void {
+  private mark(afi: number, key: PrefixKey): void {
     let d = this.dirty.get(afi);
     if (!d) {
       d = new Set();
       this.dirty.set(afi, d);
     }
-    d.add(prefix);
+    d.add(key);
   }
 
   /**
@@ -88,9 +101,9 @@ export class AdjRibOut {
    * (route refresh: unchanged routes are announced again) report the family in `completed` once drained, so the
    * session can send End-of-RIB / EoRR; 'policy' (export policy changed) only sends the differences.
    */
-  markAll(afi: number, locRibPrefixes: Iterable<string>, mode: 'initial' | 'refresh' | 'policy'): void {
+  markAll(afi: number, locRibKeys: Iterable<PrefixKey>, mode: 'initial' | 'refresh' | 'policy'): void {
     if (!this.families.has(afi)) return;
-    for (const p of locRibPrefixes) this.mark(afi, p);
+    for (const k of locRibKeys) this.mark(afi, k);
     const adv = this.advertised.get(afi);
     if (adv) for (const p of adv.keys()) this.mark(afi, p);
     if (mode === 'refresh') this.forced.add(afi);
@@ -103,9 +116,10 @@ export class AdjRibOut {
   }
 
   /**
-   * Computes and records up to `limit` prefixes' worth of changes. `best` looks a prefix up in the Loc-RIB.
+   * Computes and records up to `limit` prefixes' worth of changes. `best` looks a prefix (by its prefixKey) up in
+   * the Loc-RIB.
    */
-  take(best: (afi: number, prefix: string) => RibPath | undefined, limit = Number.POSITIVE_INFINITY): OutboundUpdate {
+  take(best: (afi: number, key: PrefixKey) => RibPath | undefined, limit = Number.POSITIVE_INFINITY): OutboundUpdate {
     const groups = new Map<string, OutboundAnnounce>();
     const withdraw: OutboundWithdraw[] = [];
     const completed: number[] = [];
@@ -118,15 +132,16 @@ export class AdjRibOut {
       }
       const force = this.forced.has(afi);
       let gone: string[] | undefined;
-      for (const prefix of set) {
+      for (const key of set) {
         if (budget <= 0) break;
         budget--;
-        set.delete(prefix);
-        const route = this.routeFor(prefix, best(afi, prefix));
-        const prev = adv.get(prefix);
+        set.delete(key);
+        const prefix = keyPrefix(key);
+        const route = this.routeFor(prefix, best(afi, key), key);
+        const prev = adv.get(key);
         if (route) {
           if (!force && prev && prev.key === route.key) continue;
-          adv.set(prefix, route);
+          adv.set(key, route);
           let g = groups.get(route.key);
           if (!g) {
             g = {
@@ -140,7 +155,7 @@ export class AdjRibOut {
           }
           g.prefixes.push(prefix);
         } else if (prev) {
-          adv.delete(prefix);
+          adv.delete(key);
           if (!gone) gone = [];
           gone.push(prefix);
         }
@@ -164,7 +179,7 @@ export class AdjRibOut {
 
   /** What is advertised for a prefix (for tests and status). */
   advertisedRoute(afi: number, prefix: string): OutRoute | undefined {
-    return this.advertised.get(afi)?.get(prefix);
+    return this.advertised.get(afi)?.get(prefixKey(afi, prefix));
   }
 
   advertisedCount(): number {

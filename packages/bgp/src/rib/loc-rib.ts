@@ -235,6 +235,18 @@ export class LocRib {
     }
   }
 
+  /** best() by table key (prefixKey). */
+  bestKey(afi: number, key: PrefixKey): RibPath | undefined {
+    const e = this.tables.get(afi)?.get(key);
+    return e instanceof Dest ? e.best : e;
+  }
+
+  /** The table keys (prefixKey) of every prefix that has at least one candidate. */
+  keys(afi: number): IterableIterator<PrefixKey> {
+    const t = this.tables.get(afi);
+    return t ? t.keys() : [].values();
+  }
+
   /** Every prefix that has at least one candidate (with or without a best). */
   *prefixes(afi: number): IterableIterator<string> {
     const t = this.tables.get(afi);

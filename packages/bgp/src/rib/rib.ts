@@ -101,7 +101,7 @@ export class Rib {
       peer.exportFilter = exportFilter;
       if (peer.out) {
         peer.out.filter = exportFilter;
-        for (const afi of FAMILIES) peer.out.markAll(afi, this.locRib.prefixes(afi), 'policy');
+        for (const afi of FAMILIES) peer.out.markAll(afi, this.locRib.keys(afi), 'policy');
       }
     }
     return result;
@@ -139,7 +139,7 @@ export class Rib {
       peer.exportFilter,
       families,
     );
-    for (const afi of families) peer.out.markAll(afi, this.locRib.prefixes(afi), 'initial');
+    for (const afi of families) peer.out.markAll(afi, this.locRib.keys(afi), 'initial');
     this.established.push(peer);
     return changes;
   }
@@ -375,12 +375,12 @@ export class Rib {
   /** Route refresh from the peer (RFC 2918/7313): re-advertise the whole family, unchanged routes included. */
   routeRefresh(address: string, afi: number): void {
     const out = this.established_(address);
-    out.markAll(afi, this.locRib.prefixes(afi), 'refresh');
+    out.markAll(afi, this.locRib.keys(afi), 'refresh');
   }
 
   /** Pending outbound changes for a peer, up to `limit` prefixes, grouped by attribute set. */
   takeOutbound(address: string, limit?: number): OutboundUpdate {
-    return this.established_(address).take((afi, prefix) => this.locRib.best(afi, prefix), limit);
+    return this.established_(address).take((afi, key) => this.locRib.bestKey(afi, key), limit);
   }
 
   hasOutbound(address: string): boolean {
