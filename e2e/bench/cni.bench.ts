@@ -2,6 +2,8 @@
 // PATH only), next to Debian's ptp + host-local run the same way, and next to a hello-world single executable built
 // the same way (Node's bare start-up). 100 sequential pods, then 50 concurrent pods, p50/p99 per operation.
 // Goals (issue 5): gannet p50 ≤ hello p50 + 1.5 × ptp p50; gannet p99 < 150 ms.
+// GANNET_CNI_BASELINE=<another gannet-cni build> adds it as a fourth variant, interleaved pod by pod with the others,
+// for A/B comparisons on a noisy machine (`cp dist/bin/gannet-cni /tmp/before`, change, build, bench).
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { availableParallelism, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -63,8 +65,12 @@ async function main(): Promise<void> {
   try {
     const hello = await buildHello(work);
     const node = net.ns('node');
+    const baseline = process.env.GANNET_CNI_BASELINE;
     // one set of pod namespaces per plugin, so that their ADDs can interleave
-    const pods: Netns[][] = [0, 1].map((k) => Array.from({ length: SEQUENTIAL }, (_, i) => net.ns(`p${k}x${i}`)));
+    const sets = baseline ? 3 : 2;
+    const pods: Netns[][] = Array.from({ length: sets }, (_, k) =>
+      Array.from({ length: SEQUENTIAL }, (_, i) => net.ns(`p${k}x${i}`)),
+    );
     const variants: Variant[] = [
       {
         label: 'gannet-cni',
@@ -89,13 +95,21 @@ async function main(): Promise<void> {
         },
       },
     ];
+    if (baseline) {
+      variants.push({
+        label: 'gannet-cni baseline',
+        bin: baseline,
+        conf: { ...(variants[0] as Variant).conf, name: 'gbase', podCIDR: '10.246.0.0/24' },
+      });
+    }
     const call = (v: Variant, command: PluginCall['command'], i: number) =>
       execPlugin({
         bin: v.bin,
         nodeNs: node.name,
         command,
-        containerId: `bench-${i}`,
-        netns: `/run/netns/${(pods[v.label.startsWith('ptp') ? 1 : 0] as Netns[])[i]!.name}`,
+        // per variant: its own pod namespaces, and container IDs of its own (the host veth is named after them)
+        containerId: `bench-${Math.max(0, variants.indexOf(v))}-${i}`,
+        netns: `/run/netns/${(pods[Math.max(0, variants.indexOf(v))] as Netns[])[i]!.name}`,
         ifname: 'eth0',
         conf: v.conf,
       });
