@@ -4,21 +4,13 @@
 // missing, replace with the resourceVersion we hold, and on 409 Conflict fetch the current object and retry.
 import { EventEmitter } from 'node:events';
 import { CustomObjectsApi, type KubeConfig } from '@kubernetes/client-node';
+import type { PeerView } from '../api/server.js';
 import { type Backoff, type Clock, ExponentialBackoff, systemClock } from './clock.js';
 import { classifyApiError, httpStatusOf, KubernetesError } from './kubernetes-error.js';
 import { GANNET_GROUP, GANNET_VERSION, NODE_STATUSES } from './resources.js';
 
 /** One session, as GET /api/v1/peers of the status API reports it (extra fields are ignored). */
-export interface SessionStatus {
-  address: string;
-  asn: number;
-  state: string;
-  uptimeSeconds: number;
-  lastError: string | null;
-  prefixesReceived: number;
-  prefixesAccepted: number;
-  prefixesAdvertised: number;
-}
+export type SessionStatus = PeerView;
 
 export interface NodeStatusReport {
   sessions: readonly SessionStatus[];
