@@ -26,6 +26,25 @@ function optionalAttributeError(reason: string, raw: Buffer, family?: { afi: num
   return new BgpWireError(ErrorCode.UPDATE_MESSAGE, Subcode.OPTIONAL_ATTRIBUTE, reason, Buffer.from(raw), family);
 }
 
+/** RFC 7606 §7.11: an unsupported or not negotiated family discards the attribute (reported in `errors`). */
+function familyUsable(
+  attribute: number,
+  name: string,
+  afi: number,
+  safi: number,
+  errors: UpdateError[],
+  families: readonly AfiSafi[] | undefined,
+): boolean {
+  const reason = !supported(afi, safi)
+    ? `${name}-unsupported-family`
+    : families && !negotiated(families, afi, safi)
+      ? `${name}-family-not-negotiated`
+      : undefined;
+  if (reason === undefined) return true;
+  errors.push({ attribute, reason, action: 'attribute-discard' });
+  return false;
+}
+
 /** Decodes the MP_REACH_NLRI value buf[s, e); `raw` is the whole attribute (NOTIFICATION data). */
 export function decodeMpReach(
   b: Buffer,
@@ -38,22 +57,7 @@ export function decodeMpReach(
   if (e - s < 5) throw optionalAttributeError('mp-reach-too-short', raw);
   const afi = b.readUInt16BE(s);
   const safi = b[s + 2]!;
-  if (!supported(afi, safi)) {
-    errors.push({
-      attribute: AttrType.MP_REACH_NLRI,
-      reason: 'mp-reach-unsupported-family',
-      action: 'attribute-discard',
-    });
-    return undefined;
-  }
-  if (families && !negotiated(families, afi, safi)) {
-    errors.push({
-      attribute: AttrType.MP_REACH_NLRI,
-      reason: 'mp-reach-family-not-negotiated',
-      action: 'attribute-discard',
-    });
-    return undefined;
-  }
+  if (!familyUsable(AttrType.MP_REACH_NLRI, 'mp-reach', afi, safi, errors, families)) return undefined;
   const family = { afi, safi };
   const nhLen = b[s + 3]!;
   const nh = s + 4;
@@ -88,22 +92,7 @@ export function decodeMpUnreach(
   if (e - s < 3) throw optionalAttributeError('mp-unreach-too-short', raw);
   const afi = b.readUInt16BE(s);
   const safi = b[s + 2]!;
-  if (!supported(afi, safi)) {
-    errors.push({
-      attribute: AttrType.MP_UNREACH_NLRI,
-      reason: 'mp-unreach-unsupported-family',
-      action: 'attribute-discard',
-    });
-    return undefined;
-  }
-  if (families && !negotiated(families, afi, safi)) {
-    errors.push({
-      attribute: AttrType.MP_UNREACH_NLRI,
-      reason: 'mp-unreach-family-not-negotiated',
-      action: 'attribute-discard',
-    });
-    return undefined;
-  }
+  if (!familyUsable(AttrType.MP_UNREACH_NLRI, 'mp-unreach', afi, safi, errors, families)) return undefined;
   const unreach: MpUnreach = { afi, safi, withdrawn: [] };
   const reason = decodePrefixes(afi, b, s + 3, e, unreach.withdrawn);
   if (reason !== undefined) throw optionalAttributeError(`mp-unreach-${reason}`, raw, { afi, safi });
