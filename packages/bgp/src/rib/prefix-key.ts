@@ -4,47 +4,18 @@
 // Everything else (IPv6, /32, non-canonical text) keeps its string as the key, so distinct texts stay distinct keys
 // exactly as before; one Map holds both kinds and keeps its insertion order.
 
+import { parseIPv4Prefix } from '../policy/ip-prefix.js';
+
 export type PrefixKey = number | string;
 
 /** The table key for `prefix` of family `afi`. */
 export function prefixKey(afi: number, prefix: string): PrefixKey {
   if (afi !== 1) return prefix;
-  let addr = 0;
-  let octet = 0;
-  let digits = 0;
-  let dots = 0;
-  let i = 0;
-  const n = prefix.length;
-  for (; i < n; i++) {
-    const c = prefix.charCodeAt(i);
-    if (c >= 48 && c <= 57) {
-      if (digits > 0 && octet === 0) return prefix;
-      octet = octet * 10 + (c - 48);
-      if (++digits > 3 || octet > 255) return prefix;
-    } else if (c === 46 && digits > 0 && dots < 3) {
-      addr = ((addr << 8) | octet) >>> 0;
-      octet = 0;
-      digits = 0;
-      dots++;
-    } else if (c === 47 && digits > 0 && dots === 3) {
-      break;
-    } else {
-      return prefix;
-    }
-  }
-  if (i >= n - 1 || n - i > 3) return prefix;
-  addr = ((addr << 8) | octet) >>> 0;
-  let length = 0;
-  for (let j = i + 1; j < n; j++) {
-    const c = prefix.charCodeAt(j);
-    if (c < 48 || c > 57 || (j > i + 1 && length === 0)) return prefix;
-    length = length * 10 + (c - 48);
-  }
-  if (length > 31) return prefix;
-  const marker = 1 << (31 - length);
-  // Host bits (at and below the marker) must be zero: the text is then canonical and the key reversible.
-  if ((addr & ((marker << 1) - 1)) !== 0) return prefix;
-  return addr | marker;
+  const parsed = parseIPv4Prefix(prefix);
+  const length = parsed % 64;
+  if (parsed < 0 || length > 31) return prefix;
+  // The address with a marker bit just below the prefix: host bits are zero (parseIPv4Prefix checked), so it is free.
+  return ((parsed - length) / 64) | (1 << (31 - length));
 }
 
 /** The prefix text of a key made by prefixKey (canonical CIDR for an integer key). */
