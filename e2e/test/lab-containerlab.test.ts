@@ -83,8 +83,11 @@ describe('lab e2e: examples/containerlab with namespaces for containers', functi
       writeFileSync(
         run,
         [
+          // Private state per node: without its own /run/gannet a node's gannet-cni reads another node's pod CIDR.
+          'set -e',
+          'mkdir -p /run/gannet /var/lib/cni',
           'mount -t tmpfs gannet /run/gannet',
-          'mkdir -p /var/lib/cni && mount -t tmpfs cni /var/lib/cni',
+          'mount -t tmpfs cni /var/lib/cni',
           `exec sh ${join(EXAMPLE, 'node-start.sh')}`,
           '',
         ].join('\n'),
