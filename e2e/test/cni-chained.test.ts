@@ -31,7 +31,8 @@ describe('e2e cni: chained conflist with portmap, bandwidth and tuning', functio
     if (dataDir) rmSync(dataDir, { recursive: true, force: true });
   });
 
-  for (const version of ['0.4.0', '1.0.0']) {
+  // 0.3.1: what many existing chained configurations still say (no CHECK in that version)
+  for (const version of ['0.3.1', '0.4.0', '1.0.0']) {
     it(`${version}: ADD through the chain, CHECK, DEL in reverse; each plugin's work is visible, then gone`, async () => {
       const list: ConfList = {
         cniVersion: version,
@@ -87,6 +88,11 @@ describe('e2e cni: chained conflist with portmap, bandwidth and tuning', functio
       await server.exited;
 
       for (const { type, reply } of await chainCheck(list, a, result)) {
+        if (version === '0.3.1') {
+          // every plugin of the chain answers CHECK of a 0.3.1 config with the spec's code 1
+          assert.equal(reply.json?.code, 1, `${type} CHECK of 0.3.1: ${reply.stdout}`);
+          continue;
+        }
         if (type === 'portmap' && reply.status !== 0) {
           // Debian's portmap (1.1.x) checks IPv6 DNAT chains even for an IPv4-only pod and fails CHECK:
           // containernetworking/plugins#819. Accept exactly that failure.

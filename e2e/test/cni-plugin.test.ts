@@ -42,7 +42,7 @@ function validateResult(
   assert.match(ip.address, /^10\.244\.1\.\d+\/32$/);
   assert.equal(ip.gateway, '169.254.1.1');
   assert.equal(ip.interface, 1);
-  assert.equal(ip.version, version === '0.4.0' ? '4' : undefined);
+  assert.equal(ip.version, version.startsWith('0.') ? '4' : undefined);
   assert.deepEqual(r.routes, [{ dst: '0.0.0.0/0', gw: '169.254.1.1' }]);
   if (version === '1.1.0') assert.equal(podIf.mtu, 1400);
   else assert.equal(podIf.mtu, undefined);
@@ -97,7 +97,7 @@ describe('e2e cni: gannet-cni single executable in network namespaces', function
   });
   const call = (c: Omit<PluginCall, 'bin' | 'nodeNs'>) => execPlugin({ bin, nodeNs: node.name, ...c });
 
-  for (const version of ['0.4.0', '1.0.0', '1.1.0']) {
+  for (const version of ['0.3.1', '0.4.0', '1.0.0', '1.1.0']) {
     it(`${version}: ADD → CHECK → DEL → DEL; pods reach the node and each other`, async () => {
       const pods = [net.ns(`p${version.replaceAll('.', '')}a`), net.ns(`p${version.replaceAll('.', '')}b`)];
       const results: Record<string, unknown>[] = [];
@@ -110,8 +110,12 @@ describe('e2e cni: gannet-cni single executable in network namespaces', function
         addrs.push(validateResult(add.json, version, node, pod, c.netns));
         results.push(add.json);
         const check = await call({ command: 'CHECK', ...c, conf: conf(version, { prevResult: add.json }) });
-        assert.equal(check.status, 0, check.stdout);
-        assert.equal(check.stdout, '');
+        if (version === '0.3.1') {
+          assert.equal(check.json?.code, 1, `0.3.1 has no CHECK: ${check.stdout}`);
+        } else {
+          assert.equal(check.status, 0, check.stdout);
+          assert.equal(check.stdout, '');
+        }
       }
       const [a, b] = pods as [Netns, Netns];
       assert.ok(a.ping('192.0.2.1'), 'pod a reaches the node');
@@ -273,7 +277,7 @@ describe('e2e cni: gannet-cni single executable in network namespaces', function
 
   it('VERSION and STATUS', async () => {
     const v = await call({ command: 'VERSION', conf: { cniVersion: '1.0.0' } });
-    assert.deepEqual(v.json, { cniVersion: '1.0.0', supportedVersions: ['0.4.0', '1.0.0', '1.1.0'] });
+    assert.deepEqual(v.json, { cniVersion: '1.0.0', supportedVersions: ['0.3.0', '0.3.1', '0.4.0', '1.0.0', '1.1.0'] });
     const ok = await call({ command: 'STATUS', conf: conf('1.1.0') });
     assert.equal(ok.status, 0, ok.stdout);
     const notReady = await call({ command: 'STATUS', conf: conf('1.1.0', { podCIDR: undefined }) });

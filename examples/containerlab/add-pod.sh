@@ -8,7 +8,7 @@ set -eu
 pod="${1:?usage: add-pod NAME [del]}"
 cmd=ADD
 [ "${2:-}" = del ] && cmd=DEL
-conf='{"cniVersion":"1.1.0","name":"gannet","type":"gannet-cni"}'
+conf='{"cniVersion":"1.0.0","name":"gannet","type":"gannet-cni"}'
 [ "$cmd" = ADD ] && ip netns add "$pod"
 set +e
 out=$(echo "$conf" | env -i PATH="$PATH" CNI_COMMAND="$cmd" CNI_CONTAINERID="clab-$pod" CNI_NETNS="/run/netns/$pod" \

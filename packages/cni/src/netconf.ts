@@ -4,9 +4,26 @@
 import { CniCode, CniError } from './errors.js';
 import { type Ipv4Prefix, parseIpv4Prefix } from './ipv4.js';
 
-/** The spec versions whose configurations we accept and whose results we produce. */
-export const SUPPORTED_VERSIONS = ['0.4.0', '1.0.0', '1.1.0'] as const;
+/**
+ * The spec versions whose configurations we accept and whose results we produce: 0.3.x is what many existing
+ * chained configurations still say, 1.0.0 is the newest every runtime in use today knows (containerd 1.6/1.7's libcni
+ * rejects 1.1.0 results), 1.1.0 adds GC and STATUS.
+ */
+export const SUPPORTED_VERSIONS = ['0.3.0', '0.3.1', '0.4.0', '1.0.0', '1.1.0'] as const;
 export type CniVersion = (typeof SUPPORTED_VERSIONS)[number];
+
+/** The first spec version that has each command (ADD, DEL and VERSION are in all of them). */
+const COMMAND_SINCE: Readonly<Partial<Record<CniCommand, CniVersion>>> = {
+  CHECK: '0.4.0',
+  GC: '1.1.0',
+  STATUS: '1.1.0',
+};
+
+/** Whether a configuration of `version` may be run with `command` (CHECK needs 0.4.0, GC and STATUS 1.1.0). */
+export function versionHasCommand(version: CniVersion, command: CniCommand): boolean {
+  const since = COMMAND_SINCE[command];
+  return since === undefined || SUPPORTED_VERSIONS.indexOf(version) >= SUPPORTED_VERSIONS.indexOf(since);
+}
 
 export const DEFAULT_DATA_DIR = '/var/lib/cni/gannet';
 export const DEFAULT_NODE_STATE_FILE = '/run/gannet/node-state.json';
@@ -87,6 +104,13 @@ export function parseNetConf(stdin: string, command: CniCommand): NetConf {
     throw new CniError(
       CniCode.IncompatibleVersion,
       `cniVersion ${JSON.stringify(version)} is not supported; use one of ${SUPPORTED_VERSIONS.join(', ')}`,
+    );
+  }
+  if (!versionHasCommand(version as CniVersion, command)) {
+    // the spec's answer (and libcni's skel's) to a command the configuration's version does not have
+    throw new CniError(
+      CniCode.IncompatibleVersion,
+      `config version ${version} does not allow ${command} (it needs cniVersion ${COMMAND_SINCE[command]} or later)`,
     );
   }
   const name = conf.name;

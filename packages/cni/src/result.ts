@@ -1,4 +1,4 @@
-// ADD results in the requested spec version (0.4.0, 1.0.0, 1.1.0), and reading a previous result back (CHECK).
+// ADD results in the requested spec version (0.3.0, 0.3.1, 0.4.0, 1.0.0, 1.1.0), and reading a previous result back (CHECK).
 // The shape follows the spec's "Success" section: interfaces (host veth, then the pod's interface with `sandbox`),
 // ips referring to the pod interface by index, routes, dns.
 import type { CniVersion } from './netconf.js';
@@ -46,6 +46,7 @@ export function buildResult(version: CniVersion, a: PodAttachment): CniResult {
   const host: CniInterface = { name: a.hostIfName, mac: a.hostMac };
   const pod: CniInterface = { name: a.podIfName, mac: a.podMac, sandbox: a.netns };
   if (version === '1.1.0') {
+    // interface mtu is a 1.1.0 field
     host.mtu = a.mtu;
     pod.mtu = a.mtu;
   }
@@ -53,7 +54,8 @@ export function buildResult(version: CniVersion, a: PodAttachment): CniResult {
   return {
     cniVersion: version,
     interfaces: [host, pod],
-    ips: [version === '0.4.0' ? { version: '4', ...ip } : ip],
+    // before 1.0.0 each address names its family
+    ips: [version.startsWith('0.') ? { version: '4', ...ip } : ip],
     routes: [{ dst: '0.0.0.0/0', gw: a.gateway }],
     dns: {},
   };

@@ -38,7 +38,7 @@ describe('netconf: parseNetConf', () => {
     assert.equal(c.mtu, undefined);
   });
 
-  for (const v of ['0.4.0', '1.0.0', '1.1.0']) {
+  for (const v of ['0.3.0', '0.3.1', '0.4.0', '1.0.0', '1.1.0']) {
     it(`accepts cniVersion ${v}`, () => assert.equal(parseNetConf(conf({ cniVersion: v }), 'ADD').cniVersion, v));
   }
 
@@ -50,11 +50,33 @@ describe('netconf: parseNetConf', () => {
 
   it('rejects an unknown version with code 1 naming the supported ones', () => {
     rejects(
-      () => parseNetConf(conf({ cniVersion: '0.3.1' }), 'ADD'),
+      () => parseNetConf(conf({ cniVersion: '0.2.0' }), 'ADD'),
       CniCode.IncompatibleVersion,
-      /0\.4\.0, 1\.0\.0, 1\.1\.0/,
+      /0\.3\.0, 0\.3\.1, 0\.4\.0, 1\.0\.0, 1\.1\.0/,
     );
     rejects(() => parseNetConf(conf({ cniVersion: '9.9.9' }), 'ADD'), CniCode.IncompatibleVersion, /"9\.9\.9"/);
+  });
+
+  it('rejects a command the version does not have with code 1 (CHECK from 0.4.0, GC and STATUS from 1.1.0)', () => {
+    for (const v of ['0.3.0', '0.3.1']) {
+      rejects(
+        () => parseNetConf(conf({ cniVersion: v }), 'CHECK'),
+        CniCode.IncompatibleVersion,
+        /does not allow CHECK/,
+      );
+    }
+    for (const v of ['0.3.1', '0.4.0', '1.0.0']) {
+      for (const cmd of ['GC', 'STATUS'] as const) {
+        rejects(
+          () => parseNetConf(conf({ cniVersion: v }), cmd),
+          CniCode.IncompatibleVersion,
+          new RegExp(`config version ${v} does not allow ${cmd} \\(it needs cniVersion 1\\.1\\.0`),
+        );
+      }
+    }
+    assert.equal(parseNetConf(conf({ cniVersion: '0.4.0' }), 'CHECK').cniVersion, '0.4.0');
+    assert.equal(parseNetConf(conf({ cniVersion: '0.3.0' }), 'DEL').cniVersion, '0.3.0');
+    assert.equal(parseNetConf(conf(), 'STATUS').cniVersion, '1.1.0');
   });
 
   it('rejects an ipam section with code 2 naming the field', () => {

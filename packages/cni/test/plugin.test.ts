@@ -229,7 +229,7 @@ describe('plugin: runCni with an in-memory network', () => {
 
   it('reports bad input with the spec codes, in the request version when known', async () => {
     assertError(await call('ADD', '{not json'), 6, /not valid JSON/);
-    assertError(await call('ADD', conf({ cniVersion: '0.3.1' })), 1, /not supported/);
+    assertError(await call('ADD', conf({ cniVersion: '0.2.0' })), 1, /not supported/);
     assertError(await call('ADD', conf({ podCIDR: '10.244.1.0/99' })), 7, /podCIDR/, '1.1.0');
     assertError(await call('ADD', conf({ cniVersion: '1.0.0', podCIDR: 'x' })), 7, /podCIDR/, '1.0.0');
     assertError(await call('ADD', conf(), { CNI_IFNAME: 'an-interface-name-too-long' }), 4, /longer than 15/);
@@ -253,7 +253,7 @@ describe('plugin: runCni with an in-memory network', () => {
   it('VERSION lists the supported versions, with or without stdin', async () => {
     assert.deepEqual(await call('VERSION', '{"cniVersion":"1.0.0"}'), {
       exitCode: 0,
-      out: { cniVersion: '1.0.0', supportedVersions: ['0.4.0', '1.0.0', '1.1.0'] },
+      out: { cniVersion: '1.0.0', supportedVersions: ['0.3.0', '0.3.1', '0.4.0', '1.0.0', '1.1.0'] },
     });
     assert.equal((await call('VERSION', '')).out?.cniVersion, '1.1.0');
   });

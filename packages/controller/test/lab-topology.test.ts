@@ -48,7 +48,7 @@ describe('controller: lab plan', () => {
     const mesh = planLab({ name: 'lab', nodes: 1, router: 'none', podsPerNode: 0 });
     assert.deepEqual(parseConfig(nodeConfigYaml(mesh, mesh.nodes[0]!, '/x')).peers, []);
     assert.deepEqual(JSON.parse(cniConf('/d')), {
-      cniVersion: '1.1.0',
+      cniVersion: '1.0.0',
       name: 'gannet',
       type: 'gannet-cni',
       dataDir: '/d/ipam',

@@ -139,7 +139,7 @@ peers:${peers ? `\n${peers}` : ' []'}
 /** The CNI network config for one node's pods. */
 export function cniConf(dir: string): string {
   return JSON.stringify({
-    cniVersion: '1.1.0',
+    cniVersion: '1.0.0',
     name: 'gannet',
     type: 'gannet-cni',
     dataDir: `${dir}/ipam`,

@@ -152,7 +152,7 @@ describe('deploy/ manifests', () => {
   it('the ConfigMap holds the conflist: gannet-cni with an MTU, chained with portmap', () => {
     const [cm] = loadYaml(join(DEPLOY, 'configmap.yaml'));
     const conf = JSON.parse(cm!.data['10-gannet.conflist']);
-    assert.equal(conf.cniVersion, '1.1.0');
+    assert.equal(conf.cniVersion, '1.0.0');
     assert.equal(conf.name, 'gannet');
     assert.equal(conf.plugins[0].type, 'gannet-cni');
     assert.ok(Number.isInteger(conf.plugins[0].mtu) && conf.plugins[0].mtu >= 576);
