@@ -170,6 +170,80 @@ function clusterSettings(configs: Iterable<BgpConfigurationObject>, problems: Ku
   return out;
 }
 
+/** The default clusterCIDRs are never longer than these: a node joining from elsewhere in a typical cluster CIDR
+ * (a /16 of IPv4 /24 blocks, a /48 of IPv6 /64 blocks) then changes no import rule of any peer. */
+export const DEFAULT_CLUSTER_CIDR_MAX_LENGTH = { 4: 16, 6: 48 } as const;
+
+/**
+ * The clusterCIDRs used when no BGPConfiguration sets them: per family, the shortest prefix covering every Node's pod
+ * CIDRs (the cluster's own allocation, as kube-controller-manager's --cluster-cidr made it), widened to at most
+ * DEFAULT_CLUSTER_CIDR_MAX_LENGTH. Unparseable pod CIDRs are skipped (the Node's own derivation reports them).
+ */
+const V4_CIDR = /^(\d{1,3})\.(\d{1,3})\.(\d{1,3})\.(\d{1,3})\/(\d{1,2})$/;
+/** Parsed pod CIDRs by text: every derivation reads every Node's, and ip-address parses ~100k per second. */
+const cidrMemo = new Map<string, { family: 4 | 6; value: bigint; length: number } | null>();
+
+function cidrValue(text: string): { family: 4 | 6; value: bigint; length: number } | null {
+  let c = cidrMemo.get(text);
+  if (c !== undefined) return c;
+  const m = V4_CIDR.exec(text);
+  if (m?.slice(1, 5).every((o) => Number(o) <= 255) && Number(m[5]) <= 32) {
+    const v = m.slice(1, 5).reduce((acc, o) => acc * 256 + Number(o), 0);
+    c = { family: 4, value: BigInt(v), length: Number(m[5]) };
+  } else {
+    try {
+      c = parseCidr(text);
+    } catch {
+      c = null;
+    }
+  }
+  if (cidrMemo.size >= 100_000) cidrMemo.clear();
+  cidrMemo.set(text, c);
+  return c;
+}
+
+interface Span {
+  lo: bigint;
+  hi: bigint;
+  len: number;
+}
+
+export function defaultClusterCIDRs(nodes: Iterable<NodeObject>): string[] {
+  const span: Record<4 | 6, Span | undefined> = { 4: undefined, 6: undefined };
+  for (const n of nodes) {
+    const list = n.spec?.podCIDRs?.length ? n.spec.podCIDRs : n.spec?.podCIDR ? [n.spec.podCIDR] : [];
+    for (const text of list) {
+      const c = cidrValue(text);
+      if (!c) continue;
+      const s = span[c.family];
+      if (!s) span[c.family] = { lo: c.value, hi: c.value, len: c.length };
+      else {
+        if (c.value < s.lo) s.lo = c.value;
+        if (c.value > s.hi) s.hi = c.value;
+        if (c.length < s.len) s.len = c.length;
+      }
+    }
+  }
+  const out: string[] = [];
+  for (const family of [4, 6] as const) {
+    const s = span[family];
+    if (!s) continue;
+    const bits = family === 4 ? 32 : 128;
+    // Leading bits shared by the lowest and the highest network address are shared by every one between them.
+    const differing = (s.lo ^ s.hi).toString(2).length - (s.lo === s.hi ? 1 : 0);
+    const len = Math.min(s.len, bits - differing, DEFAULT_CLUSTER_CIDR_MAX_LENGTH[family]);
+    const shift = BigInt(bits - len);
+    out.push(cidrText(family, (s.lo >> shift) << shift, len));
+  }
+  return out;
+}
+
+function cidrText(family: 4 | 6, value: bigint, length: number): string {
+  if (family === 4) return `${[24n, 16n, 8n, 0n].map((s) => String((value >> s) & 255n)).join('.')}/${length}`;
+  const groups = Array.from({ length: 8 }, (_, i) => ((value >> BigInt(112 - 16 * i)) & 0xffffn).toString(16));
+  return parseCidr(`${groups.join(':')}/${length}`).text;
+}
+
 /** Plain string order (not the locale's): stable everywhere, and localeCompare costs ~40 ms per 5000-node sort. */
 export function byCodeUnits(a: string, b: string): number {
   return a < b ? -1 : a > b ? 1 : 0;
@@ -206,7 +280,9 @@ export function deriveAgentConfig(snap: ClusterSnapshot): Derivation {
       if (name === snap.nodeName) continue;
       const address = nodeInternalIPv4(n);
       if (!address || address === routerId) continue;
-      const peer: PeerConfig = { address, asn: asnOf(name), source: `mesh:${name}` };
+      // Sourced from our own InternalIP (the address the other node dials back and expects us on), not from whichever
+      // address the kernel would pick for the route towards it: multi-homed nodes otherwise mismatch.
+      const peer: PeerConfig = { address, asn: asnOf(name), localAddress: routerId, source: `mesh:${name}` };
       if (settings.port !== 179) peer.port = settings.port;
       peers.set(address, peer);
     }
@@ -239,7 +315,7 @@ export function deriveAgentConfig(snap: ClusterSnapshot): Derivation {
     asn: asnOf(snap.nodeName),
     routerId,
     podCIDRs,
-    clusterCIDRs: settings.clusterCIDRs,
+    clusterCIDRs: settings.clusterCIDRs.length > 0 ? settings.clusterCIDRs : defaultClusterCIDRs(nodes),
     listen: { address: snap.listenAddress, port: settings.port },
     api: { listen: snap.apiListen },
     peers: [...peers.values()].sort((a, b) => byCodeUnits(a.address, b.address)),

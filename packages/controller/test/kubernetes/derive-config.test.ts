@@ -1,6 +1,12 @@
 import assert from 'node:assert/strict';
-import { type ClusterSnapshot, deriveAgentConfig, peerFromBgpPeer } from '../../src/kubernetes/derive-config.js';
+import {
+  type ClusterSnapshot,
+  defaultClusterCIDRs,
+  deriveAgentConfig,
+  peerFromBgpPeer,
+} from '../../src/kubernetes/derive-config.js';
 import type { BgpPeerObject, NodeObject } from '../../src/kubernetes/resources.js';
+import { defaultImportRules } from '../../src/policy.js';
 import { bgpPeer, node } from './helpers.js';
 
 function snap(over: Partial<ClusterSnapshot> = {}): ClusterSnapshot {
@@ -84,7 +90,50 @@ describe('kubernetes/deriveAgentConfig', () => {
       }),
     );
     assert.deepEqual(d.config?.listen, { address: '0.0.0.0', port: 1179 });
-    assert.deepEqual(d.config?.peers, [{ address: '10.0.0.2', asn: 65002, port: 1179, source: 'mesh:n2' }]);
+    assert.deepEqual(d.config?.peers, [
+      { address: '10.0.0.2', asn: 65002, port: 1179, localAddress: '10.0.0.1', source: 'mesh:n2' },
+    ]);
+  });
+
+  it('without clusterCIDRs, accepts the prefix covering every Node’s pod CIDRs (at most a /16, a /48)', () => {
+    const nodes = [
+      node('n1', '10.0.0.1', ['10.244.1.0/24', 'fd00:10:244:1::/64']),
+      node('n2', '10.0.0.2', ['10.244.2.0/24', 'fd00:10:244:2::/64']),
+      node('n3', '10.0.0.3', ['10.245.7.0/24']),
+      node('n4', '10.0.0.4', ['not a cidr']),
+      { metadata: { name: 'n5' } },
+    ] as NodeObject[];
+    assert.deepEqual(deriveAgentConfig(snap({ nodes })).config?.clusterCIDRs, ['10.244.0.0/15', 'fd00:10:244::/48']);
+    assert.deepEqual(deriveAgentConfig(snap({ nodes: nodes.slice(0, 1) })).config?.clusterCIDRs, [
+      '10.244.0.0/16',
+      'fd00:10:244::/48',
+    ]);
+    // A pod CIDR shorter than the clamp is covered whole; a set BGPConfiguration wins; an empty one gets the default.
+    assert.deepEqual(
+      defaultClusterCIDRs([
+        node('a', '10.0.0.1', ['10.0.0.0/12']),
+        node('b', '10.0.0.2', ['10.16.0.0/24']),
+      ] as NodeObject[]),
+      ['10.0.0.0/11'],
+    );
+    const set = { metadata: { name: 'default' }, spec: { clusterCIDRs: ['10.96.0.0/12'] } };
+    assert.deepEqual(deriveAgentConfig(snap({ nodes, configurations: [set] })).config?.clusterCIDRs, ['10.96.0.0/12']);
+    const empty = { metadata: { name: 'default' }, spec: { clusterCIDRs: [] } };
+    assert.deepEqual(deriveAgentConfig(snap({ configurations: [empty] })).config?.clusterCIDRs, ['10.244.0.0/16']);
+    // The default import rule then accepts another node's block and refuses longer or outside prefixes.
+    const rules = defaultImportRules(deriveAgentConfig(snap()).config!);
+    assert.deepEqual(rules.at(-1), { prefix: '10.244.0.0/16', ge: 16, le: 24, action: 'permit' });
+  });
+
+  it('mesh peers are sourced from our own InternalIP (multi-homed nodes)', () => {
+    const d = deriveAgentConfig(snap());
+    assert.deepEqual(
+      d.config?.peers.map((p) => [p.address, p.localAddress]),
+      [['10.0.0.2', '10.0.0.1']],
+    );
+    // An explicit BGPPeer for the same address is taken as written (no localAddress unless it sets one).
+    const tor = bgpPeer('tor', { peerAddress: '10.0.0.2', asn: 65000 }) as BgpPeerObject;
+    assert.equal(deriveAgentConfig(snap({ peers: [tor] })).config?.peers[0]?.localAddress, undefined);
   });
 
   it('is not ready without an IPv4 InternalIP', () => {

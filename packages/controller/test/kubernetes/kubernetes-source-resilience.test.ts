@@ -185,7 +185,7 @@ describe('kubernetes/KubernetesSource: outages, 410 Gone, dropped watches, 403',
     r.server.put('nodes', node('node1', '172.30.0.1', ['10.244.1.0/24']));
     await starting;
     assert.deepEqual(r.configs[0]!.podCIDRs, ['10.244.1.0/24']);
-    assert.deepEqual(r.configs[0]!.clusterCIDRs, [], 'no BGPConfiguration: accept nothing (DESIGN.md default)');
+    assert.deepEqual(r.configs[0]!.clusterCIDRs, ['10.244.0.0/16'], 'no BGPConfiguration: the Nodes’ pod CIDRs');
     assert.equal(r.configs[0]!.asn, 64512);
   });
 

@@ -24,8 +24,8 @@ describe('kubernetes/KubernetesSource: what it derives and emits', function () {
       listen: { address: '0.0.0.0', port: 179 },
       api: { listen: '127.0.0.1:9179' },
       peers: [
-        { address: '172.30.0.2', asn: 64512, source: 'mesh:node2' },
-        { address: '172.30.0.3', asn: 64512, source: 'mesh:node3' },
+        { address: '172.30.0.2', asn: 64512, localAddress: '172.30.0.1', source: 'mesh:node2' },
+        { address: '172.30.0.3', asn: 64512, localAddress: '172.30.0.1', source: 'mesh:node3' },
         {
           address: '192.0.2.1',
           asn: 65000,
@@ -105,11 +105,13 @@ describe('kubernetes/KubernetesSource: what it derives and emits', function () {
 
   it('deleting the BGPConfiguration falls back to the defaults', async () => {
     r = await rig();
-    r.server.remove('bgpconfigurations', 'default');
+    r.server.put('bgpconfigurations', { metadata: { name: 'default' }, spec: { clusterCIDRs: ['10.0.0.0/8'] } });
     await eventually(() => assert.equal(r!.configs.length, 2));
-    assert.deepEqual(r.configs[1]!.clusterCIDRs, []);
-    assert.equal(r.configs[1]!.asn, 64512);
-    assert.deepEqual(peerDiff(r.configs[0]!, r.configs[1]!), { added: [], removed: [], changed: [] });
+    r.server.remove('bgpconfigurations', 'default');
+    await eventually(() => assert.equal(r!.configs.length, 3));
+    assert.deepEqual(r.configs[2]!.clusterCIDRs, ['10.244.0.0/16'], 'covering the Nodes’ pod CIDRs');
+    assert.equal(r.configs[2]!.asn, 64512);
+    assert.deepEqual(peerDiff(r.configs[0]!, r.configs[2]!), { added: [], removed: [], changed: [] });
   });
 
   it('BGPConfiguration switches the mesh off and overrides the ASN per node', async () => {
