@@ -56,3 +56,24 @@ export function prefixSize(p: Ipv4Prefix): number {
 export function prefixContains(p: Ipv4Prefix, addr: number): boolean {
   return (addr & prefixMask(p.length)) >>> 0 === p.network;
 }
+
+/**
+ * IPv4 ranges no pod may be numbered from (IANA special-purpose registry, RFC 6890): their packets are dropped,
+ * looped back or flooded by the kernel before any route of ours is read. Shared with the agent's config checks.
+ */
+const SPECIAL_USE: readonly (Ipv4Prefix & { readonly what: string })[] = [
+  { network: 0x00000000, length: 8, what: '"this network" (0.0.0.0/8)' },
+  { network: 0x7f000000, length: 8, what: 'loopback (127.0.0.0/8)' },
+  { network: 0xa9fe0000, length: 16, what: 'link-local (169.254.0.0/16)' },
+  { network: 0xe0000000, length: 4, what: 'multicast (224.0.0.0/4)' },
+  { network: 0xf0000000, length: 4, what: 'reserved and broadcast (240.0.0.0/4)' },
+];
+
+/** The special-use range a prefix overlaps (as "loopback (127.0.0.0/8)"), or undefined when it overlaps none. */
+export function ipv4SpecialUse(p: Ipv4Prefix): string | undefined {
+  for (const s of SPECIAL_USE) {
+    const shorter = Math.min(s.length, p.length);
+    if ((p.network & prefixMask(shorter)) >>> 0 === (s.network & prefixMask(shorter)) >>> 0) return s.what;
+  }
+  return undefined;
+}

@@ -2,7 +2,7 @@
 // environment variables (CNI spec 1.1.0, "Parameters" and "Network configuration"). Every rejection is a CniError
 // with the spec's code and a message naming the offending key or variable.
 import { CniCode, CniError } from './errors.js';
-import { type Ipv4Prefix, parseIpv4Prefix } from './ipv4.js';
+import { type Ipv4Prefix, ipv4SpecialUse, parseIpv4Prefix } from './ipv4.js';
 
 /**
  * The spec versions whose configurations we accept and whose results we produce: 0.3.x is what many existing
@@ -163,7 +163,7 @@ export function parseNetConf(stdin: string, command: CniCommand): NetConf {
   return out;
 }
 
-/** Validates a pod CIDR: an IPv4 prefix with host bits zero, /8 to /30 (room for at least one pod). */
+/** Validates a pod CIDR: an IPv4 prefix with host bits zero, /8 to /30 (room for at least one pod), not special-use. */
 export function parsePodCidr(value: unknown, what: string): Ipv4Prefix {
   const prefix = typeof value === 'string' ? parseIpv4Prefix(value) : undefined;
   if (!prefix) {
@@ -174,6 +174,8 @@ export function parsePodCidr(value: unknown, what: string): Ipv4Prefix {
   if (prefix.length < 8 || prefix.length > 30) {
     throw invalid(`${what} ${value} must be between /8 and /30 to hold pods`);
   }
+  const special = ipv4SpecialUse(prefix);
+  if (special) throw invalid(`${what} ${value} overlaps the special-use range ${special}: pods cannot use it`);
   return prefix;
 }
 

@@ -1,4 +1,5 @@
 // Address and prefix helpers on top of the ip-address library (parsing and validation of IPv4/IPv6 text forms).
+import { ipv4SpecialUse } from '@gannet/cni';
 import { Address4, Address6 } from 'ip-address';
 
 export interface Cidr {
@@ -70,4 +71,44 @@ export function parseHostPort(text: string): { host: string; port: number } {
   if (!isIP(m[1]!) && m[1] !== 'localhost') throw new Error(`"${m[1]}" is not an IP address`);
   if (port < 1 || port > 65535) throw new Error(`port ${port} is not in 1..65535`);
   return { host: m[1]!, port };
+}
+
+/** True when the two prefixes share at least one address. */
+export function cidrsOverlap(a: Cidr, b: Cidr): boolean {
+  return cidrContains(a, b) || cidrContains(b, a);
+}
+
+const SPECIAL_USE_V6: readonly [string, string][] = [
+  ['::/128', 'unspecified (::/128)'],
+  ['::1/128', 'loopback (::1/128)'],
+  ['::ffff:0:0/96', 'IPv4-mapped (::ffff:0:0/96)'],
+  ['fe80::/10', 'link-local (fe80::/10)'],
+  ['ff00::/8', 'multicast (ff00::/8)'],
+];
+let specialV6: { cidr: Cidr; what: string }[] | undefined;
+
+/**
+ * Why a prefix cannot number pods, or undefined: the whole address space, or an overlap with a special-use range
+ * (IPv4: gannet-cni's own list, so the agent and the plugin refuse the same prefixes).
+ */
+export function podCidrProblem(c: Cidr): string | undefined {
+  if (c.length === 0) return 'is the whole address space (a default route), not a pod range';
+  if (c.family === 4) {
+    const what = ipv4SpecialUse({ network: Number(c.value), length: c.length });
+    return what ? `overlaps the special-use range ${what}` : undefined;
+  }
+  specialV6 ??= SPECIAL_USE_V6.map(([text, what]) => ({ cidr: parseCidr(text), what }));
+  const hit = specialV6.find((s) => cidrsOverlap(s.cidr, c));
+  return hit ? `overlaps the special-use range ${hit.what}` : undefined;
+}
+
+/** Why an address cannot be a BGP peer's (unspecified, multicast, broadcast), or undefined. */
+export function peerAddressProblem(address: string): string | undefined {
+  const c = parseCidr(`${address}/${address.includes(':') ? 128 : 32}`);
+  if (c.value === 0n) return 'is the unspecified address';
+  if (c.family === 4) {
+    if (c.value >> 28n === 0xen) return 'is a multicast address';
+    if (c.value === 0xffffffffn) return 'is the broadcast address';
+  } else if (c.value >> 120n === 0xffn) return 'is a multicast address';
+  return undefined;
 }

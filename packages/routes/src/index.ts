@@ -14,4 +14,4 @@ export type {
   RoutesLogger,
 } from './route-reconciler-options.js';
 export { RoutesError, type RoutesErrorCode } from './routes-error.js';
-export { checkRouteProtocol, GANNET_ROUTE_PROTOCOL, writeRtProtosEntry } from './rt-protos.js';
+export { checkRouteProtocol, checkRouteTable, GANNET_ROUTE_PROTOCOL, writeRtProtosEntry } from './rt-protos.js';

@@ -4,7 +4,7 @@ import { type Clock, systemClock } from './clock.js';
 import type { KernelRouteTable, RouteOp } from './kernel-route-table.js';
 import { MAIN_TABLE, type NormalRoute } from './route.js';
 import { RoutesError } from './routes-error.js';
-import { checkRouteProtocol, GANNET_ROUTE_PROTOCOL } from './rt-protos.js';
+import { checkRouteProtocol, checkRouteTable, GANNET_ROUTE_PROTOCOL } from './rt-protos.js';
 
 /** The subset of a winston logger the reconciler uses. */
 export interface RoutesLogger {
@@ -99,13 +99,9 @@ export function resolveReconcilerOptions(opts: RouteReconcilerOptions) {
     return n;
   };
   if (!opts?.kernel) throw bad('kernel route table is required');
-  const table = opts.table ?? MAIN_TABLE;
-  if (!Number.isInteger(table) || table < 1 || table > 4294967295 || table === 255) {
-    throw bad(`table ${opts.table} (1..2^32-1, not local)`);
-  }
   return {
     kernel: opts.kernel,
-    table,
+    table: checkRouteTable(opts.table ?? MAIN_TABLE),
     protocol: checkRouteProtocol(opts.protocol ?? GANNET_ROUTE_PROTOCOL),
     clock: opts.clock ?? systemClock,
     logger: opts.logger ?? noLog,

@@ -432,7 +432,7 @@ describe('RouteReconciler', () => {
     assert.throws(() => rec.delete('10.0.0.0/33'), /bad prefix length/);
     const kernel = new MemoryRouteTable();
     assert.throws(() => new RouteReconciler({ kernel, protocol: 12 }), /RTPROT/);
-    assert.throws(() => new RouteReconciler({ kernel, table: 255 }), /not local/);
+    assert.throws(() => new RouteReconciler({ kernel, table: 255 }), /kernel's "local" table/);
     assert.throws(() => new RouteReconciler({ kernel, resyncIntervalMs: -1 }), /resyncIntervalMs/);
   });
 

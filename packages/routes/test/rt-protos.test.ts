@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { checkRouteProtocol, GANNET_ROUTE_PROTOCOL, writeRtProtosEntry } from '../src/index.js';
+import { checkRouteProtocol, checkRouteTable, GANNET_ROUTE_PROTOCOL, writeRtProtosEntry } from '../src/index.js';
 
 describe('route protocol', () => {
   let dir: string;
@@ -15,8 +15,24 @@ describe('route protocol', () => {
     assert.equal(GANNET_ROUTE_PROTOCOL, 71);
     assert.equal(checkRouteProtocol(71), 71);
     assert.equal(checkRouteProtocol(200), 200);
-    for (const p of [0, 2, 4, 12, 17, 42, 80, 99, 186, 192, 256, 1.5, Number.NaN]) {
+    for (const p of [0, 2, 4, 12, 17, 42, 80, 99, 186, 190, 192, 193, 194, 196, 198, 256, 1.5, Number.NaN]) {
       assert.throws(() => checkRouteProtocol(p), /not usable/, String(p));
+    }
+    assert.equal(checkRouteProtocol(199), 199);
+  });
+
+  it('accepts main and tables of their own, refuses the kernel-reserved and out-of-range tables', () => {
+    for (const t of [1, 100, 251, 254, 256, 4294967295]) assert.equal(checkRouteTable(t), t);
+    for (const [t, why] of [
+      [0, /"unspec" table/],
+      [252, /"compat" table/],
+      [253, /"default" table/],
+      [255, /"local" table/],
+      [-1, /1\.\.4294967295/],
+      [4294967296, /1\.\.4294967295/],
+      [1.5, /1\.\.4294967295/],
+    ] as const) {
+      assert.throws(() => checkRouteTable(t), why, String(t));
     }
   });
 

@@ -1,32 +1,90 @@
 // Standalone configuration: a YAML file validated key by key. Every error names the key and its line.
-import { readFileSync } from 'node:fs';
-import { isMap, isScalar, isSeq, LineCounter, type Node, type Pair, parseDocument, type YAMLMap } from 'yaml';
+import { closeSync, openSync, readSync } from 'node:fs';
+import { checkRouteProtocol, checkRouteTable } from '@gannet/routes';
+import {
+  type Document,
+  isAlias,
+  isMap,
+  isScalar,
+  isSeq,
+  LineCounter,
+  type Node,
+  type Pair,
+  parseDocument,
+  type YAMLMap,
+} from 'yaml';
 import { ConfigError } from '../errors.js';
-import { cidrContains, isIP, isIPv4, parseCidr, parseHostPort } from '../net.js';
+import {
+  type Cidr,
+  cidrContains,
+  cidrsOverlap,
+  isIP,
+  isIPv4,
+  parseCidr,
+  parseHostPort,
+  peerAddressProblem,
+  podCidrProblem,
+} from '../net.js';
 import type { AgentConfig, PeerConfig, PrefixRule } from './types.js';
 
 export const DEFAULT_LISTEN = { address: '0.0.0.0', port: 179 } as const;
 export const DEFAULT_API_LISTEN = '127.0.0.1:9179';
 export const DEFAULT_MAX_PREFIXES = 10_000;
+/** Bounds on what a config may hold: a file larger than this is not a config (and /dev/zero ends quickly). */
+export const MAX_CONFIG_BYTES = 1024 * 1024;
+export const MAX_PEERS = 1000;
+/** Alias uses per document, as the yaml library's own maxAliasCount: a "billion laughs" file stays small. */
+export const MAX_ALIAS_USES = 100;
 
 /** Reads and validates a config file; throws ConfigError naming the file, line and key. */
 export function loadConfigFile(path: string): AgentConfig {
   let text: string;
   try {
-    text = readFileSync(path, 'utf8');
+    text = readBounded(path, MAX_CONFIG_BYTES);
   } catch (err) {
     throw new ConfigError(`cannot read config file: ${(err as Error).message}`, undefined, undefined, path);
   }
   return parseConfig(text, path);
 }
 
+/** Reads at most `max` bytes (whatever the file is: a device or a pipe never makes it read on); throws beyond. */
+function readBounded(path: string, max: number): string {
+  const fd = openSync(path, 'r');
+  try {
+    const buf = Buffer.allocUnsafe(max + 1);
+    let n = 0;
+    for (let got = 1; got > 0 && n <= max; n += got) got = readSync(fd, buf, n, max + 1 - n, null);
+    if (n > max) throw new Error(`larger than ${max} bytes: not a Gannet config`);
+    return buf.toString('utf8', 0, n);
+  } finally {
+    closeSync(fd);
+  }
+}
+
 type Kind = 'string' | 'int' | 'bool' | 'map' | 'list';
 
 class Walker {
+  private aliasUses = 0;
+
   constructor(
+    private readonly doc: Document,
     private readonly lines: LineCounter,
     private readonly file: string | undefined,
   ) {}
+
+  /**
+   * An alias stands for its anchor's node, as YAML defines it (so `clusterCIDRs: *pods` is the anchored list);
+   * errors inside it name the anchored text's line. Merge keys (`<<`) are YAML 1.1, not YAML 1.2: refused.
+   */
+  deref(node: Node | undefined, key: string): Node | undefined {
+    if (!isAlias(node)) return node;
+    if (++this.aliasUses > MAX_ALIAS_USES) {
+      this.fail(`more than ${MAX_ALIAS_USES} alias uses in one config: write the values out`, key, node);
+    }
+    const target = node.resolve(this.doc);
+    if (!target) this.fail(`alias *${node.source} has no anchor &${node.source} before it`, key, node);
+    return target;
+  }
 
   line(node: Node | Pair | null | undefined): number | undefined {
     const range = (node as { range?: [number, number, number] } | null)?.range;
@@ -41,9 +99,16 @@ class Walker {
   fields(map: YAMLMap, path: string, allowed: readonly string[], required: readonly string[]): Map<string, Node> {
     const out = new Map<string, Node>();
     for (const pair of map.items) {
-      const keyNode = pair.key as Node;
+      const keyNode = this.deref(pair.key as Node, path || '(top level)');
       const key = isScalar(keyNode) ? String(keyNode.value) : '?';
       const where = path ? `${path}.${key}` : key;
+      if (key === '<<') {
+        this.fail(
+          'merge keys (<<) are YAML 1.1, not YAML 1.2: give each key here (an alias may stand for a whole value)',
+          where,
+          keyNode,
+        );
+      }
       if (!allowed.includes(key)) {
         this.fail(`unknown key (allowed here: ${allowed.join(', ')})`, where, keyNode);
       }
@@ -56,7 +121,8 @@ class Walker {
     return out;
   }
 
-  value(node: Node | undefined, key: string, kind: Kind): unknown {
+  value(raw: Node | undefined, key: string, kind: Kind): unknown {
+    const node = this.deref(raw, key);
     if (kind === 'map') {
       if (!isMap(node)) this.fail('must be a mapping', key, node);
       return node;
@@ -103,6 +169,46 @@ class Walker {
     const seq = this.value(node, key, 'list') as { items: Node[] };
     return seq.items.map((item, i) => this.cidr(item, `${key}[${i}]`));
   }
+
+  /** A list of prefixes pods can be numbered from, none overlapping another. */
+  podCidrList(node: Node | undefined, key: string): string[] {
+    const seq = this.value(node, key, 'list') as { items: Node[] };
+    const seen: Cidr[] = [];
+    return seq.items.map((item, i) => {
+      const cidr = parseCidr(this.cidr(item, `${key}[${i}]`));
+      const problem = podCidrProblem(cidr);
+      if (problem) this.fail(`${cidr.text} ${problem}`, `${key}[${i}]`, item);
+      const j = seen.findIndex((c) => cidrsOverlap(c, cidr));
+      if (j >= 0) this.fail(`${cidr.text} overlaps ${key}[${j}] (${seen[j]!.text})`, `${key}[${i}]`, item);
+      seen.push(cidr);
+      return cidr.text;
+    });
+  }
+
+  /** The node at a key path like `peers[1].address` (for cross-field errors); the deepest one found. */
+  nodeAt(root: Node, key: string): Node {
+    let node = root;
+    for (const part of key.match(/[^.[\]]+/g) ?? []) {
+      const here = this.deref(node, key);
+      const next = isSeq(here)
+        ? (here.items[Number(part)] as Node | undefined)
+        : isMap(here)
+          ? (here.items.find((p) => isScalar(p.key) && String(p.key.value) === part)?.value as Node | undefined)
+          : undefined;
+      if (!next) break;
+      node = next;
+    }
+    return node;
+  }
+
+  /** A check of another package (it throws an Error) as a config error naming the key and line. */
+  check<T>(node: Node | undefined, key: string, fn: () => T): T {
+    try {
+      return fn();
+    } catch (err) {
+      return this.fail((err as Error).message, key, node);
+    }
+  }
 }
 
 const TOP_KEYS = [
@@ -135,14 +241,17 @@ const ASN_MAX = 4_294_967_295;
 
 /** Parses and validates config text. `file` only labels errors. */
 export function parseConfig(text: string, file?: string): AgentConfig {
+  if (text.length > MAX_CONFIG_BYTES) {
+    throw new ConfigError(`larger than ${MAX_CONFIG_BYTES} bytes: not a Gannet config`, undefined, undefined, file);
+  }
   const lines = new LineCounter();
   const doc = parseDocument(text, { lineCounter: lines, prettyErrors: false, uniqueKeys: false });
   if (doc.errors.length > 0) {
     const e = doc.errors[0]!;
-    const line = e.linePos?.[0]?.line;
+    const line = e.linePos?.[0]?.line ?? lines.linePos(e.pos[0]).line;
     throw new ConfigError(`YAML syntax error: ${e.message.split('\n')[0]}`, undefined, line, file);
   }
-  const w = new Walker(lines, file);
+  const w = new Walker(doc, lines, file);
   const root = doc.contents as Node | null;
   if (!isMap(root)) throw new ConfigError('the config must be a YAML mapping of keys', undefined, 1, file);
   const f = w.fields(root, '', TOP_KEYS, ['nodeName', 'asn', 'routerId', 'podCIDRs']);
@@ -154,7 +263,11 @@ export function parseConfig(text: string, file?: string): AgentConfig {
   const asn = w.int(f.get('asn'), 'asn', 1, ASN_MAX);
   const routerId = w.str(f.get('routerId'), 'routerId');
   if (!isIPv4(routerId)) w.fail(`must be a dotted-quad IPv4 address, got "${routerId}"`, 'routerId', f.get('routerId'));
-  const podCIDRs = w.cidrList(f.get('podCIDRs'), 'podCIDRs');
+  // the BGP Identifier is any non-zero 32-bit value (RFC 6286 §2.1); the speaker refuses 0.0.0.0 as well
+  if (parseCidr(`${routerId}/32`).value === 0n) {
+    w.fail('must not be 0.0.0.0 (a BGP Identifier is non-zero, RFC 6286)', 'routerId', f.get('routerId'));
+  }
+  const podCIDRs = w.podCidrList(f.get('podCIDRs'), 'podCIDRs');
   if (podCIDRs.length === 0) w.fail('must list at least one prefix', 'podCIDRs', f.get('podCIDRs'));
   const clusterCIDRs = f.has('clusterCIDRs') ? w.cidrList(f.get('clusterCIDRs'), 'clusterCIDRs') : [];
 
@@ -184,6 +297,9 @@ export function parseConfig(text: string, file?: string): AgentConfig {
   const peers: PeerConfig[] = [];
   if (f.has('peers') && f.get('peers') != null) {
     const seq = w.value(f.get('peers'), 'peers', 'list') as { items: Node[] };
+    if (seq.items.length > MAX_PEERS) {
+      w.fail(`lists ${seq.items.length} peers, more than the ${MAX_PEERS} a node may have`, 'peers', f.get('peers'));
+    }
     const seen = new Map<string, number>();
     seq.items.forEach((item, i) => {
       const peer = parsePeer(w, item, `peers[${i}]`);
@@ -205,8 +321,15 @@ export function parseConfig(text: string, file?: string): AgentConfig {
       [],
     );
     config.routes = {};
-    if (rf.has('table')) config.routes.table = w.int(rf.get('table'), 'routes.table', 1, 0xfffffffe);
-    if (rf.has('protocol')) config.routes.protocol = w.int(rf.get('protocol'), 'routes.protocol', 5, 255);
+    // the reconciler's own checks (@gannet/routes), so --check accepts exactly the tables and protocols it runs with
+    if (rf.has('table')) {
+      const table = w.int(rf.get('table'), 'routes.table', 0, 0xffffffff);
+      config.routes.table = w.check(rf.get('table'), 'routes.table', () => checkRouteTable(table));
+    }
+    if (rf.has('protocol')) {
+      const protocol = w.int(rf.get('protocol'), 'routes.protocol', 0, 255);
+      config.routes.protocol = w.check(rf.get('protocol'), 'routes.protocol', () => checkRouteProtocol(protocol));
+    }
     if (rf.has('resyncIntervalSeconds')) {
       config.routes.resyncIntervalSeconds = w.int(
         rf.get('resyncIntervalSeconds'),
@@ -235,7 +358,7 @@ export function parseConfig(text: string, file?: string): AgentConfig {
     if (ipf.has('dataDir')) config.ipam.dataDir = w.str(ipf.get('dataDir'), 'ipam.dataDir');
     if (ipf.has('network')) config.ipam.network = w.str(ipf.get('network'), 'ipam.network');
   }
-  checkConsistency(config, (msg, key) => w.fail(msg, key, f.get(key.split(/[.[]/)[0]!)));
+  checkConsistency(config, (msg, key) => w.fail(msg, key, w.nodeAt(root, key)));
   return config;
 }
 
@@ -244,6 +367,8 @@ function parsePeer(w: Walker, node: Node, path: string): PeerConfig {
   const f = w.fields(map, path, PEER_KEYS, ['address', 'asn']);
   const address = w.str(f.get('address'), `${path}.address`);
   if (!isIP(address)) w.fail(`must be an IPv4 or IPv6 address, got "${address}"`, `${path}.address`, f.get('address'));
+  const problem = peerAddressProblem(address);
+  if (problem) w.fail(`${address} ${problem}: a BGP peer is one unicast address`, `${path}.address`, f.get('address'));
   const peer: PeerConfig = { address, asn: w.int(f.get('asn'), `${path}.asn`, 1, ASN_MAX), source: 'config' };
   if (f.has('port')) peer.port = w.int(f.get('port'), `${path}.port`, 1, 65535);
   if (f.has('holdTime')) {
@@ -258,6 +383,14 @@ function parsePeer(w: Walker, node: Node, path: string): PeerConfig {
   if (f.has('localAddress')) {
     peer.localAddress = w.str(f.get('localAddress'), `${path}.localAddress`);
     if (!isIP(peer.localAddress)) w.fail('must be an IP address', `${path}.localAddress`, f.get('localAddress'));
+    const bad = peerAddressProblem(peer.localAddress);
+    if (bad && !bad.includes('unspecified')) {
+      w.fail(
+        `${peer.localAddress} ${bad}: a TCP connection needs a unicast source`,
+        `${path}.localAddress`,
+        f.get('localAddress'),
+      );
+    }
   }
   for (const dir of ['import', 'export'] as const) {
     if (f.has(dir)) peer[dir] = parseRules(w, f.get(dir), `${path}.${dir}`);
