@@ -61,6 +61,17 @@ describe('controller: gannet CLI', () => {
     assert.equal(c.out.join(''), `${file}: ok (0 peers, pod CIDRs 10.244.1.0/24)\n`);
   });
 
+  it('agent --check refuses what the runtime cannot use (router ID 0.0.0.0), exit 1', async () => {
+    const file = join(dir, 'zero.yaml');
+    writeFileSync(file, 'nodeName: n1\nasn: 64512\nrouterId: 0.0.0.0\npodCIDRs: [10.244.1.0/24]\n');
+    const c = capture();
+    assert.equal(await main(['agent', '--config', file, '--check'], c.io), 1);
+    assert.equal(
+      c.err.join(''),
+      `gannet agent: ${file}:3: routerId: must not be 0.0.0.0 (a BGP Identifier is non-zero, RFC 6286)\n`,
+    );
+  });
+
   it('status says clearly when the agent is not there', async () => {
     // A loopback port that was just free: nothing listens there.
     const srv = createServer();

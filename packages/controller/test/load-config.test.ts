@@ -67,6 +67,11 @@ describe('controller: config file', () => {
     ['peer ASN wrong type', withLine(11, '    asn: [1]'), /:11: peers\[0\]\.asn: must be a number/],
     ['bad router id', withLine(4, 'routerId: 172.30.0'), /:4: routerId: must be a dotted-quad IPv4 address/],
     ['IPv6 router id', withLine(4, 'routerId: "fd00::1"'), /routerId: must be a dotted-quad/],
+    [
+      'zero router id',
+      withLine(4, 'routerId: 0.0.0.0'),
+      /:4: routerId: must not be 0\.0\.0\.0 \(a BGP Identifier is non-zero, RFC 6286\)/,
+    ],
     ['bad CIDR', withLine(5, 'podCIDRs: [10.244.1.0/33]'), /:5: podCIDRs\[0\]: "10.244.1.0\/33": IPv4 prefix length/],
     [
       'host bits set',

@@ -1,4 +1,5 @@
 // Entry point of dist/bin/gannet.
-import { main } from '../cli/main.js';
+import { ignoreClosedPipes, main } from '../cli/main.js';
 
+ignoreClosedPipes();
 process.exitCode = await main(process.argv.slice(2));

@@ -10,9 +10,38 @@ export interface CliIo {
 }
 
 const stdio: CliIo = {
-  out: (t) => process.stdout.write(t),
-  err: (t) => process.stderr.write(t),
+  out: (t) => {
+    if (!process.stdout.destroyed) process.stdout.write(t);
+  },
+  err: (t) => {
+    if (!process.stderr.destroyed) process.stderr.write(t);
+  },
 };
+
+/**
+ * A reader that goes away (`gannet status | head`) ends our output, not the command, and never prints a stack trace:
+ * Node ignores SIGPIPE, so the closed pipe arrives as an EPIPE 'error' on the stream, which would otherwise be thrown.
+ * The agent keeps running whatever happens to its stdout or stderr (a log collector restarting must not stop routing).
+ */
+export function ignoreClosedPipes(): void {
+  for (const stream of [process.stdout, process.stderr]) {
+    stream.on('error', (err: NodeJS.ErrnoException) => {
+      if (err.code !== 'EPIPE' && err.code !== 'ERR_STREAM_DESTROYED') throw err;
+    });
+  }
+}
+
+/** The exit statuses of every command (README "Running the agent", `gannet --help`). */
+export const EXIT = {
+  /** Done; for the agent: stopped by SIGTERM/SIGINT. */
+  ok: 0,
+  /** A runtime error, in one line on stderr: bad config, a part of the agent that cannot start, no agent to ask. */
+  error: 1,
+  /** A usage error: unknown command or option, missing argument. */
+  usage: 2,
+  /** The agent stopped gracefully to restart with a new node identity (ASN, router ID, listen port): restart it. */
+  restart: 3,
+} as const;
 
 export class UsageError extends Error {}
 
@@ -27,6 +56,10 @@ Usage:
   gannet lab status | gannet lab down        the lab: nodes, router and pods as network namespaces
 
 Run 'gannet COMMAND --help' for a command's options.
+
+Exit status: 0 done (the agent: stopped by SIGTERM/SIGINT); 1 an error, told in one line on stderr (bad config, a part
+of the agent that cannot start, no agent to ask); 2 a usage error; 3 the agent stopped gracefully to apply a new node
+identity (ASN, router ID, listen port) and wants to be started again (the kubelet or systemd's Restart= does that).
 `,
   agent: `Usage: gannet agent (--config FILE | --kubernetes [--kubeconfig FILE]) [options]
 
@@ -75,7 +108,7 @@ export async function main(argv: string[], io: CliIo = stdio): Promise<number> {
   } catch (err) {
     const e = err as Error;
     io.err(`gannet${command && !command.startsWith('-') ? ` ${command}` : ''}: ${e.message}\n`);
-    return e instanceof UsageError ? 2 : 1;
+    return e instanceof UsageError ? EXIT.usage : EXIT.error;
   }
 }
 
