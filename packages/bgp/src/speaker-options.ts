@@ -59,6 +59,21 @@ export interface PeerOptions {
   families?: Family[];
   /** Next hop self towards this iBGP peer too (always done towards eBGP). */
   nextHopSelf?: boolean;
+  /**
+   * RFC 9687 SendHoldTime, seconds: a peer that takes none of our data for this long is dropped (NOTIFICATION 8).
+   * Default the negotiated hold time (8 minutes when that is 0).
+   */
+  sendHoldTime?: number;
+  /**
+   * eBGP: the first AS of a received AS_PATH must be the peer's (RFC 4271 §6.3; FRR's enforce-first-as). A route
+   * that fails is treated as withdrawn (RFC 7606 §7.2) and counted. Default true; false for a route server.
+   */
+  enforceFirstAs?: boolean;
+  /**
+   * eBGP single-hop: skip the check that a received next hop is on a directly connected subnet (FRR's
+   * disable-connected-check). Default false.
+   */
+  disableConnectedCheck?: boolean;
 }
 
 export function isIPv4(s: string): boolean {
@@ -139,6 +154,10 @@ export function validatePeerOptions(p: PeerOptions): void {
   if (p.port !== undefined) checkInt(p.port, `${at}: port`, 1, 65535);
   if (p.holdTime !== undefined) checkHold(p.holdTime, `${at}: holdTime`);
   if (p.maxPrefixes !== undefined) checkInt(p.maxPrefixes, `${at}: maxPrefixes`, 1, 2 ** 32 - 1);
+  if (p.sendHoldTime !== undefined) checkInt(p.sendHoldTime, `${at}: sendHoldTime`, 1, 65535);
+  for (const k of ['enforceFirstAs', 'disableConnectedCheck'] as const) {
+    if (p[k] !== undefined && typeof p[k] !== 'boolean') throw new BgpConfigError(`${at}: ${k} must be true or false`);
+  }
   if (p.maxPrefixRestartMs !== undefined) checkInt(p.maxPrefixRestartMs, `${at}: maxPrefixRestartMs`, 0, 86_400_000);
   if (p.localAddress !== undefined && !isIp(p.localAddress))
     throw new BgpConfigError(`${at}: localAddress must be an IP address`);
@@ -170,5 +189,8 @@ export function peerKey(p: PeerOptions): string {
     p.gracefulRestart ?? true,
     [...(p.families ?? ['ipv4', 'ipv6'])].sort(),
     p.nextHopSelf ?? false,
+    p.sendHoldTime,
+    p.enforceFirstAs ?? true,
+    p.disableConnectedCheck ?? false,
   ]);
 }

@@ -66,6 +66,7 @@ export class PeerEntry {
       connectRetryMs: 30_000,
       backoff: { initialMs: 1_000, maxMs: 60_000 },
     };
+    if (opts.sendHoldTime !== undefined) fsm.sendHoldMs = opts.sendHoldTime * 1000;
     const sessionOpts = {
       address: opts.address,
       asn: opts.asn,

@@ -28,6 +28,9 @@ export const Cease = {
   HARD_RESET: 9,
 } as const;
 
+/** RFC 9687 SendHoldTime when no hold time is negotiated (yet, or 0): 8 minutes. */
+export const DEFAULT_SEND_HOLD_MS = 480_000;
+
 /** RFC 6608 subcodes of the FSM error: an unexpected message in OpenSent, OpenConfirm, Established. */
 const FSM_SUBCODE: Partial<Record<SessionState, number>> = { OpenSent: 1, OpenConfirm: 2, Established: 3 };
 
@@ -237,7 +240,7 @@ export function step(state: FsmState, event: FsmEvent, env: FsmEnv): StepResult 
           return b.to('Established', 'established').result();
         case 'timer':
           if (event.timer === 'keepalive') keepalive(b);
-          else if (event.timer === 'hold') common(b, event);
+          else common(b, event);
           return b.result();
         default:
           return common(b, event).result();
@@ -252,7 +255,7 @@ export function step(state: FsmState, event: FsmEvent, env: FsmEnv): StepResult 
           return b.refreshHold().act({ type: 'deliver' }).result();
         case 'timer':
           if (event.timer === 'keepalive') keepalive(b);
-          else if (event.timer === 'hold') common(b, event);
+          else common(b, event);
           return b.result();
         case 'max-prefix': {
           const n: Notify = { code: ErrorCode.CEASE, subcode: Cease.MAX_PREFIX, data: event.data };
@@ -266,6 +269,10 @@ export function step(state: FsmState, event: FsmEvent, env: FsmEnv): StepResult 
   }
 }
 
+function sendHoldMs(s: FsmState): number {
+  return s.config.sendHoldMs ?? (s.holdTime > 0 ? s.holdTime * 1000 : DEFAULT_SEND_HOLD_MS);
+}
+
 function keepalive(b: Builder): void {
   b.act({ type: 'send-keepalive' }).timer('keepalive', b.s.keepaliveTime * 1000);
 }
@@ -277,7 +284,16 @@ function common(b: Builder, event: FsmEvent): Builder {
       if (event.timer === 'hold') {
         return b.notify({ code: ErrorCode.HOLD_TIMER_EXPIRED, subcode: 0 }).idle('hold-timer-expired');
       }
+      if (event.timer === 'send-hold') {
+        // RFC 9687: the peer took nothing for SendHoldTime. The NOTIFICATION goes out if the socket still takes it.
+        return b.notify({ code: ErrorCode.SEND_HOLD_TIMER_EXPIRED, subcode: 0 }).idle('send-hold-timer-expired');
+      }
       return b;
+    case 'send-blocked':
+      if (b.s.deadlines['send-hold'] !== undefined) return b;
+      return b.timer('send-hold', sendHoldMs(b.s));
+    case 'send-drained':
+      return b.timer('send-hold', undefined);
     case 'notification-received':
       return b.idle('notification-received');
     case 'tcp-closed':

@@ -4,7 +4,8 @@
 /** RFC 4271 state names, as the status API and `gannet status` print them. */
 export type SessionState = 'Idle' | 'Connect' | 'Active' | 'OpenSent' | 'OpenConfirm' | 'Established';
 
-export type TimerName = 'connect-retry' | 'hold' | 'keepalive' | 'idle-hold';
+/** 'send-hold': RFC 9687 SendHoldTimer, running while we have data the peer does not take. */
+export type TimerName = 'connect-retry' | 'hold' | 'keepalive' | 'idle-hold' | 'send-hold';
 
 export interface Notify {
   code: number;
@@ -21,6 +22,8 @@ export interface FsmConfig {
   connectRetryMs: number;
   /** Reconnect backoff after a failure: initial delay, doubled per consecutive failure up to maxMs, jittered. */
   backoff: { initialMs: number; maxMs: number };
+  /** RFC 9687 SendHoldTime, ms; default the negotiated hold time (before it is known, or when it is 0: 8 min). */
+  sendHoldMs?: number;
 }
 
 export interface FsmState {
@@ -57,7 +60,11 @@ export type FsmEvent =
   /** The peer sent more prefixes than allowed (RFC 4486 Cease/1). Restart after `restartMs`, or stay down. */
   | { type: 'max-prefix'; data: Buffer; restartMs?: number }
   /** This connection lost a collision (§6.8): send Cease/7 and close. */
-  | { type: 'collision-lost' };
+  | { type: 'collision-lost' }
+  /** A write was not taken (the peer does not read): the SendHoldTimer starts unless it runs already. */
+  | { type: 'send-blocked' }
+  /** What we had queued went out: the SendHoldTimer stops. */
+  | { type: 'send-drained' };
 
 export type FsmAction =
   | { type: 'connect' }

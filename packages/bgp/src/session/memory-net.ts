@@ -31,11 +31,25 @@ export class MemoryConnection extends EventEmitter implements Connection {
     return this.pendingBytes < this.highWaterMark;
   }
 
+  /** This side stopped reading (pause()): what the other side writes stays in its buffer, as with a full TCP window. */
+  paused = false;
+
+  /** Stops reading: the other side's writes back up until resume(). */
+  pause(): void {
+    this.paused = true;
+  }
+
+  resume(): void {
+    this.paused = false;
+    this.peer.schedule();
+  }
+
   private schedule(): void {
     if (this.scheduled) return;
     this.scheduled = true;
     queueMicrotask(() => {
       this.scheduled = false;
+      if (this.peer.paused && !this.peer.closed) return; // resumed by peer.resume()
       const chunks = this.pending;
       const wasFull = this.pendingBytes >= this.highWaterMark;
       this.pending = [];

@@ -6,7 +6,7 @@ import { resolveCollision } from '../fsm/collision.js';
 import { initialFsmState, step } from '../fsm/step.js';
 import type { FsmAction, FsmConfig, FsmEvent, FsmState, Notify, StepResult } from '../fsm/types.js';
 import { BgpWireError } from '../wire/bgp-wire-error.js';
-import type { CodecOptions, ErrorAction, UpdateMessage } from '../wire/types.js';
+import type { CodecOptions, ErrorAction, OpenMessage, UpdateMessage } from '../wire/types.js';
 import type { Connection } from './connection.js';
 import { MessageCodec } from './message-codec.js';
 import { buildOpen, checkOpen, type Negotiated } from './open.js';
@@ -28,7 +28,19 @@ interface Link {
   blocked: boolean;
 }
 
+interface Held {
+  link: Link;
+  open: OpenMessage;
+  frames: Buffer[];
+  timer: TimerHandle;
+}
+
+/** Frames kept after a held OPEN: a peer in OpenConfirm sends only KEEPALIVEs. */
+const HELD_FRAMES = 16;
+
 const BATCH = 4096;
+/** How long a candidate connection with the peer's OPEN waits for the main connection's OPEN (see hold()). */
+export const STALLED_OPEN_GRACE_MS = 2_000;
 
 export class PeerSession {
   private main: Link;
@@ -38,6 +50,8 @@ export class PeerSession {
   /** Families with an enhanced route refresh reply in progress (EoRR due when their re-advertisement ends). */
   private readonly eorrPending = new Set<number>();
   private flushScheduled = false;
+  /** The candidate's OPEN (and what followed) while the main connection may still send its own (hold()). */
+  private held: Held | undefined;
   readonly counters = { updatesIn: 0, updatesOut: 0, flaps: 0, treatAsWithdraw: 0, attributeDiscard: 0 };
   lastError = '';
   establishedAt: number | undefined;
@@ -93,9 +107,17 @@ export class PeerSession {
       this.handle(m, { type: 'tcp-connected' });
       return;
     }
-    if ((m.fsm.state === 'OpenSent' || m.fsm.state === 'OpenConfirm') && !this.candidate) {
-      this.addCandidate(conn, false);
-      return;
+    if (m.fsm.state === 'OpenSent' || m.fsm.state === 'OpenConfirm') {
+      // A second connection (§6.8). One that never sent its OPEN gives way to a newer one: a stalled connection
+      // must not keep the peer's genuine reconnect out.
+      if (this.candidate?.fsm.state === 'OpenSent') {
+        this.opts.log.info('replacing a connection that sent no OPEN', { state: m.fsm.state });
+        this.dropCandidate();
+      }
+      if (!this.candidate) {
+        this.addCandidate(conn, false);
+        return;
+      }
     }
     this.opts.log.info('connection refused', { state: m.fsm.state });
     conn.destroy();
@@ -239,6 +261,7 @@ export class PeerSession {
     conn.on('drain', () => {
       if (link.conn !== conn) return;
       link.blocked = false;
+      this.handle(link, { type: 'send-drained' });
       this.scheduleFlush();
     });
     conn.on('error', (err) => {
@@ -262,7 +285,13 @@ export class PeerSession {
   }
 
   private write(link: Link, buf: Buffer): void {
-    if (link.conn && !link.conn.write(buf)) link.blocked = true;
+    const conn = link.conn;
+    if (!conn || conn.write(buf) || link.blocked) return;
+    link.blocked = true;
+    // RFC 9687: the SendHoldTimer runs until 'drain'. Started outside the write: we may be inside handle().
+    queueMicrotask(() => {
+      if (link.conn === conn && link.blocked) this.handle(link, { type: 'send-blocked' });
+    });
   }
 
   private receive(link: Link, conn: Connection, chunk: Buffer): void {
@@ -301,6 +330,10 @@ export class PeerSession {
   }
 
   private receiveFrame(link: Link, frame: Buffer): void {
+    if (this.held?.link === link) {
+      if (this.held.frames.length < HELD_FRAMES) this.held.frames.push(frame);
+      return;
+    }
     let decoded: { message: Parameters<MessageCodec['encode']>[0]; action?: ErrorAction; errors: { reason: string }[] };
     try {
       decoded = link.codec.decode(frame);
@@ -357,26 +390,47 @@ export class PeerSession {
       return;
     }
     const n = checked.negotiated;
-    if (link === this.candidate) {
+    // Collision detection (§6.8) against the other connection, when that one has the peer's OPEN too (OpenConfirm)
+    // or is Established. A candidate against a main connection without OPEN: see hold().
+    const other = link === this.candidate ? this.main : link === this.main ? this.candidate : undefined;
+    if (link === this.main && this.held) {
+      // The main connection's OPEN came after all: a simultaneous open, and the held candidate gives way.
+      this.handle(this.held.link, { type: 'collision-lost' });
+    } else if (
+      link === this.candidate &&
+      this.main.fsm.state !== 'OpenConfirm' &&
+      this.main.fsm.state !== 'Established'
+    ) {
+      const keep =
+        this.main.fsm.state === 'OpenSent'
+          ? resolveCollision({
+              localId: this.opts.open.routerId,
+              remoteId: n.remoteId,
+              existingOutgoing: this.main.outgoing,
+              existingState: 'OpenConfirm', // as if its OPEN had come: what a simultaneous open will decide
+            })
+          : 'new'; // the main connection is gone (Connect, Active, Idle)
+      if (keep === 'existing') {
+        this.hold(link, open);
+        return;
+      }
+      this.opts.log.info('connection collision', { keep });
+      this.promote(link);
+    } else if (other && (other.fsm.state === 'OpenConfirm' || other.fsm.state === 'Established')) {
       const keep = resolveCollision({
         localId: this.opts.open.routerId,
         remoteId: n.remoteId,
-        existingOutgoing: this.main.outgoing,
-        existingEstablished: this.main.fsm.state === 'Established',
+        existingOutgoing: other.outgoing,
+        existingState: other.fsm.state,
       });
       this.opts.log.info('connection collision', { keep });
       if (keep === 'existing') {
-        this.handle(link, { type: 'collision-lost' });
+        this.handle(link, { type: 'collision-lost' }); // a losing candidate is dropped by handle()
+        if (link === this.main) this.promote(other);
         return;
       }
-      const old = this.main;
-      this.handle(old, { type: 'collision-lost' });
-      this.clearTimer(old);
-      this.candidate = undefined;
-      this.main = link;
-      link.fsm = { ...link.fsm, config: this.opts.fsm };
-    } else if (this.candidate && this.candidate.fsm.state === 'OpenConfirm') {
-      // The other connection got its OPEN first: let it decide.
+      if (link === this.candidate) this.promote(link);
+      else this.handle(other, { type: 'collision-lost' });
     }
     link.negotiated = n;
     const codec: CodecOptions = {
@@ -388,9 +442,53 @@ export class PeerSession {
     this.handle(link, { type: 'open-received', holdTime: open.holdTime });
   }
 
+  /** The candidate connection becomes the peer's connection; the old one gets Cease/7 and closes. */
+  private promote(link: Link): void {
+    const old = this.main;
+    const held = this.unhold(link);
+    if (old !== link && old.fsm.state !== 'Idle') this.handle(old, { type: 'collision-lost' });
+    this.clearTimer(old);
+    this.detach(old);
+    this.candidate = undefined;
+    this.main = link;
+    link.fsm = { ...link.fsm, config: this.opts.fsm };
+    if (!held) return;
+    const conn = link.conn;
+    this.receiveOpen(link, held.open);
+    for (const f of held.frames) {
+      if (link.conn !== conn) return;
+      this.receiveFrame(link, f);
+    }
+  }
+
+  /**
+   * The candidate has the peer's OPEN and, by the identifiers, should give way to the main connection, which has
+   * no OPEN yet. That one is either half of a simultaneous open (its OPEN is on the way; once it arrives, the
+   * candidate loses) or a connection that will never send one. Hold the candidate's OPEN briefly; without the other
+   * OPEN by then, the candidate takes the main connection's place.
+   */
+  private hold(link: Link, open: OpenMessage): void {
+    const timer = this.opts.clock.setTimeout(() => {
+      if (this.held?.link !== link || this.candidate !== link) return;
+      this.opts.log.info('connection without OPEN replaced', { state: this.main.fsm.state });
+      this.promote(link);
+    }, STALLED_OPEN_GRACE_MS);
+    this.held = { link, open, frames: [], timer };
+  }
+
+  /** Ends a hold (of `link`, or any when undefined); returns what was held. */
+  private unhold(link?: Link): Held | undefined {
+    const h = this.held;
+    if (!h || (link && h.link !== link)) return undefined;
+    this.held = undefined;
+    this.opts.clock.clearTimeout(h.timer);
+    return h;
+  }
+
   private dropCandidate(): void {
     const c = this.candidate;
     if (!c) return;
+    this.unhold(c);
     this.candidate = undefined;
     this.clearTimer(c);
     this.detach(c);

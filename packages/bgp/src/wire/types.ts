@@ -150,6 +150,8 @@ export const ErrorCode = {
   FSM: 5,
   CEASE: 6,
   ROUTE_REFRESH: 7,
+  /** RFC 9687: the peer did not take our data for SendHoldTime. */
+  SEND_HOLD_TIMER_EXPIRED: 8,
 } as const;
 
 /** What the session must do about a malformed UPDATE (RFC 7606 §2, §3). */

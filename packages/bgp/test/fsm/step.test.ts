@@ -140,6 +140,48 @@ describe('fsm step: transition table', () => {
   });
 });
 
+describe('fsm step: send hold timer (RFC 9687)', () => {
+  it('runs from the first blocked write until a drain, for the negotiated hold time', () => {
+    const up = drive(toEstablished); // hold time 30 s
+    const blocked = step(up, { type: 'send-blocked' }, env);
+    assert.deepEqual(blocked.actions, []);
+    assert.equal(blocked.state.deadlines['send-hold'], env.now + 30_000);
+    // A second blocked write does not push the deadline out.
+    const later = step(blocked.state, { type: 'send-blocked' }, { ...env, now: env.now + 10_000 });
+    assert.equal(later.state.deadlines['send-hold'], env.now + 30_000);
+    const drained = step(later.state, { type: 'send-drained' }, env);
+    assert.equal(drained.state.deadlines['send-hold'], undefined);
+    assert.equal(drained.state.state, 'Established');
+  });
+
+  it('expires with NOTIFICATION 8/0, close and down; reason send-hold-timer-expired', () => {
+    const s = step(drive(toEstablished), { type: 'send-blocked' }, env).state;
+    const r = step(s, { type: 'timer', timer: 'send-hold' }, env);
+    assert.equal(r.state.state, 'Idle');
+    assert.deepEqual(
+      r.actions.map((a) => (a.type === 'send-notification' ? `${a.code}/${a.subcode}` : a.type)),
+      ['8/0', 'close', 'down'],
+    );
+    assert.deepEqual(r.transition, { from: 'Established', to: 'Idle', reason: 'send-hold-timer-expired' });
+  });
+
+  it('uses the configured SendHoldTime, and 8 minutes before a hold time is negotiated', () => {
+    const cfg = step(drive(toEstablished, { sendHoldMs: 5_000 }), { type: 'send-blocked' }, env);
+    assert.equal(cfg.state.deadlines['send-hold'], env.now + 5_000);
+    const early = step(drive(toOpenSent), { type: 'send-blocked' }, env);
+    assert.equal(early.state.deadlines['send-hold'], env.now + 480_000);
+    const r = step(early.state, { type: 'timer', timer: 'send-hold' }, env);
+    assert.equal(r.state.reason, 'send-hold-timer-expired');
+  });
+
+  it('is ignored without a connection (Idle, Connect, Active)', () => {
+    for (const st of ['Idle', 'Connect', 'Active'] as const) {
+      const r = step(drive(reach[st]), { type: 'send-blocked' }, env);
+      assert.equal(r.state.deadlines['send-hold'], undefined, st);
+    }
+  });
+});
+
 describe('fsm step: notifications and timers', () => {
   it('sends the RFC 6608 FSM error subcode of the state', () => {
     const sub = (from: SessionState, ev: string) => {
@@ -273,7 +315,7 @@ describe('fsm step: reconnect backoff', () => {
 
 describe('fsm: connection collision (RFC 4271 §6.8)', () => {
   it('keeps the connection initiated by the higher BGP Identifier', () => {
-    const base = { existingEstablished: false };
+    const base = { existingState: 'OpenConfirm' as const };
     // We are higher: keep our outgoing connection, whichever is older.
     assert.equal(
       resolveCollision({ ...base, localId: '10.0.0.2', remoteId: '10.0.0.1', existingOutgoing: true }),
@@ -305,8 +347,22 @@ describe('fsm: connection collision (RFC 4271 §6.8)', () => {
       localId: '1.1.1.1',
       remoteId: '2.2.2.2',
       existingOutgoing: true,
-      existingEstablished: true,
+      existingState: 'Established',
     });
     assert.equal(r, 'existing');
+  });
+
+  it('a connection that never sent its OPEN cannot collide: the one with the OPEN wins', () => {
+    for (const existingState of ['Connect', 'Active', 'OpenSent'] as const) {
+      for (const existingOutgoing of [true, false]) {
+        for (const [localId, remoteId] of [
+          ['10.0.0.2', '10.0.0.1'],
+          ['10.0.0.1', '10.0.0.2'],
+        ] as const) {
+          const r = resolveCollision({ localId, remoteId, existingOutgoing, existingState });
+          assert.equal(r, 'new', `${existingState} outgoing=${existingOutgoing} local=${localId}`);
+        }
+      }
+    }
   });
 });
