@@ -21,6 +21,7 @@ COPY packages/bgp/package.json packages/bgp/
 COPY packages/routes/package.json packages/routes/
 COPY packages/cni/package.json packages/cni/
 COPY packages/controller/package.json packages/controller/
+COPY packages/policy/package.json packages/policy/
 COPY e2e/package.json e2e/
 RUN pnpm install --frozen-lockfile
 # sources only (no tests, no host node_modules or dist from the build context)

@@ -12,7 +12,7 @@ say() { printf '\033[1m[setup]\033[0m %s\n' "$*"; }
 
 [ "$(id -u)" = 0 ] || { echo "setup.sh: run as root (it installs Debian packages)" >&2; exit 1; }
 
-debs=(iproute2 iputils-ping frr bird2 containernetworking-plugins iperf3 procps psmisc ca-certificates git)
+debs=(iproute2 iputils-ping frr bird2 containernetworking-plugins iperf3 procps psmisc ca-certificates git nftables)
 missing=()
 for p in "${debs[@]}"; do dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'ok installed' || missing+=("$p"); done
 command -v npm >/dev/null || missing+=(npm)

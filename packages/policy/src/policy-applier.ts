@@ -1,0 +1,111 @@
+// Installs compiled policy with nft: the first apply (and any apply after a failure) replaces the whole table in one
+// transaction; later ones send only the delta against what was applied. A bad input or a refused transaction throws
+// and leaves the last good ruleset in place (in the kernel and here).
+import { compilePolicies } from './compile.js';
+import type { PolicyModel } from './model.js';
+import type { NftRunner } from './nft-runner.js';
+import { PolicyError } from './policy-error.js';
+import { renderDelta, renderFull, renderRemove } from './render.js';
+import type { PolicyInput } from './types.js';
+
+export interface ApplyResult {
+  /** `full`: the whole table was written; `delta`: only changes; `none`: nothing had changed. */
+  mode: 'full' | 'delta' | 'none';
+  /** Lines of the nft script sent. */
+  scriptLines: number;
+  compileMs: number;
+  nftMs: number;
+}
+
+export interface PolicyStatus {
+  applied: boolean;
+  policies: number;
+  selectedPods: number;
+  rules: number;
+  lastApplyMs: number | undefined;
+  applyErrors: number;
+  lastError: string | undefined;
+}
+
+export class PolicyApplier {
+  private applied: PolicyModel | undefined;
+  private queue: Promise<unknown> = Promise.resolve();
+  private errors = 0;
+  private lastError: string | undefined;
+  private lastApplyMs: number | undefined;
+
+  constructor(private readonly nft: NftRunner) {}
+
+  /** Compiles `input` and makes the kernel match it. Calls are serialised. */
+  apply(input: PolicyInput): Promise<ApplyResult> {
+    return this.serial(() => this.applyNow(input));
+  }
+
+  /** Deletes `table inet gannet` (nothing else); a no-op when it is not there. */
+  remove(): Promise<void> {
+    return this.serial(async () => {
+      await this.nft.run(renderRemove());
+      this.applied = undefined;
+    });
+  }
+
+  /** The model last applied successfully, if any. */
+  current(): PolicyModel | undefined {
+    return this.applied;
+  }
+
+  status(): PolicyStatus {
+    const s = this.applied?.stats;
+    return {
+      applied: this.applied !== undefined,
+      policies: s?.policies ?? 0,
+      selectedPods: s?.selectedPods ?? 0,
+      rules: s?.rules ?? 0,
+      lastApplyMs: this.lastApplyMs,
+      applyErrors: this.errors,
+      lastError: this.lastError,
+    };
+  }
+
+  private serial<T>(fn: () => Promise<T>): Promise<T> {
+    const run = this.queue.then(fn, fn);
+    this.queue = run.catch(() => {});
+    return run;
+  }
+
+  private async applyNow(input: PolicyInput): Promise<ApplyResult> {
+    const t0 = performance.now();
+    let model: PolicyModel;
+    try {
+      model = compilePolicies(input);
+    } catch (err) {
+      this.fail(err);
+      throw err;
+    }
+    const script = this.applied ? renderDelta(this.applied, model) : renderFull(model);
+    const t1 = performance.now();
+    if (script === '') {
+      this.applied = model;
+      return { mode: 'none', scriptLines: 0, compileMs: t1 - t0, nftMs: 0 };
+    }
+    try {
+      await this.nft.run(script);
+    } catch (err) {
+      // The transaction is all or nothing, but resynchronise with a full table next time in any case.
+      this.applied = undefined;
+      this.fail(err);
+      throw err;
+    }
+    const t2 = performance.now();
+    const mode = this.applied ? 'delta' : 'full';
+    this.applied = model;
+    this.lastApplyMs = t2 - t0;
+    this.lastError = undefined;
+    return { mode, scriptLines: script.split('\n').length - 1, compileMs: t1 - t0, nftMs: t2 - t1 };
+  }
+
+  private fail(err: unknown): void {
+    this.errors++;
+    this.lastError = err instanceof PolicyError ? err.message : String(err);
+  }
+}
