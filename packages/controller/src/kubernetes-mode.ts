@@ -45,7 +45,7 @@ export async function startKubernetesMode(opts: KubernetesModeOptions): Promise<
   const writer = new NodeStatusWriter({
     kubeConfig,
     nodeName,
-    ...(source.nodeUid ? { nodeUid: source.nodeUid } : {}),
+    nodeUid: () => source.nodeUid, // read at each write: a Node registered again has a new uid
   });
   writer.on('error', (err) => log.warn('cannot write the node status', { error: err.message }));
   let timer: NodeJS.Timeout | undefined;

@@ -57,3 +57,41 @@ export function classifyApiError(what: string, err: unknown): KubernetesError {
   }
   return new KubernetesError('ERR_GANNET_K8S_API', `${what}: HTTP ${status}: ${detail}`, { cause: err });
 }
+
+/** Retry-After of a 429/503/504 answer in ms (client-node's ApiException headers, or our watch's error). */
+export function retryAfterMsOf(err: unknown): number | undefined {
+  if (typeof err !== 'object' || err === null) return undefined;
+  const e = err as { retryAfterSeconds?: unknown; headers?: Record<string, string> };
+  const raw = typeof e.retryAfterSeconds === 'number' ? e.retryAfterSeconds : Number(e.headers?.['retry-after']);
+  return Number.isFinite(raw) && raw >= 0 ? Math.min(raw, 600) * 1000 : undefined;
+}
+
+/** The Status body of a failed call, when the server sent one. */
+function statusBodyOf(err: unknown): { reason?: string; details?: { causes?: { reason?: string }[] } } {
+  const body = (err as { body?: unknown })?.body;
+  if (typeof body === 'string') {
+    try {
+      return JSON.parse(body);
+    } catch {
+      return {};
+    }
+  }
+  if (typeof body === 'object' && body !== null) return body;
+  const reason = (err as { reason?: unknown })?.reason;
+  return typeof reason === 'string' ? { reason } : {};
+}
+
+/**
+ * Whether a list from a given resourceVersion cannot be served from the watch cache: too old (410 Expired) or newer
+ * than the server has (504 with cause ResourceVersionTooLarge). client-go then falls back to a consistent read.
+ */
+export function isResourceVersionUnavailable(err: unknown): boolean {
+  const status = httpStatusOf(err);
+  if (status === 410) return true;
+  const s = statusBodyOf(err);
+  return (
+    s.reason === 'Expired' ||
+    s.reason === 'Gone' ||
+    (s.details?.causes ?? []).some((c) => c.reason === 'ResourceVersionTooLarge')
+  );
+}

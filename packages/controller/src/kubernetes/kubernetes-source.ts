@@ -3,12 +3,12 @@
 // The API going away changes nothing: the last config stays, nothing is withdrawn, calls are retried with backoff,
 // and each failure is reported once (not once per retry).
 import { EventEmitter } from 'node:events';
-import { CoreV1Api, CustomObjectsApi, type KubeConfig, Watch } from '@kubernetes/client-node';
+import { CoreV1Api, CustomObjectsApi, type KubeConfig } from '@kubernetes/client-node';
 import type { AgentConfig } from '../config/types.js';
 import { type Backoff, type Clock, ExponentialBackoff, systemClock } from './clock.js';
 import { deriveAgentConfig, trimNode } from './derive-config.js';
 import { KubernetesError } from './kubernetes-error.js';
-import { type ListResult, Reflector, type ReflectorListener } from './reflector.js';
+import { type ListOptions, type ListResult, Reflector, type ReflectorListener } from './reflector.js';
 import {
   BGP_CONFIGURATIONS,
   BGP_PEERS,
@@ -19,6 +19,7 @@ import {
   type KubeObject,
   type NodeObject,
 } from './resources.js';
+import { WatchClient } from './watch-client.js';
 
 export interface KubernetesSourceOptions {
   kubeConfig: KubeConfig;
@@ -31,8 +32,17 @@ export interface KubernetesSourceOptions {
   clock?: Clock;
   /** One backoff per watched resource; default exponential 1 s → 30 s with jitter. */
   backoff?: () => Backoff;
-  /** Server-side watch timeout in seconds (default 300); the client's idle timeout is 60 s above it. */
+  /**
+   * Minimum server-side watch timeout in seconds (default 300): each watch asks for a random timeout in [min, 2·min),
+   * 5–10 minutes as client-go's reflectors. The client's idle timeout is 60 s above the maximum.
+   */
   watchTimeoutSeconds?: number;
+  /** Default true; false: every watch asks for exactly watchTimeoutSeconds (the old behaviour, for benchmarks). */
+  watchTimeoutJitter?: boolean;
+  /** Default 'cache' (relist from the watch cache); 'quorum': relist from etcd (the old behaviour, for benchmarks). */
+  relistFrom?: 'cache' | 'quorum';
+  /** Random source for the watch timeouts (tests); default Math.random. */
+  random?: () => number;
 }
 
 export interface KubernetesSourceEvents {
@@ -61,6 +71,7 @@ export class KubernetesSource extends EventEmitter<KubernetesSourceEvents> {
   private readonly reported = new Map<string, string>();
   private starting: { resolve: () => void; reject: (e: Error) => void } | undefined;
   private readonly opts: Required<Omit<KubernetesSourceOptions, 'kubeConfig'>>;
+  private readonly watchClient: WatchClient;
 
   constructor(options: KubernetesSourceOptions) {
     super();
@@ -74,18 +85,20 @@ export class KubernetesSource extends EventEmitter<KubernetesSourceEvents> {
       clock: options.clock ?? systemClock,
       backoff: options.backoff ?? (() => new ExponentialBackoff()),
       watchTimeoutSeconds: options.watchTimeoutSeconds ?? 300,
+      watchTimeoutJitter: options.watchTimeoutJitter ?? true,
+      relistFrom: options.relistFrom ?? 'cache',
+      random: options.random ?? Math.random,
     };
     const kc = options.kubeConfig;
     const core = kc.makeApiClient(CoreV1Api);
     const custom = kc.makeApiClient(CustomObjectsApi);
-    const watch = new Watch(kc);
-    // Watch's idle timeout is private in its typings (default 30 s): without raising it, quiet watches would be torn
-    // down and reopened every 30 s by every node. The server ends them after watchTimeoutSeconds anyway.
-    (watch as unknown as { requestTimeoutMs: number }).requestTimeoutMs = (this.opts.watchTimeoutSeconds + 60) * 1000;
+    // A quiet watch must not be torn down by the client before the server ends it (after its timeoutSeconds).
+    const watch = new WatchClient(kc, { idleTimeoutMs: (2 * this.opts.watchTimeoutSeconds + 60) * 1000 });
+    this.watchClient = watch;
     const make = <T extends KubeObject>(
       resource: string,
       path: string,
-      list: (opts: { resourceVersion?: string }) => Promise<ListResult<T>>,
+      list: (opts: ListOptions) => Promise<ListResult<T>>,
       trim?: (item: T) => T,
     ) =>
       new Reflector<T>(
@@ -98,10 +111,13 @@ export class KubernetesSource extends EventEmitter<KubernetesSourceEvents> {
           clock: this.opts.clock,
           backoff: this.opts.backoff(),
           watchTimeoutSeconds: this.opts.watchTimeoutSeconds,
+          watchTimeoutJitter: this.opts.watchTimeoutJitter,
+          relistFrom: this.opts.relistFrom,
+          random: this.opts.random,
         },
         this.listenerFor(resource),
       );
-    const listCustom = (plural: string) => (o: { resourceVersion?: string }) =>
+    const listCustom = (plural: string) => (o: ListOptions) =>
       custom.listClusterCustomObject({ group: GANNET_GROUP, version: GANNET_VERSION, plural, ...o }) as Promise<
         ListResult<KubeObject>
       >;
@@ -132,6 +148,7 @@ export class KubernetesSource extends EventEmitter<KubernetesSourceEvents> {
 
   stop(): void {
     for (const r of Object.values(this.reflectors)) r.stop();
+    this.watchClient.destroy();
     this.starting?.reject(new KubernetesError('ERR_GANNET_K8S_CONFIG', 'stopped before the first sync'));
     this.starting = undefined;
   }

@@ -1,12 +1,19 @@
 // Writes this node's BGP status to its GannetNodeStatus (cluster-scoped, named after the node, owned by the Node),
-// so `kubectl get gns` shows session state per node. update() only records the latest status; writes go out at most
-// once per minIntervalMs, and only when something other than uptimes changed or heartbeatMs passed. Create when
-// missing, replace with the resourceVersion we hold, and on 409 Conflict fetch the current object and retry.
+// so `kubectl get gns` shows session state per node.
+// - Server-side apply (PATCH application/apply-patch+yaml, fieldManager `gannet`, force): one request per write,
+//   no read first, no resourceVersion to hold, and only the fields we apply are ours — labels and annotations other
+//   tools put on the object stay (a PUT would wipe them).
+// - The owner reference carries the Node's uid as it is at each write (a Node deleted and registered again has a new
+//   uid; a fixed one would have the garbage collector delete every status we write, for ever).
+// - update() only records the latest status; a write goes out when something other than uptimes changed, at most
+//   once per minIntervalMs, and an unchanged status is refreshed every heartbeatMs (updatedAt shows it is alive).
+// - Session lists are bounded: above maxSessions sessions, `sessions` lists only those not Established (up to
+//   maxSessions) and `sessionCounts` counts every state, so no object nears etcd's 1.5 MiB request limit.
 import { EventEmitter } from 'node:events';
-import { CustomObjectsApi, type KubeConfig } from '@kubernetes/client-node';
+import { CustomObjectsApi, type KubeConfig, PatchStrategy, setHeaderOptions } from '@kubernetes/client-node';
 import type { PeerView } from '../api/server.js';
 import { type Backoff, type Clock, ExponentialBackoff, systemClock } from './clock.js';
-import { classifyApiError, httpStatusOf, KubernetesError } from './kubernetes-error.js';
+import { classifyApiError, KubernetesError, retryAfterMsOf } from './kubernetes-error.js';
 import { GANNET_GROUP, GANNET_VERSION, NODE_STATUSES } from './resources.js';
 
 /** One session, as GET /api/v1/peers of the status API reports it (extra fields are ignored). */
@@ -23,15 +30,21 @@ export interface NodeStatusReport {
 export interface NodeStatusWriterOptions {
   kubeConfig: KubeConfig;
   nodeName: string;
-  /** The Node's uid: the status object is then owned by the Node and garbage-collected with it. */
-  nodeUid?: string;
+  /**
+   * The Node's uid, for the owner reference (the status then goes when the Node goes). A function is asked at each
+   * write (KubernetesSource.nodeUid reads the watched copy); while it answers undefined (our Node is not listed, or
+   * was deleted) nothing is written. A string is used as is (a Node that is never re-registered).
+   */
+  nodeUid?: string | (() => string | undefined);
   clock?: Clock;
   backoff?: Backoff;
-  /** At most one write per this many ms (default 5000). */
+  /** At most one write per this many ms (default 10000). */
   minIntervalMs?: number;
-  /** Rewrite an unchanged status (fresh uptimes and updatedAt) after this many ms (default 60000). */
+  /** Rewrite an unchanged status (fresh uptimes and updatedAt) after this many ms (default 300000). */
   heartbeatMs?: number;
-  /** Attempts per write when the object changed under us (409), default 5. */
+  /** Above this many sessions, list only those not Established, up to this many (default 100). */
+  maxSessions?: number;
+  /** @deprecated server-side apply with force has no conflicts to retry; accepted and ignored. */
   maxConflictRetries?: number;
 }
 
@@ -40,21 +53,36 @@ export interface NodeStatusWriterEvents {
   error: [KubernetesError];
 }
 
-type Body = Record<string, unknown> & { metadata?: { resourceVersion?: string } };
+/** The field manager our applies are recorded under. */
+export const FIELD_MANAGER = 'gannet';
+
+type Session = ReturnType<typeof renderSession>;
+
+function renderSession(s: SessionStatus) {
+  return {
+    address: s.address,
+    asn: s.asn,
+    state: s.state,
+    uptimeSeconds: Math.max(0, Math.floor(s.uptimeSeconds)),
+    lastError: s.lastError ?? null,
+    prefixesReceived: s.prefixesReceived,
+    prefixesAccepted: s.prefixesAccepted,
+    prefixesAdvertised: s.prefixesAdvertised,
+  };
+}
 
 export class NodeStatusWriter extends EventEmitter<NodeStatusWriterEvents> {
-  /** Counters for tests and metrics. */
-  readonly stats = { writes: 0, conflicts: 0, failures: 0, skipped: 0 };
+  /** Counters for tests and metrics. `conflicts` stays 0 (kept for compatibility). */
+  readonly stats = { writes: 0, conflicts: 0, failures: 0, skipped: 0, waitingForNode: 0 };
   private readonly api: CustomObjectsApi;
   private readonly clock: Clock;
   private readonly backoff: Backoff;
   private readonly minIntervalMs: number;
   private readonly heartbeatMs: number;
-  private readonly maxConflictRetries: number;
+  private readonly maxSessions: number;
   private pending: NodeStatusReport | undefined;
   private lastKey = '';
   private lastWriteAt = Number.NEGATIVE_INFINITY;
-  private resourceVersion: string | undefined;
   private timer: unknown;
   private inFlight: Promise<void> | undefined;
   private failing = false;
@@ -66,9 +94,9 @@ export class NodeStatusWriter extends EventEmitter<NodeStatusWriterEvents> {
     this.api = opts.kubeConfig.makeApiClient(CustomObjectsApi);
     this.clock = opts.clock ?? systemClock;
     this.backoff = opts.backoff ?? new ExponentialBackoff();
-    this.minIntervalMs = opts.minIntervalMs ?? 5000;
-    this.heartbeatMs = opts.heartbeatMs ?? 60_000;
-    this.maxConflictRetries = opts.maxConflictRetries ?? 5;
+    this.minIntervalMs = opts.minIntervalMs ?? 10_000;
+    this.heartbeatMs = opts.heartbeatMs ?? 300_000;
+    this.maxSessions = opts.maxSessions ?? 100;
   }
 
   /** Records the latest status; it is written when the rate limit allows. */
@@ -100,6 +128,12 @@ export class NodeStatusWriter extends EventEmitter<NodeStatusWriterEvents> {
     }, delayMs);
   }
 
+  private nodeUid(): string | undefined | null {
+    const u = this.opts.nodeUid;
+    if (u === undefined) return null; // no owner reference wanted
+    return typeof u === 'function' ? u() : u;
+  }
+
   private async run(force: boolean): Promise<void> {
     while (this.inFlight) await this.inFlight; // one write at a time; the newest report goes next
     if (!force) {
@@ -111,20 +145,29 @@ export class NodeStatusWriter extends EventEmitter<NodeStatusWriterEvents> {
     }
     const report = this.pending;
     if (!report) return;
+    const uid = this.nodeUid();
+    if (uid === undefined) {
+      // our Node is not known (yet, or any more): a status owned by nothing would outlive it; try again later
+      this.stats.waitingForNode++;
+      this.schedule(this.minIntervalMs);
+      return;
+    }
     const status = this.render(report);
     const { updatedAt: _u, summary: _s, sessions, ...rest } = status;
     const key = JSON.stringify({
+      uid,
       ...rest,
-      sessions: (sessions as SessionStatus[]).map(({ uptimeSeconds: _t, ...s }) => s),
+      sessions: (sessions as Session[]).map(({ uptimeSeconds: _t, ...s }) => s),
     });
     const now = this.clock.now();
     if (!force && key === this.lastKey && now - this.lastWriteAt < this.heartbeatMs) {
       this.stats.skipped++;
-      this.pending = undefined;
+      // keep the report: the heartbeat writes it when it is due
+      this.schedule(this.lastWriteAt + this.heartbeatMs - now);
       return;
     }
     this.pending = undefined;
-    this.inFlight = this.write(status).then(
+    this.inFlight = this.write(status, uid).then(
       (written) => {
         this.lastKey = key;
         this.lastWriteAt = this.clock.now();
@@ -133,12 +176,13 @@ export class NodeStatusWriter extends EventEmitter<NodeStatusWriterEvents> {
         this.failing = false;
         this.emit('written', written);
       },
-      (err: KubernetesError) => {
+      (err: unknown) => {
         this.stats.failures++;
-        this.pending ??= report; // keep the newest report; retry after backoff
-        if (!this.failing && this.listenerCount('error') > 0) this.emit('error', err);
+        this.pending ??= report; // keep the newest report; retry after backoff (or Retry-After, if longer)
+        const e = classifyApiError(`apply ${NODE_STATUSES}/${this.opts.nodeName}`, err);
+        if (!this.failing && this.listenerCount('error') > 0) this.emit('error', e);
         this.failing = true;
-        this.schedule(this.backoff.next());
+        this.schedule(Math.max(this.backoff.next(), retryAfterMsOf(err) ?? 0));
       },
     );
     await this.inFlight;
@@ -146,92 +190,62 @@ export class NodeStatusWriter extends EventEmitter<NodeStatusWriterEvents> {
   }
 
   private render(r: NodeStatusReport): Record<string, unknown> {
-    const sessions = [...r.sessions]
-      .map((s) => ({
-        address: s.address,
-        asn: s.asn,
-        state: s.state,
-        uptimeSeconds: Math.max(0, Math.floor(s.uptimeSeconds)),
-        lastError: s.lastError ?? null,
-        prefixesReceived: s.prefixesReceived,
-        prefixesAccepted: s.prefixesAccepted,
-        prefixesAdvertised: s.prefixesAdvertised,
-      }))
+    const all = [...r.sessions]
+      .map(renderSession)
       .sort((a, b) => (a.address < b.address ? -1 : a.address > b.address ? 1 : 0));
-    const established = sessions.filter((s) => s.state === 'Established').length;
-    const lastError = sessions.find((s) => s.lastError)?.lastError;
-    const status: Record<string, unknown> = {
+    const counts: Record<string, number> = {};
+    for (const s of all) counts[s.state] = (counts[s.state] ?? 0) + 1;
+    const established = counts.Established ?? 0;
+    const bounded = all.length > this.maxSessions;
+    const sessions = bounded ? all.filter((s) => s.state !== 'Established').slice(0, this.maxSessions) : all;
+    const firstError = all.find((s) => s.lastError);
+    const summary = bounded
+      ? Object.entries(counts)
+          .sort()
+          .map(([state, n]) => `${state}=${n}`)
+          .join(' ')
+      : all
+          .map(
+            (s) =>
+              `${s.address}=${s.state}${s.state === 'Established' ? `(${formatUptime(s.uptimeSeconds)},${s.prefixesAccepted}pfx)` : ''}`,
+          )
+          .join(' ')
+          .slice(0, 4096);
+    return {
       node: this.opts.nodeName,
       ...(r.asn !== undefined ? { asn: r.asn } : {}),
       ...(r.routerId !== undefined ? { routerId: r.routerId } : {}),
       sessionsEstablished: established,
-      sessionsTotal: sessions.length,
-      prefixesAccepted: sessions.reduce((n, s) => n + s.prefixesAccepted, 0),
+      sessionsTotal: all.length,
+      prefixesAccepted: all.reduce((n, s) => n + s.prefixesAccepted, 0),
       advertisedCount: r.advertisedPrefixes.length,
-      summary: sessions
-        .map(
-          (s) =>
-            `${s.address}=${s.state}${s.state === 'Established' ? `(${formatUptime(s.uptimeSeconds)},${s.prefixesAccepted}pfx)` : ''}`,
-        )
-        .join(' ')
-        .slice(0, 4096),
-      ...(lastError ? { lastError: `${sessions.find((s) => s.lastError)?.address}: ${lastError}`.slice(0, 1024) } : {}),
+      summary,
+      ...(firstError ? { lastError: `${firstError.address}: ${firstError.lastError}`.slice(0, 1024) } : {}),
+      ...(bounded ? { sessionCounts: counts, sessionsOmitted: all.length - sessions.length } : {}),
       sessions,
       advertisedPrefixes: [...r.advertisedPrefixes].sort(),
       updatedAt: new Date(this.clock.now()).toISOString(),
     };
-    return status;
   }
 
-  private body(status: Record<string, unknown>, resourceVersion?: string): Body {
-    const metadata: Record<string, unknown> = {
-      name: this.opts.nodeName,
-      labels: { 'app.kubernetes.io/part-of': 'gannet' },
-    };
-    if (resourceVersion) metadata.resourceVersion = resourceVersion;
-    if (this.opts.nodeUid) {
-      metadata.ownerReferences = [{ apiVersion: 'v1', kind: 'Node', name: this.opts.nodeName, uid: this.opts.nodeUid }];
-    }
-    return { apiVersion: `${GANNET_GROUP}/${GANNET_VERSION}`, kind: 'GannetNodeStatus', metadata, status };
-  }
-
-  /** get (once, or after a conflict) → create or replace; returns the stored object. */
-  private async write(status: Record<string, unknown>): Promise<Record<string, unknown>> {
-    const ref = { group: GANNET_GROUP, version: GANNET_VERSION, plural: NODE_STATUSES };
+  /** One server-side apply of the whole object we own; returns the stored object. */
+  private async write(status: Record<string, unknown>, uid: string | null): Promise<Record<string, unknown>> {
     const name = this.opts.nodeName;
-    const what = `write ${NODE_STATUSES}/${name}`;
-    for (let attempt = 0; attempt <= this.maxConflictRetries; attempt++) {
-      try {
-        if (this.resourceVersion === undefined) {
-          try {
-            const current = (await this.api.getClusterCustomObject({ ...ref, name })) as Body;
-            this.resourceVersion = current.metadata?.resourceVersion ?? '';
-          } catch (err) {
-            if (httpStatusOf(err) !== 404) throw err;
-            this.resourceVersion = '';
-          }
-        }
-        const stored = (
-          this.resourceVersion === ''
-            ? await this.api.createClusterCustomObject({ ...ref, body: this.body(status) })
-            : await this.api.replaceClusterCustomObject({ ...ref, name, body: this.body(status, this.resourceVersion) })
-        ) as Body;
-        this.resourceVersion = stored.metadata?.resourceVersion;
-        return stored;
-      } catch (err) {
-        this.resourceVersion = undefined; // refetch before the next attempt
-        const code = httpStatusOf(err);
-        if (code === 409 || code === 404) {
-          this.stats.conflicts++;
-          continue; // changed or created or deleted under us: read it again
-        }
-        throw classifyApiError(what, err);
-      }
-    }
-    throw new KubernetesError(
-      'ERR_GANNET_K8S_STATUS_WRITE',
-      `${what}: still conflicting after ${this.maxConflictRetries + 1} attempts; retrying later`,
-    );
+    const metadata: Record<string, unknown> = { name, labels: { 'app.kubernetes.io/part-of': 'gannet' } };
+    if (uid) metadata.ownerReferences = [{ apiVersion: 'v1', kind: 'Node', name, uid }];
+    const body = { apiVersion: `${GANNET_GROUP}/${GANNET_VERSION}`, kind: 'GannetNodeStatus', metadata, status };
+    return (await this.api.patchClusterCustomObject(
+      {
+        group: GANNET_GROUP,
+        version: GANNET_VERSION,
+        plural: NODE_STATUSES,
+        name,
+        body,
+        fieldManager: FIELD_MANAGER,
+        force: true,
+      },
+      setHeaderOptions('Content-Type', PatchStrategy.ServerSideApply),
+    )) as Record<string, unknown>;
   }
 }
 

@@ -1,18 +1,37 @@
 // List, then watch from the list's resourceVersion, for one resource: the local copy Kubernetes mode derives from.
+// Modelled on client-go's reflector:
+// - the first list asks for resourceVersion "0" (any state the watch cache has); a relist asks for state not older
+//   than the last resourceVersion we saw (resourceVersionMatch=NotOlderThan), which the watch cache serves too. Only
+//   when the server cannot serve that (410 Expired, or 504 ResourceVersionTooLarge) is the relist a quorum read from
+//   etcd — after an apiserver restart, every agent of the cluster relists at once, and none of them reaches etcd;
+// - each watch asks for a timeout drawn in [min, 2·min) (5–10 min by default), so agents started together do not
+//   reconnect together for ever after; it asks for bookmarks, which move the resourceVersion on;
 // - watch events update the copy and move the resourceVersion on (BOOKMARKs only move it on);
 // - 410 Gone (HTTP status or an ERROR event) → relist at once and replace the copy wholesale: the consumer compares
 //   the config it derives, so a relist that changed nothing changes nothing downstream;
 // - a dropped watch → reopen it at once (routine: apiserver restarts, load balancers); if that fails too, or for a
-//   refused connection, 5xx, 403 → report once, retry with backoff, keep the copy as it is;
+//   refused connection, 429, 5xx, 403 → report once, retry after the backoff (jittered) or the server's Retry-After,
+//   whichever is longer, and keep the copy as it is;
 // - the client's idle timeout or a clean close by the server (its timeoutSeconds) → watch again from where we were.
-import type { Watch } from '@kubernetes/client-node';
 import type { Backoff, Clock } from './clock.js';
-import { classifyApiError, httpStatusOf, KubernetesError } from './kubernetes-error.js';
+import {
+  classifyApiError,
+  httpStatusOf,
+  isResourceVersionUnavailable,
+  KubernetesError,
+  retryAfterMsOf,
+} from './kubernetes-error.js';
 import type { KubeObject } from './resources.js';
+import type { WatchLike } from './watch-client.js';
 
 export interface ListResult<T> {
   items: T[];
   metadata?: { resourceVersion?: string };
+}
+
+export interface ListOptions {
+  resourceVersion?: string;
+  resourceVersionMatch?: 'NotOlderThan' | 'Exact';
 }
 
 export interface ReflectorListener {
@@ -32,14 +51,28 @@ export interface ReflectorOptions<T> {
   /**
    * Lists the collection. `resourceVersion: '0'` (the first list) lets the API server answer from its watch cache
    * instead of etcd, as client-go's reflectors do: a DaemonSet rollout on a large cluster must not list etcd
-   * once per node. A relist after 410 Gone asks for the most recent state (resourceVersion unset).
+   * once per node. A relist asks for `resourceVersion: <last>, resourceVersionMatch: NotOlderThan` (watch cache);
+   * only when that is refused as unavailable does it ask for the most recent state (resourceVersion unset, etcd).
    */
-  list: (opts: { resourceVersion?: string }) => Promise<ListResult<T>>;
-  watch: Watch;
+  list: (opts: ListOptions) => Promise<ListResult<T>>;
+  watch: WatchLike;
   clock: Clock;
   backoff: Backoff;
-  /** Server-side watch timeout; the server ends the stream after it and we resume from our resourceVersion. */
+  /**
+   * Server-side watch timeout in seconds; the server ends the stream after it and we resume from our
+   * resourceVersion. With watchTimeoutJitter (the default) this is the minimum: each watch draws its timeout in
+   * [watchTimeoutSeconds, 2·watchTimeoutSeconds), as client-go does with its 5-minute minimum.
+   */
   watchTimeoutSeconds: number;
+  /** Default true; false asks every watch for exactly watchTimeoutSeconds (the old behaviour, for benchmarks). */
+  watchTimeoutJitter?: boolean;
+  /**
+   * Where a relist is served from: 'cache' (default: the watch cache, resourceVersion=<last> NotOlderThan) or
+   * 'quorum' (the old behaviour, for benchmarks: a relist after 410 is a consistent read from etcd).
+   */
+  relistFrom?: 'cache' | 'quorum';
+  /** Random source in [0, 1) for the watch timeouts (tests); default Math.random. */
+  random?: () => number;
   /**
    * Keeps only the fields the consumer reads (default: the whole object). A MODIFIED event whose trimmed object
    * equals the stored one (resourceVersion aside) does not call changed(): Node status heartbeats cost nothing.
@@ -64,7 +97,9 @@ export class Reflector<T extends KubeObject> {
   synced = false;
   resourceVersion = '';
   /** Counters for tests and metrics. */
-  readonly stats = { lists: 0, watches: 0, relistsAfterGone: 0, failures: 0 };
+  readonly stats = { lists: 0, quorumLists: 0, watches: 0, relistsAfterGone: 0, failures: 0, bookmarks: 0 };
+  /** The last list's resourceVersion could not be served (410, or too large): the next list is a quorum read. */
+  private resourceVersionUnavailable = false;
   private stopped = true;
   private generation = 0;
   private failing = false;
@@ -105,6 +140,24 @@ export class Reflector<T extends KubeObject> {
     }, ms);
   }
 
+  /** The delay before retrying after `err`: the backoff's (jittered), or the server's Retry-After if longer. */
+  private retryDelay(err: unknown): number {
+    return Math.max(this.opts.backoff.next(), retryAfterMsOf(err) ?? 0);
+  }
+
+  /** What the next list asks for (see ReflectorOptions.list). */
+  private listOptions(): ListOptions {
+    if (!this.synced) return { resourceVersion: '0' };
+    if (this.opts.relistFrom === 'quorum' || this.resourceVersionUnavailable || !this.resourceVersion) return {};
+    return { resourceVersion: this.resourceVersion, resourceVersionMatch: 'NotOlderThan' };
+  }
+
+  private watchTimeout(): number {
+    const min = this.opts.watchTimeoutSeconds;
+    if (this.opts.watchTimeoutJitter === false) return min;
+    return Math.floor(min * (1 + (this.opts.random ?? Math.random)()));
+  }
+
   private fail(what: string, err: unknown): void {
     this.stats.failures++;
     this.failing = true;
@@ -130,15 +183,23 @@ export class Reflector<T extends KubeObject> {
     const gen = ++this.generation;
     this.stats.lists++;
     let result: ListResult<T>;
+    const params = this.listOptions();
+    if (params.resourceVersion === undefined) this.stats.quorumLists++;
     try {
-      result = await this.opts.list(this.synced ? {} : { resourceVersion: '0' });
+      result = await this.opts.list(params);
     } catch (err) {
       if (gen !== this.generation || this.stopped) return;
+      if (params.resourceVersion && params.resourceVersion !== '0' && isResourceVersionUnavailable(err)) {
+        this.resourceVersionUnavailable = true; // as client-go: fall back to a consistent read, at once
+        void this.relist();
+        return;
+      }
       this.fail('list', err);
-      this.later(() => void this.relist(), this.opts.backoff.next());
+      this.later(() => void this.relist(), this.retryDelay(err));
       return;
     }
     if (gen !== this.generation || this.stopped) return;
+    this.resourceVersionUnavailable = false;
     this.items.clear();
     for (const item of result.items ?? []) {
       const name = item.metadata?.name;
@@ -163,7 +224,7 @@ export class Reflector<T extends KubeObject> {
     const params = {
       allowWatchBookmarks: true,
       resourceVersion: this.resourceVersion,
-      timeoutSeconds: this.opts.watchTimeoutSeconds,
+      timeoutSeconds: this.watchTimeout(),
     };
     const onEvent = (type: string, obj: unknown): void => {
       if (gen !== this.generation) return;
@@ -183,6 +244,7 @@ export class Reflector<T extends KubeObject> {
         this.quietRetryUsed = false;
         this.ok();
       }
+      if (type === 'BOOKMARK') this.stats.bookmarks++;
       if (type === 'BOOKMARK' || !name) return;
       if (type === 'DELETED') {
         if (!this.items.delete(name)) return;
@@ -204,7 +266,7 @@ export class Reflector<T extends KubeObject> {
       } else if (errorEvent) {
         const status = Object.assign(new Error(errorEvent.message ?? 'watch ERROR event'), { code: errorEvent.code });
         this.fail('watch', status);
-        this.later(() => void this.watch(), this.opts.backoff.next());
+        this.later(() => void this.watch(), this.retryDelay(status));
       } else if (err && (err as Error).name === 'TimeoutError') {
         void this.watch(); // the client's idle timeout: the stream went quiet, not wrong
       } else if (err && connected && (!this.quietRetryUsed || this.opts.clock.now() - openedAt >= 10_000)) {
@@ -212,7 +274,7 @@ export class Reflector<T extends KubeObject> {
         void this.watch(); // dropped mid-stream: reopen from our resourceVersion before calling it a failure
       } else if (err) {
         this.fail('watch', err);
-        this.later(() => void this.watch(), this.opts.backoff.next());
+        this.later(() => void this.watch(), this.retryDelay(err));
       } else if (events > 0 || this.opts.clock.now() - openedAt >= 10_000) {
         // the server ended the stream after its timeoutSeconds: reopen at once (a quiet resource too, as long as
         // the stream had lasted; only a server closing at once goes through backoff, so it cannot spin us)
@@ -230,7 +292,7 @@ export class Reflector<T extends KubeObject> {
       if (gen !== this.generation || this.stopped) return;
       this.generation++;
       this.fail('watch', err);
-      this.later(() => void this.watch(), this.opts.backoff.next());
+      this.later(() => void this.watch(), this.retryDelay(err));
       return;
     }
     if (gen === this.generation && !this.stopped) {

@@ -85,7 +85,10 @@ describe('test double: FakeApiServer', function () {
 
   it('create, replace with optimistic concurrency, merge-patch, delete', async () => {
     const body = (o: unknown) => ({ body: JSON.stringify(o), headers: { 'content-type': 'application/json' } });
-    const obj = { metadata: { name: 'n1' }, status: { node: 'n1', sessions: [] } };
+    const obj = {
+      metadata: { name: 'n1' },
+      status: { node: 'n1', sessions: [], advertisedPrefixes: [], updatedAt: '2026-01-01T00:00:00Z', summary: 'a' },
+    };
     const created = await fetch(`${s.url}${STATUS}`, { method: 'POST', ...body(obj) });
     assert.equal(created.status, 201);
     const stored = await json(created);
@@ -95,7 +98,7 @@ describe('test double: FakeApiServer', function () {
     assert.equal((await fetch(`${s.url}${STATUS}/n1`, { method: 'PUT', ...body(stale) })).status, 409);
     const ok = await fetch(`${s.url}${STATUS}/n1`, { method: 'PUT', ...body({ ...obj, metadata: stored.metadata }) });
     assert.equal(ok.status, 200);
-    const patch = { status: { sessions: null, updatedAt: 'now' } };
+    const patch = { status: { summary: null, lastError: 'x', unknownField: 1 } };
     const jsonPatch = await fetch(`${s.url}${STATUS}/n1`, { method: 'PATCH', ...body(patch) });
     assert.equal(jsonPatch.status, 415, 'only merge-patch is spoken');
     const merged = await fetch(`${s.url}${STATUS}/n1`, {
@@ -103,7 +106,11 @@ describe('test double: FakeApiServer', function () {
       body: JSON.stringify(patch),
       headers: { 'content-type': 'application/merge-patch+json' },
     });
-    assert.deepEqual((await json(merged)).status, { node: 'n1', updatedAt: 'now' });
+    assert.deepEqual(
+      (await json(merged)).status,
+      { node: 'n1', sessions: [], advertisedPrefixes: [], updatedAt: '2026-01-01T00:00:00Z', lastError: 'x' },
+      'merged, and the unknown field pruned',
+    );
     assert.equal((await fetch(`${s.url}${STATUS}/n1`, { method: 'DELETE' })).status, 200);
     assert.equal((await fetch(`${s.url}${STATUS}/n1`)).status, 404);
     assert.deepEqual(

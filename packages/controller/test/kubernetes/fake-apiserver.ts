@@ -1,13 +1,23 @@
-// An in-process Kubernetes API server for the resources Kubernetes mode uses, speaking the list/watch protocol the
-// way kube-apiserver does: one cluster-wide resourceVersion counter (like etcd's revision), lists carrying it,
-// `?watch=true` answered with a chunked stream of JSON lines (ADDED/MODIFIED/DELETED/BOOKMARK/ERROR), events after
-// the requested resourceVersion only, synthetic ADDED events for a watch without one, 410 Gone for a resourceVersion
-// older than the last compaction (as an ERROR event in a 200 stream, or as HTTP 410), 403 for forbidden verbs,
-// create/replace/merge-patch with optimistic concurrency (409 Conflict), and knobs to drop connections or go away.
-import { randomUUID } from 'node:crypto';
-import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+// An in-process Kubernetes API server for the resources Kubernetes mode uses, behaving like kube-apiserver where
+// Gannet depends on it:
+// - HTTP or HTTPS (a serving certificate signed by a test CA), bearer tokens checked (401), tokens rotated;
+// - one cluster-wide resourceVersion counter (like etcd's revision); lists honour resourceVersion and
+//   resourceVersionMatch (unset: a quorum read; "0" or NotOlderThan: the watch cache; Exact: a snapshot; a
+//   resourceVersion newer than the server's: 504 ResourceVersionTooLarge; older than the compaction: 410);
+// - watches: a chunked stream of JSON lines (ADDED/MODIFIED/DELETED/BOOKMARK/ERROR), events after the requested
+//   resourceVersion, synthetic ADDED without one, 410 Gone for a compacted one (ERROR event or HTTP 410),
+//   timeoutSeconds (ended on the server's clock, with a last BOOKMARK), bookmarks for allowWatchBookmarks only;
+// - writes: create, replace with optimistic concurrency (409), merge patch, server-side apply (fake-ssa.ts), the
+//   status subresource, CRD pruning and validation (fake-crd.ts), owner-reference garbage collection;
+// - faults: 403 per verb, one-off failures with Retry-After (429, 500, 504), outage/restore, restart (connections
+//   cut and a fresh watch cache), dropped or ended watches. Counters of requests, bytes and quorum reads.
+import { createServer as createHttp, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import { createServer as createHttps } from 'node:https';
 import type { Socket } from 'node:net';
-import { type ApiCall, apiVersion, mergePatch, type Obj, type ResourceDef } from './fake-api-objects.js';
+import { parse as parseYaml } from 'yaml';
+import type { Clock } from '../../src/kubernetes/clock.js';
+import { type ApiCall, apiVersion, type Obj, type ResourceDef, statusOf } from './fake-api-objects.js';
+import { FakeStore } from './fake-store.js';
 
 export type { ApiCall, ResourceDef } from './fake-api-objects.js';
 
@@ -15,56 +25,70 @@ interface Watcher {
   plural: string;
   bookmarks: boolean;
   res: ServerResponse;
+  timer?: unknown;
 }
 
 /** Every call any FakeApiServer of this process answered: the RBAC test checks them all against the ClusterRole. */
 export const ALL_CALLS: ApiCall[] = [];
 
-export const CORE_NODES: ResourceDef = { group: '', version: 'v1', plural: 'nodes', kind: 'Node' };
+export const CORE_NODES: ResourceDef = {
+  group: '',
+  version: 'v1',
+  plural: 'nodes',
+  kind: 'Node',
+  statusSubresource: true,
+};
 
-export class FakeApiServer {
+export interface FakeApiServerOptions {
+  /** Whether calls go to ALL_CALLS (the RBAC audit); off for tests of this server itself, which call anything. */
+  audit?: boolean;
+  /** Serve HTTPS with this certificate and key (PEM) instead of plain HTTP. */
+  tls?: { cert: string | Buffer; key: string | Buffer };
+  /** Bearer tokens accepted; unset: no authentication. */
+  tokens?: string[];
+  /** The clock watch timeouts run on; default real time. */
+  clock?: Clock;
+  /** Owner-reference garbage collection (default on). */
+  gc?: boolean;
+}
+
+const realClock: Clock = {
+  now: () => Date.now(),
+  setTimeout: (fn, ms) => setTimeout(fn, ms).unref(),
+  clearTimeout: (h) => clearTimeout(h as NodeJS.Timeout),
+};
+
+export class FakeApiServer extends FakeStore {
   readonly calls: ApiCall[] = [];
   /** How a too-old resourceVersion on a watch is answered: an ERROR event (kube-apiserver today) or HTTP 410. */
   expiredAs: 'event' | 'status' = 'event';
-  private readonly defs = new Map<string, ResourceDef>();
-  private readonly store = new Map<string, Map<string, Obj>>();
-  private readonly history: { rv: number; plural: string; type: string; object: Obj }[] = [];
-  private rv = 100;
-  private compactedRv = 0;
+  /** Load figures: requests answered, response bytes written, lists served by etcd / by the watch cache. */
+  readonly load = { requests: 0, bytes: 0, quorumLists: 0, cacheLists: 0, watches: 0 };
   private readonly watchers = new Set<Watcher>();
   private readonly sockets = new Set<Socket>();
   private readonly forbidden = new Set<string>();
-  private readonly injected: { verb: string; plural: string; status: number }[] = [];
+  private readonly injected: { verb: string; plural: string; status: number; retryAfter?: number }[] = [];
+  private tokens: Set<string> | undefined;
   private server: Server;
+  private readonly clock: Clock;
   port = 0;
 
-  private constructor() {
+  private constructor(private readonly options: FakeApiServerOptions) {
+    super(options.gc ?? true);
+    this.clock = options.clock ?? realClock;
+    this.tokens = options.tokens ? new Set(options.tokens) : undefined;
     this.server = this.makeServer();
   }
 
-  /** Whether calls go to ALL_CALLS (the RBAC audit); off for tests of this server itself, which call anything. */
-  private audit = true;
-
-  static async start(defs: ResourceDef[], opts: { audit?: boolean } = {}): Promise<FakeApiServer> {
-    const s = new FakeApiServer();
-    s.audit = opts.audit ?? true;
+  static async start(defs: ResourceDef[], opts: FakeApiServerOptions = {}): Promise<FakeApiServer> {
+    const s = new FakeApiServer(opts);
     for (const d of defs) s.define(d);
     await s.listen(0);
     return s;
   }
 
-  /** Serves a resource from now on (a CRD being installed). */
-  define(def: ResourceDef): void {
-    this.defs.set(def.plural, def);
-    if (!this.store.has(def.plural)) this.store.set(def.plural, new Map());
-  }
-
   get url(): string {
-    return `http://127.0.0.1:${this.port}`;
-  }
-
-  get resourceVersion(): number {
-    return this.rv;
+    return `${this.options.tls ? 'https' : 'http'}://127.0.0.1:${this.port}`;
   }
 
   /** Open watch streams, optionally of one resource. */
@@ -74,70 +98,36 @@ export class FakeApiServer {
 
   // --- the test's hands on the cluster ---------------------------------------------------------------------
 
-  /** Creates or replaces an object as an admin would (no conflict check); watchers see ADDED or MODIFIED. */
-  put(plural: string, obj: Obj): Obj {
-    const items = this.items(plural);
-    const name = obj.metadata?.name as string;
-    const old = items.get(name);
-    const stored = this.stamp(plural, structuredClone(obj), old);
-    items.set(name, stored);
-    this.publish(plural, old ? 'MODIFIED' : 'ADDED', stored);
-    return stored;
-  }
-
-  remove(plural: string, name: string): void {
-    const items = this.items(plural);
-    const old = items.get(name);
-    if (!old) throw new Error(`no ${plural}/${name}`);
-    items.delete(name);
-    const gone = structuredClone(old);
-    gone.metadata.resourceVersion = String(++this.rv);
-    this.publish(plural, 'DELETED', gone);
-  }
-
-  get(plural: string, name: string): Obj | undefined {
-    const o = this.items(plural).get(name);
-    return o && structuredClone(o);
-  }
-
-  /** Forgets history up to now, like an etcd compaction: watches from an older resourceVersion get 410 Gone. */
-  compact(): void {
-    this.compactedRv = this.rv;
-    this.history.length = 0;
+  /** From now on only these bearer tokens are accepted (a rotation; the old one expiring). */
+  acceptTokens(tokens: string[]): void {
+    this.tokens = new Set(tokens);
   }
 
   /** Sends a BOOKMARK with the current resourceVersion to every watch that asked for bookmarks. */
   bookmark(): void {
-    for (const w of this.watchers) {
-      if (!w.bookmarks) continue;
-      const def = this.def(w.plural);
-      this.send(w, 'BOOKMARK', {
-        kind: def.kind,
-        apiVersion: apiVersion(def),
-        metadata: { resourceVersion: String(this.rv) },
-      });
-    }
+    for (const w of this.watchers) this.sendBookmark(w);
   }
 
   /** Cuts every watch stream mid-flight (as a load balancer or a crashing apiserver would). */
   dropWatches(): void {
-    for (const w of this.watchers) w.res.socket?.destroy();
+    for (const w of this.watchers) {
+      this.clock.clearTimeout(w.timer);
+      w.res.socket?.destroy();
+    }
     this.watchers.clear();
   }
 
   /** Sends an ERROR event carrying a Status with `code` to every watch, and ends the streams (as on an etcd error). */
   errorWatches(code: number): void {
     for (const w of this.watchers) {
-      this.send(w, 'ERROR', { kind: 'Status', apiVersion: 'v1', status: 'Failure', message: `injected ${code}`, code });
-      w.res.end();
+      this.send(w, 'ERROR', statusOf(code, 'InternalError', `injected ${code}`));
+      this.endWatch(w);
     }
-    this.watchers.clear();
   }
 
   /** Ends every watch stream cleanly (as the server does after the watch's timeoutSeconds). */
   endWatches(): void {
-    for (const w of this.watchers) w.res.end();
-    this.watchers.clear();
+    for (const w of this.watchers) this.endWatch(w);
   }
 
   /** 403 for a verb on a resource until allow(). */
@@ -149,14 +139,14 @@ export class FakeApiServer {
     this.forbidden.delete(`${verb} ${plural}`);
   }
 
-  /** The next `verb` on `plural` fails with `status` (e.g. 409, 500), once. */
-  failNext(verb: ApiCall['verb'], plural: string, status: number): void {
-    this.injected.push({ verb, plural, status });
+  /** The next `verb` on `plural` fails with `status` (409, 429, 500, 504…), once; with Retry-After if given. */
+  failNext(verb: ApiCall['verb'], plural: string, status: number, opts: { retryAfter?: number } = {}): void {
+    this.injected.push({ verb, plural, status, ...opts });
   }
 
   /** The API server goes away: the port refuses connections and every open connection is reset. */
   async outage(): Promise<void> {
-    this.watchers.clear();
+    this.dropWatches();
     for (const s of this.sockets) s.destroy();
     await new Promise<void>((r) => this.server.close(() => r()));
   }
@@ -167,24 +157,39 @@ export class FakeApiServer {
     await this.listen(this.port);
   }
 
+  /**
+   * A kube-apiserver restart: every connection is cut, and the new process's watch cache starts at the current
+   * revision, so a watch from an older resourceVersion gets 410 Gone. etcd (the store) keeps everything.
+   */
+  restart(): void {
+    this.dropWatches();
+    for (const s of this.sockets) s.destroy();
+    this.compact();
+  }
+
   async close(): Promise<void> {
-    this.watchers.clear();
+    this.dropWatches();
     for (const s of this.sockets) s.destroy();
     if (this.server.listening) await new Promise<void>((r) => this.server.close(() => r()));
   }
 
   // --- protocol ----------------------------------------------------------------------------------------------
 
+  protected override published(plural: string, type: string, object: Obj): void {
+    for (const w of this.watchers) if (w.plural === plural) this.send(w, type, object);
+  }
+
   private makeServer(): Server {
-    const server = createServer((req, res) => {
+    const onRequest = (req: IncomingMessage, res: ServerResponse) => {
       let body = '';
       req.setEncoding('utf8');
       req.on('data', (c: string) => {
         body += c;
       });
       req.on('end', () => this.handle(req, res, body));
-    });
-    server.on('connection', (s) => {
+    };
+    const server = this.options.tls ? createHttps(this.options.tls, onRequest) : createHttp(onRequest);
+    server.on(this.options.tls ? 'secureConnection' : 'connection', (s: Socket) => {
       this.sockets.add(s);
       s.on('close', () => this.sockets.delete(s));
     });
@@ -201,67 +206,68 @@ export class FakeApiServer {
     });
   }
 
-  private items(plural: string): Map<string, Obj> {
-    const m = this.store.get(plural);
-    if (!m) throw new Error(`resource ${plural} not defined`);
-    return m;
-  }
-
-  private def(plural: string): ResourceDef {
-    return this.defs.get(plural)!;
-  }
-
-  private stamp(plural: string, obj: Obj, old: Obj | undefined): Obj {
-    const def = this.def(plural);
-    obj.apiVersion = apiVersion(def);
-    obj.kind = def.kind;
-    obj.metadata = {
-      ...obj.metadata,
-      uid: old?.metadata.uid ?? randomUUID(),
-      creationTimestamp: old?.metadata.creationTimestamp ?? new Date(0).toISOString(),
-      resourceVersion: String(++this.rv),
-    };
-    return obj;
-  }
-
-  private publish(plural: string, type: string, object: Obj): void {
-    this.history.push({ rv: Number(object.metadata.resourceVersion), plural, type, object: structuredClone(object) });
-    for (const w of this.watchers) if (w.plural === plural) this.send(w, type, object);
+  private write(res: ServerResponse, text: string): void {
+    this.load.bytes += Buffer.byteLength(text);
+    res.write(text);
   }
 
   private send(w: Watcher, type: string, object: Obj): void {
-    w.res.write(`${JSON.stringify({ type, object })}\n`);
+    this.write(w.res, `${JSON.stringify({ type, object })}\n`);
+  }
+
+  private sendBookmark(w: Watcher): void {
+    if (!w.bookmarks) return;
+    const def = this.def(w.plural);
+    this.send(w, 'BOOKMARK', {
+      kind: def.kind,
+      apiVersion: apiVersion(def),
+      metadata: { resourceVersion: String(this.resourceVersion) },
+    });
+  }
+
+  private endWatch(w: Watcher): void {
+    this.clock.clearTimeout(w.timer);
+    this.watchers.delete(w);
+    w.res.end();
   }
 
   // The handlers return `true` once they answered, so each branch can end in `return this.fail(...)`.
-  private fail(res: ServerResponse, code: number, reason: string, message: string): true {
-    res.writeHead(code, { 'content-type': 'application/json' });
-    res.end(
-      JSON.stringify({ kind: 'Status', apiVersion: 'v1', metadata: {}, status: 'Failure', message, reason, code }),
-    );
+  private fail(res: ServerResponse, code: number, reason: string, message: string, extra: Obj = {}): true {
+    const { details, headers } = extra as { details?: Obj; headers?: Record<string, string> };
+    res.writeHead(code, { 'content-type': 'application/json', ...headers });
+    const text = JSON.stringify(statusOf(code, reason, message, details));
+    this.load.bytes += Buffer.byteLength(text);
+    res.end(text);
     return true;
   }
 
   private ok(res: ServerResponse, code: number, obj: unknown): true {
     res.writeHead(code, { 'content-type': 'application/json' });
-    res.end(JSON.stringify(obj));
+    const text = JSON.stringify(obj);
+    this.load.bytes += Buffer.byteLength(text);
+    res.end(text);
     return true;
   }
 
   private handle(req: IncomingMessage, res: ServerResponse, body: string): true {
+    this.load.requests++;
     const url = new URL(req.url ?? '/', 'http://x');
     const m =
-      /^\/api\/v1\/([a-z]+)(?:\/([^/]+))?$/.exec(url.pathname) ??
-      /^\/apis\/([^/]+)\/([^/]+)\/([a-z]+)(?:\/([^/]+))?$/.exec(url.pathname);
+      /^\/api\/v1\/([a-z]+)(?:\/([^/]+))?(?:\/(status))?$/.exec(url.pathname) ??
+      /^\/apis\/([^/]+)\/([^/]+)\/([a-z]+)(?:\/([^/]+))?(?:\/(status))?$/.exec(url.pathname);
     const core = url.pathname.startsWith('/api/v1/');
     const plural = m ? (core ? m[1]! : m[3]!) : '';
     const name = m ? (core ? m[2] : m[4]) : undefined;
+    const subresource = m ? (core ? m[3] : m[5]) : undefined;
+    if (this.tokens && !this.tokens.has((req.headers.authorization ?? '').replace(/^Bearer /, ''))) {
+      return this.fail(res, 401, 'Unauthorized', 'Unauthorized');
+    }
     const def = this.defs.get(plural);
-    if (!m || !def || (!core && (def.group !== m[1] || def.version !== m[2]))) {
+    if (!m || !def || (!core && (def.group !== m[1] || def.version !== m[2])) || (subresource && !name)) {
       return this.fail(res, 404, 'NotFound', `the server could not find the requested resource (${url.pathname})`);
     }
     const watching = ['true', '1'].includes(url.searchParams.get('watch') ?? '');
-    const verb: ApiCall['verb'] = (
+    const verb = (
       {
         GET: name ? 'get' : watching ? 'watch' : 'list',
         POST: 'create',
@@ -269,13 +275,20 @@ export class FakeApiServer {
         PATCH: 'patch',
         DELETE: 'delete',
       } as Record<string, ApiCall['verb']>
-    )[req.method ?? '']!;
+    )[req.method ?? ''];
+    const patchType = (req.headers['content-type'] ?? '').split(';')[0]!;
     const record = (status: number) => {
-      const call: ApiCall = { verb, group: def.group, resource: plural, status };
+      const call: ApiCall = { verb: verb!, group: def.group, resource: plural, status };
       const rv = url.searchParams.get('resourceVersion');
+      const match = url.searchParams.get('resourceVersionMatch');
       if (rv !== null && (verb === 'list' || verb === 'watch')) call.resourceVersion = rv;
+      if (match !== null && verb === 'list') call.resourceVersionMatch = match;
+      if (subresource) call.subresource = subresource;
+      if (verb === 'patch') call.patchType = patchType;
+      const fm = url.searchParams.get('fieldManager');
+      if (fm !== null) call.fieldManager = fm;
       this.calls.push(call);
-      if (this.audit) ALL_CALLS.push(call);
+      if (this.options.audit ?? true) ALL_CALLS.push(call);
     };
     if (!verb || (verb === 'create' && name)) return this.fail(res, 405, 'MethodNotAllowed', 'method not allowed');
     if (this.forbidden.has(`${verb} ${plural}`)) {
@@ -284,95 +297,54 @@ export class FakeApiServer {
     }
     const inj = this.injected.findIndex((i) => i.verb === verb && i.plural === plural);
     if (inj >= 0) {
-      const { status } = this.injected.splice(inj, 1)[0]!;
+      const { status, retryAfter } = this.injected.splice(inj, 1)[0]!;
       record(status);
-      return this.fail(res, status, status === 409 ? 'Conflict' : 'InternalError', `injected ${status}`);
+      const reason = ({ 409: 'Conflict', 429: 'TooManyRequests', 504: 'Timeout' } as Record<number, string>)[status];
+      const headers: Record<string, string> = retryAfter !== undefined ? { 'retry-after': String(retryAfter) } : {};
+      return this.fail(res, status, reason ?? 'InternalError', `injected ${status}`, { headers });
     }
-    const items = this.items(plural);
+    if (verb === 'list') return this.list(res, def, url, record);
+    if (verb === 'watch') return this.watch(res, plural, url, record);
     let obj: Obj | undefined;
     if (body && (verb === 'create' || verb === 'update' || verb === 'patch')) {
       try {
-        obj = JSON.parse(body);
+        obj = patchType === 'application/apply-patch+yaml' ? parseYaml(body) : JSON.parse(body);
       } catch {
         record(400);
-        return this.fail(res, 400, 'BadRequest', 'body is not JSON');
+        return this.fail(res, 400, 'BadRequest', 'the body cannot be parsed');
       }
     }
-    const current = name ? items.get(name) : undefined;
-    switch (verb) {
-      case 'list': {
-        record(200);
-        return this.ok(res, 200, {
-          kind: `${def.kind}List`,
-          apiVersion: apiVersion(def),
-          metadata: { resourceVersion: String(this.rv) },
-          items: [...items.values()],
-        });
-      }
-      case 'watch':
-        return this.watch(res, plural, url, record);
-      case 'get':
-        if (!current) break;
-        record(200);
-        return this.ok(res, 200, current);
-      case 'create': {
-        const n = obj?.metadata?.name as string | undefined;
-        if (!obj || !n) {
-          record(422);
-          return this.fail(res, 422, 'Invalid', 'metadata.name: Required value');
-        }
-        if (items.has(n)) {
-          record(409);
-          return this.fail(res, 409, 'AlreadyExists', `${plural} "${n}" already exists`);
-        }
-        const stored = this.stamp(plural, obj, undefined);
-        items.set(n, stored);
-        this.publish(plural, 'ADDED', stored);
-        record(201);
-        return this.ok(res, 201, stored);
-      }
-      case 'update': {
-        if (!current || !obj) break;
-        const want = obj.metadata?.resourceVersion;
-        if (!want) {
-          record(422);
-          return this.fail(res, 422, 'Invalid', 'metadata.resourceVersion: Invalid value: 0x0: must be specified');
-        }
-        if (want !== current.metadata.resourceVersion) {
-          record(409);
-          return this.fail(
-            res,
-            409,
-            'Conflict',
-            `Operation cannot be fulfilled on ${plural} "${name}": the object has been modified; please apply your changes to the latest version and try again`,
-          );
-        }
-        const stored = this.stamp(plural, obj, current);
-        items.set(name!, stored);
-        this.publish(plural, 'MODIFIED', stored);
-        record(200);
-        return this.ok(res, 200, stored);
-      }
-      case 'patch': {
-        if (!current || !obj) break;
-        if (!(req.headers['content-type'] ?? '').startsWith('application/merge-patch+json')) {
-          record(415);
-          return this.fail(res, 415, 'UnsupportedMediaType', 'only application/merge-patch+json');
-        }
-        const stored = this.stamp(plural, mergePatch(structuredClone(current), obj) as Obj, current);
-        items.set(name!, stored);
-        this.publish(plural, 'MODIFIED', stored);
-        record(200);
-        return this.ok(res, 200, stored);
-      }
-      case 'delete':
-        if (!current) break;
-        this.remove(plural, name!);
-        record(200);
-        return this.ok(res, 200, current);
+    const r = this.perform({
+      verb,
+      plural,
+      name,
+      subresource,
+      obj,
+      patchType,
+      fieldManager: url.searchParams.get('fieldManager') ?? undefined,
+      force: url.searchParams.get('force') === 'true',
+    });
+    record(r.code);
+    return r.code < 300 ? this.ok(res, r.code, r.object) : this.fail(res, r.code, r.reason!, r.message!);
+  }
+
+  private list(res: ServerResponse, def: ResourceDef, url: URL, record: (s: number) => void): true {
+    const rv = url.searchParams.get('resourceVersion') ?? '';
+    const match = url.searchParams.get('resourceVersionMatch') ?? '';
+    const answer = this.listAt(def.plural, rv, match);
+    if ('code' in answer) {
+      record(answer.code);
+      return this.fail(res, answer.code, answer.reason, answer.message, { details: answer.details });
     }
-    record(404);
-    return this.fail(res, 404, 'NotFound', `${plural} "${name}" not found`);
+    if (answer.quorum) this.load.quorumLists++;
+    else this.load.cacheLists++;
+    record(200);
+    return this.ok(res, 200, {
+      kind: `${def.kind}List`,
+      apiVersion: apiVersion(def),
+      metadata: { resourceVersion: String(answer.resourceVersion) },
+      items: answer.items,
+    });
   }
 
   private watch(res: ServerResponse, plural: string, url: URL, record: (status: number) => void): true {
@@ -386,19 +358,13 @@ export class FakeApiServer {
       }
       record(200);
       res.writeHead(200, { 'content-type': 'application/json', 'transfer-encoding': 'chunked' });
-      const status = {
-        kind: 'Status',
-        apiVersion: 'v1',
-        metadata: {},
-        status: 'Failure',
-        message,
-        reason: 'Expired',
-        code: 410,
-      };
-      res.end(`${JSON.stringify({ type: 'ERROR', object: status })}\n`);
+      const text = `${JSON.stringify({ type: 'ERROR', object: statusOf(410, 'Expired', message) })}\n`;
+      this.load.bytes += Buffer.byteLength(text);
+      res.end(text);
       return true;
     }
     record(200);
+    this.load.watches++;
     res.writeHead(200, { 'content-type': 'application/json', 'transfer-encoding': 'chunked' });
     const w: Watcher = { plural, bookmarks: url.searchParams.get('allowWatchBookmarks') === 'true', res };
     if (from === undefined) {
@@ -408,7 +374,19 @@ export class FakeApiServer {
     }
     res.flushHeaders();
     this.watchers.add(w);
-    res.on('close', () => this.watchers.delete(w));
+    const timeout = Number(url.searchParams.get('timeoutSeconds') ?? '');
+    if (timeout > 0) {
+      // as kube-apiserver: a last bookmark (so the client resumes from a fresh resourceVersion), then the end
+      w.timer = this.clock.setTimeout(() => {
+        if (!this.watchers.has(w)) return;
+        this.sendBookmark(w);
+        this.endWatch(w);
+      }, timeout * 1000);
+    }
+    res.on('close', () => {
+      this.clock.clearTimeout(w.timer);
+      this.watchers.delete(w);
+    });
     return true;
   }
 }

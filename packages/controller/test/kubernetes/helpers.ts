@@ -1,17 +1,18 @@
 // Test doubles and builders for the Kubernetes-mode tests.
-import { existsSync } from 'node:fs';
-import { dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { KubeConfig } from '@kubernetes/client-node';
 import type { Backoff, Clock } from '../../src/kubernetes/clock.js';
-import { BGP_CONFIGURATIONS, BGP_PEERS, GANNET_GROUP, NODE_STATUSES } from '../../src/kubernetes/resources.js';
+import { BGP_CONFIGURATIONS, BGP_PEERS, NODE_STATUSES } from '../../src/kubernetes/resources.js';
 import { CORE_NODES, type ResourceDef } from './fake-apiserver.js';
+import { crdResources } from './fake-crd.js';
 
+/** Nodes, and our CRDs as deploy/crds defines them (schemas enforced). */
 export const RESOURCES: ResourceDef[] = [
   CORE_NODES,
-  { group: GANNET_GROUP, version: 'v1', plural: BGP_PEERS, kind: 'BGPPeer' },
-  { group: GANNET_GROUP, version: 'v1', plural: BGP_CONFIGURATIONS, kind: 'BGPConfiguration' },
-  { group: GANNET_GROUP, version: 'v1', plural: NODE_STATUSES, kind: 'GannetNodeStatus' },
+  ...[BGP_PEERS, BGP_CONFIGURATIONS, NODE_STATUSES].map((p) => {
+    const def = crdResources().find((d) => d.plural === p);
+    if (!def) throw new Error(`deploy/crds has no CRD for ${p}`);
+    return def;
+  }),
 ];
 
 /** A clock that only moves when the test says so. */
@@ -117,12 +118,4 @@ export function bgpPeer(name: string, spec: Record<string, unknown>): Record<str
   return { metadata: { name }, spec };
 }
 
-/** The repository root: the nearest directory above this file (or else the working directory) with the workspace file. */
-export function repoRoot(): string {
-  for (const start of [dirname(fileURLToPath(import.meta.url)), process.cwd()]) {
-    for (let dir = start; dir !== dirname(dir); dir = dirname(dir)) {
-      if (existsSync(join(dir, 'pnpm-workspace.yaml'))) return dir;
-    }
-  }
-  throw new Error('cannot find the repository root (pnpm-workspace.yaml)');
-}
+export { repoRoot } from './repo-root.js';

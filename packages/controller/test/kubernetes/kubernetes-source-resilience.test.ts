@@ -44,6 +44,7 @@ describe('kubernetes/KubernetesSource: outages, 410 Gone, dropped watches, 403',
     it(`410 Gone (${expiredAs === 'event' ? 'ERROR event' : 'HTTP 410'}) relists and emits nothing when nothing changed`, async () => {
       r = await rig();
       r.server.expiredAs = expiredAs;
+      const had = r.source.reflectors.nodes.resourceVersion;
       r.server.dropWatches();
       // while we are away: a node heartbeat (no field we use) and a compaction past our resourceVersion
       r.server.put('nodes', {
@@ -62,10 +63,14 @@ describe('kubernetes/KubernetesSource: outages, 410 Gone, dropped watches, 403',
       assert.equal(r.source.reflectors.nodes.stats.lists, 2);
       const nodeLists = r.server.calls.filter((c) => c.verb === 'list' && c.resource === 'nodes');
       assert.deepEqual(
-        nodeLists.map((c) => c.resourceVersion),
-        ['0', undefined],
-        'first list from the watch cache, the relist after 410 the most recent state',
+        nodeLists.map((c) => [c.resourceVersion, c.resourceVersionMatch]),
+        [
+          ['0', undefined],
+          [had, 'NotOlderThan'],
+        ],
+        'first list from the watch cache, the relist after 410 not older than what we had: the watch cache again',
       );
+      assert.equal(r.server.load.quorumLists, 0, 'etcd was never read');
     });
   }
 

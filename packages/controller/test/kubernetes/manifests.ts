@@ -2,8 +2,8 @@
 import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import { parseAllDocuments } from 'yaml';
-import { repoRoot } from './helpers.js';
 import type { Schema } from './openapi-validator.js';
+import { repoRoot } from './repo-root.js';
 
 // biome-ignore lint/suspicious/noExplicitAny: manifests are free-form
 export type Doc = Record<string, any>;

@@ -1,68 +1,19 @@
-// NodeStatusWriter writing through the real @kubernetes/client-node to the fake API server.
+// NodeStatusWriter writing through the real @kubernetes/client-node to the fake API server: what it writes, when.
 import assert from 'node:assert/strict';
-import type { KubernetesError } from '../../src/kubernetes/kubernetes-error.js';
-import { NodeStatusWriter, type SessionStatus } from '../../src/kubernetes/node-status-writer.js';
-import { FakeApiServer } from './fake-apiserver.js';
-import { CountingBackoff, eventually, FakeClock, kubeConfigFor, RESOURCES, settle } from './helpers.js';
-
-const PLURAL = 'gannetnodestatuses';
-
-function session(address: string, state = 'Established', over: Partial<SessionStatus> = {}): SessionStatus {
-  return {
-    address,
-    asn: 64512,
-    state,
-    uptimeSeconds: 42,
-    lastError: null,
-    prefixesReceived: 1,
-    prefixesAccepted: 1,
-    prefixesAdvertised: 1,
-    ...over,
-  };
-}
-
-interface Rig {
-  server: FakeApiServer;
-  clock: FakeClock;
-  writer: NodeStatusWriter;
-  errors: KubernetesError[];
-}
-
-async function rig(opts: { nodeUid?: string } = {}): Promise<Rig> {
-  const server = await FakeApiServer.start(RESOURCES);
-  const clock = new FakeClock();
-  const writer = new NodeStatusWriter({
-    kubeConfig: kubeConfigFor(server.url),
-    nodeName: 'node1',
-    clock,
-    backoff: new CountingBackoff(2000),
-    minIntervalMs: 5000,
-    heartbeatMs: 60_000,
-    ...(opts.nodeUid ? { nodeUid: opts.nodeUid } : {}),
-  });
-  const errors: KubernetesError[] = [];
-  writer.on('error', (e) => errors.push(e));
-  return { server, clock, writer, errors };
-}
-
-const report = (sessions: SessionStatus[], advertisedPrefixes = ['10.244.1.0/24']) => ({
-  sessions,
-  advertisedPrefixes,
-  asn: 64512,
-  routerId: '172.30.0.1',
-});
+import { eventually, settle } from './helpers.js';
+import { PLURAL, report, type StatusRig, session, statusRig } from './status-rig.js';
 
 describe('kubernetes/NodeStatusWriter against the fake API server', function () {
   this.timeout(10_000);
-  let r: Rig | undefined;
+  let r: StatusRig | undefined;
   afterEach(async () => {
     r?.writer.stop();
     await r?.server.close();
     r = undefined;
   });
 
-  it('creates the node status object with every session, owned by the Node', async () => {
-    r = await rig({ nodeUid: 'uid-node1' });
+  it('applies the node status object with every session, owned by the Node, in one request', async () => {
+    r = await statusRig();
     r.writer.update(
       report([
         session('172.30.0.3', 'Active', { uptimeSeconds: 0, lastError: 'connect ECONNREFUSED', prefixesReceived: 0 }),
@@ -72,9 +23,7 @@ describe('kubernetes/NodeStatusWriter against the fake API server', function () 
     r.clock.advance(0);
     await eventually(() => assert.equal(r!.writer.stats.writes, 1));
     const obj = r.server.get(PLURAL, 'node1')!;
-    assert.deepEqual(obj.metadata.ownerReferences, [
-      { apiVersion: 'v1', kind: 'Node', name: 'node1', uid: 'uid-node1' },
-    ]);
+    assert.deepEqual(obj.metadata.ownerReferences, [{ apiVersion: 'v1', kind: 'Node', name: 'node1', uid: r.uid() }]);
     assert.equal(obj.kind, 'GannetNodeStatus');
     assert.deepEqual(obj.status, {
       node: 'node1',
@@ -100,13 +49,17 @@ describe('kubernetes/NodeStatusWriter against the fake API server', function () 
       updatedAt: new Date(r.clock.now()).toISOString(),
     });
     assert.deepEqual(
-      r.server.calls.map((c) => `${c.verb} ${c.status}`),
-      ['get 404', 'create 201'],
+      r.server.calls.map((c) => [c.verb, c.status, c.patchType, c.fieldManager]),
+      [['patch', 201, 'application/apply-patch+yaml', 'gannet']],
+    );
+    assert.deepEqual(
+      obj.metadata.managedFields.map((m: { manager: string; operation: string }) => `${m.manager}/${m.operation}`),
+      ['gannet/Apply'],
     );
   });
 
   it('is rate-limited: a burst of updates becomes one write of the newest status', async () => {
-    r = await rig();
+    r = await statusRig();
     r.writer.update(report([session('172.30.0.2', 'Connect')]));
     r.clock.advance(0);
     await eventually(() => assert.equal(r!.writer.stats.writes, 1));
@@ -120,13 +73,12 @@ describe('kubernetes/NodeStatusWriter against the fake API server', function () 
     await eventually(() => assert.equal(r!.writer.stats.writes, 2));
     await settle(30);
     assert.equal(r.writer.stats.writes, 2);
-    const status = r.server.get(PLURAL, 'node1')!.status;
-    assert.equal(status.sessions[0].state, 'Established');
-    assert.equal(r.server.calls.filter((c) => c.verb === 'update').length, 1);
+    assert.equal(r.server.get(PLURAL, 'node1')!.status.sessions[0].state, 'Established');
+    assert.equal(r.server.calls.length, 2);
   });
 
-  it('skips a write when only uptimes changed, until the heartbeat', async () => {
-    r = await rig();
+  it('skips a write when only uptimes changed, and refreshes it at the heartbeat by itself', async () => {
+    r = await statusRig();
     r.writer.update(report([session('172.30.0.2')]));
     r.clock.advance(0);
     await eventually(() => assert.equal(r!.writer.stats.writes, 1));
@@ -134,64 +86,15 @@ describe('kubernetes/NodeStatusWriter against the fake API server', function () 
     r.writer.update(report([session('172.30.0.2', 'Established', { uptimeSeconds: 52 })]));
     r.clock.advance(0);
     await eventually(() => assert.equal(r!.writer.stats.skipped, 1));
-    r.clock.advance(50_000);
-    r.writer.update(report([session('172.30.0.2', 'Established', { uptimeSeconds: 102 })]));
-    r.clock.advance(0);
+    await settle(30);
+    assert.equal(r.writer.stats.writes, 1);
+    r.clock.advance(50_000); // the heartbeat is due: the report held back is written without a new update()
     await eventually(() => assert.equal(r!.writer.stats.writes, 2));
-    assert.equal(r.server.get(PLURAL, 'node1')!.status.sessions[0].uptimeSeconds, 102);
-  });
-
-  it('retries on 409 Conflict with the current resourceVersion', async () => {
-    r = await rig();
-    r.writer.update(report([session('172.30.0.2', 'Active')]));
-    r.clock.advance(0);
-    await eventually(() => assert.equal(r!.writer.stats.writes, 1));
-    // someone else (an admin, a previous pod of ours) touched the object: our resourceVersion is stale
-    const other = r.server.get(PLURAL, 'node1')!;
-    r.server.put(PLURAL, { ...other, metadata: { ...other.metadata, labels: { touched: 'yes' } } });
-    r.clock.advance(5000);
-    r.writer.update(report([session('172.30.0.2', 'Established')]));
-    r.clock.advance(0);
-    await eventually(() => assert.equal(r!.writer.stats.writes, 2));
-    assert.equal(r.writer.stats.conflicts, 1);
-    assert.deepEqual(
-      r.server.calls.slice(2).map((c) => `${c.verb} ${c.status}`),
-      ['update 409', 'get 200', 'update 200'],
-    );
-    assert.equal(r.server.get(PLURAL, 'node1')!.status.sessions[0].state, 'Established');
-    assert.deepEqual(r.errors, []);
-  });
-
-  it('recreates the object when it was deleted under us', async () => {
-    r = await rig();
-    r.writer.update(report([session('172.30.0.2', 'Active')]));
-    r.clock.advance(0);
-    await eventually(() => assert.equal(r!.writer.stats.writes, 1));
-    r.server.remove(PLURAL, 'node1');
-    r.clock.advance(5000);
-    r.writer.update(report([session('172.30.0.2')]));
-    r.clock.advance(0);
-    await eventually(() => assert.equal(r!.writer.stats.writes, 2));
-    assert.deepEqual(
-      r.server.calls.slice(2).map((c) => `${c.verb} ${c.status}`),
-      ['update 404', 'get 404', 'create 201'],
-    );
-  });
-
-  it('gives up after its conflict retries and tries again later', async () => {
-    r = await rig();
-    r.writer.update(report([session('172.30.0.2')]));
-    for (let i = 0; i < 6; i++) r.server.failNext('create', PLURAL, 409);
-    r.clock.advance(0);
-    await eventually(() => assert.equal(r!.errors.length, 1));
-    assert.equal(r.errors[0]!.code, 'ERR_GANNET_K8S_STATUS_WRITE');
-    assert.match(r.errors[0]!.message, /write gannetnodestatuses\/node1: still conflicting after 6 attempts/);
-    r.clock.advance(5000);
-    await eventually(() => assert.equal(r!.writer.stats.writes, 1));
+    assert.equal(r.server.get(PLURAL, 'node1')!.status.sessions[0].uptimeSeconds, 52);
   });
 
   it('keeps the newest status through an outage, reports once, and writes it when the API is back', async () => {
-    r = await rig();
+    r = await statusRig();
     await r.server.outage();
     r.writer.update(report([session('172.30.0.2', 'Active')]));
     r.clock.advance(0);
@@ -209,18 +112,35 @@ describe('kubernetes/NodeStatusWriter against the fake API server', function () 
     assert.equal(r.server.get(PLURAL, 'node1')!.status.sessions[0].state, 'Established');
   });
 
+  it('on 429 waits for the Retry-After the server asked for, not its shorter backoff', async () => {
+    r = await statusRig();
+    r.server.failNext('patch', PLURAL, 429, { retryAfter: 7 });
+    r.writer.update(report([session('172.30.0.2')]));
+    r.clock.advance(0);
+    await eventually(() => assert.equal(r!.writer.stats.failures, 1));
+    r.clock.advance(6999); // the backoff (2 s) is long over
+    await settle(30);
+    assert.equal(r.writer.stats.writes, 0);
+    r.clock.advance(1);
+    await eventually(() => assert.equal(r!.writer.stats.writes, 1));
+    assert.deepEqual(
+      r.server.calls.map((c) => c.status),
+      [429, 201],
+    );
+  });
+
   it('reports 403 as a forbidden error naming the call', async () => {
-    r = await rig();
-    r.server.forbid('create', PLURAL);
+    r = await statusRig();
+    r.server.forbid('patch', PLURAL);
     r.writer.update(report([]));
     r.clock.advance(0);
     await eventually(() => assert.equal(r!.errors.length, 1));
     assert.equal(r.errors[0]!.code, 'ERR_GANNET_K8S_FORBIDDEN');
-    assert.match(r.errors[0]!.message, /^write gannetnodestatuses\/node1: forbidden \(HTTP 403\)/);
+    assert.match(r.errors[0]!.message, /^apply gannetnodestatuses\/node1: forbidden \(HTTP 403\)/);
   });
 
   it('flush() writes at once, rate limit aside', async () => {
-    r = await rig();
+    r = await statusRig();
     r.writer.update(report([session('172.30.0.2')]));
     await r.writer.flush();
     assert.equal(r.writer.stats.writes, 1);

@@ -70,7 +70,7 @@ describe('deploy/rbac.yaml against the calls the code makes', function () {
     writer = new NodeStatusWriter({
       kubeConfig,
       nodeName: 'node1',
-      nodeUid: 'u1',
+      nodeUid: () => source?.nodeUid,
       clock,
       backoff: new CountingBackoff(),
     });
@@ -92,9 +92,9 @@ describe('deploy/rbac.yaml against the calls the code makes', function () {
     };
     await writer.flush(); // nothing pending: no call
     writer.update(report);
-    await writer.flush(); // get (404) + create
+    await writer.flush(); // apply (creates it)
     writer.update({ ...report, sessions: [{ ...peers[0]!, state: 'Active', lastError: 'hold timer expired' }] });
-    await writer.flush(); // update
+    await writer.flush(); // apply
     const stored = server.get('gannetnodestatuses', 'node1')!;
     assert.deepEqual(validate(schemaOf('GannetNodeStatus'), stored), []);
     assert.equal(stored.status.lastError, '172.30.0.2: hold timer expired');
