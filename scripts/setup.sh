@@ -12,14 +12,15 @@ say() { printf '\033[1m[setup]\033[0m %s\n' "$*"; }
 
 [ "$(id -u)" = 0 ] || { echo "setup.sh: run as root (it installs Debian packages)" >&2; exit 1; }
 
-debs=(iproute2 iputils-ping frr bird2 containernetworking-plugins iperf3 procps psmisc ca-certificates git nftables)
+# containerd (+ runc) and busybox-static: the CRI e2e suite runs its own containerd with a pause image made from busybox
+debs=(iproute2 iputils-ping frr bird2 containernetworking-plugins containerd busybox-static iperf3 procps psmisc ca-certificates git nftables)
 missing=()
 for p in "${debs[@]}"; do dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'ok installed' || missing+=("$p"); done
 command -v npm >/dev/null || missing+=(npm)
 if [ "${#missing[@]}" -gt 0 ]; then
   say "installing Debian packages: ${missing[*]}"
   export DEBIAN_FRONTEND=noninteractive
-  # policy-rc.d keeps package scripts from starting frr/bird services; the tests start their own daemons.
+  # policy-rc.d keeps package scripts from starting frr/bird/containerd services; the tests start their own daemons.
   printf '#!/bin/sh\nexit 101\n' > /usr/sbin/policy-rc.d && chmod +x /usr/sbin/policy-rc.d
   apt-get update -qq
   apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
