@@ -32,6 +32,16 @@ export interface SpeakerOptions {
   connect?: ConnectionFactory;
   /** Random source in [0, 1) for the reconnect jitter (default Math.random). */
   random?: () => number;
+  /**
+   * Our own addresses beyond each session's local address (e.g. every interface address): a received route whose
+   * next hop is one of them is ignored (RFC 4271 §6.3). Absent: only the session's local address is checked.
+   */
+  isLocalAddress?: (address: string) => boolean;
+  /**
+   * Whether an address is on a directly connected subnet. eBGP peers are single-hop: their routes must have a
+   * connected next hop (unless the peer sets disableConnectedCheck). Absent: not checked.
+   */
+  isConnected?: (address: string) => boolean;
   /** A winston-compatible logger (child loggers are made with .child() when it has one). */
   logger?: Logger & { child?(meta: object): Logger };
 }

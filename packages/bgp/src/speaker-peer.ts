@@ -3,8 +3,10 @@
 import type { TimerHandle } from './clock.js';
 import { BgpError } from './errors.js';
 import type { FsmConfig } from './fsm/types.js';
+import { nextHopProblem } from './policy/next-hop.js';
 import type { RibPeerConfig } from './rib/types.js';
 import type { Negotiated, OpenParams } from './session/open.js';
+import { treatAsWithdraw } from './session/outbound.js';
 import { type Logger, type Outbound, PeerSession } from './session/peer-session.js';
 import type { PeerStatus, Speaker } from './speaker.js';
 import type { PeerOptions } from './speaker-options.js';
@@ -40,6 +42,10 @@ export class PeerEntry {
   private staleTimer: TimerHandle | undefined;
   /** Enhanced route refresh in progress from the peer (BoRR seen, EoRR not yet): prefixes re-sent per family. */
   private readonly refreshing = new Map<number, Set<string>>();
+  /** Prefix announcements ignored for an unusable next hop (RFC 7606 §7.3), since start. */
+  nextHopInvalid = 0;
+  /** eBGP UPDATEs whose AS_PATH did not start with the peer's AS, treated as withdraw (RFC 7606 §7.2), since start. */
+  firstAsViolations = 0;
 
   constructor(
     private readonly speaker: Speaker,
@@ -151,6 +157,9 @@ export class PeerEntry {
       flaps: s.counters.flaps,
       treatAsWithdraw: s.counters.treatAsWithdraw,
       attributesDiscarded: s.counters.attributeDiscard,
+      nextHopInvalid: this.nextHopInvalid,
+      firstAsViolations: this.firstAsViolations,
+      sendHoldExpired: s.counters.sendHoldExpired,
     };
   }
 
@@ -221,7 +230,75 @@ export class PeerEntry {
     this.speaker.changes(rib.withdraw(this.opts.address, afi, gone));
   }
 
-  private update(u: UpdateMessage): void {
+  private get external(): boolean {
+    return this.opts.asn !== this.speaker.asn;
+  }
+
+  /**
+   * RFC 4271 §6.3 first-AS check on eBGP, handled as RFC 7606 §7.2 prescribes for a malformed AS_PATH:
+   * treat-as-withdraw (no NOTIFICATION, session kept). Returns the UPDATE to apply.
+   */
+  private checkFirstAs(u: UpdateMessage): UpdateMessage {
+    if (!this.external || this.opts.enforceFirstAs === false) return u;
+    if (u.nlri.length === 0 && (u.mpReach?.nlri.length ?? 0) === 0) return u;
+    const first = u.attributes.asPath?.[0];
+    if (first?.type === 'sequence' && first.asns[0] === this.opts.asn) return u;
+    this.firstAsViolations++;
+    this.log.warn('AS_PATH does not start with the peer AS: UPDATE treated as withdraw (RFC 7606 §7.2)', {
+      firstAs: first?.asns[0] ?? null,
+      segment: first?.type ?? 'empty',
+    });
+    return treatAsWithdraw(u);
+  }
+
+  /**
+   * NEXT_HOP validation (RFC 4271 §6.3, RFC 7606 §7.3): announcements with an unusable next hop (ours, loopback,
+   * unspecified, multicast, broadcast, link-local, or off-link from an eBGP single-hop peer) are ignored: taken
+   * out of the UPDATE and withdrawn, so they never join an ECMP group with good paths.
+   */
+  private checkNextHops(u: UpdateMessage): { update: UpdateMessage; bad: { afi: number; prefixes: string[] }[] } {
+    const bad: { afi: number; prefixes: string[] }[] = [];
+    if (u.nlri.length === 0 && (u.mpReach?.nlri.length ?? 0) === 0) return { update: u, bad };
+    const o = this.speaker.options;
+    const ctx = {
+      localAddress: this.session.localAddress,
+      isLocal: o.isLocalAddress,
+      isConnected: this.external && this.opts.disableConnectedCheck !== true ? o.isConnected : undefined,
+    };
+    let update = u;
+    const reject = (afi: number, nextHop: string, prefixes: string[], why: string) => {
+      this.nextHopInvalid += prefixes.length;
+      this.log.warn('announcement with an unusable next hop ignored (RFC 7606 §7.3)', {
+        afi,
+        nextHop,
+        why,
+        prefixes: prefixes.length,
+      });
+      bad.push({ afi, prefixes });
+    };
+    const v4 = u.attributes.nextHop;
+    if (u.nlri.length > 0 && v4 !== undefined) {
+      const why = nextHopProblem(v4, 1, ctx);
+      if (why) {
+        reject(1, v4, u.nlri, why);
+        update = { ...update, nlri: [] };
+      }
+    }
+    const mp = u.mpReach;
+    if (mp && mp.nlri.length > 0) {
+      const why = nextHopProblem(mp.nextHop, mp.afi, ctx);
+      if (why) {
+        reject(mp.afi, mp.nextHop, mp.nlri, why);
+        const { mpReach: _dropped, ...rest } = update;
+        update = rest;
+      }
+    }
+    return { update, bad };
+  }
+
+  private update(received: UpdateMessage): void {
+    const { update: u, bad } = this.checkNextHops(this.checkFirstAs(received));
+    for (const b of bad) this.speaker.changes(this.speaker.rib.withdraw(this.opts.address, b.afi, b.prefixes));
     if (this.refreshing.size > 0) {
       for (const p of u.nlri) this.refreshing.get(1)?.add(p);
       const mp = u.mpReach;

@@ -92,6 +92,12 @@ export interface PeerStatus {
   /** UPDATEs handled as withdraw (RFC 7606) and UPDATEs with malformed attributes discarded, since start. */
   treatAsWithdraw: number;
   attributesDiscarded: number;
+  /** Prefix announcements ignored because their next hop is unusable (RFC 7606 §7.3), since start. */
+  nextHopInvalid: number;
+  /** eBGP UPDATEs treated as withdraw because the AS_PATH did not start with the peer's AS, since start. */
+  firstAsViolations: number;
+  /** Sessions dropped because the peer took none of our data for the send hold time (RFC 9687), since start. */
+  sendHoldExpired: number;
 }
 
 export interface RouteStatus {

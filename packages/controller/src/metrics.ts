@@ -53,6 +53,24 @@ export function createMetrics(source: MetricsSource): Metrics {
   perPeer('gannet_bgp_prefixes_advertised', 'Prefixes advertised to the peer', (p) => p.prefixesAdvertised);
   perPeer('gannet_bgp_updates_received', 'UPDATE messages received', (p) => p.updatesIn, true);
   perPeer('gannet_bgp_updates_sent', 'UPDATE messages sent', (p) => p.updatesOut, true);
+  perPeer(
+    'gannet_bgp_nexthop_invalid',
+    'Prefix announcements ignored for an unusable next hop (RFC 7606 §7.3)',
+    (p) => p.nextHopInvalid ?? 0,
+    true,
+  );
+  perPeer(
+    'gannet_bgp_first_as_violations',
+    'eBGP UPDATEs treated as withdraw: AS_PATH not starting with the peer AS',
+    (p) => p.firstAsViolations ?? 0,
+    true,
+  );
+  perPeer(
+    'gannet_bgp_send_hold_expired',
+    'Sessions dropped: the peer read nothing for the send hold time (RFC 9687)',
+    (p) => p.sendHoldExpired ?? 0,
+    true,
+  );
 
   new Gauge({
     name: 'gannet_routes_installed',

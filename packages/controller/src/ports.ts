@@ -39,6 +39,12 @@ export interface PeerStatus {
   updatesIn: number;
   updatesOut: number;
   flaps: number;
+  /** Prefix announcements ignored for an unusable next hop (RFC 7606 §7.3), since start. */
+  nextHopInvalid?: number;
+  /** eBGP UPDATEs treated as withdraw: the AS_PATH did not start with the peer's AS, since start. */
+  firstAsViolations?: number;
+  /** Sessions dropped because the peer read nothing for the send hold time (RFC 9687), since start. */
+  sendHoldExpired?: number;
 }
 
 /** A best-path change: `nexthops` empty means the prefix is gone. Several next hops = ECMP. */

@@ -52,7 +52,14 @@ export class PeerSession {
   private flushScheduled = false;
   /** The candidate's OPEN (and what followed) while the main connection may still send its own (hold()). */
   private held: Held | undefined;
-  readonly counters = { updatesIn: 0, updatesOut: 0, flaps: 0, treatAsWithdraw: 0, attributeDiscard: 0 };
+  readonly counters = {
+    updatesIn: 0,
+    updatesOut: 0,
+    flaps: 0,
+    treatAsWithdraw: 0,
+    attributeDiscard: 0,
+    sendHoldExpired: 0,
+  };
   lastError = '';
   establishedAt: number | undefined;
 
@@ -170,6 +177,7 @@ export class PeerSession {
     for (const a of r.actions) this.perform(link, a);
     this.scheduleTimer(link);
     if (r.transition && link === this.main) {
+      if (r.transition.reason === 'send-hold-timer-expired') this.counters.sendHoldExpired++;
       if (r.transition.from === 'Established') {
         this.counters.flaps++;
         this.establishedAt = undefined;

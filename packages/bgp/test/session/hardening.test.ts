@@ -50,6 +50,7 @@ describe('session: send hold timer (RFC 9687)', () => {
     assert.equal(s.states.find((e) => e.previous === 'Established')?.reason, 'send-hold-timer-expired');
     assert.equal(s.speaker.peers()[0]?.lastError, 'sent NOTIFICATION 8/0 (send-hold-timer-expired)');
     assert.equal(s.speaker.peers()[0]?.flaps, 1);
+    assert.equal(s.speaker.peers()[0]?.sendHoldExpired, 1);
     assert.deepEqual(notificationsWritten(ours), ['8/0'], 'the NOTIFICATION was written (queued behind the rest)');
     await settle();
     assert.equal(ours.closed, true, 'the connection is closed');
@@ -73,6 +74,7 @@ describe('session: send hold timer (RFC 9687)', () => {
     await keepAlive(s, raw, 60_000);
     assert.equal(peerState(s), 'Established');
     assert.equal(s.speaker.peers()[0]?.flaps, 0);
+    assert.equal(s.speaker.peers()[0]?.sendHoldExpired, 0);
     const received = raw.of('update').reduce((n, u) => n + u.nlri.length, 0);
     assert.equal(received, s.speaker.peers()[0]?.prefixesAdvertised);
     assert.ok(received > 0);

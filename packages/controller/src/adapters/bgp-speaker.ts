@@ -3,6 +3,7 @@
 import { type ConnectionFactory, createSpeaker, type PeerOptions, type Speaker } from '@gannet/bgp';
 import type { Logger } from '../log.js';
 import type { BestChange, PeerStateEvent, PeerStatus, SpeakerPeer, SpeakerPort } from '../ports.js';
+import { LocalAddresses } from './local-addresses.js';
 
 export interface BgpSpeakerOptions {
   asn: number;
@@ -14,6 +15,8 @@ export interface BgpSpeakerOptions {
   deferralTime: number;
   logger: Logger;
   connect?: ConnectionFactory;
+  /** The node's addresses and connected subnets for NEXT_HOP checks (default: os.networkInterfaces()). */
+  localAddresses?: LocalAddresses;
 }
 
 export class BgpSpeaker implements SpeakerPort {
@@ -24,11 +27,18 @@ export class BgpSpeaker implements SpeakerPort {
   private readonly stateListeners: ((e: PeerStateEvent) => void)[] = [];
   private readonly syncListeners: (() => void)[] = [];
 
-  constructor(private readonly opts: BgpSpeakerOptions) {}
+  private readonly local: LocalAddresses;
+
+  constructor(private readonly opts: BgpSpeakerOptions) {
+    this.local = opts.localAddresses ?? new LocalAddresses();
+  }
 
   async start({ restarting }: { restarting: boolean }): Promise<void> {
     const o = this.opts;
     const speaker = createSpeaker({
+      // NEXT_HOP checks: routes via our own addresses, or off-link from an eBGP peer, are ignored (RFC 4271 §6.3).
+      isLocalAddress: (a) => this.local.isLocal(a),
+      isConnected: (a) => this.local.isConnected(a),
       asn: o.asn,
       routerId: o.routerId,
       listen: o.listen,
@@ -94,6 +104,9 @@ export class BgpSpeaker implements SpeakerPort {
       updatesIn: p.updatesIn,
       updatesOut: p.updatesOut,
       flaps: p.flaps,
+      nextHopInvalid: p.nextHopInvalid,
+      firstAsViolations: p.firstAsViolations,
+      sendHoldExpired: p.sendHoldExpired,
     }));
   }
 
