@@ -75,6 +75,7 @@ export class WatchClient implements WatchLike {
     const finish = (err: unknown): void => {
       if (finished) return;
       finished = true;
+      if (ctrl.signal.aborted) err = null; // the caller aborted: an end, not an error
       if (timer) clearTimeout(timer);
       ctrl.abort();
       done(err);
@@ -103,7 +104,7 @@ export class WatchClient implements WatchLike {
           : {}),
       });
       req.on('error', (err) => {
-        finish(ctrl.signal.aborted && !finished ? null : err);
+        finish(err);
         resolve(ctrl);
       });
       req.on('response', (res) => {

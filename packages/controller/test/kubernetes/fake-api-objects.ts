@@ -21,6 +21,8 @@ export interface ApiCall {
   resourceVersion?: string;
   /** resourceVersionMatch of a list, when given. */
   resourceVersionMatch?: string;
+  /** timeoutSeconds of a watch, when given. */
+  timeoutSeconds?: number;
   /** `status` for a call on the status subresource. */
   subresource?: string;
   /** The Content-Type of a patch. */

@@ -67,7 +67,8 @@ export class FakeApiServer extends FakeStore {
   private readonly watchers = new Set<Watcher>();
   private readonly sockets = new Set<Socket>();
   private readonly forbidden = new Set<string>();
-  private readonly injected: { verb: string; plural: string; status: number; retryAfter?: number }[] = [];
+  private readonly injected: { verb: string; plural: string; status: number; retryAfter?: number; details?: Obj }[] =
+    [];
   private tokens: Set<string> | undefined;
   private server: Server;
   private readonly clock: Clock;
@@ -140,7 +141,12 @@ export class FakeApiServer extends FakeStore {
   }
 
   /** The next `verb` on `plural` fails with `status` (409, 429, 500, 504…), once; with Retry-After if given. */
-  failNext(verb: ApiCall['verb'], plural: string, status: number, opts: { retryAfter?: number } = {}): void {
+  failNext(
+    verb: ApiCall['verb'],
+    plural: string,
+    status: number,
+    opts: { retryAfter?: number; details?: Obj } = {},
+  ): void {
     this.injected.push({ verb, plural, status, ...opts });
   }
 
@@ -283,6 +289,8 @@ export class FakeApiServer extends FakeStore {
       const match = url.searchParams.get('resourceVersionMatch');
       if (rv !== null && (verb === 'list' || verb === 'watch')) call.resourceVersion = rv;
       if (match !== null && verb === 'list') call.resourceVersionMatch = match;
+      const timeout = url.searchParams.get('timeoutSeconds');
+      if (timeout !== null && verb === 'watch') call.timeoutSeconds = Number(timeout);
       if (subresource) call.subresource = subresource;
       if (verb === 'patch') call.patchType = patchType;
       const fm = url.searchParams.get('fieldManager');
@@ -297,11 +305,11 @@ export class FakeApiServer extends FakeStore {
     }
     const inj = this.injected.findIndex((i) => i.verb === verb && i.plural === plural);
     if (inj >= 0) {
-      const { status, retryAfter } = this.injected.splice(inj, 1)[0]!;
+      const { status, retryAfter, details } = this.injected.splice(inj, 1)[0]!;
       record(status);
       const reason = ({ 409: 'Conflict', 429: 'TooManyRequests', 504: 'Timeout' } as Record<number, string>)[status];
       const headers: Record<string, string> = retryAfter !== undefined ? { 'retry-after': String(retryAfter) } : {};
-      return this.fail(res, status, reason ?? 'InternalError', `injected ${status}`, { headers });
+      return this.fail(res, status, reason ?? 'InternalError', `injected ${status}`, { headers, details });
     }
     if (verb === 'list') return this.list(res, def, url, record);
     if (verb === 'watch') return this.watch(res, plural, url, record);

@@ -2,7 +2,7 @@
 import assert from 'node:assert/strict';
 import type { AgentConfig, PeerConfig } from '../../src/config/types.js';
 import type { KubernetesError } from '../../src/kubernetes/kubernetes-error.js';
-import { KubernetesSource } from '../../src/kubernetes/kubernetes-source.js';
+import { KubernetesSource, type KubernetesSourceOptions } from '../../src/kubernetes/kubernetes-source.js';
 import { FakeApiServer } from './fake-apiserver.js';
 import { bgpPeer, CountingBackoff, eventually, FakeClock, kubeConfigFor, node, RESOURCES } from './helpers.js';
 
@@ -34,15 +34,26 @@ function seed(server: FakeApiServer): void {
   server.put('bgppeers', TOR);
 }
 
-export async function rig(opts: { seed?: boolean; start?: boolean; resources?: typeof RESOURCES } = {}): Promise<Rig> {
-  const server = await FakeApiServer.start(opts.resources ?? RESOURCES);
-  if (opts.seed !== false) seed(server);
+export async function rig(
+  opts: {
+    seed?: boolean;
+    start?: boolean;
+    resources?: typeof RESOURCES;
+    /** Options of the source under test (over the rig's). */
+    source?: Partial<KubernetesSourceOptions>;
+    /** The server's watch timeouts run on the rig's fake clock too. */
+    serverClock?: boolean;
+  } = {},
+): Promise<Rig> {
   const clock = new FakeClock();
+  const server = await FakeApiServer.start(opts.resources ?? RESOURCES, opts.serverClock ? { clock } : {});
+  if (opts.seed !== false) seed(server);
   const source = new KubernetesSource({
     kubeConfig: kubeConfigFor(server.url),
     nodeName: 'node1',
     clock,
     backoff: () => new CountingBackoff(1000),
+    ...opts.source,
   });
   const configs: AgentConfig[] = [];
   const errors: KubernetesError[] = [];
