@@ -65,8 +65,8 @@ export class ExecNftRunner implements NftRunner {
         );
       });
       child.once('close', (status) => {
-        // `ip netns exec` reports a missing binary itself, with status 255.
-        if (this.opts.netns && status === 255 && /exec of "[^"]*" failed: No such file/.test(stderr)) {
+        // `ip netns exec` reports a missing binary itself (status 1 or 255 depending on the iproute2 version).
+        if (this.opts.netns && status !== 0 && /^exec of "[^"]*" failed: No such file/.test(stderr)) {
           reject(
             new PolicyError(
               'ERR_GANNET_POLICY_NFT_MISSING',
