@@ -26,6 +26,17 @@ function identityOf(c: AgentConfig): string {
   return JSON.stringify([c.nodeName, c.asn, c.routerId, c.listen, c.gracefulRestart ?? null]);
 }
 
+/** The identity fields that differ, worded for a log line ("asn 64512 → 64513"); empty when none does. */
+export function identityChanges(from: AgentConfig, to: AgentConfig): string[] {
+  const show = (v: unknown) => (typeof v === 'object' ? JSON.stringify(v ?? {}) : String(v));
+  const out: string[] = [];
+  for (const k of ['nodeName', 'asn', 'routerId', 'listen', 'gracefulRestart'] as const) {
+    if (JSON.stringify(from[k] ?? null) !== JSON.stringify(to[k] ?? null))
+      out.push(`${k} ${show(from[k])} → ${show(to[k])}`);
+  }
+  return out;
+}
+
 export class Agent {
   private config: AgentConfig;
   private readonly learned = new Map<string, string[]>();
@@ -50,13 +61,26 @@ export class Agent {
     return this.config;
   }
 
+  /**
+   * All or nothing: when any part fails to start (the speaker cannot listen, an option it refuses), what did start is
+   * stopped again — the kernel routes' helpers (`ip monitor`, `ip -batch`) included, the kernel routes left in place —
+   * and the error is thrown.
+   */
   async start(): Promise<void> {
     this.writeState();
-    const { adopted } = await this.deps.routes.start();
-    this.pushRoutes();
-    this.deps.speaker.setOrigins(this.config.podCIDRs);
-    this.deps.speaker.setPeers(this.config.peers.map((p) => resolvePeer(this.config, p)));
-    await this.deps.speaker.start({ restarting: adopted > 0 });
+    let adopted = 0;
+    try {
+      adopted = (await this.deps.routes.start()).adopted;
+      this.pushRoutes();
+      this.deps.speaker.setOrigins(this.config.podCIDRs);
+      this.deps.speaker.setPeers(this.config.peers.map((p) => resolvePeer(this.config, p)));
+      await this.deps.speaker.start({ restarting: adopted > 0 });
+    } catch (err) {
+      this.stopping = true;
+      await this.deps.speaker.stop({ graceful: true }).catch(() => {});
+      await this.deps.routes.stop().catch(() => {});
+      throw err;
+    }
     this.started = true;
     this.log.info('agent started', {
       node: this.config.nodeName,
@@ -70,18 +94,13 @@ export class Agent {
   }
 
   /**
-   * Applies a new config (SIGHUP, or the Kubernetes source). Only peers whose settings changed are reset; a change of
-   * node identity (name, ASN, router id, listen address) needs a restart of the process, which is reported.
+   * Applies a new config (SIGHUP, or the Kubernetes source). Only peers whose settings changed are reset. A change of
+   * node identity (name, ASN, router id, listen address, graceful restart) is not applied here: the caller restarts
+   * the agent with it (run-agent.ts says why), so nothing is changed and false is returned.
    * @returns false when the change needs a restart.
    */
   reconfigure(next: AgentConfig): boolean {
-    if (identityOf(next) !== identityOf(this.config)) {
-      this.log.warn('node identity changed (nodeName, asn, routerId, listen or gracefulRestart): restart the agent', {
-        from: identityOf(this.config),
-        to: identityOf(next),
-      });
-      return false;
-    }
+    if (identityOf(next) !== identityOf(this.config)) return false;
     const before = this.config;
     this.config = next;
     if (JSON.stringify(before.podCIDRs) !== JSON.stringify(next.podCIDRs)) {
@@ -108,7 +127,18 @@ export class Agent {
 
   /** Ready: started, and the kernel has matched the desired routes at least once after the initial sync. */
   ready(): boolean {
-    return this.started && this.initialSync && this.deps.routes.synced();
+    return this.notReady().length === 0;
+  }
+
+  /** What is missing before the agent is ready, worded for /readyz; empty when ready. */
+  notReady(): string[] {
+    if (!this.started) return ['agent not started'];
+    const out: string[] = [];
+    if (!this.initialSync) {
+      out.push('BGP initial sync not done (End-of-RIB from every peer, or gracefulRestart.deferralTime)');
+    }
+    if (!this.deps.routes.synced()) out.push('kernel routes not synced');
+    return out;
   }
 
   peers(): PeerStatus[] {

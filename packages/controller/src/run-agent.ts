@@ -1,17 +1,31 @@
-// The agent process: builds the real parts (speaker, kernel routes, status API), then runs until SIGTERM/SIGINT.
+// The agent process: builds the real parts (status API, kernel routes, speaker), then runs until SIGTERM/SIGINT.
 // SIGHUP re-reads the config file and resets only the peers whose settings changed.
+//
+// Start-up is all or nothing, in this order: the status API listens first (a busy port or an address that is not
+// local fails before any child process or socket exists), then the agent starts the kernel routes and the speaker and
+// stops them again if either fails. The caller then sees one StartError line and nothing keeps running.
+//
+// A new node identity (ASN — the global one or this node's in nodeASNs —, router ID, listen address or port, graceful
+// restart times) is applied by stopping gracefully and exiting with EXIT.restart (3), for the kubelet (or systemd's
+// Restart=) to start the agent again with it, rather than by rebuilding the speaker in this process. The restart is
+// the path every upgrade already takes and the e2e tests cover: sessions close without NOTIFICATION so the peers keep
+// our routes (graceful restart), the kernel routes stay and are adopted as stale, and only those no peer re-announces
+// are swept after every new session's End-of-RIB. An in-process rebuild would be a second implementation of exactly
+// that sequence (stop, keep, re-adopt, sweep) with its own partial states — a config arriving mid-rebuild, a new
+// listen port that cannot be bound while the old speaker is gone. Nothing freezes meanwhile: the process that
+// restarts reads the whole current config (Kubernetes mode saved it already, for a start while the API is away).
 import { writeFileSync } from 'node:fs';
-import { ipamUsage } from '@gannet/cni';
 import { writeRtProtosEntry } from '@gannet/routes';
 import { BgpSpeaker } from './adapters/bgp-speaker.js';
 import { KernelRoutes } from './adapters/kernel-routes.js';
-import { Agent } from './agent.js';
-import { buildApi } from './api/server.js';
+import { Agent, identityChanges } from './agent.js';
 import type { AgentConfig } from './config/types.js';
 import type { Logger } from './log.js';
-import { createMetrics } from './metrics.js';
-import { parseHostPort } from './net.js';
 import type { PeerStatus } from './ports.js';
+import { openStatusApi, StartError, type StatusApi } from './status-api.js';
+
+/** The process's exit statuses for the agent (the CLI documents them all). */
+export const AGENT_EXIT = { stopped: 0, restart: 3 } as const;
 
 export interface RunAgentOptions {
   config: AgentConfig;
@@ -20,6 +34,8 @@ export interface RunAgentOptions {
   reload?: () => AgentConfig | Promise<AgentConfig>;
   /** Config updates pushed by a source (Kubernetes mode). */
   subscribe?: (apply: (config: AgentConfig) => void) => void;
+  /** An already listening status API (Kubernetes mode opens it before it has a config); else opened here. */
+  statusApi?: StatusApi;
 }
 
 /** Enables IPv4/IPv6 forwarding in this network namespace: the node routes pod traffic. */
@@ -35,13 +51,15 @@ function enableForwarding(log: Logger): void {
 
 export interface AgentHandle {
   stop: () => Promise<void>;
-  /** Resolves once the agent has stopped. */
-  done: Promise<void>;
+  /** Resolves once the agent has stopped, with the process's exit status (AGENT_EXIT). */
+  done: Promise<number>;
   peers: () => PeerStatus[];
 }
 
 export async function runAgent(opts: RunAgentOptions): Promise<AgentHandle> {
   const { config, logger: log } = opts;
+  const statusApi = opts.statusApi ?? (await openStatusApi({ listen: config.api.listen, logger: log }));
+  const { hub, metrics } = statusApi;
   enableForwarding(log);
   try {
     await writeRtProtosEntry({ ...(config.routes?.protocol ? { protocol: config.routes.protocol } : {}) });
@@ -50,7 +68,6 @@ export async function runAgent(opts: RunAgentOptions): Promise<AgentHandle> {
       error: (err as Error).message,
     });
   }
-  let metricsApply: (s: number) => void = () => {};
   const routes = new KernelRoutes({
     logger: log.child({ component: 'routes' }),
     ...(config.routes?.table !== undefined ? { table: config.routes.table } : {}),
@@ -58,7 +75,7 @@ export async function runAgent(opts: RunAgentOptions): Promise<AgentHandle> {
     ...(config.routes?.resyncIntervalSeconds !== undefined
       ? { resyncIntervalMs: config.routes.resyncIntervalSeconds * 1000 }
       : {}),
-    onApply: (s) => metricsApply(s),
+    onApply: (s) => metrics.observeApply(s),
   });
   const speaker = new BgpSpeaker({
     asn: config.asn,
@@ -69,50 +86,47 @@ export async function runAgent(opts: RunAgentOptions): Promise<AgentHandle> {
     logger: log.child({ component: 'bgp' }),
   });
   const agent = new Agent(config, { speaker, routes, logger: log });
-  const metrics = createMetrics({
-    peers: () => agent.peers(),
-    routes: () => routes.status(),
-    ipam: () => {
-      const c = agent.currentConfig;
-      const podCIDR = c.podCIDRs.find((p) => !p.includes(':'));
-      if (!podCIDR) return undefined;
-      try {
-        return ipamUsage({
-          dataDir: c.ipam?.dataDir ?? '/var/lib/cni/gannet',
-          network: c.ipam?.network ?? 'gannet',
-          podCIDR,
-        });
-      } catch {
-        return undefined;
-      }
-    },
-  });
-  metricsApply = (s) => metrics.observeApply(s);
-  const api = buildApi(agent, metrics);
-  const { host, port } = parseHostPort(config.api.listen);
-
-  await agent.start();
-  await api.listen({ host, port });
-  log.info('status API listening', { url: `http://${config.api.listen}` });
+  try {
+    await agent.start();
+  } catch (err) {
+    // Agent.start stopped what it had started; the status API goes too, so the process can end.
+    await statusApi.close().catch(() => {});
+    const e = err as NodeJS.ErrnoException;
+    const listen = `${config.listen.address}:${config.listen.port}`;
+    throw new StartError(
+      e.code === 'EADDRINUSE' || e.code === 'EADDRNOTAVAIL' || e.code === 'EACCES'
+        ? `BGP cannot listen on ${listen}: ${e.message}`
+        : `cannot start: ${e.message}`,
+      { cause: err },
+    );
+  }
+  hub.attach(agent, routes);
 
   let stopping: Promise<void> | undefined;
-  let resolveDone: () => void = () => {};
-  const done = new Promise<void>((r) => {
+  let exitCode: number = AGENT_EXIT.stopped;
+  let resolveDone: (code: number) => void = () => {};
+  const done = new Promise<number>((r) => {
     resolveDone = r;
   });
   const stop = () => {
     stopping ??= (async () => {
       log.info('stopping gracefully (sessions closed without NOTIFICATION, kernel routes kept)');
       process.off('SIGHUP', onHup);
-      await api.close();
+      await statusApi.close();
       await agent.stop();
-      resolveDone();
+      resolveDone(exitCode);
     })();
     return stopping;
   };
   const apply = (next: AgentConfig) => {
-    if (!agent.reconfigure(next))
-      log.error('the new configuration changes node identity: restart the agent to apply it');
+    if (stopping) return;
+    if (agent.reconfigure(next)) return;
+    log.warn('the configuration changes this node’s identity: stopping gracefully to restart with it', {
+      changes: identityChanges(agent.currentConfig, next),
+      exitStatus: AGENT_EXIT.restart,
+    });
+    exitCode = AGENT_EXIT.restart;
+    void stop();
   };
   const onHup = () => {
     if (!opts.reload) return;

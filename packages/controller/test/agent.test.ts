@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { PrefixFilter, type PrefixRule } from '@gannet/bgp';
-import { Agent } from '../src/agent.js';
+import { Agent, identityChanges } from '../src/agent.js';
 import { parseConfig } from '../src/config/load-config.js';
 import type { AgentConfig } from '../src/config/types.js';
 import { silentLogger } from '../src/log.js';
@@ -171,6 +171,64 @@ describe('controller: agent', () => {
     const before = speaker.peerSets.length;
     assert.equal(agent.reconfigure(parseConfig(CONFIG.replace('asn: 64512\nrouterId', 'asn: 64513\nrouterId'))), false);
     assert.equal(speaker.peerSets.length, before, 'identity change applies nothing');
+  });
+
+  it('says what is missing before ready: not started, BGP initial sync, kernel routes', async () => {
+    const { agent, speaker, routes } = setup();
+    assert.deepEqual(agent.notReady(), ['agent not started']);
+    await agent.start();
+    routes.isSynced = false;
+    assert.deepEqual(agent.notReady(), [
+      'BGP initial sync not done (End-of-RIB from every peer, or gracefulRestart.deferralTime)',
+      'kernel routes not synced',
+    ]);
+    speaker.emitInitialSync();
+    assert.deepEqual(agent.notReady(), ['kernel routes not synced']);
+    routes.isSynced = true;
+    assert.deepEqual(agent.notReady(), []);
+  });
+
+  it('all or nothing: a speaker that cannot start stops the kernel routes (and itself) again', async () => {
+    const { agent, speaker, routes } = setup();
+    let stops = 0;
+    speaker.start = async () => {
+      speaker.running = true;
+      throw Object.assign(new Error('listen EADDRINUSE: address already in use 0.0.0.0:179'), { code: 'EADDRINUSE' });
+    };
+    const stop = speaker.stop.bind(speaker);
+    speaker.stop = async (o) => {
+      stops++;
+      await stop(o);
+    };
+    await assert.rejects(agent.start(), /EADDRINUSE/);
+    assert.equal(routes.started, true);
+    assert.equal(routes.stopped, true, 'the kernel routes’ helpers stopped');
+    assert.equal(speaker.running, false);
+    assert.equal(stops, 1);
+    assert.notEqual(routes.desired.length, 0, 'nothing withdrawn from the kernel');
+    assert.equal(agent.ready(), false);
+    await agent.stop(); // a stop after a failed start does nothing more
+    assert.equal(stops, 1);
+  });
+
+  it('a kernel that cannot be listed fails the start before the speaker runs', async () => {
+    const { agent, speaker, routes } = setup();
+    routes.start = async () => {
+      throw new Error('ip: cannot open netlink socket');
+    };
+    await assert.rejects(agent.start(), /netlink/);
+    assert.equal(speaker.running, false);
+    assert.equal(routes.stopped, true);
+  });
+
+  it('identity changes are named for the log', () => {
+    const a = parseConfig(CONFIG);
+    const b = parseConfig(CONFIG.replace('asn: 64512\nrouterId: 172.30.0.1', 'asn: 64513\nrouterId: 172.30.0.9'));
+    assert.deepEqual(identityChanges(a, b), ['asn 64512 → 64513', 'routerId 172.30.0.1 → 172.30.0.9']);
+    assert.deepEqual(identityChanges(a, { ...a, listen: { address: '0.0.0.0', port: 1179 } }), [
+      'listen {"address":"0.0.0.0","port":179} → {"address":"0.0.0.0","port":1179}',
+    ]);
+    assert.deepEqual(identityChanges(a, { ...a, peers: [] }), []);
   });
 
   it('keeps running when the node state file cannot be written', async () => {

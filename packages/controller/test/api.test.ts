@@ -37,7 +37,10 @@ describe('controller: status API', () => {
     assert.equal((await app.inject('/healthz')).statusCode, 200);
     const notReady = await app.inject('/readyz');
     assert.equal(notReady.statusCode, 503);
-    assert.deepEqual(notReady.json(), { status: 'not ready' });
+    assert.deepEqual(notReady.json(), {
+      status: 'not ready',
+      missing: ['BGP initial sync not done (End-of-RIB from every peer, or gracefulRestart.deferralTime)'],
+    });
     speaker.emitInitialSync();
     assert.equal((await app.inject('/readyz')).statusCode, 200);
     await app.close();

@@ -6,6 +6,8 @@ import type { PeerStatus } from '../ports.js';
 
 export interface StatusSource {
   ready(): boolean;
+  /** What is missing before ready, one entry per part ("kernel routes not synced"); /readyz lists it when given. */
+  notReady?(): string[];
   peers(): PeerStatus[];
   routes(): RouteView[];
 }
@@ -23,10 +25,13 @@ export interface PeerView {
 
 export function buildApi(source: StatusSource, metrics: Metrics): FastifyInstance {
   const app = Fastify({ logger: false });
+  // Liveness: the process runs and its event loop answers (it listens before the agent has a configuration).
   app.get('/healthz', async () => ({ status: 'ok' }));
+  // Readiness: 503 with what is missing (no API server, no pod CIDR, BGP initial sync, kernel routes...).
   app.get('/readyz', async (_req, reply) => {
-    if (source.ready()) return { status: 'ready' };
-    return reply.code(503).send({ status: 'not ready' });
+    const missing = source.notReady ? source.notReady() : source.ready() ? [] : ['not ready'];
+    if (missing.length === 0) return { status: 'ready' };
+    return reply.code(503).send({ status: 'not ready', missing });
   });
   app.get('/metrics', async (_req, reply) => {
     reply.header('content-type', metrics.registry.contentType);

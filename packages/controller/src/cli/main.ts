@@ -1,6 +1,7 @@
 // The `gannet` command line: agent, status, lab. Each command has --help; errors are one line and a non-zero exit.
 import { parseArgs } from 'node:util';
 import { loadConfigFile } from '../config/load-config.js';
+import type { FirstConfig, KubernetesMode, KubernetesModeOptions } from '../kubernetes-mode.js';
 import { createLogger, LOG_LEVELS, type LogLevel } from '../log.js';
 import { fetchStatus, renderStatus } from './status.js';
 
@@ -67,10 +68,17 @@ Runs the node agent: BGP sessions, kernel routes, the status API and metrics.
   --config FILE         standalone mode: read the YAML config (see README); SIGHUP re-reads it
   --kubernetes          Kubernetes mode: Nodes, BGPPeer and BGPConfiguration from the API server
   --kubeconfig FILE     kubeconfig for Kubernetes mode (default: in-cluster service account)
+  --api-listen H:P      Kubernetes mode: the status API's address (default 127.0.0.1:9179; standalone: api.listen)
+  --saved-config FILE   Kubernetes mode: the last derived config, kept to start BGP from while the API server is
+                        away (default /run/gannet/kubernetes-config.json)
   --log-level LEVEL     error, warn, info (default) or debug
   --log-format FORMAT   json (default when not a TTY) or text
-  --check               validate the config and exit
-SIGTERM/SIGINT stop gracefully: peers keep our routes (graceful restart), kernel routes stay.
+  --check               validate the config and exit (Kubernetes mode: wait up to 30 s for the API's)
+The status API listens first: /healthz answers at once, /readyz answers 503 with what is missing until ready.
+Any part that cannot start (status API or BGP port busy, address not local, unusable router ID) stops the others
+again and the agent exits 1 with one line. SIGTERM/SIGINT stop gracefully: peers keep our routes (graceful
+restart), kernel routes stay; exit 0. A new node identity (ASN, router ID, listen port) stops gracefully too,
+with exit 3: start the agent again (the kubelet does) to run with it.
 `,
   status: `Usage: gannet status [--api URL] [--json]
 
@@ -125,16 +133,20 @@ async function agentCommand(args: string[], io: CliIo): Promise<number> {
     config: { type: 'string', short: 'c' },
     kubernetes: { type: 'boolean' },
     kubeconfig: { type: 'string' },
+    'api-listen': { type: 'string' },
+    'saved-config': { type: 'string' },
     'log-level': { type: 'string' },
     'log-format': { type: 'string' },
     check: { type: 'boolean' },
   });
   if (v.help) {
     io.out(HELP.agent!);
-    return 0;
+    return EXIT.ok;
   }
   if (!v.config === !v.kubernetes) throw new UsageError('give exactly one of --config FILE or --kubernetes');
-  if (v.kubeconfig && !v.kubernetes) throw new UsageError('--kubeconfig goes with --kubernetes');
+  for (const k of ['kubeconfig', 'api-listen', 'saved-config'] as const) {
+    if (v[k] !== undefined && !v.kubernetes) throw new UsageError(`--${k} goes with --kubernetes`);
+  }
   const level = (v['log-level'] ?? 'info') as LogLevel;
   if (!LOG_LEVELS.includes(level)) throw new UsageError(`--log-level must be one of ${LOG_LEVELS.join(', ')}`);
   const format = v['log-format'] as 'json' | 'text' | undefined;
@@ -143,38 +155,94 @@ async function agentCommand(args: string[], io: CliIo): Promise<number> {
   }
   const logger = createLogger({ level, ...(format ? { format } : {}) });
   const { runAgent } = await import('../run-agent.js');
-
-  let handle: Awaited<ReturnType<typeof runAgent>>;
-  if (v.config) {
-    const file = v.config;
-    const config = loadConfigFile(file);
-    if (v.check) {
-      io.out(`${file}: ok (${config.peers.length} peers, pod CIDRs ${config.podCIDRs.join(', ')})\n`);
-      return 0;
+  // Loaded only in Kubernetes mode (the client library is large).
+  const startKubernetesMode = async (o: KubernetesModeOptions) =>
+    (await import('../kubernetes-mode.js')).startKubernetesMode(o);
+  const k8sOptions = {
+    ...(v.kubeconfig ? { kubeconfig: v.kubeconfig } : {}),
+    ...(v['saved-config'] ? { savedConfigFile: v['saved-config'] } : {}),
+    apiListen: v['api-listen'] ?? '127.0.0.1:9179',
+    logger,
+  };
+  const config = v.config ? loadConfigFile(v.config) : undefined;
+  if (v.check) {
+    if (config) {
+      io.out(`${v.config}: ok (${config.peers.length} peers, pod CIDRs ${config.podCIDRs.join(', ')})\n`);
+      return EXIT.ok;
     }
-    handle = await runAgent({ config, logger, reload: () => loadConfigFile(file) });
-  } else {
-    const { startKubernetesMode } = await import('../kubernetes-mode.js');
-    const k8s = await startKubernetesMode({ ...(v.kubeconfig ? { kubeconfig: v.kubeconfig } : {}), logger });
-    if (v.check) {
-      io.out(`kubernetes: ok (node ${k8s.config.nodeName}, ${k8s.config.peers.length} peers)\n`);
-      k8s.stop();
-      return 0;
-    }
-    handle = await runAgent({ config: k8s.config, logger, subscribe: k8s.subscribe });
-    k8s.reportStatus(handle.peers);
-    void handle.done.then(() => k8s.stop());
+    return await checkKubernetes(await startKubernetesMode({ ...k8sOptions, savedConfigFile: false }), io);
   }
+
+  // Signals first: a SIGTERM at any moment of the start ends the process cleanly, with nothing left half started.
+  let stopRequested = false;
+  let onStop: (() => void) | undefined;
   const onSignal = (sig: NodeJS.Signals) => {
     logger.info(`${sig} received`);
-    void handle.stop();
+    stopRequested = true;
+    onStop?.();
   };
-  process.once('SIGTERM', onSignal);
-  process.once('SIGINT', onSignal);
-  await handle.done;
-  // Let winston flush before the process ends.
-  await new Promise((r) => setTimeout(r, 50));
-  return 0;
+  process.on('SIGTERM', onSignal);
+  process.on('SIGINT', onSignal);
+  try {
+    let handle: Awaited<ReturnType<typeof runAgent>>;
+    if (config) {
+      const file = v.config!;
+      handle = await runAgent({ config, logger, reload: () => loadConfigFile(file) });
+    } else {
+      // Liveness before readiness: the status API listens before the API server has said anything.
+      const { openStatusApi } = await import('../status-api.js');
+      const statusApi = await openStatusApi({ listen: k8sOptions.apiListen, logger });
+      let k8s: KubernetesMode;
+      let first: FirstConfig;
+      try {
+        k8s = await startKubernetesMode(k8sOptions);
+        statusApi.hub.addCheck(k8s.notReady);
+        onStop = () => k8s.stop();
+        first = await k8s.firstConfig;
+      } catch (err) {
+        await statusApi.close();
+        if (stopRequested) return EXIT.ok;
+        throw err;
+      }
+      try {
+        handle = await runAgent({ config: first.config, logger, subscribe: k8s.subscribe, statusApi });
+      } catch (err) {
+        k8s.stop();
+        throw err;
+      }
+      k8s.reportStatus(handle.peers);
+      void handle.done.then(() => k8s.stop());
+    }
+    onStop = () => void handle.stop();
+    if (stopRequested) onStop();
+    const code = await handle.done;
+    // Let winston flush before the process ends.
+    await new Promise((r) => setTimeout(r, 50));
+    return code;
+  } finally {
+    process.off('SIGTERM', onSignal);
+    process.off('SIGINT', onSignal);
+  }
+}
+
+/** `gannet agent --kubernetes --check`: the API's config for this node, within 30 s, or what is missing. */
+async function checkKubernetes(k8s: KubernetesMode, io: CliIo): Promise<number> {
+  let timedOut = false;
+  const timer = setTimeout(() => {
+    timedOut = true;
+    k8s.stop();
+  }, 30_000);
+  try {
+    const { config } = await k8s.firstConfig;
+    io.out(`kubernetes: ok (node ${config.nodeName}, ${config.peers.length} peers)\n`);
+    return EXIT.ok;
+  } catch (err) {
+    if (!timedOut) throw err;
+    throw new Error(`no configuration from the Kubernetes API within 30 s: ${k8s.notReady().join('; ')}`);
+  } finally {
+    clearTimeout(timer);
+    k8s.stop();
+  }
 }
 
 async function statusCommand(args: string[], io: CliIo): Promise<number> {

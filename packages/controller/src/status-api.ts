@@ -1,0 +1,126 @@
+// The status API as the process's first part: it listens before anything else starts (so /healthz answers while the
+// agent waits for its configuration, and a busy port fails the start before any child process or socket exists), and
+// the agent is attached to it once it runs. /readyz says what is still missing, from every part that has a say.
+import { ipamUsage } from '@gannet/cni';
+import type { Agent, RouteView } from './agent.js';
+import { buildApi, type StatusSource } from './api/server.js';
+import type { Logger } from './log.js';
+import { createMetrics, type Metrics } from './metrics.js';
+import { parseHostPort } from './net.js';
+import type { PeerStatus, RoutesPort, RoutesStatus } from './ports.js';
+
+const NO_ROUTES: RoutesStatus = { installed: 0, failed: [], applies: 0, errors: 0, lastApplySeconds: 0 };
+
+/** The status API's view of the process: the agent once attached, and readiness checks from the other parts. */
+export class StatusHub implements StatusSource {
+  private agent: Agent | undefined;
+  private kernel: RoutesPort | undefined;
+  private readonly checks: (() => string[])[] = [];
+
+  attach(agent: Agent, routes: RoutesPort): void {
+    this.agent = agent;
+    this.kernel = routes;
+  }
+
+  detach(): void {
+    this.agent = undefined;
+    this.kernel = undefined;
+  }
+
+  /** A part's own readiness: what it still misses (empty when it misses nothing). */
+  addCheck(check: () => string[]): void {
+    this.checks.push(check);
+  }
+
+  notReady(): string[] {
+    const out = this.checks.flatMap((c) => c());
+    if (this.agent) out.push(...this.agent.notReady());
+    else out.push('agent not started: waiting for a configuration');
+    return out;
+  }
+
+  ready(): boolean {
+    return this.notReady().length === 0;
+  }
+
+  peers(): PeerStatus[] {
+    return this.agent?.peers() ?? [];
+  }
+
+  routes(...args: Parameters<Agent['routes']>): RouteView[] {
+    return this.agent?.routes(...args) ?? [];
+  }
+
+  routesStatus(): RoutesStatus {
+    return this.kernel?.status() ?? NO_ROUTES;
+  }
+
+  ipam(): { used: number; free: number } | undefined {
+    const c = this.agent?.currentConfig;
+    const podCIDR = c?.podCIDRs.find((p) => !p.includes(':'));
+    if (!c || !podCIDR) return undefined;
+    try {
+      return ipamUsage({
+        dataDir: c.ipam?.dataDir ?? '/var/lib/cni/gannet',
+        network: c.ipam?.network ?? 'gannet',
+        podCIDR,
+      });
+    } catch {
+      return undefined;
+    }
+  }
+}
+
+export interface StatusApi {
+  hub: StatusHub;
+  metrics: Metrics;
+  /** The address it listens on (host:port; the port is the real one when 0 was asked). */
+  address: string;
+  close(): Promise<void>;
+}
+
+/** A part that cannot start: the message is the one line the CLI prints. */
+export class StartError extends Error {}
+
+/**
+ * Listens on `listen` (host:port) at once. A busy port or an address that is not local fails here with one clear
+ * line (StartError), before anything else was started.
+ */
+export async function openStatusApi(opts: { listen: string; logger: Logger }): Promise<StatusApi> {
+  const hub = new StatusHub();
+  const metrics = createMetrics({
+    peers: () => hub.peers(),
+    routes: () => hub.routesStatus(),
+    ipam: () => hub.ipam(),
+  });
+  const app = buildApi(hub, metrics);
+  let host: string;
+  let port: number;
+  try {
+    ({ host, port } = parseHostPort(opts.listen));
+  } catch (err) {
+    throw new StartError(`status API address ${opts.listen}: ${(err as Error).message}`);
+  }
+  try {
+    await app.listen({ host, port });
+  } catch (err) {
+    await app.close().catch(() => {});
+    const e = err as NodeJS.ErrnoException;
+    const why =
+      e.code === 'EADDRINUSE'
+        ? 'the port is in use (another agent running?)'
+        : e.code === 'EADDRNOTAVAIL'
+          ? 'the address is not one of this host'
+          : e.code === 'EACCES'
+            ? 'permission denied'
+            : e.message;
+    throw new StartError(`status API cannot listen on ${opts.listen}: ${why}${e.code ? ` (${e.code})` : ''}`);
+  }
+  const bound = app.server.address();
+  const address =
+    bound && typeof bound === 'object'
+      ? `${bound.family === 'IPv6' ? `[${bound.address}]` : bound.address}:${bound.port}`
+      : opts.listen;
+  opts.logger.info('status API listening', { url: `http://${address}` });
+  return { hub, metrics, address, close: () => app.close() };
+}
