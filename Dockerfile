@@ -57,10 +57,14 @@ FROM ${NODE_IMAGE}
 LABEL org.opencontainers.image.title="gannet" \
       org.opencontainers.image.description="Gannet: a Kubernetes CNI with native routing and an embedded BGP speaker"
 ENV NODE_ENV=production
-# the agent programs kernel routes with iproute2 (`ip -batch`, `ip monitor`), and gannet-cni wires pods with it
+# the agent programs kernel routes with iproute2 (`ip -batch`, `ip monitor`), and gannet-cni wires pods with it;
+# Debian's containernetworking-plugins puts loopback and portmap in /usr/lib/cni, which the init container copies
+# to hosts that lack them (or have an older copy): the runtime runs loopback itself, the conflist chains portmap
 RUN apt-get update \
- && apt-get install -y --no-install-recommends iproute2 \
- && rm -rf /var/lib/apt/lists/*
+ && apt-get install -y --no-install-recommends iproute2 containernetworking-plugins \
+ && rm -rf /var/lib/apt/lists/* \
+ && CNI_COMMAND=VERSION /usr/lib/cni/loopback </dev/null | grep -q supportedVersions \
+ && CNI_COMMAND=VERSION /usr/lib/cni/portmap </dev/null | grep -q supportedVersions
 WORKDIR /opt/gannet
 COPY --from=build /out/ ./
 ENV PATH=/opt/gannet/dist/bin:$PATH

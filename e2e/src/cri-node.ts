@@ -234,11 +234,27 @@ export class CriNode {
     return this.spawnRaw('nsenter', ['-t', String(this.holderPid), '-m', '-n', cmd, ...args], log, env);
   }
 
-  /** Starts `gannet agent` with a standalone config (its node state file at the default /run/gannet). */
-  startAgent(configYaml: string): void {
+  /**
+   * Starts `gannet agent` with a standalone config (its node state file at the default /run/gannet). With a conflist
+   * ([file name, text], as the ConfigMap holds it) the agent installs it into containerd's conf dir once it knows its
+   * pod CIDR, as the DaemonSet has it do (GANNET_CNI_CONFLIST, GANNET_CNI_NET_DIR).
+   */
+  startAgent(configYaml: string, conflist?: [string, string]): void {
     const cfg = join(this.dir, 'gannet.yaml');
     writeFileSync(cfg, configYaml);
-    this.agent = this.spawnIn(join(GANNET_BIN, 'gannet'), ['agent', '--config', cfg], join(this.dir, 'agent.log'));
+    const env = { ...process.env };
+    if (conflist) {
+      mkdirSync(join(this.dir, 'configmap'), { recursive: true });
+      writeFileSync(join(this.dir, 'configmap', conflist[0]), conflist[1]);
+      env.GANNET_CNI_CONFLIST = join(this.dir, 'configmap', conflist[0]);
+      env.GANNET_CNI_NET_DIR = join(this.dir, 'cni-conf');
+    }
+    this.agent = this.spawnIn(join(GANNET_BIN, 'gannet'), ['agent', '--config', cfg], join(this.dir, 'agent.log'), env);
+  }
+
+  /** The files in containerd's CNI conf dir. */
+  cniConfFiles(): string[] {
+    return readdirSync(join(this.dir, 'cni-conf')).filter((f) => !f.startsWith('.'));
   }
 
   /** The node state file the agent wrote (undefined while there is none). */
@@ -248,13 +264,6 @@ export class CriNode {
     } catch {
       return undefined;
     }
-  }
-
-  /** Installs a CNI config file in containerd's conf dir (written aside and renamed, as the init container does). */
-  installConflist(name: string, text: string): void {
-    const tmp = join(this.dir, 'cni-conf', `.${name}.tmp`);
-    writeFileSync(tmp, text, { mode: 0o600 });
-    execFileSync('mv', ['-f', tmp, join(this.dir, 'cni-conf', name)]);
   }
 
   get socket(): string {

@@ -60,11 +60,13 @@ describe('e2e cri: containerd runs pod sandboxes through the shipped conflist', 
     for (const n of NODES) nodes.push(new CriNode(net, { name: n.name }));
     const [a, b] = nodes as [CriNode, CriNode];
     net.link(a.ns, 'eth1', b.ns, 'eth1', `${NODES[0].address}/24`, `${NODES[1].address}/24`);
-    const [file, text] = shippedConflist();
+    // an uplink MTU that is not the default, and node a's default route over it: the conflist pins no MTU, so
+    // gannet-cni must detect 1400 there
+    for (const n of [a, b]) n.ns.ip('link', 'set', 'eth1', 'mtu', '1400');
+    a.ns.ip('route', 'add', 'default', 'via', NODES[1].address, 'dev', 'eth1');
     await Promise.all(
       nodes.map(async (n) => {
         await n.start();
-        n.installConflist(file, text);
         await n.startContainerd();
       }),
     );
@@ -127,23 +129,34 @@ describe('e2e cri: containerd runs pod sandboxes through the shipped conflist', 
     assert.deepEqual(leftovers(node), { veths: [], hostRoutes: [], claims: [], netns: [], dnat: [] }, what);
   }
 
-  it('a pod before the node has its pod CIDR: RunPodSandbox fails with "try again later", nothing is left, nothing to remove', async () => {
-    // containerd says NetworkReady (the conflist is there) while the agent has not yet written the node state
-    assert.equal((await nodeA().cri.status()).NetworkReady?.status, true);
+  it('before the agent knows its pod CIDR the node has no CNI config: NetworkReady false, pods refused, nothing left', async () => {
+    assert.deepEqual(nodeA().cniConfFiles(), []);
+    assert.equal((await nodeA().cri.status()).NetworkReady?.status, false);
+    // (a kubelet would not even ask while NetworkReady is false; containerd 1.6 refuses, and keeps the sandbox
+    // record until its CNI is initialized: removed in the next case)
     await assert.rejects(
       nodeA().cri.runPodSandbox({ name: 'early', namespace: 'e2e', uid: 'uid-early' }),
-      /plugin type="gannet-cni" failed \(add\): .*no pod CIDR/i,
+      /cni plugin not initialized|cni config/i,
     );
-    assert.deepEqual(await nodeA().cri.listPodSandbox(), [], 'containerd removed the failed sandbox');
-    assertClean(nodeA(), 'after the failed ADD');
+    assertClean(nodeA(), 'after the refused pod');
   });
 
-  it("agents up: each node has its pod CIDR in the node state and a route to the other node's pods", async () => {
-    nodeA().startAgent(agentConfig(0));
-    nodeB().startAgent(agentConfig(1));
+  it("agents up: each installs the shipped conflist as 05-gannet.conflist, containerd's network turns ready, BGP routes", async () => {
+    const conflist = shippedConflist();
+    assert.equal(conflist[0], '05-gannet.conflist');
+    nodeA().startAgent(agentConfig(0), conflist);
+    nodeB().startAgent(agentConfig(1), conflist);
     await waitFor('both node state files', () => nodes.every((n) => n.nodeState() !== undefined), {
       timeoutMs: 15_000,
     });
+    await waitFor('the conflists', () => nodes.every((n) => n.cniConfFiles().includes('05-gannet.conflist')), {
+      timeoutMs: 10_000,
+    });
+    await waitFor(
+      "containerd's NetworkReady",
+      async () => (await Promise.all(nodes.map((n) => n.cri.status()))).every((st) => st.NetworkReady?.status),
+      { timeoutMs: 10_000, intervalMs: 100 },
+    );
     await waitFor(
       'BGP routes between the nodes',
       () =>
@@ -151,6 +164,13 @@ describe('e2e cri: containerd runs pod sandboxes through the shipped conflist', 
         nodeB().ns.ip('route', 'show', NODES[0].podCIDR).includes('via 172.31.0.1'),
       { timeoutMs: 30_000, intervalMs: 200 },
     );
+    // the sandbox refused before the network was ready can be removed now, and leaves nothing
+    for (const sb of await nodeA().cri.listPodSandbox()) {
+      await nodeA().cri.stopPodSandbox(sb.id);
+      await nodeA().cri.removePodSandbox(sb.id);
+    }
+    assert.deepEqual(await nodeA().cri.listPodSandbox(), []);
+    assertClean(nodeA(), 'after removing the refused sandbox');
   });
 
   it("pods start with addresses from their node's CIDR and reach each other, the node, and a pod on the other node", async () => {
@@ -162,6 +182,7 @@ describe('e2e cri: containerd runs pod sandboxes through the shipped conflist', 
     const addr = inPod(a1, 'ip', ['-o', '-4', 'addr', 'show', 'dev', 'eth0']).stdout;
     assert.match(addr, new RegExp(`inet ${a1.ip.replaceAll('.', '\\.')}/32`));
     assert.match(inPod(a1, 'ip', ['route', 'show', 'default']).stdout, /default via 169\.254\.1\.1 dev eth0/);
+    assert.match(inPod(a1, 'ip', ['-o', 'link', 'show', 'eth0']).stdout, / mtu 1400 /, 'the uplink MTU, detected');
     assert.match(inPod(a1, 'ip', ['-o', 'link', 'show', 'lo']).stdout, /UP/, 'loopback, run by containerd itself');
     assert.ok(podPing(a1, a2.ip), 'a1 → a2 (same node)');
     assert.ok(podPing(a1, NODES[0].address), 'a1 → its node');

@@ -1,5 +1,6 @@
 // The node agent: joins the BGP speaker and the kernel routes. Small reconcilers, each owning one concern:
 // peers (config → speaker), origins (pod CIDRs → speaker), routes (best paths + blackholes → kernel), node state file.
+import { type ConflistTarget, conflistTargetFromEnv, installConflist } from './cni-conflist.js';
 import type { AgentConfig } from './config/types.js';
 import type { Logger } from './log.js';
 import { DEFAULT_NODE_STATE_FILE, writeNodeState } from './node-state.js';
@@ -12,6 +13,8 @@ export interface AgentDeps {
   logger: Logger;
   /** Writes the node state file; replaced in tests. */
   writeState?: (path: string, state: { nodeName: string; podCIDRs: string[] }) => void;
+  /** Where to install the CNI conflist once the pod CIDR is known; default from GANNET_CNI_CONFLIST/_NET_DIR. */
+  cniConflist?: ConflistTarget;
 }
 
 export interface RouteView {
@@ -196,6 +199,21 @@ export class Agent {
       (this.deps.writeState ?? writeNodeState)(path, state);
     } catch (err) {
       this.log.error('cannot write the node state file (gannet-cni reads it)', { path, error: (err as Error).message });
+    }
+    this.installConflist(state.podCIDRs);
+  }
+
+  /** After the node state: the runtime gets a CNI config only once gannet-cni can serve it (cni-conflist.ts). */
+  private installConflist(podCIDRs: string[]): void {
+    const target = this.deps.cniConflist ?? conflistTargetFromEnv(process.env);
+    if (!target) return;
+    try {
+      const outcome = installConflist(target, podCIDRs);
+      if (outcome === 'written') this.log.info('installed the CNI config', { dir: target.netDir });
+      else if (outcome === 'waiting')
+        this.log.info('no IPv4 pod CIDR yet: the CNI config waits', { dir: target.netDir });
+    } catch (err) {
+      this.log.error('cannot install the CNI config', { error: (err as Error).message });
     }
   }
 }

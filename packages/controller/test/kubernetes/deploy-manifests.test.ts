@@ -117,7 +117,12 @@ describe('deploy/ manifests', () => {
     const agent = pod.containers.find((c: Doc) => c.name === 'agent');
     assert.deepEqual(agent.args, ['agent', '--kubernetes']);
     assert.match(agent.command.at(-1), /\/gannet$/);
-    assert.deepEqual(agent.env, [{ name: 'NODE_NAME', valueFrom: { fieldRef: { fieldPath: 'spec.nodeName' } } }]);
+    assert.deepEqual(agent.env, [
+      { name: 'NODE_NAME', valueFrom: { fieldRef: { fieldPath: 'spec.nodeName' } } },
+      { name: 'GANNET_CNI_CONFLIST', value: '/etc/gannet/cni/05-gannet.conflist' },
+      { name: 'GANNET_CNI_NET_DIR', value: '/host/etc/cni/net.d' },
+    ]);
+    assert.deepEqual(pod.nodeSelector, { 'kubernetes.io/os': 'linux' });
     assert.deepEqual(agent.livenessProbe.httpGet, { host: '127.0.0.1', port: 9179, path: '/healthz' });
     assert.deepEqual(agent.readinessProbe.httpGet, { host: '127.0.0.1', port: 9179, path: '/readyz' });
     assert.deepEqual(agent.securityContext.capabilities.drop, ['ALL']);
@@ -127,20 +132,21 @@ describe('deploy/ manifests', () => {
     assert.deepEqual(init.securityContext.capabilities, { drop: ['ALL'] });
     const script: string = init.args[0];
     // atomic installs: write a temporary name in the same directory, then rename over the real one
-    assert.match(
-      script,
-      /cp \S+gannet-cni "\$bin\/\.gannet-cni\.tmp"[\s\S]*mv -f "\$bin\/\.gannet-cni\.tmp" "\$bin\/gannet-cni"/,
-    );
-    assert.match(
-      script,
-      /chmod 0600 "\$conf\/\.10-gannet\.conflist\.tmp"[\s\S]*mv -f "\$conf\/\.10-gannet\.conflist\.tmp" "\$conf\/10-gannet\.conflist"/,
-    );
+    assert.match(script, /install "\$gannet" gannet-cni/);
+    assert.match(script, /cp "\$1" "\$bin\/\.\$2\.tmp"[\s\S]*mv -f "\$bin\/\.\$2\.tmp" "\$bin\/\$2"/);
+    assert.match(script, /for p in loopback portmap; do/);
+    assert.doesNotMatch(script, /\.conflist\.tmp/, 'the init container installs no conflist (the agent does)');
     assert.match(script, /^set -eu/);
     const agentMounts = Object.fromEntries(agent.volumeMounts.map((m: Doc) => [m.mountPath, m.readOnly === true]));
     assert.deepEqual(
       agentMounts,
-      { '/run/gannet': false, '/var/lib/cni/gannet': true },
-      'the agent writes only its state file',
+      {
+        '/run/gannet': false,
+        '/var/lib/cni/gannet': true,
+        '/host/etc/cni/net.d': false,
+        '/etc/gannet/cni': true,
+      },
+      'the agent writes its state file and the conflist, nothing else',
     );
     const hostPaths = pod.volumes
       .filter((v: Doc) => v.hostPath)
@@ -149,13 +155,23 @@ describe('deploy/ manifests', () => {
     assert.deepEqual(hostPaths, ['/etc/cni/net.d', '/opt/cni/bin', '/run/gannet', '/var/lib/cni/gannet']);
   });
 
-  it('the ConfigMap holds the conflist: gannet-cni with an MTU, chained with portmap', () => {
+  it('the ConfigMap holds 05-gannet.conflist: gannet-cni (MTU detected, not pinned) chained with portmap, 1.0.0', () => {
     const [cm] = loadYaml(join(DEPLOY, 'configmap.yaml'));
-    const conf = JSON.parse(cm!.data['10-gannet.conflist']);
+    assert.deepEqual(Object.keys(cm!.data), ['05-gannet.conflist']);
+    // runtimes take the first file by name: before 10-containerd-net, 10-calico, 10-flannel (not 05-cilium:
+    // 'c' < 'g', see docs/kubernetes.md)
+    for (const other of [
+      '10-containerd-net.conflist',
+      '10-calico.conflist',
+      '10-flannel.conflist',
+      '10-gannet.conflist',
+    ]) {
+      assert.ok('05-gannet.conflist' < other, other);
+    }
+    const conf = JSON.parse(cm!.data['05-gannet.conflist']);
     assert.equal(conf.cniVersion, '1.0.0');
     assert.equal(conf.name, 'gannet');
-    assert.equal(conf.plugins[0].type, 'gannet-cni');
-    assert.ok(Number.isInteger(conf.plugins[0].mtu) && conf.plugins[0].mtu >= 576);
+    assert.deepEqual(conf.plugins[0], { type: 'gannet-cni' });
     assert.deepEqual(conf.plugins[1], { type: 'portmap', capabilities: { portMappings: true } });
   });
 });
