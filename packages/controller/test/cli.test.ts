@@ -1,10 +1,12 @@
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { type AddressInfo, createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { main } from '../src/cli/main.js';
 import { formatDuration, renderStatus, table } from '../src/cli/status.js';
+import { FakeApiServer } from './kubernetes/fake-apiserver.js';
+import { node, RESOURCES } from './kubernetes/helpers.js';
 
 function capture() {
   const out: string[] = [];
@@ -70,6 +72,49 @@ describe('controller: gannet CLI', () => {
       c.err.join(''),
       `gannet agent: ${file}:3: routerId: must not be 0.0.0.0 (a BGP Identifier is non-zero, RFC 6286)\n`,
     );
+  });
+
+  it('agent --kubernetes --check: the API’s config for NODE_NAME, saving nothing', async () => {
+    const server = await FakeApiServer.start(RESOURCES);
+    const before = process.env.NODE_NAME;
+    try {
+      server.put('nodes', node('node1', '172.30.0.1', ['10.244.1.0/24']));
+      server.put('nodes', node('node2', '172.30.0.2', ['10.244.2.0/24']));
+      const kubeconfig = join(dir, 'kubeconfig');
+      writeFileSync(
+        kubeconfig,
+        `apiVersion: v1\nkind: Config\nclusters: [{name: c, cluster: {server: "${server.url}", insecure-skip-tls-verify: true}}]\n` +
+          'users: [{name: u, user: {token: t}}]\ncontexts: [{name: x, context: {cluster: c, user: u}}]\ncurrent-context: x\n',
+      );
+      process.env.NODE_NAME = 'node1';
+      const c = capture();
+      const saved = join(dir, 'never-written.json');
+      const code = await main(
+        [
+          'agent',
+          '--kubernetes',
+          '--kubeconfig',
+          kubeconfig,
+          '--saved-config',
+          saved,
+          '--check',
+          '--log-level',
+          'error',
+        ],
+        c.io,
+      );
+      assert.equal(c.err.join(''), '');
+      assert.equal(code, 0);
+      assert.equal(c.out.join(''), 'kubernetes: ok (node node1, 1 peers)\n');
+      assert.equal(existsSync(saved), false, '--check saves nothing');
+      const u = capture();
+      assert.equal(await main(['agent', '--config', 'x.yaml', '--api-listen', '127.0.0.1:1'], u.io), 2);
+      assert.equal(u.err.join(''), 'gannet agent: --api-listen goes with --kubernetes\n');
+    } finally {
+      if (before === undefined) delete process.env.NODE_NAME;
+      else process.env.NODE_NAME = before;
+      await server.close();
+    }
   });
 
   it('status says clearly when the agent is not there', async () => {
