@@ -6,6 +6,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { RouteReconciler } from '@gannet/routes';
 import { MemoryRouteTable } from '@gannet/routes/testing';
+import { main } from '../src/cli/main.js';
 import { loadConfigFile, MAX_ALIAS_USES, MAX_CONFIG_BYTES, MAX_PEERS, parseConfig } from '../src/config/load-config.js';
 import { ConfigError } from '../src/errors.js';
 
@@ -214,6 +215,25 @@ describe('controller: hostile configs', () => {
       assert.equal(loadConfigFile(big).nodeName, 'node1');
       writeFileSync(big, `${GOOD}${'#'.repeat(MAX_CONFIG_BYTES)}\n`);
       assert.throws(() => loadConfigFile(big), /big\.yaml: cannot read config file: larger than 1048576 bytes/);
+    });
+
+    it('gannet agent --check refuses what the agent could not run, with one line and exit 1', async () => {
+      for (const [n, text, expected] of [
+        [3, 'routerId: 0.0.0.0', 'routerId: must not be 0.0.0.0'],
+        [12, '  table: 255', 'routes.table: route table 255 is not usable'],
+        [13, '  protocol: 196', 'routes.protocol: route protocol 196 is not usable'],
+        [5, '  - 224.0.0.0/24', 'podCIDRs[0]: 224.0.0.0/24 overlaps the special-use range multicast'],
+      ] as const) {
+        const file = join(dir, 'check.yaml');
+        writeFileSync(file, withLine(n, text));
+        const out: string[] = [];
+        const err: string[] = [];
+        const io = { out: (t: string) => out.push(t), err: (t: string) => err.push(t) };
+        assert.equal(await main(['agent', '--check', '--config', file], io), 1, text);
+        assert.deepEqual(out, []);
+        assert.equal(err.length, 1);
+        assert.ok(err[0]?.startsWith(`gannet agent: ${file}:${n}: ${expected}`), err[0]);
+      }
     });
 
     it('refuses an endless device at once instead of reading on', () => {
