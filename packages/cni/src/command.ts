@@ -24,6 +24,9 @@ function cannotRun(cmd: string, err: Error): CniError {
 export const runCommand: RunCommand = (cmd, args, input) => {
   const { spawnSync } = process.getBuiltinModule('node:child_process');
   const r = spawnSync(cmd, args, { input: input ?? '', encoding: 'utf8', timeout: TIMEOUT_MS });
-  if (r.error) throw cannotRun(cmd, r.error);
+  // EPIPE: the program exited before reading all its input; it ran, and its status and stderr say why
+  if (r.error && !((r.error as NodeJS.ErrnoException).code === 'EPIPE' && r.status !== null)) {
+    throw cannotRun(cmd, r.error);
+  }
   return { status: r.status ?? -1, stdout: r.stdout, stderr: r.stderr };
 };

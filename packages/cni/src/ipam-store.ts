@@ -13,7 +13,8 @@ import {
   unlinkSync,
   writeFileSync,
 } from 'node:fs';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
+import { removeStaleLocks, sameStart } from './container-lock.js';
 import { CniCode, CniError } from './errors.js';
 import { formatIpv4, formatPrefix, type Ipv4Prefix, parseIpv4, prefixContains, prefixSize } from './ipv4.js';
 import { type Attachment, parsePodCidr } from './netconf.js';
@@ -140,7 +141,8 @@ export class IpamStore {
 
   /**
    * Releases every address of an attachment (and temp files of dead processes); returns the addresses. A missing
-   * store or already released addresses are not an error.
+   * store or already released addresses are not an error; a claim that cannot be removed (a read-only store) is an
+   * I/O failure, code 5: the address is still reserved and the runtime must retry the DEL.
    */
   release(who: Attachment): number[] {
     const names = this.names(); // one directory read for both passes
@@ -148,10 +150,43 @@ export class IpamStore {
     const released: number[] = [];
     for (const r of this.reservations(names)) {
       if (r.containerId !== who.containerId || r.ifname !== who.ifname) continue;
-      tryUnlink(join(this.dir, formatIpv4(r.address)));
+      const path = join(this.dir, formatIpv4(r.address));
+      try {
+        unlinkSync(path);
+      } catch (err) {
+        if (errno(err) !== 'ENOENT') {
+          throw ioError(`cannot release ${formatIpv4(r.address)} of ${who.containerId}/${who.ifname} (${path})`, err);
+        }
+      }
       released.push(r.address);
     }
     return released;
+  }
+
+  /**
+   * Creates the store directory (and missing parents) one level at a time: a bounded number of mkdir(2) calls,
+   * where Node's recursive mkdir loops forever on a parent that answers ENOENT to everything (/proc, /sys).
+   */
+  mkdir(): void {
+    const missing: string[] = [];
+    for (let d = this.dir; missing.length < 64; d = dirname(d)) {
+      try {
+        mkdirSync(d, { mode: 0o700 });
+        break;
+      } catch (err) {
+        if (errno(err) === 'EEXIST') break;
+        if (errno(err) !== 'ENOENT' || dirname(d) === d)
+          throw ioError(`cannot create the address store ${this.dir}`, err);
+        missing.push(d);
+      }
+    }
+    for (const d of missing.reverse()) {
+      try {
+        mkdirSync(d, { mode: 0o700 });
+      } catch (err) {
+        if (errno(err) !== 'EEXIST') throw ioError(`cannot create the address store ${this.dir}`, err);
+      }
+    }
   }
 
   /**
@@ -166,6 +201,7 @@ export class IpamStore {
   ): { released: Reservation[]; kept: { reservation: Reservation; error: unknown }[] } {
     const names = this.names();
     this.removeDeadTemps(names);
+    removeStaleLocks(this.dir, names, (pid, start) => this.alive(pid) && sameStart(pid, start));
     const keep = new Set(valid.map((a) => `${a.containerId}\n${a.ifname}`));
     const released: Reservation[] = [];
     const kept: { reservation: Reservation; error: unknown }[] = [];
@@ -200,7 +236,7 @@ export class IpamStore {
     try {
       return readdirSync(this.dir);
     } catch (err) {
-      if (errno(err) === 'ENOENT') return [];
+      if (errno(err) === 'ENOENT' || errno(err) === 'ENOTDIR') return []; // no store: nothing reserved
       throw ioError(`cannot read the address store ${this.dir}`, err);
     }
   }
@@ -246,8 +282,8 @@ export class IpamStore {
         if (errno(err) === 'EEXIST' && attempt < 8) continue; // a leftover with the same name: pick another
         if (errno(err) !== 'ENOENT') throw ioError(`cannot write to the address store ${this.dir}`, err);
       }
+      this.mkdir();
       try {
-        mkdirSync(this.dir, { recursive: true, mode: 0o700 });
         writeFileSync(tmp, content, { flag: 'wx' });
         return tmp;
       } catch (err) {

@@ -10,10 +10,10 @@
 // the gateway with proxy_arp (proxy_delay 0), as Calico does, and the pod also gets a permanent neighbour entry for
 // the gateway with the host veth's MAC, so that the pod reaches the host even where the host namespace has no route
 // to 169.254.1.1 (proxy ARP only answers for addresses the host can route), and without an ARP round trip.
-import { existsSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { readFileSync, statSync, writeFileSync } from 'node:fs';
 import { type CommandResult, type RunCommand, runCommand } from './command.js';
 import { CniCode, CniError } from './errors.js';
-import type { PodNetwork, PodWiring } from './pod-network.js';
+import { type NetnsState, netnsRefusal, type PodNetwork, type PodWiring } from './pod-network.js';
 
 /** Reads and writes /proc/sys (keys like `net/ipv4/ip_forward`); read returns undefined when absent. */
 export interface Sysctl {
@@ -50,6 +50,25 @@ export interface LinuxPodNetworkOptions {
   readonly netDev?: () => string;
   /** Called after each step of add() ('veth', 'sysctls', 'routed'); e2e tests kill the plugin there. */
   readonly onStep?: (step: string) => void;
+  /** Classifies CNI_NETNS (default: classifyNetns, which stats the path). */
+  readonly netnsState?: (netns: string) => NetnsState;
+}
+
+/**
+ * What a CNI_NETNS path is, from two stat(2)s: a namespace file lives on nsfs (the device of /proc/self/ns/net) and
+ * its inode number is the namespace's; the plugin's own network namespace has the inode of /proc/self/ns/net.
+ * Another kind of namespace (uts, mnt…) passes here; entering it as a network namespace then fails (code 4 too).
+ */
+export function classifyNetns(netns: string, own = '/proc/self/ns/net'): NetnsState {
+  let st: { dev: number; ino: number };
+  try {
+    st = statSync(netns);
+  } catch {
+    return 'missing';
+  }
+  const ours = statSync(own);
+  if (st.dev !== ours.dev) return 'not-a-netns';
+  return st.ino === ours.ino ? 'own' : 'ok';
 }
 
 function failed(what: string, r: CommandResult, hint = ''): CniError {
@@ -100,6 +119,7 @@ export class LinuxPodNetwork implements PodNetwork {
   private readonly routeTable: () => string;
   private readonly netDev: () => string;
   private readonly onStep: (step: string) => void;
+  readonly netnsState: (netns: string) => NetnsState;
 
   constructor(opts: LinuxPodNetworkOptions = {}) {
     this.run = opts.run ?? runCommand;
@@ -108,6 +128,7 @@ export class LinuxPodNetwork implements PodNetwork {
     this.routeTable = opts.routeTable ?? (() => readFileSync('/proc/net/route', 'utf8'));
     this.netDev = opts.netDev ?? (() => readFileSync('/proc/net/dev', 'utf8'));
     this.onStep = opts.onStep ?? (() => {});
+    this.netnsState = opts.netnsState ?? ((netns) => classifyNetns(netns));
   }
 
   /** The `ip -batch` script run inside the pod's namespace. */
@@ -130,16 +151,19 @@ export class LinuxPodNetwork implements PodNetwork {
   }
 
   add(w: PodWiring): void {
-    if (!this.netnsExists(w.netns)) {
-      throw new CniError(
-        CniCode.InvalidEnvironment,
-        `CNI_NETNS ${w.netns} does not exist (was the pod sandbox deleted?)`,
-      );
-    }
+    const refused = netnsRefusal(w.netns, this.netnsState(w.netns));
+    if (refused) throw new CniError(CniCode.InvalidEnvironment, refused);
     let r = this.inPod(w.netns, this.podBatch(w));
     if (failedLine(r) === 1 && /File exists/.test(r.stderr) && this.remove(w.hostIfName)) {
       // a leftover of an earlier, interrupted ADD for the same attachment: the veth is gone now, start again
       r = this.inPod(w.netns, this.podBatch(w));
+    }
+    if (r.status !== 0 && /setting the network namespace .* failed|reassociate to namespace/.test(r.stderr)) {
+      // an nsfs file of another kind of namespace (uts, mnt…): setns(CLONE_NEWNET) refuses it
+      throw new CniError(
+        CniCode.InvalidEnvironment,
+        `CNI_NETNS ${w.netns} is not a network namespace: ${r.stderr.trim()}`,
+      );
     }
     if (r.status !== 0) {
       const line = failedLine(r);
@@ -194,7 +218,8 @@ export class LinuxPodNetwork implements PodNetwork {
     if (!routes.some((rt) => rt.dev === w.hostIfName)) {
       problems.push(`host route ${w.address}/32 dev ${w.hostIfName} is missing`);
     }
-    if (!this.netnsExists(w.netns)) return [...problems, `network namespace ${w.netns} does not exist`];
+    const refused = netnsRefusal(w.netns, this.netnsState(w.netns));
+    if (refused) return [...problems, refused.replace(/^CNI_NETNS /, 'network namespace ')];
     const pod = this.inPod(w.netns, `addr show dev ${w.podIfName}\nroute show default\n`, ['-j']);
     const [addrs = [], defaults = []] = parseJsonLines(pod.stdout) as [
       { addr_info?: { family: string; local: string; prefixlen: number }[]; flags?: string[] }[]?,
@@ -210,10 +235,6 @@ export class LinuxPodNetwork implements PodNetwork {
       problems.push(`pod default route via ${w.gateway} dev ${w.podIfName} is missing`);
     }
     return problems;
-  }
-
-  netnsExists(netns: string): boolean {
-    return existsSync(netns);
   }
 
   uplinkMtu(): number | undefined {

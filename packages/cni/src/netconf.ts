@@ -1,6 +1,7 @@
 // Parsing and validation of what the runtime hands the plugin: the network configuration on stdin and the CNI_*
 // environment variables (CNI spec 1.1.0, "Parameters" and "Network configuration"). Every rejection is a CniError
 // with the spec's code and a message naming the offending key or variable.
+import { normalize } from 'node:path';
 import { CniCode, CniError } from './errors.js';
 import { type Ipv4Prefix, ipv4SpecialUse, parseIpv4Prefix } from './ipv4.js';
 
@@ -85,6 +86,15 @@ function optionalPath(raw: Record<string, unknown>, key: string, fallback: strin
   return v;
 }
 
+/** dataDir must be a place to store files: not under /proc or /sys (where a mkdir can loop forever). */
+function storePath(raw: Record<string, unknown>): string {
+  const v = optionalPath(raw, 'dataDir', DEFAULT_DATA_DIR);
+  if (/^\/(proc|sys)(\/|$)/.test(normalize(v))) {
+    throw invalid(`dataDir ${JSON.stringify(v)} is under /proc or /sys, which cannot hold an address store`);
+  }
+  return v;
+}
+
 /** Parses and validates the network configuration JSON from stdin. */
 export function parseNetConf(stdin: string, command: CniCommand): NetConf {
   let raw: unknown;
@@ -153,7 +163,7 @@ export function parseNetConf(stdin: string, command: CniCommand): NetConf {
   const out: NetConf = {
     cniVersion: version as CniVersion,
     name,
-    dataDir: optionalPath(conf, 'dataDir', DEFAULT_DATA_DIR),
+    dataDir: storePath(conf),
     nodeStateFile: optionalPath(conf, 'nodeStateFile', DEFAULT_NODE_STATE_FILE),
     ...(podCIDR && { podCIDR }),
     ...(mtu !== undefined && { mtu }),

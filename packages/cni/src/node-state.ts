@@ -1,7 +1,7 @@
 // The node state file the agent writes (default /run/gannet/node-state.json):
 // { "nodeName": "node1", "podCIDRs": ["10.244.1.0/24"], "mtu": 1500, "updatedAt": "ISO-8601" }.
 // When the netconf has no podCIDR the plugin takes the first IPv4 entry of podCIDRs from here.
-import { readFileSync } from 'node:fs';
+import { closeSync, constants, fstatSync, openSync, readSync } from 'node:fs';
 import { CniCode, CniError } from './errors.js';
 import type { Ipv4Prefix } from './ipv4.js';
 import { parsePodCidr } from './netconf.js';
@@ -27,16 +27,41 @@ function notReady(file: string, why: string): CniError {
   );
 }
 
+const MAX_STATE_BYTES = 64 * 1024;
+
+/**
+ * Reads a small regular file, never blocking: opened O_NONBLOCK (a FIFO without a writer does not stall the open),
+ * anything but a regular file refused (ENOTREG), at most 64 KiB (EFBIG beyond: /dev/zero ends at once).
+ */
+export function readSmallFile(path: string): string {
+  const fd = openSync(path, constants.O_RDONLY | constants.O_NONBLOCK);
+  try {
+    if (!fstatSync(fd).isFile()) throw Object.assign(new Error(`${path} is not a regular file`), { code: 'ENOTREG' });
+    const buf = Buffer.allocUnsafe(MAX_STATE_BYTES + 1);
+    let n = 0;
+    for (let got = 1; got > 0 && n <= MAX_STATE_BYTES; n += got) {
+      got = readSync(fd, buf, n, MAX_STATE_BYTES + 1 - n, null);
+    }
+    if (n > MAX_STATE_BYTES) throw Object.assign(new Error(`${path} is over 64 KiB`), { code: 'EFBIG' });
+    return buf.toString('utf8', 0, n);
+  } finally {
+    closeSync(fd);
+  }
+}
+
 /** Reads the node's pod CIDR from the agent's state file; code 11 when the agent has not written it (yet). */
-export function readNodeState(
-  file: string,
-  read: (path: string) => string = (p) => readFileSync(p, 'utf8'),
-): NodeNetwork {
+export function readNodeState(file: string, read: (path: string) => string = readSmallFile): NodeNetwork {
   let text: string;
   try {
     text = read(file);
   } catch (err) {
     const code = (err as NodeJS.ErrnoException).code;
+    if (code === 'ENOTREG' || code === 'EFBIG') {
+      throw new CniError(
+        CniCode.InvalidNetworkConfig,
+        `nodeStateFile ${(err as Error).message}: not a node state file`,
+      );
+    }
     throw notReady(file, code === 'ENOENT' ? `${file} does not exist` : `cannot read ${file} (${code ?? err})`);
   }
   let state: Partial<NodeState>;

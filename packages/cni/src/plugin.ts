@@ -1,14 +1,15 @@
 // One CNI invocation: (environment, stdin) → (stdout, exit status), with the kernel behind PodNetwork. The spec's
 // commands are a flat switch; each is a short sequence whose order makes crashes recoverable: ADD reserves the
 // address before it creates anything, DEL deletes the veth before it releases the address, so whatever a crash
-// leaves is found again from (containerID, ifname) alone.
-import { readFileSync } from 'node:fs';
+// leaves is found again from (containerID, ifname) alone. ADD and DEL of one container hold its lock
+// (container-lock.ts): a DEL racing an ADD runs before the reservation or after the wiring, never in between.
+import { type LockOptions, lockContainer } from './container-lock.js';
 import { CniCode, CniError, toCniError } from './errors.js';
 import { IpamStore } from './ipam-store.js';
 import { formatIpv4, type Ipv4Prefix } from './ipv4.js';
 import { type CniEnv, type NetConf, parseEnv, parseNetConf, peekVersion, SUPPORTED_VERSIONS } from './netconf.js';
-import { readNodeState } from './node-state.js';
-import { hostVethName, type PodNetwork, type PodWiring, vethMacs } from './pod-network.js';
+import { readNodeState, readSmallFile } from './node-state.js';
+import { hostVethName, netnsRefusal, type PodNetwork, type PodWiring, vethMacs } from './pod-network.js';
 import { buildResult, POD_GATEWAY, readPrevResult } from './result.js';
 
 export interface CniRequest {
@@ -26,8 +27,10 @@ export interface PluginDeps {
   readonly network: PodNetwork;
   /** Reads a file (the node state); defaults to fs. */
   readonly readFile?: (path: string) => string;
-  /** Called after each step ('reserved', 'veth-removed'); e2e tests kill the plugin there. */
+  /** Called after each step ('locked', 'reserved', 'veth-removed'); e2e tests kill the plugin there. */
   readonly onStep?: (step: string) => void;
+  /** The container lock's clock, sleep and liveness test (tests play crashed and slow holders). */
+  readonly lock?: LockOptions;
 }
 
 /** Plugin-specific code (the spec reserves 100+ for plugins): CHECK found the attachment not as ADD left it. */
@@ -62,16 +65,25 @@ class Plugin {
     private readonly deps: PluginDeps,
   ) {
     this.store = new IpamStore(conf.dataDir, conf.name);
-    this.readFile = deps.readFile ?? ((p) => readFileSync(p, 'utf8'));
+    this.readFile = deps.readFile ?? readSmallFile;
   }
 
   ADD(): unknown {
     const { network } = this.deps;
     const who = this.attachment();
-    if (!network.netnsExists(this.env.netns)) {
-      throw new CniError(CniCode.InvalidEnvironment, `CNI_NETNS ${this.env.netns} does not exist`);
-    }
+    const refused = netnsRefusal(this.env.netns, network.netnsState(this.env.netns));
+    if (refused) throw new CniError(CniCode.InvalidEnvironment, refused);
     const node = this.nodeNetwork();
+    const unlock = this.lock();
+    try {
+      return this.wire(who, node);
+    } finally {
+      unlock();
+    }
+  }
+
+  private wire(who: { containerId: string; ifname: string }, node: { podCIDR: Ipv4Prefix; mtu: number }): unknown {
+    const { network } = this.deps;
     const claim = this.store.allocate(who, node.podCIDR);
     this.deps.onStep?.('reserved');
     const w = this.wiring(formatIpv4(claim.address), node.mtu);
@@ -93,10 +105,33 @@ class Plugin {
 
   DEL(): undefined {
     const who = this.attachment();
-    this.deps.network.remove(hostVethName(who.containerId, who.ifname));
-    this.deps.onStep?.('veth-removed');
-    this.store.release(who);
+    let unlock: () => void;
+    try {
+      unlock = this.lock();
+    } catch (err) {
+      // a store where no lock can be written (read-only, full, not a directory): no ADD can reserve there either,
+      // so DEL goes on without the lock, and fails with code 5 below if it has a claim it cannot free
+      if (toCniError(err).code !== CniCode.IoFailure) throw err;
+      unlock = () => {};
+    }
+    try {
+      this.deps.network.remove(hostVethName(who.containerId, who.ifname));
+      this.deps.onStep?.('veth-removed');
+      this.store.release(who);
+    } finally {
+      unlock();
+    }
     return undefined;
+  }
+
+  /** Takes this container's lock in the address store (creating the store when it is missing). */
+  private lock(): () => void {
+    const unlock = lockContainer(this.store.dir, this.env.containerId, {
+      mkdir: () => this.store.mkdir(),
+      ...this.deps.lock,
+    });
+    this.deps.onStep?.('locked');
+    return unlock;
   }
 
   CHECK(): undefined {
@@ -110,8 +145,10 @@ class Plugin {
         `prevResult has no interface ${this.env.ifname} in a sandbox with an IPv4 address`,
       );
     }
-    if (!this.deps.network.netnsExists(this.env.netns)) {
-      throw new CniError(CniCode.UnknownContainer, `CNI_NETNS ${this.env.netns} does not exist`);
+    const state = this.deps.network.netnsState(this.env.netns);
+    const refused = netnsRefusal(this.env.netns, state);
+    if (refused) {
+      throw new CniError(state === 'missing' ? CniCode.UnknownContainer : CniCode.InvalidEnvironment, refused);
     }
     const who = this.attachment();
     const reserved = this.store.find(who);

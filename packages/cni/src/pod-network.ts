@@ -3,6 +3,19 @@
 // repeated or undone by a later process that knows only those two. The hash is plain JavaScript on purpose: the
 // first use of node:crypto initialises OpenSSL, about 4 ms of every plugin run.
 
+/** CNI_NETNS: missing, not a network namespace (a regular file, a directory…), the plugin's own, or usable. */
+export type NetnsState = 'ok' | 'missing' | 'not-a-netns' | 'own';
+
+/** What a CNI_NETNS that cannot be wired is, for the code 4 message (undefined when it can be). */
+export function netnsRefusal(netns: string, state: NetnsState): string | undefined {
+  if (state === 'missing') return `CNI_NETNS ${netns} does not exist (was the pod sandbox deleted?)`;
+  if (state === 'not-a-netns') return `CNI_NETNS ${netns} is not a network namespace (not a file of nsfs)`;
+  if (state === 'own') {
+    return `CNI_NETNS ${netns} is the plugin's own network namespace: wiring it would give the host the pod's address and default route`;
+  }
+  return undefined;
+}
+
 /** Everything needed to wire one pod. */
 export interface PodWiring {
   /** CNI_NETNS: the pod's network namespace path. */
@@ -25,8 +38,8 @@ export interface PodNetwork {
   remove(hostIfName: string): boolean;
   /** Lists what differs from the wiring (empty when all is in place). */
   check(w: PodWiring): string[];
-  /** Does the pod's network namespace exist? */
-  netnsExists(netns: string): boolean;
+  /** What CNI_NETNS is: a network namespace other than the plugin's own ('ok'), or why it cannot be wired. */
+  netnsState(netns: string): NetnsState;
   /** MTU of the interface carrying the default route of the plugin's namespace, if there is one. */
   uplinkMtu(): number | undefined;
 }

@@ -1,11 +1,14 @@
 // An in-memory PodNetwork: records what ADD wired, can fail at a chosen step (crash and fault injection).
 import { CniCode, CniError } from '../src/errors.js';
-import type { PodNetwork, PodWiring } from '../src/pod-network.js';
+import type { NetnsState, PodNetwork, PodWiring } from '../src/pod-network.js';
 
 export class FakePodNetwork implements PodNetwork {
   /** Host veth name → wiring. */
   readonly links = new Map<string, PodWiring>();
   readonly namespaces = new Set<string>();
+  /** Paths that exist but are no network namespace, and the plugin's own namespace. */
+  readonly notNetns = new Set<string>();
+  ownNetns = '/proc/self/ns/net';
   readonly calls: string[] = [];
   /** When set, add() creates the link and then throws (a failure after the veth exists). */
   failAddAfterLink = false;
@@ -40,8 +43,10 @@ export class FakePodNetwork implements PodNetwork {
     return problems;
   }
 
-  netnsExists(netns: string): boolean {
-    return this.namespaces.has(netns);
+  netnsState(netns: string): NetnsState {
+    if (netns === this.ownNetns) return 'own';
+    if (this.notNetns.has(netns)) return 'not-a-netns';
+    return this.namespaces.has(netns) ? 'ok' : 'missing';
   }
 
   uplinkMtu(): number | undefined {

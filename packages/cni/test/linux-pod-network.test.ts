@@ -33,6 +33,7 @@ function fake(replies: Partial<CommandResult>[] = []) {
       'Iface\tDestination\tGateway\tFlags\tRefCnt\tUse\tMetric\tMask\n' +
       'lan0\t000010AC\t00000000\t0001\t0\t0\t0\t00F0FFFF\n' +
       'up0\t00000000\t010010AC\t0003\t0\t0\t0\t00000000\n',
+    netnsState: (p) => (p.startsWith('/nonexistent') ? 'missing' : 'ok'),
   });
   return { net, calls, sysctls };
 }
@@ -72,6 +73,7 @@ describe('LinuxPodNetwork with a scripted ip', () => {
     const ok = () => ({ status: 0, stdout: '', stderr: '' });
     const net = new LinuxPodNetwork({
       run: ok,
+      netnsState: () => 'ok',
       sysctl: { read: (k) => values.get(k), write: (k) => void writes.push(k) },
     });
     net.add(w);
@@ -80,8 +82,6 @@ describe('LinuxPodNetwork with a scripted ip', () => {
 
   it('ADD: a named namespace under /run/netns is entered with ip -n (no nsenter)', async () => {
     const { net, calls } = fake();
-    // netnsExists() looks at the real path, so stub it for this one
-    net.netnsExists = () => true;
     net.add({ ...w, netns: '/var/run/netns/cni-1234' });
     assert.deepEqual(calls[0]?.args, ['-n', 'cni-1234', '-batch', '-']);
     assert.equal(calls[0]?.cmd, 'ip');
@@ -202,7 +202,7 @@ describe('LinuxPodNetwork with a scripted ip', () => {
     const noNs = fake([{ status: 1 }, { stdout: '[]\n' }]);
     assert.deepEqual(
       noNs.net.check({ ...w, netns: '/nonexistent/ns' }).at(-1),
-      'network namespace /nonexistent/ns does not exist',
+      'network namespace /nonexistent/ns does not exist (was the pod sandbox deleted?)',
     );
   });
 
@@ -210,6 +210,7 @@ describe('LinuxPodNetwork with a scripted ip', () => {
     const ok = () => ({ status: 0, stdout: '', stderr: '' });
     const net = new LinuxPodNetwork({
       run: ok,
+      netnsState: () => 'ok',
       sysctl: {
         read: () => '1',
         write: () => {
