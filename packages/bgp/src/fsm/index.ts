@@ -1,4 +1,4 @@
-export { compareBgpId, resolveCollision } from './collision.js';
+export { compareBgpId, type OpenDecision, onOpen, resolveCollision } from './collision.js';
 export { backoffMs, Cease, DEFAULT_FSM_CONFIG, initialFsmState, LARGE_HOLD_MS, negotiateHold, step } from './step.js';
 export type {
   FsmAction,

@@ -2,31 +2,21 @@
 // arrives, resolves connection collisions (§6.8) and writes what handlers.pull() returns while the socket takes it
 // (backpressure). It knows nothing of RIBs: received routes go to the handlers.
 import type { TimerHandle } from '../clock.js';
-import { resolveCollision } from '../fsm/collision.js';
-import { initialFsmState, step } from '../fsm/step.js';
-import type { FsmAction, FsmConfig, FsmEvent, FsmState, Notify, StepResult } from '../fsm/types.js';
+import { onOpen } from '../fsm/collision.js';
+import { step } from '../fsm/step.js';
+import type { FsmAction, FsmEvent, FsmState, Notify, StepResult } from '../fsm/types.js';
 import { BgpWireError } from '../wire/bgp-wire-error.js';
-import type { CodecOptions, ErrorAction, OpenMessage, UpdateMessage } from '../wire/types.js';
+import type { CodecOptions, ErrorAction, OpenMessage } from '../wire/types.js';
 import type { Connection } from './connection.js';
+import { clearLinkTimer, type Link, newLink, scheduleLinkTimer } from './link.js';
 import { MessageCodec } from './message-codec.js';
 import { buildOpen, checkOpen, type Negotiated } from './open.js';
-import { announcement, treatAsWithdraw, withdrawal } from './outbound.js';
+import { treatAsWithdraw } from './outbound.js';
+import { OutboundFlusher } from './outbound-flush.js';
 import type { PeerSessionOptions } from './session-types.js';
 
 export type { Outbound } from './outbound.js';
 export type { Logger, PeerSessionOptions, SessionHandlers } from './session-types.js';
-
-/** One TCP connection and the FSM that drives it. A peer has one, and a second one during a collision. */
-interface Link {
-  fsm: FsmState;
-  conn?: Connection;
-  outgoing: boolean;
-  codec: MessageCodec;
-  negotiated?: Negotiated;
-  timer?: TimerHandle;
-  attempt: number;
-  blocked: boolean;
-}
 
 interface Held {
   link: Link;
@@ -38,18 +28,20 @@ interface Held {
 /** Frames kept after a held OPEN: a peer in OpenConfirm sends only KEEPALIVEs. */
 const HELD_FRAMES = 16;
 
-const BATCH = 4096;
 /** How long a candidate connection with the peer's OPEN waits for the main connection's OPEN (see hold()). */
 export const STALLED_OPEN_GRACE_MS = 2_000;
 
 export class PeerSession {
   private main: Link;
   private candidate: Link | undefined;
-  /** Families whose End-of-RIB we sent on this session. */
-  private readonly eorSent = new Set<number>();
-  /** Families with an enhanced route refresh reply in progress (EoRR due when their re-advertisement ends). */
-  private readonly eorrPending = new Set<number>();
-  private flushScheduled = false;
+  private readonly out = new OutboundFlusher({
+    link: () => this.main,
+    pull: (limit) => this.opts.handlers.pull(limit),
+    write: (link, buf) => this.write(link, buf),
+    sent: (n) => {
+      this.counters.updatesOut += n;
+    },
+  });
   /** The candidate's OPEN (and what followed) while the main connection may still send its own (hold()). */
   private held: Held | undefined;
   readonly counters = {
@@ -64,7 +56,7 @@ export class PeerSession {
   establishedAt: number | undefined;
 
   constructor(readonly opts: PeerSessionOptions) {
-    this.main = this.newLink(opts.fsm);
+    this.main = newLink(opts.fsm);
   }
 
   get state(): FsmState['state'] {
@@ -116,8 +108,8 @@ export class PeerSession {
     }
     if (m.fsm.state === 'OpenSent' || m.fsm.state === 'OpenConfirm') {
       // A second connection (§6.8). One that never sent its OPEN gives way to a newer one: a stalled connection
-      // must not keep the peer's genuine reconnect out.
-      if (this.candidate?.fsm.state === 'OpenSent') {
+      // must not keep the peer's genuine reconnect out (one whose OPEN is held did send it, and stays).
+      if (this.candidate?.fsm.state === 'OpenSent' && this.held?.link !== this.candidate) {
         this.opts.log.info('replacing a connection that sent no OPEN', { state: m.fsm.state });
         this.dropCandidate();
       }
@@ -132,15 +124,14 @@ export class PeerSession {
 
   /** There are changes to pull (handlers.pull) and send while the connection takes them. */
   wake(): void {
-    if (this.main.fsm.state === 'Established') this.scheduleFlush();
+    if (this.main.fsm.state === 'Established') this.out.schedule();
   }
 
   /** Answers a ROUTE-REFRESH: BoRR now (enhanced, RFC 7313); the caller re-marks the routes; EoRR after them. */
   beginRefreshReply(afi: number): void {
     if (!this.main.negotiated?.enhancedRouteRefresh) return;
     this.sendMessage(this.main, { type: 'route-refresh', afi, safi: 1, subtype: 1 });
-    this.eorrPending.add(afi);
-    this.scheduleFlush();
+    this.out.refreshReplyStarted(afi);
   }
 
   /** Asks the peer to send its routes of `afi` again (RFC 2918). False when the peer did not negotiate it. */
@@ -160,22 +151,18 @@ export class PeerSession {
 
   /** A second connection while the first is in OpenSent/OpenConfirm: both exchange OPENs, then §6.8 decides. */
   private addCandidate(conn: Connection, outgoing: boolean): void {
-    const c = this.newLink({ ...this.opts.fsm, passive: true });
+    const c = newLink({ ...this.opts.fsm, passive: true });
     this.candidate = c;
     this.handle(c, { type: 'start' });
     this.attach(c, conn, outgoing);
     this.handle(c, { type: 'tcp-connected' });
   }
 
-  private newLink(fsm: FsmConfig): Link {
-    return { fsm: initialFsmState(fsm), outgoing: false, codec: new MessageCodec(), attempt: 0, blocked: false };
-  }
-
   private handle(link: Link, event: FsmEvent): StepResult {
     const r = step(link.fsm, event, { now: this.opts.clock.now(), random: this.opts.random });
     link.fsm = r.state;
     for (const a of r.actions) this.perform(link, a);
-    this.scheduleTimer(link);
+    scheduleLinkTimer(this.opts.clock, link, (timer) => this.handle(link, { type: 'timer', timer }));
     if (r.transition && link === this.main) {
       if (r.transition.reason === 'send-hold-timer-expired') this.counters.sendHoldExpired++;
       if (r.transition.from === 'Established') {
@@ -224,8 +211,7 @@ export class PeerSession {
         if (link.negotiated) this.opts.handlers.established(link.negotiated);
         return;
       case 'down':
-        this.eorSent.clear();
-        this.eorrPending.clear();
+        this.out.reset();
         this.opts.handlers.down({ reason: link.fsm.reason, graceful: a.graceful, negotiated: link.negotiated });
         return;
     }
@@ -270,7 +256,7 @@ export class PeerSession {
       if (link.conn !== conn) return;
       link.blocked = false;
       this.handle(link, { type: 'send-drained' });
-      this.scheduleFlush();
+      this.out.schedule();
     });
     conn.on('error', (err) => {
       if (link.conn === conn) this.lastError = err.message;
@@ -398,47 +384,28 @@ export class PeerSession {
       return;
     }
     const n = checked.negotiated;
-    // Collision detection (§6.8) against the other connection, when that one has the peer's OPEN too (OpenConfirm)
-    // or is Established. A candidate against a main connection without OPEN: see hold().
-    const other = link === this.candidate ? this.main : link === this.main ? this.candidate : undefined;
-    if (link === this.main && this.held) {
-      // The main connection's OPEN came after all: a simultaneous open, and the held candidate gives way.
-      this.handle(this.held.link, { type: 'collision-lost' });
-    } else if (
-      link === this.candidate &&
-      this.main.fsm.state !== 'OpenConfirm' &&
-      this.main.fsm.state !== 'Established'
-    ) {
-      const keep =
-        this.main.fsm.state === 'OpenSent'
-          ? resolveCollision({
-              localId: this.opts.open.routerId,
-              remoteId: n.remoteId,
-              existingOutgoing: this.main.outgoing,
-              existingState: 'OpenConfirm', // as if its OPEN had come: what a simultaneous open will decide
-            })
-          : 'new'; // the main connection is gone (Connect, Active, Idle)
-      if (keep === 'existing') {
+    const other = link === this.main ? this.candidate : this.main;
+    const decision = onOpen({
+      role: link === this.main ? 'main' : 'candidate',
+      other: other && { state: other.fsm.state, outgoing: other.outgoing, held: this.held?.link === other },
+      localId: this.opts.open.routerId,
+      remoteId: n.remoteId,
+    });
+    if (decision !== 'proceed') this.opts.log.info('connection collision', { decision });
+    switch (decision) {
+      case 'hold':
         this.hold(link, open);
         return;
-      }
-      this.opts.log.info('connection collision', { keep });
-      this.promote(link);
-    } else if (other && (other.fsm.state === 'OpenConfirm' || other.fsm.state === 'Established')) {
-      const keep = resolveCollision({
-        localId: this.opts.open.routerId,
-        remoteId: n.remoteId,
-        existingOutgoing: other.outgoing,
-        existingState: other.fsm.state,
-      });
-      this.opts.log.info('connection collision', { keep });
-      if (keep === 'existing') {
+      case 'lose':
         this.handle(link, { type: 'collision-lost' }); // a losing candidate is dropped by handle()
-        if (link === this.main) this.promote(other);
+        if (link === this.main && other) this.promote(other);
         return;
-      }
-      if (link === this.candidate) this.promote(link);
-      else this.handle(other, { type: 'collision-lost' });
+      case 'take-over':
+        this.promote(link);
+        break;
+      case 'proceed-other-loses':
+        if (other) this.handle(other, { type: 'collision-lost' });
+        break;
     }
     link.negotiated = n;
     const codec: CodecOptions = {
@@ -503,56 +470,6 @@ export class PeerSession {
   }
 
   private clearTimer(link: Link): void {
-    if (link.timer !== undefined) this.opts.clock.clearTimeout(link.timer);
-    link.timer = undefined;
-  }
-
-  private scheduleTimer(link: Link): void {
-    this.clearTimer(link);
-    let next: { name: keyof FsmState['deadlines']; at: number } | undefined;
-    for (const [name, at] of Object.entries(link.fsm.deadlines) as [keyof FsmState['deadlines'], number][]) {
-      if (!next || at < next.at) next = { name, at };
-    }
-    if (!next) return;
-    const { name } = next;
-    link.timer = this.opts.clock.setTimeout(() => {
-      link.timer = undefined;
-      this.handle(link, { type: 'timer', timer: name });
-    }, next.at - this.opts.clock.now());
-  }
-
-  private scheduleFlush(): void {
-    if (this.flushScheduled) return;
-    this.flushScheduled = true;
-    setImmediate(() => {
-      this.flushScheduled = false;
-      this.flush();
-    });
-  }
-
-  /** Pulls and writes changes while the connection takes them; End-of-RIB / EoRR when a full advertisement ends. */
-  private flush(): void {
-    const link = this.main;
-    for (let guard = 0; guard < 1_000_000; guard++) {
-      if (link.fsm.state !== 'Established' || !link.conn || link.blocked) return; // resumed on 'drain'
-      const out = this.opts.handlers.pull(BATCH);
-      for (const w of out.withdraw) this.writeUpdate(link, withdrawal(w.afi, w.prefixes));
-      for (const a of out.announce) this.writeUpdate(link, announcement(a));
-      for (const afi of out.completed) {
-        if (this.eorrPending.delete(afi)) this.sendMessage(link, { type: 'route-refresh', afi, safi: 1, subtype: 2 });
-        else if (!this.eorSent.has(afi)) {
-          this.eorSent.add(afi);
-          this.write(link, link.codec.encodeEndOfRib(afi));
-        }
-      }
-      if (out.announce.length === 0 && out.withdraw.length === 0 && out.completed.length === 0) return;
-    }
-  }
-
-  private writeUpdate(link: Link, u: UpdateMessage): void {
-    for (const buf of link.codec.encodeUpdate(u)) {
-      this.counters.updatesOut++;
-      this.write(link, buf);
-    }
+    clearLinkTimer(this.opts.clock, link);
   }
 }

@@ -8,6 +8,7 @@ import {
   initialFsmState,
   LARGE_HOLD_MS,
   negotiateHold,
+  onOpen,
   resolveCollision,
   type SessionState,
   step,
@@ -363,6 +364,29 @@ describe('fsm: connection collision (RFC 4271 §6.8)', () => {
           assert.equal(r, 'new', `${existingState} outgoing=${existingOutgoing} local=${localId}`);
         }
       }
+    }
+  });
+
+  it('onOpen: what a connection does with the peer’s OPEN while the peer has a second connection', () => {
+    // We are 10.0.0.1, the peer 10.0.0.2 (higher): a collision keeps the connection the peer initiated.
+    const ids = { localId: '10.0.0.1', remoteId: '10.0.0.2' };
+    const other = (state: SessionState, outgoing = false, held = false) => ({ state, outgoing, held });
+    const cases: [Parameters<typeof onOpen>[0]['role'], ReturnType<typeof other> | undefined, string][] = [
+      ['main', undefined, 'proceed'],
+      ['main', other('OpenSent'), 'proceed'], // the candidate has no OPEN yet: nothing to compare
+      ['main', other('OpenSent', false, true), 'proceed-other-loses'], // a held candidate gives way
+      ['main', other('OpenConfirm', false), 'lose'], // both the peer's: the existing one stays
+      ['main', other('OpenConfirm', true), 'proceed-other-loses'], // ours loses to the peer's
+      ['candidate', other('Established'), 'lose'],
+      ['candidate', other('OpenConfirm', true), 'take-over'],
+      ['candidate', other('OpenConfirm', false), 'lose'],
+      ['candidate', other('OpenSent', false), 'hold'], // would lose, but the main one may never send an OPEN
+      ['candidate', other('OpenSent', true), 'take-over'], // wins anyway
+      ['candidate', other('Active'), 'take-over'], // the main connection is gone
+      ['candidate', other('Idle'), 'take-over'],
+    ];
+    for (const [role, o, want] of cases) {
+      assert.equal(onOpen({ role, other: o, ...ids }), want, `${role} vs ${JSON.stringify(o)}`);
     }
   });
 });

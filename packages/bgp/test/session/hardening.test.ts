@@ -174,6 +174,22 @@ describe('session: connections that never send an OPEN (RFC 4271 §6.8)', () => 
     await s.speaker.stop();
   });
 
+  it('a held OPEN is not displaced by yet another connection without OPEN', async () => {
+    const s = await setup();
+    const stalled = await RawPeer.connect(s.net, PEER, US);
+    await settle();
+    const real = await establish(s); // held: the stalled one might still send its OPEN
+    const another = await RawPeer.connect(s.net, PEER, US);
+    await settle();
+    assert.equal(another.closed, true, 'refused');
+    assert.equal(real.closed, false);
+    s.clock.advance(STALLED_OPEN_GRACE_MS);
+    await settle();
+    assert.equal(peerState(s), 'Established');
+    assert.equal(stalled.closed, true);
+    await s.speaker.stop();
+  });
+
   it('a real collision (both connections sent OPEN) is still decided by the BGP Identifiers', async () => {
     const s = await setup();
     const a = await RawPeer.connect(s.net, PEER, US);
