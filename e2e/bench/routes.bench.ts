@@ -66,8 +66,7 @@ async function gannetPhase(rec: RouteReconciler, routes: Route[], phase: Phase):
   await rec.settled();
   const s = (performance.now() - t0) / 1000;
   const st = rec.status();
-  if (st.failed.length > 0)
-    throw new Error(`gannet ${phase}: ${st.failed.length} routes failed: ${st.failed[0]?.reason}`);
+  if (st.failed > 0) throw new Error(`gannet ${phase}: ${st.failed} routes failed: ${rec.failedRoutes()[0]?.reason}`);
   if (st.installed !== routes.length) throw new Error(`gannet ${phase}: ${st.installed} of ${routes.length} installed`);
   return s;
 }

@@ -6,6 +6,7 @@ import type { Logger } from './log.js';
 import { DEFAULT_NODE_STATE_FILE, writeNodeState } from './node-state.js';
 import { resolvePeer } from './policy.js';
 import type { BestChange, DesiredRoute, PeerStateEvent, PeerStatus, RoutesPort, SpeakerPort } from './ports.js';
+import { compareKeys, indexAfter, orderKey, RouteIndex } from './route-index.js';
 
 export interface AgentDeps {
   speaker: SpeakerPort;
@@ -22,6 +23,18 @@ export interface RouteView {
   nexthops: string[];
   source: 'bgp' | 'local';
   installed: boolean;
+}
+
+/** Counts for `gannet status` and the summary endpoint, O(1). */
+export interface RouteSummary {
+  /** Entries of the full route list: local plus learned. */
+  routes: number;
+  local: number;
+  bgp: number;
+  /** Kernel routes (our pod CIDRs' blackholes and learned routes) the kernel has as asked. */
+  installed: number;
+  /** Kernel routes the kernel currently refuses (retried). */
+  failed: number;
 }
 
 /** What needs a speaker restart rather than a peer-level change. */
@@ -42,7 +55,8 @@ export function identityChanges(from: AgentConfig, to: AgentConfig): string[] {
 
 export class Agent {
   private config: AgentConfig;
-  private readonly learned = new Map<string, string[]>();
+  /** Learned best paths (prefix → sorted next hops), kept in prefix order for the status API. */
+  private readonly learned = new RouteIndex();
   private initialSync = false;
   private started = false;
   /** Set by stop(): what the closing sessions withdraw must stay in the kernel for the next agent. */
@@ -148,25 +162,72 @@ export class Agent {
     return this.deps.speaker.peers();
   }
 
+  /** Every route, as `GET /api/v1/routes` lists them. Linear; the status API streams routeViews() instead. */
   routes(): RouteView[] {
-    const failed = new Set(this.deps.routes.status().failed.map((f) => f.dst));
-    const out: RouteView[] = [];
-    for (const p of this.config.podCIDRs) {
-      out.push({ prefix: p, nexthops: [], source: 'local', installed: !failed.has(p) && this.deps.routes.synced() });
+    return [...this.routeViews()];
+  }
+
+  /**
+   * The routes in prefix order (IPv4 first; for one prefix, local before learned), lazily, each O(1): those after
+   * prefix `after` (canonical text) when given. The order is a snapshot taken at the first step.
+   */
+  *routeViews(after?: string): Generator<RouteView> {
+    const from = after === undefined ? undefined : orderKey(after);
+    const locals = this.config.podCIDRs
+      .map((prefix) => ({ prefix, key: orderKey(prefix) }))
+      .filter((l) => from === undefined || compareKeys(l.key, from) > 0)
+      .sort((a, b) => compareKeys(a.key, b.key));
+    const learned = this.learned.snapshot();
+    let i = from === undefined ? 0 : indexAfter(learned, from);
+    let j = 0;
+    while (i < learned.length || j < locals.length) {
+      const l = locals[j];
+      const r = learned[i];
+      if (l && (!r || compareKeys(l.key, r.key) <= 0)) {
+        j++;
+        yield { prefix: l.prefix, nexthops: [], source: 'local', installed: this.installed(l.prefix) };
+      } else if (r) {
+        i++;
+        if (!r.gone)
+          yield { prefix: r.prefix, nexthops: r.nexthops, source: 'bgp', installed: this.installed(r.prefix) };
+      }
     }
-    for (const [prefix, nexthops] of [...this.learned].sort(([a], [b]) => a.localeCompare(b))) {
-      out.push({ prefix, nexthops, source: 'bgp', installed: !failed.has(prefix) && this.deps.routes.synced() });
-    }
-    return out;
+  }
+
+  routeSummary(): RouteSummary {
+    const s = this.deps.routes.status();
+    const local = this.config.podCIDRs.length;
+    return {
+      routes: local + this.learned.size,
+      local,
+      bgp: this.learned.size,
+      installed: s.installed,
+      failed: s.failed,
+    };
+  }
+
+  private installed(prefix: string): boolean {
+    return this.deps.routes.routeState(prefix)?.installed ?? false;
   }
 
   private onBest(changes: BestChange[]): void {
     if (this.stopping) return;
+    // Deltas to the kernel routes: one change costs O(1), not a new desired set of the whole table.
+    const own = new Set(this.config.podCIDRs);
+    const set: DesiredRoute[] = [];
+    const removed: string[] = [];
     for (const c of changes) {
-      if (c.nexthops.length === 0) this.learned.delete(c.prefix);
-      else this.learned.set(c.prefix, [...c.nexthops].sort());
+      if (c.nexthops.length === 0) {
+        if (!this.learned.get(c.prefix)) continue;
+        this.learned.delete(c.prefix);
+        if (!own.has(c.prefix)) removed.push(c.prefix);
+      } else {
+        const nexthops = [...c.nexthops].sort();
+        this.learned.set(c.prefix, nexthops);
+        if (!own.has(c.prefix)) set.push({ dst: c.prefix, type: 'unicast', nexthops });
+      }
     }
-    this.pushRoutes();
+    if (set.length > 0 || removed.length > 0) this.deps.routes.update(set, removed);
   }
 
   private onPeerState(ev: PeerStateEvent): void {
@@ -186,7 +247,7 @@ export class Agent {
   private pushRoutes(): void {
     const own = new Set(this.config.podCIDRs);
     const desired: DesiredRoute[] = this.config.podCIDRs.map((dst) => ({ dst, type: 'blackhole', nexthops: [] }));
-    for (const [dst, nexthops] of this.learned) {
+    for (const { prefix: dst, nexthops } of this.learned.entries()) {
       if (!own.has(dst)) desired.push({ dst, type: 'unicast', nexthops });
     }
     this.deps.routes.setDesired(desired);

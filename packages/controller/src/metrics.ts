@@ -1,5 +1,8 @@
-// Prometheus metrics (prom-client), read from the agent at scrape time: nothing is counted twice.
+// Prometheus metrics (prom-client), read from the agent at scrape time: nothing is counted twice. A scrape costs
+// O(peers): the routes figures are counters the reconciler keeps, never a walk over the table.
+import type { Clock } from '@gannet/routes';
 import { Counter, collectDefaultMetrics, Gauge, Histogram, Registry } from 'prom-client';
+import { EventLoopLagSampler, LAG_SAMPLE_INTERVAL_MS } from './event-loop-lag.js';
 import type { PeerStatus, RoutesStatus } from './ports.js';
 import { SESSION_STATES } from './ports.js';
 
@@ -14,9 +17,16 @@ export interface Metrics {
   registry: Registry;
   /** Records one reconcile (the routes reconciler calls back through the agent). */
   observeApply(seconds: number): void;
+  /** Stops the event-loop lag sampler. */
+  close(): void;
 }
 
-export function createMetrics(source: MetricsSource): Metrics {
+export interface MetricsOptions {
+  /** The lag sampler's clock (tests). */
+  clock?: Clock;
+}
+
+export function createMetrics(source: MetricsSource, opts: MetricsOptions = {}): Metrics {
   const registry = new Registry();
   // Process metrics (CPU, RSS, heap, event-loop lag, GC), prefixed gannet_process_* / gannet_nodejs_*.
   collectDefaultMetrics({ register: registry, prefix: 'gannet_' });
@@ -85,7 +95,7 @@ export function createMetrics(source: MetricsSource): Metrics {
     help: 'Desired routes the kernel currently rejects (retried)',
     registers: [registry],
     collect() {
-      this.set(source.routes().failed.length);
+      this.set(source.routes().failed);
     },
   });
   new Gauge({
@@ -121,11 +131,24 @@ export function createMetrics(source: MetricsSource): Metrics {
       },
     });
   }
+  const lag = new Histogram({
+    name: 'gannet_event_loop_lag_seconds',
+    help:
+      `How late a timer asking to run every ${LAG_SAMPLE_INTERVAL_MS} ms ran: how long the event loop (which also runs ` +
+      'BGP keepalives and hold timers) was held by work that did not yield. A stall of S seconds is one sample of ≈ S',
+    buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10],
+    registers: [registry],
+  });
+  const sampler = new EventLoopLagSampler((s) => lag.observe(s), LAG_SAMPLE_INTERVAL_MS, opts.clock);
+  sampler.start();
   return {
     registry,
     observeApply(seconds: number) {
       applies.inc();
       duration.observe(seconds);
+    },
+    close() {
+      sampler.stop();
     },
   };
 }

@@ -83,9 +83,14 @@ export interface DesiredRoute {
   nexthops: string[];
 }
 
+/** Counts, O(1) to read. */
 export interface RoutesStatus {
+  /** Desired routes. */
+  desired: number;
+  /** Desired routes the kernel has as asked. */
   installed: number;
-  failed: { dst: string; reason: string }[];
+  /** Desired routes the kernel refuses (retried). */
+  failed: number;
   applies: number;
   errors: number;
   lastApplySeconds: number;
@@ -97,10 +102,15 @@ export interface RoutesPort {
   /** Lists the kernel, adopting our routes as stale (kept) until initialStateComplete(); returns how many. */
   start(): Promise<{ adopted: number }>;
   setDesired(routes: DesiredRoute[]): void;
+  /** Changes some desired routes: adds or replaces `set`, removes the routes to `removed` (deltas, O(changes)). */
+  update(set: DesiredRoute[], removed: string[]): void;
   initialStateComplete(): void;
   /** Leaves every kernel route in place. */
   stop(): Promise<void>;
+  /** O(1). */
   status(): RoutesStatus;
-  /** True once: the kernel matched the desired set at least once. */
+  /** One desired route's state, O(1); undefined when no route to `dst` is desired. */
+  routeState(dst: string): { installed: boolean; reason?: string } | undefined;
+  /** True once: the kernel matched the desired set at least once. O(1). */
   synced(): boolean;
 }

@@ -2,14 +2,15 @@
 // agent waits for its configuration, and a busy port fails the start before any child process or socket exists), and
 // the agent is attached to it once it runs. /readyz says what is still missing, from every part that has a say.
 import { ipamUsage } from '@gannet/cni';
-import type { Agent, RouteView } from './agent.js';
+import type { Agent, RouteSummary, RouteView } from './agent.js';
 import { buildApi, type StatusSource } from './api/server.js';
 import type { Logger } from './log.js';
 import { createMetrics, type Metrics } from './metrics.js';
 import { parseHostPort } from './net.js';
 import type { PeerStatus, RoutesPort, RoutesStatus } from './ports.js';
 
-const NO_ROUTES: RoutesStatus = { installed: 0, failed: [], applies: 0, errors: 0, lastApplySeconds: 0 };
+const NO_ROUTES: RoutesStatus = { desired: 0, installed: 0, failed: 0, applies: 0, errors: 0, lastApplySeconds: 0 };
+const NO_SUMMARY: RouteSummary = { routes: 0, local: 0, bgp: 0, installed: 0, failed: 0 };
 
 /** The status API's view of the process: the agent once attached, and readiness checks from the other parts. */
 export class StatusHub implements StatusSource {
@@ -47,8 +48,12 @@ export class StatusHub implements StatusSource {
     return this.agent?.peers() ?? [];
   }
 
-  routes(...args: Parameters<Agent['routes']>): RouteView[] {
-    return this.agent?.routes(...args) ?? [];
+  routeViews(after?: string): Iterable<RouteView> {
+    return this.agent?.routeViews(after) ?? [];
+  }
+
+  routeSummary(): RouteSummary {
+    return this.agent?.routeSummary() ?? NO_SUMMARY;
   }
 
   routesStatus(): RoutesStatus {

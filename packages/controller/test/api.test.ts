@@ -103,6 +103,87 @@ describe('controller: status API', () => {
     assert.match(body, /gannet_ipam_addresses_free 248/);
     assert.match(body, /gannet_process_resident_memory_bytes \d+/);
     assert.match(body, /gannet_nodejs_heap_size_used_bytes \d+/);
+    assert.match(body, /gannet_event_loop_lag_seconds_bucket\{le="0\.1"\} \d+/);
+    await app.close();
+  });
+
+  it('GET /api/v1/routes pages with ?limit=&after= and a Link to the next page, in address order', async () => {
+    const { app, speaker } = await setup();
+    speaker.emitBest(
+      ['10.244.10.0/24', '10.244.3.0/24', '10.244.0.0/24', '10.244.1.0/24'].map((prefix) => ({
+        prefix,
+        nexthops: ['10.0.0.3', '10.0.0.2'],
+      })),
+    );
+    const all = (await app.inject('/api/v1/routes')).json() as { prefix: string; source: string }[];
+    assert.deepEqual(
+      all.map((r) => `${r.prefix} ${r.source}`),
+      [
+        '10.244.0.0/24 bgp',
+        '10.244.1.0/24 local',
+        '10.244.1.0/24 bgp',
+        '10.244.2.0/24 bgp',
+        '10.244.3.0/24 bgp',
+        '10.244.10.0/24 bgp',
+      ],
+      'by address (10.244.3 before 10.244.10); a prefix both local and learned lists local first',
+    );
+    const first = await app.inject('/api/v1/routes?limit=2');
+    assert.equal(first.statusCode, 200);
+    assert.deepEqual(
+      (first.json() as { prefix: string }[]).map((r) => r.prefix),
+      ['10.244.0.0/24', '10.244.1.0/24', '10.244.1.0/24'],
+      'a page never splits one prefix',
+    );
+    assert.equal(first.headers.link, '</api/v1/routes?limit=2&after=10.244.1.0%2F24>; rel="next"');
+    const second = await app.inject('/api/v1/routes?limit=2&after=10.244.1.0%2F24');
+    assert.deepEqual(
+      (second.json() as { prefix: string }[]).map((r) => r.prefix),
+      ['10.244.2.0/24', '10.244.3.0/24'],
+    );
+    const last = await app.inject('/api/v1/routes?limit=2&after=10.244.3.0/24');
+    assert.deepEqual(
+      (last.json() as { prefix: string }[]).map((r) => r.prefix),
+      ['10.244.10.0/24'],
+    );
+    assert.equal(last.headers.link, undefined, 'no next page');
+    assert.deepEqual((await app.inject('/api/v1/routes?after=10.244.10.0/24')).json(), []);
+    assert.deepEqual(
+      (await app.inject('/api/v1/routes?after=10.244.2.128/25')).json().length,
+      2,
+      'any prefix is a cursor',
+    );
+    await app.close();
+  });
+
+  it('GET /api/v1/routes refuses a bad limit or cursor with 400 and a message', async () => {
+    const { app } = await setup();
+    for (const q of [
+      'limit=0',
+      'limit=-1',
+      'limit=abc',
+      'limit=1.5',
+      'limit=10001',
+      'after=nonsense',
+      'after=10.0.0.1/24',
+    ]) {
+      const res = await app.inject(`/api/v1/routes?${q}`);
+      assert.equal(res.statusCode, 400, q);
+      assert.match((res.json() as { error: string }).error, /^(limit|after): /, q);
+    }
+    await app.close();
+  });
+
+  it('GET /api/v1/routes/summary counts routes by source, installed and failed', async () => {
+    const { app, routes } = await setup();
+    routes.failed = [{ dst: '10.244.2.0/24', reason: 'Nexthop has invalid gateway' }];
+    assert.deepEqual((await app.inject('/api/v1/routes/summary')).json(), {
+      routes: 2,
+      local: 1,
+      bgp: 1,
+      installed: 1,
+      failed: 1,
+    });
     await app.close();
   });
 

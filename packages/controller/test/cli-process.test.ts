@@ -51,10 +51,11 @@ describe('controller: the gannet executable', function () {
     const body: Record<string, string> = {
       '/api/v1/peers': '[]',
       '/api/v1/routes': JSON.stringify(routes),
+      '/api/v1/routes/summary': JSON.stringify({ routes: 20_000, local: 0, bgp: 20_000, installed: 20_000, failed: 0 }),
       '/readyz': '{"status":"ready"}',
     };
     server = createServer((req, res) => {
-      const b = body[req.url ?? ''];
+      const b = body[(req.url ?? '').split('?')[0] ?? ''];
       res.writeHead(b ? 200 : 404, { 'content-type': 'application/json' }).end(b ?? '{}');
     });
     await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
@@ -63,7 +64,7 @@ describe('controller: the gannet executable', function () {
   after(() => new Promise((r) => server.close(r)));
 
   it('`gannet status | head`: the reader closing the pipe ends the output quietly, exit 0, no stack trace', async () => {
-    const r = await runGannet(['status', '--api', api], {
+    const r = await runGannet(['status', '--api', api, '--all'], {
       // `head` reads a little, then exits: its end of the pipe closes while gannet still writes.
       onStdout: (out) => out.once('data', () => out.destroy()),
     });

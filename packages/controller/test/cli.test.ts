@@ -3,8 +3,14 @@ import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { type AddressInfo, createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { Agent } from '../src/agent.js';
+import { buildApi } from '../src/api/server.js';
 import { main } from '../src/cli/main.js';
 import { formatDuration, renderStatus, table } from '../src/cli/status.js';
+import { parseConfig } from '../src/config/load-config.js';
+import { silentLogger } from '../src/log.js';
+import { createMetrics } from '../src/metrics.js';
+import { FakeRoutes, FakeSpeaker, peerStatus } from './fakes.js';
 import { FakeApiServer } from './kubernetes/fake-apiserver.js';
 import { node, RESOURCES } from './kubernetes/helpers.js';
 
@@ -131,6 +137,52 @@ describe('controller: gannet CLI', () => {
     );
   });
 
+  it('status shows the counts and the first 20 routes; --routes N, --all and --json show more', async () => {
+    const speaker = new FakeSpeaker();
+    const routes = new FakeRoutes();
+    const agent = new Agent(
+      parseConfig(
+        'nodeName: n1\nasn: 64512\nrouterId: 10.0.0.1\npodCIDRs: [10.244.0.0/24]\nclusterCIDRs: [10.244.0.0/16]\n',
+      ),
+      { speaker, routes, logger: silentLogger(), writeState: () => {} },
+    );
+    await agent.start();
+    speaker.status = [peerStatus()];
+    speaker.emitBest(
+      Array.from({ length: 49 }, (_, i) => ({ prefix: `10.244.${i + 1}.0/24`, nexthops: ['10.0.0.2'] })),
+    );
+    const app = buildApi(
+      agent,
+      createMetrics({ peers: () => [], routes: () => routes.status(), ipam: () => undefined }),
+    );
+    await app.listen({ host: '127.0.0.1', port: 0 });
+    const api = `http://127.0.0.1:${(app.server.address() as AddressInfo).port}`;
+    const run = async (...args: string[]) => {
+      const c = capture();
+      assert.equal(await main(['status', '--api', api, ...args], c.io), 0, c.err.join(''));
+      return c.out.join('');
+    };
+    try {
+      const text = await run();
+      assert.match(text, /Routes: 50 \(1 local, 49 learned\); kernel: 50 installed, 0 refused/);
+      assert.match(text, /10\.244\.19\.0\/24 +bgp/);
+      assert.doesNotMatch(text, /10\.244\.20\.0\/24/);
+      assert.match(text, /… 30 more \(gannet status --all lists every route\)\n$/);
+      assert.match(await run('--routes', '25'), /10\.244\.24\.0\/24 +bgp[^\n]*\n… 25 more/);
+      const all = await run('--all');
+      assert.match(all, /10\.244\.49\.0\/24 +bgp/);
+      assert.doesNotMatch(all, /more \(gannet status --all/);
+      const json = JSON.parse(await run('--json')) as { routes: unknown[]; summary: { routes: number } };
+      assert.equal(json.routes.length, 50, '--json is complete');
+      assert.equal(json.summary.routes, 50);
+      const c = capture();
+      assert.equal(await main(['status', '--api', api, '--routes', '0'], c.io), 2);
+      assert.match(c.err.join(''), /--routes: 0/);
+    } finally {
+      await app.close();
+    }
+  });
+
   it('renders sessions and routes as a table', () => {
     const text = renderStatus({
       api: 'http://127.0.0.1:9179',
@@ -157,6 +209,7 @@ describe('controller: gannet CLI', () => {
           prefixesAdvertised: 0,
         },
       ],
+      summary: { routes: 3, local: 1, bgp: 2, installed: 3, failed: 0 },
       routes: [
         { prefix: '10.244.1.0/24', nexthops: [], source: 'local', installed: true },
         { prefix: '10.244.2.0/24', nexthops: ['172.30.0.2', '172.30.0.3'], source: 'bgp', installed: true },
@@ -167,6 +220,8 @@ describe('controller: gannet CLI', () => {
     assert.match(text, /172\.30\.0\.254 {2}65000 {2}Established {2}1h02m {3}3 {9}2 {9}1\n/);
     assert.match(text, /172\.30\.0\.9 {4}65009 {2}Active {7}- .* connection-refused/);
     assert.match(text, /10\.244\.2\.0\/24 {2}bgp {5}172\.30\.0\.2, 172\.30\.0\.3 +yes/);
+    assert.match(text, /Routes: 3 \(1 local, 2 learned\); kernel: 3 installed, 0 refused\n/);
+    assert.match(text, /\n… 1 more \(gannet status --all lists every route\)\n$/);
     assert.equal(formatDuration(59), '59s');
     assert.equal(formatDuration(90061), '1d01h');
     assert.equal(table(['A', 'B'], [['xx', 'y']]), 'A   B\nxx  y');

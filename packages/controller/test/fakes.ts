@@ -73,6 +73,13 @@ export class FakeRoutes implements RoutesPort {
   setDesired(routes: DesiredRoute[]) {
     this.desired = routes.map((r) => ({ ...r, nexthops: [...r.nexthops] }));
   }
+  update(set: DesiredRoute[], removed: string[]) {
+    const gone = new Set([...removed, ...set.map((r) => r.dst)]);
+    this.desired = [
+      ...this.desired.filter((r) => !gone.has(r.dst)),
+      ...set.map((r) => ({ ...r, nexthops: [...r.nexthops] })),
+    ];
+  }
   initialStateComplete() {
     this.initialDone = true;
   }
@@ -80,7 +87,21 @@ export class FakeRoutes implements RoutesPort {
     this.stopped = true;
   }
   status(): RoutesStatus {
-    return { installed: this.desired.length, failed: this.failed, applies: 3, errors: 0, lastApplySeconds: 0.002 };
+    const failed = this.failed.filter((f) => this.desired.some((r) => r.dst === f.dst)).length;
+    return {
+      desired: this.desired.length,
+      installed: this.isSynced ? this.desired.length - failed : 0,
+      failed,
+      applies: 3,
+      errors: 0,
+      lastApplySeconds: 0.002,
+    };
+  }
+  routeState(dst: string) {
+    if (!this.desired.some((r) => r.dst === dst)) return undefined;
+    const f = this.failed.find((x) => x.dst === dst);
+    if (f) return { installed: false, reason: f.reason };
+    return { installed: this.isSynced };
   }
   synced() {
     return this.isSynced;

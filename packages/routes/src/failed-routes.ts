@@ -36,7 +36,7 @@ export class FailedRoutes {
     return this.byKey.keys();
   }
 
-  /** Copies, for status(). */
+  /** Copies, for failedRoutes(). */
   list(): FailedRoute[] {
     return [...this.byKey.values()].map((f) => ({ ...f }));
   }
@@ -65,9 +65,14 @@ export class FailedRoutes {
     return f.nextRetryAt > now && !this.due.has(k);
   }
 
-  /** Forgets which keys the timer made due (after an apply considered them). */
-  clearDue(): void {
-    this.due.clear();
+  /** The keys the timer has made due so far (a copy). */
+  dueKeys(): string[] {
+    return [...this.due];
+  }
+
+  /** Forgets that `keys` were due (an apply has considered them); keys made due since stay due. */
+  clearDue(keys: readonly string[]): void {
+    for (const k of keys) this.due.delete(k);
   }
 
   /** Sets the timer for the earliest retry not yet due. */

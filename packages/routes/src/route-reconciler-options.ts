@@ -70,7 +70,8 @@ export interface ReconcilerStatus {
   installed: number;
   /** Routes of ours found at start, kept until initialStateComplete(). */
   stale: number;
-  failed: FailedRoute[];
+  /** Routes the kernel currently refuses (listed by failedRoutes()). */
+  failed: number;
   counters: ReconcilerCounters;
 }
 

@@ -5,10 +5,12 @@
 import { EventEmitter } from 'node:events';
 import type { Clock, TimerHandle } from './clock.js';
 import { FailedRoutes } from './failed-routes.js';
+import { InstalledRoutes } from './installed-routes.js';
 import { canonicalPrefix } from './ip-prefix.js';
 import type { KernelRouteEvent, KernelRouteTable, RouteOp, RouteOpResult } from './kernel-route-table.js';
 import { type NormalRoute, normalizeRoute, type Route, routeKey, routeMatches, sameRoute } from './route.js';
 import {
+  type FailedRoute,
   type ReconcilerCounters,
   type ReconcilerEvents,
   type ReconcilerStatus,
@@ -18,6 +20,10 @@ import {
   resolveReconcilerOptions,
 } from './route-reconciler-options.js';
 import { RoutesError } from './routes-error.js';
+
+/** Keys diffed per turn of the event loop: a 100,000-route pass never holds the loop (BGP timers run on it). */
+const DIFF_SLICE = 5000;
+const yieldToLoop = () => new Promise<void>((resolve) => setImmediate(resolve));
 
 export class RouteReconciler extends EventEmitter<ReconcilerEvents> {
   readonly table: number;
@@ -34,8 +40,10 @@ export class RouteReconciler extends EventEmitter<ReconcilerEvents> {
   private desired = new Map<string, NormalRoute>();
   private kernelView = new Map<string, NormalRoute>();
   private readonly adopted = new Set<string>();
+  /** Desired keys the kernel has as asked (kept per key: status() counts without scanning). */
+  private readonly installed = new InstalledRoutes();
   private readonly failed: FailedRoutes;
-  private readonly dirty = new Set<string>();
+  private dirty = new Set<string>();
   /** Every key is dirty (after setDesired or a resync). */
   private fullDiff = false;
   private readonly counters: ReconcilerCounters = {
@@ -96,6 +104,7 @@ export class RouteReconciler extends EventEmitter<ReconcilerEvents> {
     }
     if (this.adopted.size > 0) for (const k of next.keys()) this.adopted.delete(k);
     this.desired = next;
+    this.installed.rebuild(next, this.kernelView);
     // A whole new set: the next apply compares everything (cheap for unchanged routes, which share their next
     // hops) instead of this call diffing old against new before the kernel gets its first line.
     this.fullDiff = true;
@@ -109,6 +118,7 @@ export class RouteReconciler extends EventEmitter<ReconcilerEvents> {
     const old = this.desired.get(k);
     if (old && sameRoute(old, n)) return;
     this.desired.set(k, n);
+    this.installed.update(k, n, this.kernelView.get(k));
     this.adopted.delete(k);
     this.dirty.add(k);
     this.schedule();
@@ -121,6 +131,7 @@ export class RouteReconciler extends EventEmitter<ReconcilerEvents> {
     const old = this.desired.get(k);
     if (!old) return false;
     this.desired.delete(k);
+    this.installed.update(k, undefined, undefined);
     this.dirty.add(k);
     this.schedule();
     return true;
@@ -169,21 +180,39 @@ export class RouteReconciler extends EventEmitter<ReconcilerEvents> {
     }
   }
 
+  /** Counts and counters, O(1) whatever the number of routes. */
   status(): ReconcilerStatus {
-    let installed = 0;
-    for (const [k, want] of this.desired) {
-      const have = this.kernelView.get(k);
-      if (have && routeMatches(want, have)) installed++;
-    }
     return {
       started: this.started && !this.stopped,
       initialStateComplete: this.initialDone,
       desired: this.desired.size,
-      installed,
+      installed: this.installed.size,
       stale: this.adopted.size,
-      failed: this.failed.list(),
+      failed: this.failed.size,
       counters: { ...this.counters },
     };
+  }
+
+  /** The routes the kernel currently refuses (copies), with their reasons and next retry times. */
+  failedRoutes(): FailedRoute[] {
+    return this.failed.list();
+  }
+
+  /**
+   * One desired route's state, O(1): whether the kernel has it as asked, and why not when it was refused. Undefined
+   * when no route to `dst` (with `metric`, default the kernel's) is desired. Throws RoutesError on a bad prefix.
+   */
+  routeState(dst: string, metric?: number): Omit<RouteState, 'route'> | undefined {
+    // The caller's own string is usually the canonical one already: no parse on that path.
+    let k = metric === undefined ? dst : routeKey({ dst, metric });
+    if (!this.desired.has(k)) {
+      const p = canonicalPrefix(dst);
+      k = routeKey({ dst: p.text, metric: metric ?? (p.family === 4 ? 0 : 1024) });
+      if (!this.desired.has(k)) return undefined;
+    }
+    if (this.installed.has(k)) return { installed: true };
+    const f = this.failed.get(k);
+    return f ? { installed: false, reason: f.reason } : { installed: false };
   }
 
   /** Every desired route with whether the kernel has it, and why not when it was refused. */
@@ -262,12 +291,19 @@ export class RouteReconciler extends EventEmitter<ReconcilerEvents> {
       return;
     }
     const fresh = new Map<string, NormalRoute>();
-    for (const r of listed) fresh.set(routeKey(r), r);
-    for (const k of fresh.keys()) {
+    for (let i = 0; i < listed.length; i++) {
+      if (i > 0 && i % DIFF_SLICE === 0) {
+        await yieldToLoop();
+        if (this.stopped) return;
+      }
+      const r = listed[i] as NormalRoute;
+      const k = routeKey(r);
+      fresh.set(k, r);
       if (!this.initialDone && !this.desired.has(k) && !this.kernelView.has(k)) this.adopted.add(k);
     }
     for (const k of this.adopted) if (!fresh.has(k)) this.adopted.delete(k);
     this.kernelView = fresh;
+    // The installed set is brought up to date by the full pass that follows, key by key, in slices.
     this.cacheValid = true;
     this.fullDiff = true;
     this.counters.resyncs++;
@@ -289,23 +325,28 @@ export class RouteReconciler extends EventEmitter<ReconcilerEvents> {
       inFlight.push({ chunk, results });
       chunk = [];
     };
-    const consider = (k: string) => {
-      const op = this.opFor(k, now);
-      if (!op) return;
-      chunk.push(op);
-      if (chunk.length >= this.batchSize) send();
-    };
+    // The keys to look at, taken now: what changes while this pass yields to the event loop (a large table is
+    // diffed in slices) lands in a fresh dirty set for the next pass.
+    let keys: string[];
     if (this.fullDiff) {
       this.fullDiff = false;
-      for (const k of this.desired.keys()) consider(k);
-      for (const k of this.kernelView.keys()) if (!this.desired.has(k)) consider(k);
-      for (const k of this.failed.keys()) if (!this.desired.has(k) && !this.kernelView.has(k)) consider(k);
+      keys = [...this.desired.keys()];
+      for (const k of this.kernelView.keys()) if (!this.desired.has(k)) keys.push(k);
+      for (const k of this.failed.keys()) if (!this.desired.has(k) && !this.kernelView.has(k)) keys.push(k);
     } else {
-      for (const k of this.dirty) consider(k);
+      keys = [...this.dirty];
+    }
+    this.dirty = new Set();
+    const due = this.failed.dueKeys();
+    for (let i = 0; i < keys.length && !this.stopped; i++) {
+      if (i > 0 && i % DIFF_SLICE === 0) await yieldToLoop();
+      const op = this.opFor(keys[i] as string, now);
+      if (!op) continue;
+      chunk.push(op);
+      if (chunk.length >= this.batchSize) send();
     }
     if (chunk.length > 0) send();
-    this.dirty.clear();
-    this.failed.clearDue();
+    this.failed.clearDue(due);
     let ops = 0;
     let failures = 0;
     for (const { chunk: sent, results: pending } of inFlight) {
@@ -351,8 +392,11 @@ export class RouteReconciler extends EventEmitter<ReconcilerEvents> {
     const have = this.kernelView.get(k);
     const f = this.failed.get(k);
     const waiting = f !== undefined && this.failed.waiting(k, f, now);
+    const matches = want !== undefined && have !== undefined && routeMatches(want, have);
+    // A full pass visits every key: it brings the installed set up to date after a resync.
+    this.installed.mark(k, matches);
     if (want) {
-      if (have && routeMatches(want, have)) {
+      if (matches) {
         if (f) this.failed.delete(k);
         return undefined;
       }
@@ -380,6 +424,7 @@ export class RouteReconciler extends EventEmitter<ReconcilerEvents> {
       if (op.op === 'add') this.counters.routesAdded++;
       else this.counters.routesReplaced++;
     }
+    this.installed.update(k, this.desired.get(k), this.kernelView.get(k));
   }
 
   private recordFailure(op: RouteOp, reason: string): void {

@@ -14,13 +14,21 @@ export interface KernelRoutesOptions {
   onApply?: (seconds: number) => void;
 }
 
+const toRoute = (r: DesiredRoute): Route => ({
+  dst: r.dst,
+  type: r.type,
+  nexthops: r.nexthops.map((via) => ({ via })),
+});
+
 export class KernelRoutes implements RoutesPort {
   private readonly reconciler: RouteReconciler;
   private readonly kernel: KernelRouteTable;
+  private readonly log: Logger;
   private everSynced = false;
 
   constructor(opts: KernelRoutesOptions) {
     this.kernel = opts.kernel ?? new IpRouteTable();
+    this.log = opts.logger;
     this.reconciler = new RouteReconciler({
       kernel: this.kernel,
       ...(opts.table !== undefined ? { table: opts.table } : {}),
@@ -46,9 +54,26 @@ export class KernelRoutes implements RoutesPort {
   }
 
   setDesired(routes: DesiredRoute[]): void {
-    this.reconciler.setDesired(
-      routes.map((r): Route => ({ dst: r.dst, type: r.type, nexthops: r.nexthops.map((via) => ({ via })) })),
-    );
+    this.reconciler.setDesired(routes.map(toRoute));
+  }
+
+  update(set: DesiredRoute[], removed: string[]): void {
+    // One route the kernel could never take (say, more next hops than iproute2 accepts) is logged and left out; the
+    // others go ahead.
+    for (const r of set) {
+      try {
+        this.reconciler.set(toRoute(r));
+      } catch (err) {
+        this.log.warn('route not installable; left out', { dst: r.dst, error: (err as Error).message });
+      }
+    }
+    for (const dst of removed) {
+      try {
+        this.reconciler.delete(dst);
+      } catch (err) {
+        this.log.warn('cannot remove route', { dst, error: (err as Error).message });
+      }
+    }
   }
 
   initialStateComplete(): void {
@@ -63,16 +88,26 @@ export class KernelRoutes implements RoutesPort {
   status(): RoutesStatus {
     const s = this.reconciler.status();
     return {
+      desired: s.desired,
       installed: s.installed,
-      failed: s.failed.map((f) => ({ dst: f.dst, reason: f.reason })),
+      failed: s.failed,
       applies: s.counters.applies,
       errors: s.counters.kernelErrors + s.counters.routeFailures,
       lastApplySeconds: s.counters.lastApplyDurationMs / 1000,
     };
   }
 
+  routeState(dst: string): { installed: boolean; reason?: string } | undefined {
+    try {
+      return this.reconciler.routeState(dst);
+    } catch {
+      return undefined; // not a prefix: no such route
+    }
+  }
+
   synced(): boolean {
+    if (this.everSynced) return true;
     const s = this.reconciler.status();
-    return this.everSynced || (s.started && s.failed.length === 0 && s.installed === s.desired);
+    return s.started && s.failed === 0 && s.installed === s.desired;
   }
 }

@@ -1,15 +1,14 @@
 // The status API of ../shared/DESIGN.md: health, readiness, Prometheus metrics, peers and routes as JSON.
 import Fastify, { type FastifyInstance } from 'fastify';
-import type { RouteView } from '../agent.js';
 import type { Metrics } from '../metrics.js';
 import type { PeerStatus } from '../ports.js';
+import { type RoutesSource, registerRoutesApi } from './routes-api.js';
 
-export interface StatusSource {
+export interface StatusSource extends RoutesSource {
   ready(): boolean;
   /** What is missing before ready, one entry per part ("kernel routes not synced"); /readyz lists it when given. */
   notReady?(): string[];
   peers(): PeerStatus[];
-  routes(): RouteView[];
 }
 
 export interface PeerView {
@@ -25,6 +24,7 @@ export interface PeerView {
 
 export function buildApi(source: StatusSource, metrics: Metrics): FastifyInstance {
   const app = Fastify({ logger: false });
+  app.addHook('onClose', async () => metrics.close());
   // Liveness: the process runs and its event loop answers (it listens before the agent has a configuration).
   app.get('/healthz', async () => ({ status: 'ok' }));
   // Readiness: 503 with what is missing (no API server, no pod CIDR, BGP initial sync, kernel routes...).
@@ -51,6 +51,6 @@ export function buildApi(source: StatusSource, metrics: Metrics): FastifyInstanc
         prefixesAdvertised: p.prefixesAdvertised,
       })),
   );
-  app.get('/api/v1/routes', async () => source.routes());
+  registerRoutesApi(app, source);
   return app;
 }

@@ -3,7 +3,7 @@ import { parseArgs } from 'node:util';
 import { loadConfigFile } from '../config/load-config.js';
 import type { FirstConfig, KubernetesMode, KubernetesModeOptions } from '../kubernetes-mode.js';
 import { createLogger, LOG_LEVELS, type LogLevel } from '../log.js';
-import { fetchStatus, renderStatus } from './status.js';
+import { DEFAULT_ROUTES_SHOWN, fetchStatus, renderStatus } from './status.js';
 
 export interface CliIo {
   out: (text: string) => void;
@@ -52,7 +52,7 @@ const HELP: Record<string, string> = {
 Usage:
   gannet agent --config FILE                 run the node agent, config from a YAML file
   gannet agent --kubernetes [--kubeconfig F] run the node agent, config from the Kubernetes API (NODE_NAME)
-  gannet status [--api URL] [--json]         sessions and routes of the local agent
+  gannet status [--api URL] [--all] [--json] sessions and routes of the local agent
   gannet lab up [--nodes N] [--router frr|bird|none] [--pods-per-node K]
   gannet lab status | gannet lab down        the lab: nodes, router and pods as network namespaces
 
@@ -80,11 +80,13 @@ again and the agent exits 1 with one line. SIGTERM/SIGINT stop gracefully: peers
 restart), kernel routes stay; exit 0. A new node identity (ASN, router ID, listen port) stops gracefully too,
 with exit 3: start the agent again (the kubelet does) to run with it.
 `,
-  status: `Usage: gannet status [--api URL] [--json]
+  status: `Usage: gannet status [--api URL] [--all | --routes N] [--json]
 
-Shows the local agent's BGP sessions and routes.
-  --api URL   the agent's status API (default http://127.0.0.1:9179)
-  --json      print {ready, peers, routes} as JSON
+Shows the local agent's BGP sessions, route counts and the first routes.
+  --api URL    the agent's status API (default http://127.0.0.1:9179)
+  --routes N   list the first N routes (default 20, at most 10000)
+  --all        list every route
+  --json       print {api, ready, peers, summary, routes} as JSON, with every route
 `,
 };
 
@@ -246,12 +248,24 @@ async function checkKubernetes(k8s: KubernetesMode, io: CliIo): Promise<number> 
 }
 
 async function statusCommand(args: string[], io: CliIo): Promise<number> {
-  const v = parse(args, { api: { type: 'string' }, json: { type: 'boolean' } });
+  const v = parse(args, {
+    api: { type: 'string' },
+    json: { type: 'boolean' },
+    all: { type: 'boolean' },
+    routes: { type: 'string' },
+  });
   if (v.help) {
     io.out(HELP.status!);
     return 0;
   }
-  const report = await fetchStatus(v.api ?? 'http://127.0.0.1:9179');
+  let routes: number | 'all' = v.all || v.json ? 'all' : DEFAULT_ROUTES_SHOWN;
+  if (v.routes !== undefined) {
+    const n = Number(v.routes);
+    if (!/^\d+$/.test(v.routes) || n < 1 || n > 10_000) throw new UsageError(`--routes: ${v.routes} (1 to 10000)`);
+    if (v.all) throw new UsageError('--routes and --all do not go together');
+    routes = v.json ? 'all' : n;
+  }
+  const report = await fetchStatus(v.api ?? 'http://127.0.0.1:9179', { routes });
   io.out(v.json ? `${JSON.stringify(report, null, 2)}\n` : renderStatus(report));
   return 0;
 }

@@ -1,18 +1,33 @@
 // `gannet status`: the local agent's sessions and routes, like `birdc show protocols` / `calicoctl node status`.
-import type { RouteView } from '../agent.js';
+// A node may hold 100,000 routes: by default it shows the counts and the first routes only (one page of the API).
+import type { RouteSummary, RouteView } from '../agent.js';
 import type { PeerView } from '../api/server.js';
 
 export interface StatusReport {
   api: string;
   ready: boolean;
   peers: PeerView[];
+  summary: RouteSummary;
+  /** The first routes in the API's order, or all of them. */
   routes: RouteView[];
 }
 
-export async function fetchStatus(api: string, timeoutMs = 3000): Promise<StatusReport> {
+/** Routes `gannet status` lists unless told otherwise. */
+export const DEFAULT_ROUTES_SHOWN = 20;
+
+export interface FetchStatusOptions {
+  /** How many routes to fetch (default DEFAULT_ROUTES_SHOWN), or 'all'. */
+  routes?: number | 'all';
+  /** Per request; reading every route of a large table gets 10× this (default 3 s). */
+  timeoutMs?: number;
+}
+
+export async function fetchStatus(api: string, opts: FetchStatusOptions = {}): Promise<StatusReport> {
   const base = api.replace(/\/+$/, '');
-  const get = async (path: string) => {
-    const res = await fetch(`${base}${path}`, { signal: AbortSignal.timeout(timeoutMs) });
+  const timeoutMs = opts.timeoutMs ?? 3000;
+  const routes = opts.routes ?? DEFAULT_ROUTES_SHOWN;
+  const get = async (path: string, ms = timeoutMs) => {
+    const res = await fetch(`${base}${path}`, { signal: AbortSignal.timeout(ms) });
     return res;
   };
   let peersRes: Response;
@@ -23,15 +38,17 @@ export async function fetchStatus(api: string, timeoutMs = 3000): Promise<Status
     throw new Error(`cannot reach the agent's status API at ${base} (${cause}); is the agent running? (--api URL)`);
   }
   if (!peersRes.ok) throw new Error(`${base}/api/v1/peers answered HTTP ${peersRes.status}`);
-  const routesRes = await get('/api/v1/routes');
-  if (!routesRes.ok) throw new Error(`${base}/api/v1/routes answered HTTP ${routesRes.status}`);
+  const peers = (await peersRes.json()) as PeerView[];
+  const summaryRes = await get('/api/v1/routes/summary');
+  if (!summaryRes.ok) throw new Error(`${base}/api/v1/routes/summary answered HTTP ${summaryRes.status}`);
+  const summary = (await summaryRes.json()) as RouteSummary;
+  const path = routes === 'all' ? '/api/v1/routes' : `/api/v1/routes?limit=${Math.max(1, Math.min(routes, 10_000))}`;
+  const routesRes = await get(path, routes === 'all' ? timeoutMs * 10 : timeoutMs);
+  if (!routesRes.ok) throw new Error(`${base}${path} answered HTTP ${routesRes.status}`);
+  // A page may hold one more route than asked (a prefix both local and learned is never split).
+  const list = ((await routesRes.json()) as RouteView[]).slice(0, routes === 'all' ? undefined : routes);
   const ready = (await get('/readyz')).ok;
-  return {
-    api: base,
-    ready,
-    peers: (await peersRes.json()) as PeerView[],
-    routes: (await routesRes.json()) as RouteView[],
-  };
+  return { api: base, ready, peers, summary, routes: list };
 }
 
 export function formatDuration(seconds: number): string {
@@ -59,7 +76,8 @@ export function table(header: string[], rows: string[][]): string {
 
 export function renderStatus(r: StatusReport): string {
   const established = r.peers.filter((p) => p.state === 'Established').length;
-  const installed = r.routes.filter((x) => x.installed).length;
+  const s = r.summary;
+  const more = s.routes - r.routes.length;
   const out = [
     `Gannet agent at ${r.api}: ${r.ready ? 'ready' : 'NOT READY'}`,
     '',
@@ -78,7 +96,7 @@ export function renderStatus(r: StatusReport): string {
       ]),
     ),
     '',
-    `Routes: ${r.routes.length} (${installed} installed in the kernel)`,
+    `Routes: ${s.routes} (${s.local} local, ${s.bgp} learned); kernel: ${s.installed} installed, ${s.failed} refused`,
     table(
       ['PREFIX', 'SOURCE', 'NEXT HOPS', 'INSTALLED'],
       r.routes.map((x) => [
@@ -89,5 +107,6 @@ export function renderStatus(r: StatusReport): string {
       ]),
     ),
   ];
+  if (more > 0) out.push(`… ${more} more (gannet status --all lists every route)`);
   return `${out.join('\n')}\n`;
 }

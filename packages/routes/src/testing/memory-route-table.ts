@@ -12,6 +12,11 @@ export interface MemoryRouteEntry {
   protocol: number;
 }
 
+/** A deep copy (faster than structuredClone, which dominated 100,000-route tests): no aliasing with the caller. */
+function copy(r: NormalRoute): NormalRoute {
+  return { ...r, nexthops: r.nexthops.map((n) => ({ ...n })) };
+}
+
 export class MemoryRouteTable implements KernelRouteTable {
   /** Calls made through the KernelRouteTable interface, for assertions such as "the second pass wrote nothing". */
   readonly calls = { list: 0, batch: 0, ops: 0 };
@@ -27,9 +32,14 @@ export class MemoryRouteTable implements KernelRouteTable {
     this.checkOpen();
     const fault = this.listFaults.shift();
     if (fault) throw fault;
-    return [...this.entries.values()]
-      .filter((e) => e.route.table === table && e.protocol === protocol)
-      .map((e) => structuredClone(e.route));
+    const ours = [...this.entries.values()].filter((e) => e.route.table === table && e.protocol === protocol);
+    // Copies, in slices with a turn of the event loop between them, as the real table parses a large listing.
+    const out: NormalRoute[] = [];
+    for (let i = 0; i < ours.length; i++) {
+      if (i > 0 && i % 2000 === 0) await new Promise<void>((resolve) => setImmediate(resolve));
+      out.push(copy((ours[i] as MemoryRouteEntry).route));
+    }
+    return out;
   }
 
   async batch(ops: readonly RouteOp[], protocol: number): Promise<RouteOpResult[]> {
@@ -149,7 +159,7 @@ export class MemoryRouteTable implements KernelRouteTable {
       const reason = check(op.route);
       if (reason) return { ok: false, reason };
     }
-    this.entries.set(k, { route: structuredClone(op.route), protocol });
+    this.entries.set(k, { route: copy(op.route), protocol });
     this.emit({
       kind: 'route',
       deleted: false,
