@@ -48,5 +48,6 @@ export function resolvePeer(config: AgentConfig, peer: PeerConfig): SpeakerPeer 
   if (peer.holdTime !== undefined) out.holdTime = peer.holdTime;
   if (peer.passive !== undefined) out.passive = peer.passive;
   if (peer.localAddress !== undefined) out.localAddress = peer.localAddress;
+  if (peer.enforceFirstAs !== undefined) out.enforceFirstAs = peer.enforceFirstAs;
   return out;
 }

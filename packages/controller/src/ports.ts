@@ -25,6 +25,8 @@ export interface SpeakerPeer {
   import: PrefixRule[];
   export: PrefixRule[];
   gracefulRestart: boolean;
+  /** eBGP first-AS check (default true in the speaker). */
+  enforceFirstAs?: boolean;
 }
 
 export interface PeerStatus {

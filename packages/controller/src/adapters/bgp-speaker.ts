@@ -134,5 +134,6 @@ function toPeerOptions(p: SpeakerPeer): PeerOptions {
   if (p.holdTime !== undefined) o.holdTime = p.holdTime;
   if (p.passive !== undefined) o.passive = p.passive;
   if (p.localAddress !== undefined) o.localAddress = p.localAddress;
+  if (p.enforceFirstAs !== undefined) o.enforceFirstAs = p.enforceFirstAs;
   return o;
 }

@@ -236,6 +236,7 @@ const PEER_KEYS = [
   'export',
   'gracefulRestart',
   'localAddress',
+  'enforceFirstAs',
 ] as const;
 const ASN_MAX = 4_294_967_295;
 
@@ -380,6 +381,7 @@ function parsePeer(w: Walker, node: Node, path: string): PeerConfig {
   if (f.has('passive')) peer.passive = w.bool(f.get('passive'), `${path}.passive`);
   if (f.has('maxPrefixes')) peer.maxPrefixes = w.int(f.get('maxPrefixes'), `${path}.maxPrefixes`, 1, 100_000_000);
   if (f.has('gracefulRestart')) peer.gracefulRestart = w.bool(f.get('gracefulRestart'), `${path}.gracefulRestart`);
+  if (f.has('enforceFirstAs')) peer.enforceFirstAs = w.bool(f.get('enforceFirstAs'), `${path}.enforceFirstAs`);
   if (f.has('localAddress')) {
     peer.localAddress = w.str(f.get('localAddress'), `${path}.localAddress`);
     if (!isIP(peer.localAddress)) w.fail('must be an IP address', `${path}.localAddress`, f.get('localAddress'));

@@ -25,6 +25,11 @@ export interface PeerConfig {
   gracefulRestart?: boolean;
   /** Local address to connect from. */
   localAddress?: string;
+  /**
+   * eBGP: an UPDATE whose AS_PATH does not start with the peer's AS is treated as withdraw (default true; false for
+   * a route server, which does not prepend its AS).
+   */
+  enforceFirstAs?: boolean;
   /** Where the entry came from, for status and logs (e.g. "config", "mesh", "BGPPeer/tor-a"). */
   source?: string;
 }
