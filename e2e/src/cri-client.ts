@@ -21,6 +21,8 @@ export interface SandboxSpec {
   attempt?: number;
   portMappings?: PortMapping[];
   labels?: Record<string, string>;
+  /** A hostNetwork pod: the node's network namespace, no CNI. */
+  hostNetwork?: boolean;
 }
 
 export interface SandboxStatus {
@@ -96,12 +98,15 @@ export class CriClient {
   async runPodSandbox(spec: SandboxSpec, timeoutMs?: number): Promise<string> {
     const config = {
       metadata: { name: spec.name, uid: spec.uid, namespace: spec.namespace, attempt: spec.attempt ?? 0 },
-      hostname: spec.name,
+      hostname: spec.hostNetwork ? '' : spec.name, // a hostNetwork pod shares the node's UTS namespace
       logDirectory: '',
       portMappings: (spec.portMappings ?? []).map((p) => ({ protocol: 'TCP', hostIp: '', ...p })),
       labels: spec.labels ?? {},
       annotations: {},
-      linux: { cgroupParent: '' },
+      linux: {
+        cgroupParent: '',
+        securityContext: { namespaceOptions: { network: spec.hostNetwork ? 'NODE' : 'POD', pid: 'CONTAINER' } },
+      },
     };
     const res = await this.call<{ podSandboxId: string }>('RunPodSandbox', { config, runtimeHandler: '' }, timeoutMs);
     return res.podSandboxId;

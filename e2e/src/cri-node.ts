@@ -1,5 +1,5 @@
 // A Kubernetes node without a kubelet, for the e2e tests and the CRI benchmark: a network namespace plus a private
-// mount namespace (its own tmpfs /run/gannet, /var/lib/cni and /run/containerd, as a real node has them to itself),
+// mount namespace (its own tmpfs /run/gannet, /var/lib/cni, /run/containerd and /run/netns, as a real node has them),
 // in which a gannet agent and Debian's containerd run with their own config, root, state and socket under a temp dir
 // (never the machine's service). Processes enter the node with `nsenter --net=… unshare -m` and `nsenter -t HOLDER -m
 // -n` — not `ip netns exec`, which remounts /sys so that runc finds no cgroup mount. Everything the node starts is
@@ -13,6 +13,7 @@ import {
   mkdtempSync,
   readdirSync,
   readFileSync,
+  renameSync,
   rmSync,
   symlinkSync,
   writeFileSync,
@@ -113,8 +114,6 @@ disabled_plugins = ["io.containerd.internal.v1.opt", "io.containerd.snapshotter.
   sandbox_image = "${PAUSE_IMAGE}"
   # this kernel refuses lowering a process's oom_score_adj below its parent's
   restrict_oom_score_adj = true
-  # pod network namespaces under our state dir, not /var/run/netns
-  netns_mounts_under_state_dir = true
   stream_server_address = "127.0.0.1"
   stream_server_port = "0"
   [${cri}.cni]
@@ -171,10 +170,13 @@ export class CriNode {
     this.ns.run('sysctl', ['-qw', 'net.ipv4.ip_forward=1']);
     const script = [
       'set -e',
-      'mkdir -p /run/gannet /var/lib/cni /run/containerd',
+      'mkdir -p /run/gannet /var/lib/cni /run/containerd /run/netns',
       'mount -t tmpfs -o mode=0755 gannet /run/gannet',
       'mount -t tmpfs -o mode=0755 cni /var/lib/cni',
       'mount -t tmpfs -o mode=0711 containerd /run/containerd',
+      // containerd's pod namespaces where a real node has them (/var/run/netns/cni-…, so gannet-cni takes its
+      // `ip -n` path), in this node only
+      'mount -t tmpfs -o mode=0755 netns /run/netns',
       'echo ready',
       'exec sleep 86400',
     ].join('\n');
@@ -264,6 +266,13 @@ export class CriNode {
     } catch {
       return undefined;
     }
+  }
+
+  /** Installs a CNI config file in containerd's conf dir (written aside and renamed). */
+  installConflist(name: string, text: string): void {
+    const tmp = join(this.dir, 'cni-conf', `.${name}.tmp`);
+    writeFileSync(tmp, text, { mode: 0o600 });
+    renameSync(tmp, join(this.dir, 'cni-conf', name));
   }
 
   get socket(): string {

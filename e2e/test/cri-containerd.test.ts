@@ -5,7 +5,6 @@
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import { existsSync, readdirSync } from 'node:fs';
-import { join } from 'node:path';
 import { CriNode, criPrerequisites, shippedConflist } from '../src/cri-node.js';
 import { TestNet, waitFor } from '../src/netns.js';
 import { requireRoot } from '../src/root.js';
@@ -116,7 +115,7 @@ describe('e2e cri: containerd runs pod sandboxes through the shipped conflist', 
       .filter((l) => / dev gnt/.test(l));
     const ipamDir = node.path('/var/lib/cni/gannet/gannet');
     const claims = existsSync(ipamDir) ? readdirSync(ipamDir).filter((f) => /^\d+\.\d+\.\d+\.\d+$/.test(f)) : [];
-    const netnsDir = join(node.dir, 'state/netns');
+    const netnsDir = node.path('/run/netns');
     const netns = existsSync(netnsDir) ? readdirSync(netnsDir) : [];
     const dnat = node.ns
       .run('iptables-save', ['-t', 'nat'])
@@ -138,7 +137,10 @@ describe('e2e cri: containerd runs pod sandboxes through the shipped conflist', 
       nodeA().cri.runPodSandbox({ name: 'early', namespace: 'e2e', uid: 'uid-early' }),
       /cni plugin not initialized|cni config/i,
     );
-    assertClean(nodeA(), 'after the refused pod');
+    // gannet-cni never ran: no veth, route, claim or DNAT (containerd keeps the sandbox's netns with its record)
+    const left = leftovers(nodeA());
+    assert.ok(left.netns.length <= 1, `netns: ${left.netns.join(' ')}`);
+    assert.deepEqual({ ...left, netns: [] }, { veths: [], hostRoutes: [], claims: [], netns: [], dnat: [] });
   });
 
   it("agents up: each installs the shipped conflist as 05-gannet.conflist, containerd's network turns ready, BGP routes", async () => {
