@@ -52,7 +52,7 @@ describe('e2e: agent start-up and shutdown as a process', function () {
 
   const agent = (args: string[], env: Record<string, string> = {}) =>
     // detached: the agent leads a process group of its own, which its children (ip monitor, ip -batch) join.
-    net.spawn(ns, process.execPath, [GANNET, 'agent', '--log-format', 'json', ...args], {
+    net.spawn(ns, GANNET, ['agent', '--log-format', 'json', ...args], {
       detached: true,
       env: { ...process.env, ...env },
     });

@@ -14,7 +14,7 @@ export function runGannet(
   opts: { onStdout?: (out: NodeJS.ReadableStream & { destroy(): void }) => void; timeoutMs?: number } = {},
 ): Promise<{ code: number | null; signal: string | null; stdout: string; stderr: string }> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [GANNET_BIN, ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(GANNET_BIN, args, { stdio: ['ignore', 'pipe', 'pipe'] });
     let stdout = '';
     let stderr = '';
     child.stdout.setEncoding('utf8').on('data', (d: string) => {

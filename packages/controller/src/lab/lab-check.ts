@@ -1,14 +1,11 @@
 // What the lab waits for and reports: every BGP session Established (asked of each agent's status API inside its
 // namespace), every pod answering every other pod's ping.
-import { dirname, resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import type { RouteView } from '../agent.js';
 import type { PeerView } from '../api/server.js';
+import { gannetCommand } from '../bin/self.js';
 import type { Lab } from './lab.js';
 import { inNs, pool, sleep } from './lab-host.js';
 import type { PlannedNode } from './topology.js';
-
-const AGENT_ENTRY = resolve(dirname(fileURLToPath(import.meta.url)), '../bin/gannet.js');
 
 export interface NodeReport {
   node: string;
@@ -31,7 +28,8 @@ export async function nodeReport(node: PlannedNode): Promise<NodeReport> {
     podCIDR: node.podCIDR,
   };
   try {
-    const out = await inNs(node.ns, process.execPath, [AGENT_ENTRY, 'status', '--json'], { timeoutMs: 10_000 });
+    const gannet = gannetCommand();
+    const out = await inNs(node.ns, gannet.file, [...gannet.args, 'status', '--json'], { timeoutMs: 10_000 });
     const r = JSON.parse(out) as { ready: boolean; peers: PeerView[]; routes: RouteView[] };
     return { ...base, agent: 'running', ready: r.ready, peers: r.peers, routes: r.routes };
   } catch {

@@ -1,4 +1,6 @@
 // `gannet lab up|status|down`: the main job on one machine (see ../shared/DESIGN.md, Lab).
+
+import { isSea } from 'node:sea';
 import { parseArgs } from 'node:util';
 import type { CliIo } from '../cli/main.js';
 import { table } from '../cli/status.js';
@@ -172,7 +174,7 @@ async function summary(
   const pod = lab.state.pods.find((p) => p.node !== n1.name) ?? lab.state.pods[0];
   lines.push('');
   // Full paths: these work from any shell, without Node 24 on PATH.
-  const gannet = `${process.execPath} ${process.argv[1] ?? 'dist/bin/gannet'}`;
+  const gannet = isSea() ? process.execPath : `${process.execPath} ${process.argv[1] ?? 'dist/bin/gannet'}`;
   const named = plan.options.name === 'lab' ? '' : ` --name ${plan.options.name}`;
   lines.push('Poke at it:');
   lines.push(`  ip netns exec ${n1.ns} ${gannet} status   # sessions and routes of ${n1.name}`);

@@ -2,19 +2,16 @@
 // attached through the real gannet-cni. Everything it makes is recorded in <stateRoot>/<name>/lab.json as it goes,
 // so `down` removes exactly that, also after a crash. Nothing is added to the machine's own namespace.
 import { chmodSync, chownSync, existsSync, mkdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
-import { dirname, join, resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { dirname, join } from 'node:path';
+import { defaultBinDir, gannetCommand } from '../bin/self.js';
 import { inNs, ip, isLabNs, listNetns, pidIsOurs, readPidFile, sleep, spawnDetached, stopPid } from './lab-host.js';
 import { birdConfig, frrConfig } from './router-config.js';
 import { cniConf, type LabOptions, type LabPlan, nodeConfigYaml, type PlannedNode, planLab } from './topology.js';
 
-const here = dirname(fileURLToPath(import.meta.url));
 export const DEFAULT_STATE_ROOT = '/run/gannet/lab';
-/** dist/bin of the repository this module was built in. */
-export const DEFAULT_BIN_DIR = resolve(here, '../../../../../dist/bin');
-const AGENT_ENTRY = resolve(here, '../bin/gannet.js');
-/** Same flags as the dist/bin/gannet shim (scripts/build-bins.mjs): a smaller young generation, lower peak RSS. */
-export const AGENT_NODE_FLAGS = ['--max-semi-space-size=8'];
+/** dist/bin of the repository this module was built in (or the single executable's own directory). */
+export const DEFAULT_BIN_DIR = defaultBinDir();
+export { AGENT_NODE_FLAGS } from '../bin/self.js';
 
 export interface LabState {
   name: string;
@@ -187,10 +184,11 @@ export class Lab {
     const dir = this.nodeDir(node);
     const config = join(dir, 'gannet.yaml');
     writeFileSync(config, nodeConfigYaml(this.plan, node, dir));
+    const gannet = gannetCommand();
     const pid = spawnDetached(
       node.ns,
-      process.execPath,
-      [...AGENT_NODE_FLAGS, AGENT_ENTRY, 'agent', '--config', config, '--log-format', 'json'],
+      gannet.file,
+      [...gannet.args, 'agent', '--config', config, '--log-format', 'json'],
       join(dir, 'agent.log'),
     );
     this.state.processes = this.state.processes.filter((p) => p.role !== `agent:${node.name}`);
