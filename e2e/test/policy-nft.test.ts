@@ -110,6 +110,40 @@ describe('policy e2e: nftables NetworkPolicy enforcement and egress NAT on the r
     assert.equal(normalised(lab), afterDeltas);
   });
 
+  it('pod changes (relabel, removal, a new pod) are incremental deltas, enforced, and converge to a full apply', async () => {
+    const allowB = netpol('x', 'allow-b', {
+      podSelector: { matchLabels: { pod: 'a' } },
+      ingress: [{ from: [{ podSelector: { matchLabels: { pod: 'b' } } }], ports: [{ port: 'serve-80-tcp' }] }],
+    });
+    const pods = worldPods();
+    await applier.apply(worldInput([allowB], { pods }));
+    assert.equal((await probe('x/c', 'x/a', 'tcp', 80, false)).ok, false);
+    const relabelled = pods.map((p) => (p.namespace === 'x' && p.name === 'c' ? { ...p, labels: { pod: 'b' } } : p));
+    const r1 = await applier.apply(worldInput([allowB], { pods: relabelled }));
+    assert.deepEqual([r1.mode, r1.incremental], ['delta', true]);
+    assert.equal((await probe('x/c', 'x/a', 'tcp', 80)).ok, true, 'x/c relabelled pod=b is let in');
+    const withoutB = relabelled.filter((p) => !(p.namespace === 'x' && p.name === 'b'));
+    const r2 = await applier.apply(worldInput([allowB], { pods: withoutB }));
+    assert.deepEqual([r2.mode, r2.incremental], ['delta', true]);
+    assert.equal((await probe('x/b', 'x/a', 'tcp', 80, false)).ok, false, 'a deleted pod leaves the peer set');
+    const newcomer = {
+      namespace: 'x',
+      name: 'd',
+      labels: { pod: 'a' },
+      ips: ['10.244.1.9'],
+      ports: pods[0]!.ports,
+      local: true,
+    };
+    const r3 = await applier.apply(worldInput([allowB], { pods: [...withoutB, newcomer] }));
+    assert.deepEqual([r3.mode, r3.incremental], ['delta', true]);
+    const afterDeltas = normalised(lab);
+    const fresh = new PolicyApplier(new ExecNftRunner({ netns: lab.node.name }));
+    assert.equal((await fresh.apply(worldInput([allowB], { pods: [...withoutB, newcomer] }))).mode, 'full');
+    assert.equal(normalised(lab), afterDeltas);
+    // Back to the world as it was, for the tests below (a full compile: the policies change).
+    await applier.apply(worldInput([], { pods }));
+  });
+
   it('the node reaches its own pods under deny-all (kubelet probes); pods do not', async () => {
     const denyAll = ['x', 'y', 'z'].map((ns) =>
       netpol(ns, 'deny-all', { podSelector: {}, policyTypes: ['Ingress', 'Egress'] }),

@@ -1,10 +1,11 @@
 // The pure compiler: (NetworkPolicies, pods, namespaces, addresses) → PolicyModel for `table inet gannet`.
 //
 // Shape of the table (see README for the why):
-//   chain egress  (forward, filter - 1): ct established,related accept; ip saddr vmap @egress-pods
-//   chain ingress (forward, filter):     ct established,related accept; ip daddr vmap @ingress-pods
-//   map ingress-pods / egress-pods: local pod IP → jump pod.<ns>.<name>.in|eg (only pods some policy selects)
-//   chain pod.<ns>.<name>.in: hairpin accept; jump pol.<id>.in for each selecting policy; drop
+//   chain egress  (forward, filter - 1): ct established,related accept; hairpin accept; ip saddr vmap @egress-pods
+//   chain ingress (forward, filter):     ct established,related accept; hairpin accept; ip daddr vmap @ingress-pods
+//   map ingress-pods / egress-pods: local pod IP → jump grp.<digest>.in|eg (only pods some policy selects)
+//   chain grp.<digest>.in: jump pol.<id>.in for each selecting policy; drop (shared by pods with the same policies)
+//   set hairpin: <ip> . <ip> for every local pod (same-pod traffic through a service is allowed)
 //   chain pol.<id>.in: one rule per (rule, peer, port) of the policy, accept on match; depends on the policy alone
 //   set pol.<id>.in<i>.<j>.pods: IPs of the pods peer j of rule i selects (cidr/except sets for ipBlock)
 //   set port.<name>.<proto>: pod IP . port for every pod with a container port of that name (named ports)
@@ -13,13 +14,19 @@
 import { createHash } from 'node:crypto';
 import { minimalIPv4, parseCidr } from './cidr.js';
 import { isEmptySelector, selectorMatches } from './label-selector.js';
-import type { ChainDef, L4, Match, PolicyModel, Rule, SetDef } from './model.js';
+import type { ChainDef, CompileIndex, L4, Match, PolicyModel, Rule, SetDef } from './model.js';
 import type { NetworkPolicy, NetworkPolicyPeer, NetworkPolicyPort, PolicyInput } from './types.js';
 import { type CheckedInput, type CheckedPod, checkInput } from './validate-input.js';
 
 type Dir = 'in' | 'eg';
 
 const ESTABLISHED: Match = { kind: 'ct-state', states: ['established', 'related'] };
+const HAIRPIN: Match = { kind: 'addr-pair-in-set', set: 'hairpin' };
+
+/** The chain shared by the local pods a given list of policy chains selects: `grp.<digest>.in|eg`. */
+export function groupChain(policyChains: readonly string[], dir: Dir): string {
+  return `grp.${createHash('sha1').update(policyChains.join(' ')).digest('hex').slice(0, 16)}.${dir}`;
+}
 
 /** Validates the input (throws PolicyError naming the bad object and field) and compiles it. */
 export function compilePolicies(input: PolicyInput): PolicyModel {
@@ -48,6 +55,7 @@ export function compileChecked(input: CheckedInput): PolicyModel {
     hook: { type: 'filter', hook: 'forward', priority: 'filter - 1' },
     rules: [
       { match: [ESTABLISHED], verdict: { kind: 'accept' } },
+      { match: [HAIRPIN], verdict: { kind: 'accept' } },
       { match: [], verdict: { kind: 'vmap', field: 'saddr', map: 'egress-pods' } },
     ],
   });
@@ -55,6 +63,7 @@ export function compileChecked(input: CheckedInput): PolicyModel {
     hook: { type: 'filter', hook: 'forward', priority: 'filter' },
     rules: [
       { match: [ESTABLISHED], verdict: { kind: 'accept' } },
+      { match: [HAIRPIN], verdict: { kind: 'accept' } },
       { match: [], verdict: { kind: 'vmap', field: 'daddr', map: 'ingress-pods' } },
     ],
   });
@@ -68,6 +77,7 @@ export function compileChecked(input: CheckedInput): PolicyModel {
     else byNamespace.set(p.namespace, [p]);
   }
   const namedPorts = new Set<string>();
+  const index: CompileIndex = { peers: [], targets: { in: [], eg: [] }, namedPorts: [] };
   // Local pod key → policy chains that select it, per direction.
   const selected: Record<Dir, Map<string, string[]>> = { in: new Map(), eg: new Map() };
 
@@ -87,13 +97,14 @@ export function compileChecked(input: CheckedInput): PolicyModel {
           (dir === 'in' ? (r as { from?: NetworkPolicyPeer[] }).from : (r as { to?: NetworkPolicyPeer[] }).to) ?? [];
         const peerMatches: Match[][] = peers.length === 0 ? [[]] : [];
         peers.forEach((peer, j) => {
-          peerMatches.push(peerMatch(peer, `pol.${id}.${dir}${i}.${j}`, dir, pol, input, byNamespace, addSet));
+          peerMatches.push(peerMatch(peer, `pol.${id}.${dir}${i}.${j}`, dir, pol, input, byNamespace, addSet, index));
         });
         const portMatches = (r.ports ?? []).length === 0 ? [[]] : (r.ports ?? []).map((p) => portMatch(p, namedPorts));
         for (const pm of peerMatches)
           for (const po of portMatches) rules.push({ match: [...pm, ...po], verdict: { kind: 'accept' } });
       });
       chains.set(chain, { rules });
+      index.targets[dir].push({ chain, namespace: pol.metadata.namespace, podSelector: pol.spec.podSelector });
       for (const t of targets) {
         const list = selected[dir].get(t.key);
         if (list) list.push(chain);
@@ -102,28 +113,32 @@ export function compileChecked(input: CheckedInput): PolicyModel {
     }
   }
 
-  // Per local pod: hairpin, the selecting policies' chains, then drop.
+  // Local pods selected by the same policies share one chain: the selecting policies' chains, then drop. Its name
+  // is a digest of that list, so a pod added, removed or relabelled usually changes only map elements.
   for (const p of pods) {
     for (const dir of ['in', 'eg'] as const) {
       const pols = selected[dir].get(p.key);
       if (!pols) continue;
-      const chain = `pod.${objectId(p.namespace, p.name)}.${dir}`;
-      const rules: Rule[] = [
-        {
-          match: [{ kind: 'addr-is', field: dir === 'in' ? 'saddr' : 'daddr', ips: p.ips }],
-          verdict: { kind: 'accept' },
-        },
-        ...pols.map((c): Rule => ({ match: [], verdict: { kind: 'jump', chain: c } })),
-        { match: [], verdict: { kind: 'drop' } },
-      ];
-      chains.set(chain, { rules });
+      const chain = groupChain(pols, dir);
+      if (!chains.has(chain)) {
+        const rules: Rule[] = [
+          ...pols.map((c): Rule => ({ match: [], verdict: { kind: 'jump', chain: c } })),
+          { match: [], verdict: { kind: 'drop' } },
+        ];
+        chains.set(chain, { rules });
+      }
       for (const ip of p.ips) (dir === 'in' ? ingressPods : egressPods).set(ip, `jump ${chain}`);
     }
   }
+  // Same-pod hairpin (a pod reaching itself through a service): source . destination of every local pod's own IPs.
+  const hairpin: string[] = [];
+  for (const p of pods) if (p.local) for (const ip of p.ips) hairpin.push(`${ip} . ${ip}`);
+  addSet('hairpin', 'ipv4_addr . ipv4_addr', false, hairpin);
 
   // Named ports: every pod's (IP, port) for each (name, protocol) some policy uses.
   for (const np of [...namedPorts].sort()) {
     const [name, proto] = np.split('/') as [string, L4];
+    index.namedPorts.push([name, proto]);
     const keys: string[] = [];
     for (const p of pods) {
       for (const cp of p.ports) {
@@ -131,7 +146,7 @@ export function compileChecked(input: CheckedInput): PolicyModel {
           for (const ip of p.ips) keys.push(`${ip} . ${cp.port}`);
       }
     }
-    addSet(`port.${name}.${proto}`, 'ipv4_addr . inet_service', false, keys.sort());
+    addSet(`port.${name}.${proto}`, 'ipv4_addr . inet_service', false, keys);
   }
 
   if (input.natOutgoing) {
@@ -157,7 +172,7 @@ export function compileChecked(input: CheckedInput): PolicyModel {
   let rules = 0;
   for (const c of chains.values()) rules += c.rules.length;
   const selectedPods = new Set([...selected.in.keys(), ...selected.eg.keys()]).size;
-  return { sets, chains, stats: { policies: input.policies.length, selectedPods, rules } };
+  return { sets, chains, index, stats: { policies: input.policies.length, selectedPods, rules } };
 }
 
 function byKey(a: NetworkPolicy, b: NetworkPolicy): number {
@@ -181,6 +196,7 @@ function peerMatch(
   input: CheckedInput,
   byNamespace: Map<string, CheckedPod[]>,
   addSet: (name: string, type: string, interval: boolean, keys: Iterable<string>) => void,
+  index: CompileIndex,
 ): Match[] {
   const field = dir === 'in' ? 'saddr' : 'daddr';
   if (peer.ipBlock) {
@@ -212,7 +228,13 @@ function peerMatch(
       if (peer.podSelector === undefined || selectorMatches(peer.podSelector, p.labels)) ips.push(...p.ips);
     }
   }
-  addSet(`${base}.pods`, 'ipv4_addr', false, [...new Set(ips)].sort());
+  addSet(`${base}.pods`, 'ipv4_addr', false, ips);
+  index.peers.push({
+    set: `${base}.pods`,
+    policyNamespace: pol.metadata.namespace,
+    ...(peer.podSelector ? { podSelector: peer.podSelector } : {}),
+    ...(nsSel ? { namespaceSelector: nsSel } : {}),
+  });
   return [{ kind: 'addr-in-set', field, set: `${base}.pods` }];
 }
 

@@ -1,16 +1,20 @@
 // Installs compiled policy with nft: the first apply (and any apply after a failure) replaces the whole table in one
 // transaction; later ones send only the delta against what was applied. A bad input or a refused transaction throws
 // and leaves the last good ruleset in place (in the kernel and here).
-import { compilePolicies } from './compile.js';
+import { compileChecked } from './compile.js';
+import { updatePods } from './incremental.js';
 import type { PolicyModel } from './model.js';
 import type { NftRunner } from './nft-runner.js';
 import { PolicyError } from './policy-error.js';
 import { renderDelta, renderFull, renderRemove } from './render.js';
 import type { PolicyInput } from './types.js';
+import { type CheckedInput, checkInput } from './validate-input.js';
 
 export interface ApplyResult {
   /** `full`: the whole table was written; `delta`: only changes; `none`: nothing had changed. */
   mode: 'full' | 'delta' | 'none';
+  /** True when only pods changed and the model was updated in place of a full compile. */
+  incremental: boolean;
   /** Lines of the nft script sent. */
   scriptLines: number;
   compileMs: number;
@@ -29,6 +33,7 @@ export interface PolicyStatus {
 
 export class PolicyApplier {
   private applied: PolicyModel | undefined;
+  private appliedInput: CheckedInput | undefined;
   private queue: Promise<unknown> = Promise.resolve();
   private errors = 0;
   private lastError: string | undefined;
@@ -46,6 +51,7 @@ export class PolicyApplier {
     return this.serial(async () => {
       await this.nft.run(renderRemove());
       this.applied = undefined;
+      this.appliedInput = undefined;
     });
   }
 
@@ -76,17 +82,33 @@ export class PolicyApplier {
   private async applyNow(input: PolicyInput): Promise<ApplyResult> {
     const t0 = performance.now();
     let model: PolicyModel;
+    let checked: CheckedInput;
+    let incremental = false;
+    let script: string;
+    const hadApplied = this.applied !== undefined;
     try {
-      model = compilePolicies(input);
+      checked = checkInput(input);
+      const prev = this.applied;
+      const fast = prev && this.appliedInput ? updatePods(prev, this.appliedInput, checked) : undefined;
+      if (fast) {
+        // `prev` was edited in place: until nft has taken the delta, no model is known to match the kernel.
+        this.applied = undefined;
+        script = fast.script;
+        model = fast.model;
+        incremental = true;
+      } else {
+        model = compileChecked(checked);
+        script = prev ? renderDelta(prev, model) : renderFull(model);
+      }
     } catch (err) {
       this.fail(err);
       throw err;
     }
-    const script = this.applied ? renderDelta(this.applied, model) : renderFull(model);
     const t1 = performance.now();
     if (script === '') {
       this.applied = model;
-      return { mode: 'none', scriptLines: 0, compileMs: t1 - t0, nftMs: 0 };
+      this.appliedInput = checked;
+      return { mode: 'none', incremental, scriptLines: 0, compileMs: t1 - t0, nftMs: 0 };
     }
     try {
       await this.nft.run(script);
@@ -97,11 +119,12 @@ export class PolicyApplier {
       throw err;
     }
     const t2 = performance.now();
-    const mode = this.applied ? 'delta' : 'full';
+    const mode = hadApplied ? 'delta' : 'full';
     this.applied = model;
+    this.appliedInput = checked;
     this.lastApplyMs = t2 - t0;
     this.lastError = undefined;
-    return { mode, scriptLines: script.split('\n').length - 1, compileMs: t1 - t0, nftMs: t2 - t1 };
+    return { mode, incremental, scriptLines: script.split('\n').length - 1, compileMs: t1 - t0, nftMs: t2 - t1 };
   }
 
   private fail(err: unknown): void {

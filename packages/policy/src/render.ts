@@ -6,8 +6,8 @@ function renderMatch(m: Match): string {
   switch (m.kind) {
     case 'addr-in-set':
       return `ip ${m.field} ${m.negate ? '!= ' : ''}@${m.set}`;
-    case 'addr-is':
-      return m.ips.length === 1 ? `ip ${m.field} ${m.ips[0]}` : `ip ${m.field} { ${m.ips.join(', ')} }`;
+    case 'addr-pair-in-set':
+      return `ip saddr . ip daddr @${m.set}`;
     case 'l4proto':
       return `meta l4proto ${m.proto}`;
     case 'dport':
@@ -86,8 +86,16 @@ function sameHook(a: ChainDef | undefined, b: ChainDef | undefined): boolean {
   return JSON.stringify(a?.hook) === JSON.stringify(b?.hook);
 }
 
+const chainTexts = new WeakMap<ChainDef, string>();
+
+/** A chain's rules as text, memoised per ChainDef (the model applied before is compared on every delta). */
 function chainText(c: ChainDef): string {
-  return c.rules.map(renderRule).join('\n');
+  let t = chainTexts.get(c);
+  if (t === undefined) {
+    t = c.rules.map(renderRule).join('\n');
+    chainTexts.set(c, t);
+  }
+  return t;
 }
 
 /**
@@ -112,6 +120,7 @@ export function renderDelta(prev: PolicyModel, next: PolicyModel): string {
   const tail: string[] = [];
   for (const [name, s] of next.sets) {
     const old = prev.sets.get(name);
+    if (old === s) continue;
     if (!old) {
       head.push(addSetLine(name, s));
       if (s.elements.size > 0) addElems.push(`add element ${TABLE} ${name} { ${elementText(s, s.elements.keys())} }`);
@@ -129,7 +138,7 @@ export function renderDelta(prev: PolicyModel, next: PolicyModel): string {
   }
   for (const [name, c] of next.chains) {
     const old = prev.chains.get(name);
-    if (old && chainText(old) === chainText(c)) continue;
+    if (old && (old === c || chainText(old) === chainText(c))) continue;
     if (!old) head.push(`add chain ${TABLE} ${name}`);
     else flush.push(`flush chain ${TABLE} ${name}`);
     for (const r of c.rules) fill.push(`add rule ${TABLE} ${name} ${renderRule(r)}`);

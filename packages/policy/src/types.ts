@@ -77,6 +77,10 @@ export interface NamespaceInfo {
   labels?: Record<string, string>;
 }
 
+/**
+ * Everything the compiler needs. Treated as immutable: validation results are remembered per object, so pass a new
+ * object for a changed pod or policy (as informers do) rather than editing one in place.
+ */
 export interface PolicyInput {
   policies: NetworkPolicy[];
   pods: PodInfo[];

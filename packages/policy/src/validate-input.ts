@@ -30,12 +30,27 @@ export interface CheckedInput {
 
 export const NAMESPACE_NAME_LABEL = 'kubernetes.io/metadata.name';
 
+// Validation results per input object: the compiler runs on every change over the whole input, and most objects are
+// the same as last time. Inputs are treated as immutable (a changed pod or policy is a new object).
+const checkedPolicies = new WeakMap<object, NetworkPolicy>();
+const checkedPods = new WeakMap<object, CheckedPod>();
+
+function cached<T>(cache: WeakMap<object, T>, obj: unknown, check: () => T): T {
+  if (typeof obj !== 'object' || obj === null) return check();
+  let v = cache.get(obj);
+  if (v === undefined) {
+    v = check();
+    cache.set(obj, v);
+  }
+  return v;
+}
+
 export function checkInput(input: PolicyInput): CheckedInput {
   const opts = new FieldChecker('PolicyInput');
   opts.obj(input, '', ['policies', 'pods', 'namespaces', 'nodeAddresses', 'clusterCidrs', 'natOutgoing', 'natExclude']);
   const seen = new Set<string>();
   const policies = opts.list(input.policies, 'policies').map((p) => {
-    const np = parseNetworkPolicy(p);
+    const np = cached(checkedPolicies, p, () => parseNetworkPolicy(p));
     const key = `${np.metadata.namespace}/${np.metadata.name}`;
     if (seen.has(key)) throw invalid(`NetworkPolicy ${key}`, 'metadata.name', 'is given twice');
     seen.add(key);
@@ -48,7 +63,7 @@ export function checkInput(input: PolicyInput): CheckedInput {
     const name = c.str(n.name, 'name');
     namespaces.set(name, { ...c.labels(n.labels, 'labels'), [NAMESPACE_NAME_LABEL]: name });
   }
-  const pods = (opts.list(input.pods, 'pods') as PodInfo[]).map((p) => checkPod(p));
+  const pods = (opts.list(input.pods, 'pods') as PodInfo[]).map((p) => cached(checkedPods, p, () => checkPod(p)));
   for (const p of pods) {
     if (!namespaces.has(p.namespace)) namespaces.set(p.namespace, { [NAMESPACE_NAME_LABEL]: p.namespace });
   }

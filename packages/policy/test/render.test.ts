@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { compilePolicies, renderDelta, renderFull, renderRemove } from '../src/index.js';
+import { compilePolicies, type PolicyModel, renderDelta, renderFull, renderRemove } from '../src/index.js';
 import { netpol, worldInput, worldPods } from '../src/testing/index.js';
 
 const fromB = netpol('x', 'from-b', {
@@ -12,6 +12,12 @@ const egress = netpol('y', 'egress', {
   egress: [{ to: [{ ipBlock: { cidr: '10.0.0.0/8', except: ['10.1.0.0/16'] } }] }],
 });
 
+/** The group chain a local pod address jumps to. */
+const group = (m: PolicyModel, ip: string, dir: 'in' | 'eg') =>
+  m.sets
+    .get(dir === 'in' ? 'ingress-pods' : 'egress-pods')!
+    .elements.get(ip)!
+    .replace(/^jump /, '');
 const lines = (s: string) => s.trim().split('\n').filter(Boolean);
 
 describe('nft rendering', () => {
@@ -28,9 +34,10 @@ describe('nft rendering', () => {
       /ip saddr @pol\.x\.from-b\.in0\.0\.pods meta l4proto tcp ip daddr \. th dport @port\.serve-80-tcp\.tcp accept/,
     );
     assert.match(text, /ip daddr @pol\.y\.egress\.eg0\.0\.cidr ip daddr != @pol\.y\.egress\.eg0\.0\.except accept/);
+    assert.match(text, /chain grp\.[0-9a-f]{16}\.in \{\n {4}jump pol\.x\.from-b\.in\n {4}drop/);
     assert.match(
       text,
-      /chain pod\.x\.a\.in \{\n {4}ip saddr 10\.244\.1\.1 accept\n {4}jump pol\.x\.from-b\.in\n {4}drop/,
+      /chain ingress \{\n.*\n {4}ct state established,related accept\n {4}ip saddr \. ip daddr @hairpin accept\n/,
     );
     // Regular chains are declared before any rule can jump to them.
     assert.ok(text.indexOf('chain pol.x.from-b.in {') < text.indexOf('jump pol.x.from-b.in'));
@@ -42,7 +49,7 @@ describe('nft rendering', () => {
     assert.equal(renderDelta(a, compilePolicies(worldInput([fromB, egress]))), '');
   });
 
-  it('a pod added touches only the sets and maps it belongs to, and its own chain', () => {
+  it('a pod added touches only the sets and maps it belongs to (its chain is shared with pods of the same policies)', () => {
     const a = compilePolicies(worldInput([fromB, egress]));
     const pod = {
       namespace: 'x',
@@ -53,22 +60,19 @@ describe('nft rendering', () => {
       local: true,
     };
     const b = compilePolicies(worldInput([fromB, egress], { pods: [...worldPods(), pod] }));
+    const grp = group(a, '10.244.1.1', 'in');
     assert.deepEqual(lines(renderDelta(a, b)), [
-      'add chain inet gannet pod.x.d.in',
-      'add element inet gannet ingress-pods { 10.244.1.4 : jump pod.x.d.in }',
+      `add element inet gannet ingress-pods { 10.244.1.4 : jump ${grp} }`,
       'add element inet gannet pol.x.from-b.in0.0.pods { 10.244.1.4 }',
+      'add element inet gannet hairpin { 10.244.1.4 . 10.244.1.4 }',
       'add element inet gannet port.serve-80-tcp.tcp { 10.244.1.4 . 8080 }',
-      'add rule inet gannet pod.x.d.in ip saddr 10.244.1.4 accept',
-      'add rule inet gannet pod.x.d.in jump pol.x.from-b.in',
-      'add rule inet gannet pod.x.d.in drop',
     ]);
     // … and removing it again undoes exactly that.
     assert.deepEqual(lines(renderDelta(b, a)), [
-      'flush chain inet gannet pod.x.d.in',
       'delete element inet gannet ingress-pods { 10.244.1.4 }',
       'delete element inet gannet pol.x.from-b.in0.0.pods { 10.244.1.4 }',
+      'delete element inet gannet hairpin { 10.244.1.4 . 10.244.1.4 }',
       'delete element inet gannet port.serve-80-tcp.tcp { 10.244.1.4 . 8080 }',
-      'delete chain inet gannet pod.x.d.in',
     ]);
   });
 
@@ -96,12 +100,13 @@ describe('nft rendering', () => {
   it('a policy removed: pod chains lose the jump, its chain and sets are deleted after', () => {
     const a = compilePolicies(worldInput([fromB, egress]));
     const d = lines(renderDelta(a, compilePolicies(worldInput([fromB]))));
-    assert.ok(d.includes('flush chain inet gannet pod.y.a.eg'));
+    const grp = group(a, '10.244.2.1', 'eg');
+    assert.ok(d.includes(`flush chain inet gannet ${grp}`));
     assert.ok(d.includes('delete element inet gannet egress-pods { 10.244.2.1 }'));
     const last = d.slice(-4);
     assert.deepEqual(last, [
       'delete chain inet gannet pol.y.egress.eg',
-      'delete chain inet gannet pod.y.a.eg',
+      `delete chain inet gannet ${grp}`,
       'delete set inet gannet pol.y.egress.eg0.0.cidr',
       'delete set inet gannet pol.y.egress.eg0.0.except',
     ]);

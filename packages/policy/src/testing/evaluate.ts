@@ -36,8 +36,11 @@ function matches(model: PolicyModel, m: Match, p: Packet): boolean {
       if (!s) throw new Error(`rule refers to missing set ${m.set}`);
       return inSet(s, addr(m.field)) !== (m.negate ?? false);
     }
-    case 'addr-is':
-      return m.ips.includes(addr(m.field));
+    case 'addr-pair-in-set': {
+      const s = model.sets.get(m.set);
+      if (!s) throw new Error(`rule refers to missing set ${m.set}`);
+      return s.elements.has(`${p.saddr} . ${p.daddr}`);
+    }
     case 'l4proto':
       return p.proto === m.proto;
     case 'dport':
