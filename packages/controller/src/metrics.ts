@@ -131,15 +131,32 @@ export function createMetrics(source: MetricsSource, opts: MetricsOptions = {}):
       },
     });
   }
+  const loopBuckets = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10];
   const lag = new Histogram({
     name: 'gannet_event_loop_lag_seconds',
     help:
       `How late a timer asking to run every ${LAG_SAMPLE_INTERVAL_MS} ms ran: how long the event loop (which also runs ` +
-      'BGP keepalives and hold timers) was held by work that did not yield. A stall of S seconds is one sample of ≈ S',
-    buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10],
+      'BGP keepalives and hold timers) was held, by work that did not yield or by the machine not running us. A stall ' +
+      'of S seconds is one sample of about S',
+    buckets: loopBuckets,
     registers: [registry],
   });
-  const sampler = new EventLoopLagSampler((s) => lag.observe(s), LAG_SAMPLE_INTERVAL_MS, opts.clock);
+  const busy = new Histogram({
+    name: 'gannet_event_loop_busy_seconds',
+    help:
+      `Main-thread CPU time between two runs of the ${LAG_SAMPLE_INTERVAL_MS} ms lag timer: how long the agent's own ` +
+      'work held the event loop, whatever else the machine does',
+    buckets: loopBuckets,
+    registers: [registry],
+  });
+  const sampler = new EventLoopLagSampler(
+    (s) => {
+      lag.observe(s.lag);
+      busy.observe(s.busy);
+    },
+    LAG_SAMPLE_INTERVAL_MS,
+    opts.clock,
+  );
   sampler.start();
   return {
     registry,

@@ -104,6 +104,7 @@ describe('controller: status API', () => {
     assert.match(body, /gannet_process_resident_memory_bytes \d+/);
     assert.match(body, /gannet_nodejs_heap_size_used_bytes \d+/);
     assert.match(body, /gannet_event_loop_lag_seconds_bucket\{le="0\.1"\} \d+/);
+    assert.match(body, /gannet_event_loop_busy_seconds_bucket\{le="0\.1"\} \d+/);
     await app.close();
   });
 

@@ -31,16 +31,29 @@ function manualClock() {
 }
 
 describe('controller: event-loop lag sampler', () => {
-  it('samples how late its timer ran: a stall of S shows as one sample of S', () => {
+  it('samples how late its timer ran (a stall of S shows as one sample of S) and the CPU time spent meanwhile', () => {
     const m = manualClock();
-    const samples: number[] = [];
-    const s = new EventLoopLagSampler((x) => samples.push(x), 10, m.clock);
+    let cpu = 1000;
+    const samples: { lag: number; busy: number }[] = [];
+    const s = new EventLoopLagSampler(
+      (x) => samples.push(x),
+      10,
+      m.clock,
+      () => cpu,
+    );
     s.start();
     m.fire(0);
+    cpu += 2;
     m.fire(1);
+    cpu += 340; // our own work
     m.fire(350);
-    m.fire(0);
-    assert.deepEqual(samples, [0, 0.001, 0.35, 0]);
+    m.fire(500); // the machine did not run us: late, but no work of ours
+    assert.deepEqual(samples, [
+      { lag: 0, busy: 0 },
+      { lag: 0.001, busy: 0.002 },
+      { lag: 0.35, busy: 0.34 },
+      { lag: 0.5, busy: 0 },
+    ]);
     s.stop();
     assert.equal(m.armed(), false, 'stop leaves no timer');
   });

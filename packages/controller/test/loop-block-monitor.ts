@@ -1,37 +1,23 @@
-// How long this process's event loop was held, measured from inside: a timer asks to run every 5 ms, and at each run
-// the main thread's CPU time since the previous run is the work that kept it waiting (a block). CPU time rather than
-// wall time, so that a busy machine (other processes, preempting this one) does not count as our block; wall time is
-// reported beside it.
+// How long this process's event loop was held, measured from inside with the agent's own sampler (a timer every 5 ms):
+// the longest main-thread CPU time between two of its runs is the longest block. CPU time rather than wall time, so a
+// busy machine (other processes preempting this one) does not count as our block; wall lateness is reported beside it.
+import { EventLoopLagSampler } from '../src/event-loop-lag.js';
+
 export class LoopBlockMonitor {
-  private timer: NodeJS.Timeout | undefined;
-  private lastWall = 0;
-  private lastCpu = 0;
   /** Longest main-thread CPU time between two timer runs, ms. */
   maxCpuMs = 0;
-  /** Longest wall time between two timer runs, ms (includes time this process was not scheduled). */
+  /** Longest lateness of the timer, ms (includes time this process was not scheduled). */
   maxWallMs = 0;
-  samples = 0;
+  private readonly sampler = new EventLoopLagSampler((s) => {
+    this.maxCpuMs = Math.max(this.maxCpuMs, s.busy * 1000);
+    this.maxWallMs = Math.max(this.maxWallMs, s.lag * 1000);
+  }, 5);
 
-  start(intervalMs = 5): void {
-    this.lastWall = performance.now();
-    this.lastCpu = cpuMs();
-    this.timer = setInterval(() => {
-      const wall = performance.now();
-      const cpu = cpuMs();
-      this.maxWallMs = Math.max(this.maxWallMs, wall - this.lastWall - intervalMs);
-      this.maxCpuMs = Math.max(this.maxCpuMs, cpu - this.lastCpu);
-      this.lastWall = wall;
-      this.lastCpu = cpu;
-      this.samples++;
-    }, intervalMs);
+  start(): void {
+    this.sampler.start();
   }
 
   stop(): void {
-    clearInterval(this.timer);
+    this.sampler.stop();
   }
-}
-
-function cpuMs(): number {
-  const u = process.threadCpuUsage();
-  return (u.user + u.system) / 1000;
 }
