@@ -141,6 +141,11 @@ interface Started {
   readonly exited: Promise<void>;
 }
 
+const live = new Set<CriNode>();
+process.on('exit', () => {
+  for (const n of live) n.destroySync();
+});
+
 /** One node: namespaces, optionally an agent, optionally containerd with a CRI client. */
 export class CriNode {
   readonly ns: Netns;
@@ -163,6 +168,7 @@ export class CriNode {
     for (const p of options.plugins ?? ['loopback', 'portmap']) {
       symlinkSync(join(REFERENCE_PLUGINS, p), join(this.dir, 'cni-bin', p));
     }
+    live.add(this);
   }
 
   /** Makes the private mount namespace (tmpfs over /run/gannet, /var/lib/cni, /run/containerd). */
@@ -393,6 +399,22 @@ export class CriNode {
     if (this.holder) await stop(this.holder, 2000);
     this.holder = undefined;
     rmSync(this.dir, { recursive: true, force: true });
+    live.delete(this);
+  }
+
+  /** Last resort when the process exits early: SIGKILL by PID (containerd, sandboxes, agent, holder), temp dir. */
+  destroySync(): void {
+    const pids = [this.containerd?.pid, ...this.sandboxPids(), this.agent?.pid, this.holder?.pid];
+    for (const pid of pids) {
+      if (pid === undefined) continue;
+      try {
+        process.kill(pid, 'SIGKILL');
+      } catch {
+        // gone
+      }
+    }
+    rmSync(this.dir, { recursive: true, force: true });
+    live.delete(this);
   }
 }
 
