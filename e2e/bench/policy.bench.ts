@@ -2,9 +2,21 @@
 // compiled and applied in one nft transaction, next to `nft -f` of the same ruleset text alone, in the same process
 // and namespace; then one pod added → enforced (compile, delta, nft), p50/p99 over 100 adds, next to `nft -f` of the
 // same delta scripts alone. Goal: p99 of one pod add < 100 ms.
+// Datapath (src/policy-datapath.ts): pod-to-pod iperf3 throughput and new-connection rate with 500 policies applied
+// by Gannet vs no ruleset (goal ≥ 0.95×), next to a linear iptables ruleset of the same policies, interleaved rounds.
+// POLICY_BENCH_PART=programming|datapath runs one part.
 import { spawnSync } from 'node:child_process';
-import { compilePolicies, ExecNftRunner, type NftRunner, PolicyApplier, renderFull } from '@gannet/policy';
+import {
+  compilePolicies,
+  ExecNftRunner,
+  type NetworkPolicy,
+  type NftRunner,
+  PolicyApplier,
+  renderFull,
+} from '@gannet/policy';
 import { TestNet } from '../src/netns.js';
+import { CLIENT_IP, connectRate, iperf, linearIptables, SERVER_IP, startServers } from '../src/policy-datapath.js';
+import { PolicyLab } from '../src/policy-lab.js';
 import { scaleInput, scalePod } from '../src/policy-scale.js';
 import { isRoot } from '../src/root.js';
 
@@ -39,12 +51,103 @@ class Recording implements NftRunner {
   }
 }
 
+const PART = process.env.POLICY_BENCH_PART ?? '';
+const DP_POLICIES = Number(process.env.POLICY_BENCH_DATAPATH_POLICIES ?? 500);
+const DP_ROUNDS = Number(process.env.POLICY_BENCH_DATAPATH_ROUNDS ?? 5);
+
 async function main(): Promise<void> {
   if (!isRoot()) {
     console.log('policy bench: SKIPPED (needs root for network namespaces)');
     return;
   }
   if (spawnSync('nft', ['--version']).status !== 0) throw new Error('nft is missing (Debian nftables)');
+  if (PART !== 'datapath') await programming();
+  if (PART !== 'programming') await datapath();
+}
+
+async function datapath(): Promise<void> {
+  const base = scaleInput(200, DP_POLICIES, 20);
+  const bench = (name: string, ip: string) => ({
+    namespace: 'bench',
+    name,
+    labels: { app: name },
+    ips: [ip],
+    local: true,
+  });
+  const allow: NetworkPolicy = {
+    metadata: { namespace: 'bench', name: 'allow-client' },
+    spec: {
+      podSelector: { matchLabels: { app: 'server' } },
+      ingress: [{ from: [{ podSelector: { matchLabels: { app: 'client' } } }] }],
+    },
+  };
+  const input = {
+    ...base,
+    clusterCidrs: ['10.244.0.0/16', '10.245.0.0/16'],
+    pods: [...base.pods, bench('server', SERVER_IP), bench('client', CLIENT_IP)],
+    policies: [...base.policies, allow],
+  };
+  const model = compilePolicies(input);
+  const linear = linearIptables(model, SERVER_IP);
+  const hasIptables = spawnSync('iptables-restore', ['--version']).status === 0;
+  console.log(
+    `\ndatapath: ${DP_POLICIES + 1} policies over ${input.pods.length} pods; gannet ${model.stats.rules} rules; ` +
+      `linear iptables ${linear.rules} rules${hasIptables ? '' : ' (SKIPPED: no iptables-restore)'}`,
+  );
+  const lab = new PolicyLab(
+    [
+      { key: 'bench/server', ip: SERVER_IP },
+      { key: 'bench/client', ip: CLIENT_IP },
+    ],
+    [],
+  );
+  try {
+    await startServers(lab);
+    const applier = new PolicyApplier(new ExecNftRunner({ netns: lab.node.name }));
+    const ipt = (args: string[], input?: string) => {
+      const r = spawnSync('ip', ['netns', 'exec', lab.node.name, ...args], { input, encoding: 'utf8' });
+      if (r.status !== 0) throw new Error(`${args.join(' ')}: ${r.stderr}`);
+    };
+    const variants = ['none', 'gannet', ...(hasIptables ? ['iptables'] : [])] as const;
+    const set = async (v: string) => {
+      await applier.remove();
+      if (hasIptables) ipt(['iptables-restore'], '*filter\n:FORWARD ACCEPT [0:0]\nCOMMIT\n');
+      if (v === 'gannet') await applier.apply(input);
+      if (v === 'iptables') ipt(['iptables-restore'], linear.text);
+    };
+    const gbps: Record<string, number[]> = {};
+    const cps: Record<string, number[]> = {};
+    for (let round = 0; round < DP_ROUNDS; round++) {
+      for (let k = 0; k < variants.length; k++) {
+        const v = variants[(k + round) % variants.length]!;
+        await set(v);
+        (gbps[v] ??= []).push(iperf(lab, 3));
+        (cps[v] ??= []).push(connectRate(lab, 2000));
+      }
+    }
+    await set('none');
+    const none = { g: median(gbps.none!), c: median(cps.none!) };
+    console.log(`median of ${DP_ROUNDS} interleaved rounds (iperf3 -t 3, one stream; sequential connect+RST for 2 s):`);
+    console.log(
+      `  ${'variant'.padEnd(10)}${'Gbit/s'.padStart(10)}${'×none'.padStart(8)}${'conn/s'.padStart(10)}${'×none'.padStart(8)}`,
+    );
+    for (const v of variants) {
+      const g = median(gbps[v]!);
+      const c = median(cps[v]!);
+      console.log(
+        `  ${v.padEnd(10)}${g.toFixed(2).padStart(10)}${(g / none.g).toFixed(2).padStart(8)}` +
+          `${c.toFixed(0).padStart(10)}${(c / none.c).toFixed(2).padStart(8)}   ` +
+          `[${gbps[v]!.map((x) => x.toFixed(1)).join(' ')} | ${cps[v]!.map((x) => x.toFixed(0)).join(' ')}]`,
+      );
+    }
+    const worst = Math.min(median(gbps.gannet!) / none.g, median(cps.gannet!) / none.c);
+    console.log(`gannet worst ratio ${worst.toFixed(2)}× (goal ≥ 0.95×): ${worst >= 0.95 ? 'met' : 'NOT met'}`);
+  } finally {
+    await lab.cleanup();
+  }
+}
+
+async function programming(): Promise<void> {
   const net = new TestNet('pb');
   try {
     const refNs = net.ns('ref');
