@@ -115,14 +115,14 @@ async function datapath(): Promise<void> {
       if (v === 'gannet') await applier.apply(input);
       if (v === 'iptables') ipt(['iptables-restore'], linear.text);
     };
-    const gbps: Record<string, number[]> = {};
-    const cps: Record<string, number[]> = {};
+    const gbps: Record<string, number[]> = Object.fromEntries(variants.map((v) => [v, []]));
+    const cps: Record<string, number[]> = Object.fromEntries(variants.map((v) => [v, []]));
     for (let round = 0; round < DP_ROUNDS; round++) {
       for (let k = 0; k < variants.length; k++) {
         const v = variants[(k + round) % variants.length]!;
         await set(v);
-        (gbps[v] ??= []).push(iperf(lab, 3));
-        (cps[v] ??= []).push(connectRate(lab, 2000));
+        gbps[v]!.push(iperf(lab, 3));
+        cps[v]!.push(connectRate(lab, 2000));
       }
     }
     await set('none');

@@ -31,7 +31,7 @@ export function linearIptables(model: PolicyModel, server: string): { text: stri
         lines.push(`:${name} - [0:0]`);
         for (const rule of model.chains.get(pol)!.rules) {
           const peer = rule.match.find((m) => m.kind === 'addr-in-set');
-          if (!peer || peer.kind !== 'addr-in-set') {
+          if (peer?.kind !== 'addr-in-set') {
             body.push(`-A ${name} -j ACCEPT`);
             continue;
           }
