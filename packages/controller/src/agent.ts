@@ -194,6 +194,11 @@ export class Agent {
     }
   }
 
+  /** Brings the route order up to date in slices that yield to the event loop (routeViews() then has little to do). */
+  async prepareRoutes(): Promise<void> {
+    await this.learned.snapshotAsync();
+  }
+
   routeSummary(): RouteSummary {
     const s = this.deps.routes.status();
     const local = this.config.podCIDRs.length;

@@ -1,6 +1,6 @@
-// The learned routes in prefix order, for the status API: reading them never sorts the whole table again. Each route
-// gets its sort key once, when it is learned; a read takes an ordered snapshot, made by merging the previous snapshot
-// with the few prefixes added since (linear, no full sort). Snapshots are never changed afterwards, so a read that
+// The learned routes in prefix order, for the status API: reading them never sorts the whole table. Each route gets
+// its sort key once, when it is learned; new routes are sorted among themselves and merged into the ordered snapshot
+// (linear), a batch at a time as they arrive and the rest when a read takes the snapshot. Snapshots are never changed afterwards, so a read that
 // streams one in slices sees a stable order while routes keep changing: a route withdrawn meanwhile is skipped, a
 // changed one shows its current next hops, one learned meanwhile waits for the next read.
 import { parseCidr } from './net.js';
@@ -62,6 +62,57 @@ export interface LearnedRoute {
   gone: boolean;
 }
 
+/** Routes sorted or merged per turn of the event loop when a snapshot is built in the background. */
+const SLICE = 4096;
+const byKey = (a: LearnedRoute, b: LearnedRoute) => compareKeys(a.key, b.key);
+const nextTurn = () => new Promise<void>((resolve) => setImmediate(resolve));
+
+/** Merges two ordered lists, leaving out withdrawn routes; with `pause`, gives the loop back every SLICE routes. */
+async function mergeSliced(
+  a: readonly LearnedRoute[],
+  b: readonly LearnedRoute[],
+  pause: () => Promise<void>,
+): Promise<LearnedRoute[]> {
+  const out: LearnedRoute[] = [];
+  let i = 0;
+  let j = 0;
+  for (let n = 1; i < a.length || j < b.length; n++) {
+    if (n % SLICE === 0) await pause();
+    const x = a[i];
+    const y = b[j];
+    if (x?.gone) i++;
+    else if (y?.gone) j++;
+    else if (x && (!y || compareKeys(x.key, y.key) <= 0)) {
+      out.push(x);
+      i++;
+    } else {
+      out.push(y as LearnedRoute);
+      j++;
+    }
+  }
+  return out;
+}
+
+function mergeNow(a: readonly LearnedRoute[], b: readonly LearnedRoute[]): LearnedRoute[] {
+  const out: LearnedRoute[] = [];
+  let i = 0;
+  let j = 0;
+  while (i < a.length || j < b.length) {
+    const x = a[i];
+    const y = b[j];
+    if (x?.gone) i++;
+    else if (y?.gone) j++;
+    else if (x && (!y || compareKeys(x.key, y.key) <= 0)) {
+      out.push(x);
+      i++;
+    } else {
+      out.push(y as LearnedRoute);
+      j++;
+    }
+  }
+  return out;
+}
+
 export class RouteIndex {
   private readonly byPrefix = new Map<string, LearnedRoute>();
   private sorted: readonly LearnedRoute[] = [];
@@ -69,6 +120,11 @@ export class RouteIndex {
   private added: LearnedRoute[] = [];
   /** Withdrawn since the last snapshot (and present in it). */
   private removed = 0;
+  /** Routes a background build is folding in, and the build itself. */
+  private folding: LearnedRoute[] = [];
+  private building: Promise<readonly LearnedRoute[]> | undefined;
+  /** Bumped whenever `sorted` is replaced: a background build that started from an older one is dropped. */
+  private generation = 0;
 
   get size(): number {
     return this.byPrefix.size;
@@ -91,8 +147,8 @@ export class RouteIndex {
     const added: LearnedRoute = { prefix, key: orderKey(prefix), nexthops, gone: false };
     this.byPrefix.set(prefix, added);
     this.added.push(added);
-    // Churn with nobody reading: fold the additions in now and then, so they never outgrow the table (amortised O(1)).
-    if (this.added.length > 1024 && this.added.length > this.byPrefix.size) this.snapshot();
+    // Churn with nobody reading: fold the additions in, in the background, before they outgrow the table.
+    if (this.added.length > 1024 && this.added.length > this.byPrefix.size) void this.snapshotAsync();
   }
 
   delete(prefix: string): void {
@@ -103,34 +159,62 @@ export class RouteIndex {
     this.removed++;
   }
 
-  /** Every learned route in order; never changed afterwards. Linear in the table, plus k log k for k new ones. */
+  /**
+   * Every learned route in order (withdrawn ones may remain, marked `gone`); never changed afterwards. Linear in the
+   * table plus k log k for the k routes learned since the previous one, all at once: the status API awaits
+   * snapshotAsync() first, which does that work in slices.
+   */
   snapshot(): readonly LearnedRoute[] {
-    if (this.added.length === 0 && this.removed === 0) return this.sorted;
-    const fresh = this.added.filter((r) => !r.gone).sort((a, b) => compareKeys(a.key, b.key));
-    const old = this.sorted;
-    const out: LearnedRoute[] = new Array(this.byPrefix.size);
-    let i = 0;
-    let j = 0;
-    let n = 0;
-    while (i < old.length || j < fresh.length) {
-      const a = old[i];
-      if (a?.gone) {
-        i++;
-        continue;
-      }
-      const b = fresh[j];
-      if (a && (!b || compareKeys(a.key, b.key) <= 0)) {
-        out[n++] = a;
-        i++;
-      } else {
-        out[n++] = b as LearnedRoute;
-        j++;
-      }
-    }
-    out.length = n;
-    this.sorted = out;
+    if (this.added.length === 0 && this.removed === 0 && this.folding.length === 0) return this.sorted;
+    const fresh = [...this.folding, ...this.added].filter((r) => !r.gone).sort(byKey);
     this.added = [];
     this.removed = 0;
+    return this.publish(mergeNow(this.sorted, fresh));
+  }
+
+  /** The same as snapshot(), built in slices of SLICE routes, each followed by a turn of the event loop. */
+  snapshotAsync(): Promise<readonly LearnedRoute[]> {
+    if (this.added.length === 0 && this.removed === 0 && this.folding.length === 0) {
+      return Promise.resolve(this.sorted);
+    }
+    this.building ??= this.build().finally(() => {
+      this.building = undefined;
+    });
+    return this.building;
+  }
+
+  private async build(): Promise<readonly LearnedRoute[]> {
+    const generation = this.generation;
+    const base = this.sorted;
+    this.folding = this.added;
+    this.added = [];
+    this.removed = 0;
+    // Sorted runs of SLICE routes, merged pairwise, then merged into the previous snapshot.
+    let runs: LearnedRoute[][] = [];
+    for (let i = 0; i < this.folding.length; i += SLICE) {
+      runs.push(this.folding.slice(i, i + SLICE).sort(byKey));
+      await nextTurn();
+    }
+    while (runs.length > 1) {
+      const next: LearnedRoute[][] = [];
+      for (let k = 0; k < runs.length; k += 2) {
+        const a = runs[k] as LearnedRoute[];
+        const b = runs[k + 1];
+        next.push(b ? await mergeSliced(a, b, nextTurn) : a);
+      }
+      runs = next;
+    }
+    const out = await mergeSliced(base, runs[0] ?? [], nextTurn);
+    // A synchronous snapshot() meanwhile already folded these routes in (and perhaps more): keep its result.
+    if (this.generation !== generation) return this.sorted;
+    return this.publish(out);
+  }
+
+  /** Makes `out` the current order; routes learned since the caller took its share stay in `added`. */
+  private publish(out: readonly LearnedRoute[]): readonly LearnedRoute[] {
+    this.sorted = out;
+    this.folding = [];
+    this.generation++;
     return out;
   }
 }

@@ -52,6 +52,10 @@ export class StatusHub implements StatusSource {
     return this.agent?.routeViews(after) ?? [];
   }
 
+  async prepareRoutes(): Promise<void> {
+    await this.agent?.prepareRoutes();
+  }
+
   routeSummary(): RouteSummary {
     return this.agent?.routeSummary() ?? NO_SUMMARY;
   }

@@ -12,6 +12,8 @@ export interface RoutesSource {
   /** Routes in order, those after `after` (canonical prefix text) when given; lazily, O(1) each. */
   routeViews(after?: string): Iterable<RouteView>;
   routeSummary(): RouteSummary;
+  /** Work to do before a list, without holding the event loop (ordering routes learned since the last read). */
+  prepareRoutes?(): Promise<void>;
 }
 
 /** Routes serialised per turn of the event loop (≈ 1 ms of work each). */
@@ -84,6 +86,7 @@ export function registerRoutesApi(app: FastifyInstance, source: RoutesSource): v
       if (err instanceof QueryError) return reply.code(400).send({ error: err.message });
       throw err;
     }
+    await source.prepareRoutes?.();
     if (q.limit === undefined) return send(reply, jsonArray(source.routeViews(q.after)));
     const { routes, more } = page(source, q.limit, q.after);
     const last = routes.at(-1);
