@@ -3,7 +3,8 @@
 // the same way (Node's bare start-up). 100 sequential pods, then 50 concurrent pods, p50/p99 per operation.
 // Goals (issue 5): gannet p50 ≤ hello p50 + 1.5 × ptp p50; gannet p99 < 150 ms.
 // GANNET_CNI_BASELINE=<another gannet-cni build> adds it as a fourth variant, interleaved pod by pod with the others,
-// for A/B comparisons on a noisy machine (`cp dist/bin/gannet-cni /tmp/before`, change, build, bench).
+// for A/B comparisons on a noisy machine (`cp dist/bin/gannet-cni /tmp/before`, change, build, bench); its 50
+// concurrent pods then run 3 rounds alternating with gannet-cni's.
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { availableParallelism, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -141,13 +142,24 @@ async function main(): Promise<void> {
     }
     rows.push({ what: 'gannet-cni VERSION', mode: `${SEQUENTIAL} sequential`, op: 'exec', s: stats(seqOwn) });
     rows.push({ what: 'hello SEA (bare start-up)', mode: `${SEQUENTIAL} sequential`, op: 'exec', s: stats(seqHello) });
-    // concurrent: each variant's 50 at once, one variant after the other
-    for (const v of variants) {
-      const idx = Array.from({ length: CONCURRENT }, (_, i) => i);
-      const add = await Promise.all(idx.map(async (i) => ok(await call(v, 'ADD', i), `${v.label} ADD`)));
-      const del = await Promise.all(idx.map(async (i) => ok(await call(v, 'DEL', i), `${v.label} DEL`)));
-      rows.push({ what: v.label, mode: `${CONCURRENT} concurrent`, op: 'ADD', s: stats(add) });
-      rows.push({ what: v.label, mode: `${CONCURRENT} concurrent`, op: 'DEL', s: stats(del) });
+    // concurrent: each variant's 50 at once, one variant after the other; with a baseline, gannet and the baseline
+    // alternate for 3 rounds each (pooled), so that a swing of the machine's load between phases does not decide
+    // the A/B comparison
+    const rounds = (v: Variant) => (baseline && v !== variants[1] ? 3 : 1);
+    const concAdd = variants.map(() => [] as number[]);
+    const concDel = variants.map(() => [] as number[]);
+    for (let round = 0; round < 3; round++) {
+      for (const [k, v] of variants.entries()) {
+        if (round >= rounds(v)) continue;
+        const idx = Array.from({ length: CONCURRENT }, (_, i) => i);
+        concAdd[k]?.push(...(await Promise.all(idx.map(async (i) => ok(await call(v, 'ADD', i), `${v.label} ADD`)))));
+        concDel[k]?.push(...(await Promise.all(idx.map(async (i) => ok(await call(v, 'DEL', i), `${v.label} DEL`)))));
+      }
+    }
+    for (const [k, v] of variants.entries()) {
+      const mode = `${CONCURRENT} concurrent${rounds(v) > 1 ? ` ×${rounds(v)}` : ''}`;
+      rows.push({ what: v.label, mode, op: 'ADD', s: stats(concAdd[k] ?? []) });
+      rows.push({ what: v.label, mode, op: 'DEL', s: stats(concDel[k] ?? []) });
     }
     const conc = await Promise.all(
       Array.from({ length: CONCURRENT }, async (_, i) => ok(await call(helloV, 'VERSION', i), 'hello')),
@@ -157,10 +169,10 @@ async function main(): Promise<void> {
     const load = loadavg().map((x) => x.toFixed(1));
     console.log(`load average ${load.join(' ')} on ${availableParallelism()} CPUs (figures scale with it)`);
     console.log('all timings include nsenter --net=<node> (≈2 ms), as a runtime entering the node would not; ms');
-    console.log(`${'plugin'.padEnd(28)}${'mode'.padEnd(16)}${'op'.padEnd(6)}${'p50'.padStart(8)}${'p99'.padStart(8)}`);
+    console.log(`${'plugin'.padEnd(28)}${'mode'.padEnd(19)}${'op'.padEnd(6)}${'p50'.padStart(8)}${'p99'.padStart(8)}`);
     for (const r of rows) {
       console.log(
-        `${r.what.padEnd(28)}${r.mode.padEnd(16)}${r.op.padEnd(6)}${r.s.p50.toFixed(1).padStart(8)}${r.s.p99.toFixed(1).padStart(8)}`,
+        `${r.what.padEnd(28)}${r.mode.padEnd(19)}${r.op.padEnd(6)}${r.s.p50.toFixed(1).padStart(8)}${r.s.p99.toFixed(1).padStart(8)}`,
       );
     }
     const find = (what: string, mode: string, op: string) =>
