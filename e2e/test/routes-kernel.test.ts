@@ -211,8 +211,13 @@ describe('routes e2e: reconciler on the real kernel', function () {
     await new Promise((r) => setTimeout(r, 100));
     ns.ip('route', 'del', '10.80.0.0/24');
     ns.ip('-6', 'route', 'del', '2001:db8:80::/64');
-    await waitFor('both routes back', () => dstsOf(ns, P).length === 2, { timeoutMs: 5000, intervalMs: 20 });
+    await waitFor('both routes back', () => dstsOf(ns, P).length === 2, { timeoutMs: 15_000, intervalMs: 20 });
     ns.ip('route', 'replace', '10.80.0.0/24', 'via', '192.0.2.66', 'proto', 'static');
+    // The monitor reports the overwrite; the reconciler's one attempt to write ours fails with File exists.
+    await waitFor('the overwrite seen and refused', () => /File exists/.test(rec.failedRoutes()[0]?.reason ?? ''), {
+      timeoutMs: 10_000,
+      intervalMs: 20,
+    });
     await new Promise((r) => setTimeout(r, 300));
     assert.equal(
       kernelRoutes(ns, 4, '10.80.0.0/24')[0]?.protocol,
@@ -267,7 +272,7 @@ describe('routes e2e: reconciler on the real kernel', function () {
     await new Promise((r) => setTimeout(r, 100));
     ns.ip('route', 'del', '10.100.0.5/32');
     await waitFor('10.100.0.5 back', () => kernelRoutes(ns, 4, '10.100.0.5/32').length === 1, {
-      timeoutMs: 5000,
+      timeoutMs: 15_000,
       intervalMs: 20,
     });
   });
