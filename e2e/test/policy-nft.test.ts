@@ -169,6 +169,37 @@ describe('policy e2e: nftables NetworkPolicy enforcement and egress NAT on the r
     assert.equal((await client.request({ op: 'echo', conn: 'c1' })).ok, true);
   });
 
+  it('a restarted applier rewrites the table in one transaction: denied connections never get through meanwhile', async () => {
+    const deny = [netpol('x', 'deny', { podSelector: {}, policyTypes: ['Ingress'] })];
+    await applier.apply(worldInput(deny));
+    const attempts: Promise<{ ok: boolean }>[] = [];
+    let stop = false;
+    const fire = (async () => {
+      // Bounded: at most 2,000 attempts, one every 2 ms, until the restarts are done.
+      for (let i = 0; i < 2000 && !stop; i++) {
+        attempts.push(probe('y/b', 'x/a', 'tcp', 80, false));
+        await new Promise((r) => setTimeout(r, 2));
+      }
+    })();
+    const fullMs: number[] = [];
+    for (let i = 0; i < 5; i++) {
+      const restarted = new PolicyApplier(new ExecNftRunner({ netns: lab.node.name }));
+      const r = await restarted.apply(worldInput(deny));
+      assert.equal(r.mode, 'full');
+      fullMs.push(r.nftMs);
+    }
+    stop = true;
+    await fire;
+    const results = await Promise.all(attempts);
+    assert.ok(results.length >= 20, `${results.length} attempts`);
+    assert.equal(
+      results.filter((r) => r.ok).length,
+      0,
+      `of ${results.length} attempts during 5 full rewrites (nft ${fullMs.map((x) => x.toFixed(0)).join('/')} ms)`,
+    );
+    await applier.apply(worldInput([]));
+  });
+
   it('egress NAT: the outside sees the node address; pod-to-pod keeps the pod address; natOutgoing false turns it off', async () => {
     await applier.apply(worldInput([], { nodeAddresses: [NODE_UPLINK] }));
     const tcp = await probe('x/a', OUTSIDE, 'tcp', 80);
