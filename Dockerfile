@@ -1,16 +1,26 @@
 # syntax=docker/dockerfile:1
-# The Gannet image: the agent (`gannet`, run by the DaemonSet) and the CNI plugin (`gannet-cni`, a Node.js single
-# executable that the DaemonSet's init container copies to the host's /opt/cni/bin, where the container runtime
-# execs it without any Node.js installed). See docs/kubernetes.md.
+# The Gannet image: one executable, /opt/gannet/dist/bin/gannet (a Node.js single executable application: the agent
+# and CLI, and under its other name gannet-cni the CNI plugin, which the DaemonSet's init container copies to the
+# host's /opt/cni/bin, where the container runtime execs it without any Node.js installed), on a slim Debian with
+# only what it runs: iproute2, nftables, and the CNI loopback and portmap plugins. No Node.js, no node_modules.
+# See docs/kubernetes.md.
 #
 #   docker build -t gannet:0.1.0 .
+#
+# Without a registry (as the tests build it, e2e/test/image-build.ts): --build-arg NODE_IMAGE=<a Debian with Node 24
+# and npm> --build-arg RUNTIME_IMAGE=<a Debian bookworm>.
 
 ARG NODE_IMAGE=node:24-bookworm-slim
+ARG RUNTIME_IMAGE=debian:bookworm-slim
 
-# --- build: Node 24 + the pinned pnpm compile the workspace and write dist/bin/ -------------------------------------
+# --- build: Node 24 + the pinned pnpm compile the workspace and write dist/bin/gannet ---------------------------------
 FROM ${NODE_IMAGE} AS build
 ENV CI=true
 WORKDIR /src
+# strip (binutils) takes the symbol table off the Node binary the executable is made from: 127 → 109 MB
+RUN apt-get update \
+ && apt-get install -y --no-install-recommends binutils \
+ && rm -rf /var/lib/apt/lists/*
 # the pnpm of package.json's "packageManager" field
 COPY package.json ./
 RUN npm install --global --no-fund --no-audit "pnpm@$(node -p 'require("./package.json").packageManager.split("@")[1]')"
@@ -32,41 +42,34 @@ COPY packages/routes/tsconfig.json packages/routes/
 COPY packages/routes/src packages/routes/src
 COPY packages/cni/tsconfig.json packages/cni/
 COPY packages/cni/src packages/cni/src
+COPY packages/policy/tsconfig.json packages/policy/
+COPY packages/policy/src packages/policy/src
 COPY packages/controller/tsconfig.json packages/controller/
 COPY packages/controller/src packages/controller/src
+# the executable must answer under both names (the CNI plugin's VERSION, the CLI's help)
 RUN pnpm exec tsc -b packages/controller \
  && node scripts/build-bins.mjs \
- && test -x dist/bin/gannet \
- && CNI_COMMAND=VERSION ./dist/bin/gannet-cni </dev/null | grep -q cniVersion
-# runtime dependencies only: drop typescript, esbuild, mocha… from node_modules
-RUN pnpm install --frozen-lockfile --prod --offline
-# what the runtime needs, in the workspace's layout (pnpm's node_modules are relative symlinks into
-# node_modules/.pnpm, so the tree is copied as it is, symlinks included): manifests, compiled sources, dependencies
-RUN mkdir -p /out/dist \
- && cp -a package.json node_modules /out/ \
- && cp -a dist/bin /out/dist/ \
- && for p in bgp routes cni controller; do \
-      mkdir -p "/out/packages/$p/dist" \
-      && cp -a "packages/$p/package.json" "/out/packages/$p/" \
-      && cp -a "packages/$p/dist/src" "/out/packages/$p/dist/" \
-      && if [ -d "packages/$p/node_modules" ]; then cp -a "packages/$p/node_modules" "/out/packages/$p/"; fi; \
-    done
+ && CNI_COMMAND=VERSION ./dist/bin/gannet-cni </dev/null | grep -q cniVersion \
+ && ./dist/bin/gannet --help | grep -q 'gannet agent'
 
-# --- runtime: Node 24 (for the agent) + the compiled packages + the two executables ----------------------------------
-FROM ${NODE_IMAGE}
+# --- runtime: the executable and the programs it runs ----------------------------------------------------------------
+FROM ${RUNTIME_IMAGE}
 LABEL org.opencontainers.image.title="gannet" \
       org.opencontainers.image.description="Gannet: a Kubernetes CNI with native routing and an embedded BGP speaker"
-ENV NODE_ENV=production
 # the agent programs kernel routes with iproute2 (`ip -batch`, `ip monitor`), and gannet-cni wires pods with it;
-# Debian's containernetworking-plugins puts loopback and portmap in /usr/lib/cni, which the init container copies
-# to hosts that lack them (or have an older copy): the runtime runs loopback itself, the conflist chains portmap
+# NetworkPolicy is enforced with nftables (`nft`); Debian's containernetworking-plugins puts loopback and portmap in
+# /usr/lib/cni, which the init container copies to hosts that lack them (or have an older copy): the runtime runs
+# loopback itself, the conflist chains portmap. The package's other plugins (≈ 60 MB) are deleted.
 RUN apt-get update \
- && apt-get install -y --no-install-recommends iproute2 containernetworking-plugins \
- && rm -rf /var/lib/apt/lists/* \
+ && apt-get install -y --no-install-recommends iproute2 nftables containernetworking-plugins \
+ && rm -rf /var/lib/apt/lists/* /var/cache/apt/*.bin /usr/share/doc/* /usr/share/man/* \
+ && find /usr/lib/cni -mindepth 1 ! -name loopback ! -name portmap -delete \
  && CNI_COMMAND=VERSION /usr/lib/cni/loopback </dev/null | grep -q supportedVersions \
  && CNI_COMMAND=VERSION /usr/lib/cni/portmap </dev/null | grep -q supportedVersions
-WORKDIR /opt/gannet
-COPY --from=build /out/ ./
+COPY --from=build /src/dist/bin/gannet /opt/gannet/dist/bin/gannet
+# gannet-cni: the same executable under the CNI plugin's name (the init container copies it by that name)
+RUN ln -s gannet /opt/gannet/dist/bin/gannet-cni \
+ && CNI_COMMAND=VERSION /opt/gannet/dist/bin/gannet-cni </dev/null | grep -q cniVersion
 ENV PATH=/opt/gannet/dist/bin:$PATH
 # the DaemonSet runs `gannet agent --kubernetes`
 CMD ["gannet", "--help"]

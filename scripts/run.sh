@@ -13,7 +13,7 @@ esac
 bash scripts/setup.sh
 source scripts/env.sh
 case "$what" in
-  lab) exec node dist/bin/gannet lab up "$@" ;;
+  lab) exec dist/bin/gannet lab up "$@" ;;
   test) pnpm -s lint && exec pnpm -s test "$@" ;;
   bench) exec pnpm -s bench "$@" ;;
 esac

@@ -13,7 +13,7 @@ say() { printf '\033[1m[setup]\033[0m %s\n' "$*"; }
 [ "$(id -u)" = 0 ] || { echo "setup.sh: run as root (it installs Debian packages)" >&2; exit 1; }
 
 # containerd (+ runc) and busybox-static: the CRI e2e suite runs its own containerd with a pause image made from busybox
-debs=(iproute2 iputils-ping frr bird2 containernetworking-plugins containerd busybox-static iperf3 procps psmisc ca-certificates openssl git nftables)
+debs=(iproute2 iputils-ping frr bird2 containernetworking-plugins containerd busybox-static iperf3 procps psmisc ca-certificates openssl git nftables podman runc debootstrap)
 missing=()
 for p in "${debs[@]}"; do dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'ok installed' || missing+=("$p"); done
 command -v npm >/dev/null || missing+=(npm)
@@ -25,6 +25,17 @@ if [ "${#missing[@]}" -gt 0 ]; then
   apt-get update -qq
   apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
   rm -f /usr/sbin/policy-rc.d
+fi
+
+# podman (the image tests build and run the Gannet image without a registry): this kernel needs runc (crun rejects its
+# hybrid cgroup layout) and default ulimits it permits raising to. Written only where the file sets neither table.
+conf=/etc/containers/containers.conf
+if ! grep -qsE '^[[:space:]]*\[(engine|containers)\]' "$conf"; then
+  say "podman: runtime runc, ulimits nofile=20000 nproc=32768 in $conf"
+  mkdir -p /etc/containers
+  printf '\n# gannet scripts/setup.sh\n[containers]\ndefault_ulimits = ["nofile=20000:20000", "nproc=32768:32768"]\n\n[engine]\nruntime = "runc"\n' >> "$conf"
+elif ! grep -qsE '^[[:space:]]*runtime[[:space:]]*=[[:space:]]*"runc"' "$conf"; then
+  say "warning: $conf has its own [engine]/[containers]: set runtime = \"runc\" and default_ulimits there for podman"
 fi
 
 node_want=24
