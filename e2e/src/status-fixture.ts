@@ -66,6 +66,8 @@ export interface StatusFixtureOptions {
   holdTime?: number;
   /** The agent's full kernel resync period (default: the agent's own, 30 s). */
   resyncIntervalSeconds?: number;
+  /** Extra node flags for the agent (e.g. --trace-gc when looking into a pause). */
+  nodeFlags?: string[];
   tag?: string;
 }
 
@@ -125,7 +127,16 @@ ${opts.resyncIntervalSeconds ? `routes: { resyncIntervalSeconds: ${opts.resyncIn
       const agent = net.spawn(
         node,
         process.execPath,
-        [...AGENT_NODE_FLAGS, AGENT, 'agent', '--config', join(dir, 'gannet.yaml'), '--log-format', 'json'],
+        [
+          ...AGENT_NODE_FLAGS,
+          ...(opts.nodeFlags ?? []),
+          AGENT,
+          'agent',
+          '--config',
+          join(dir, 'gannet.yaml'),
+          '--log-format',
+          'json',
+        ],
         { env: { PATH: process.env.PATH ?? '/usr/bin:/bin' } },
       );
       const f = new StatusFixture(net, node, peer, bird, agent, dir, opts.routes);
