@@ -4,6 +4,12 @@ export { compilePolicies } from './compile.js';
 export type { ChainDef, Match, PolicyModel, Rule, SetDef, Verdict } from './model.js';
 export { ExecNftRunner, type ExecNftRunnerOptions, type NftRunner } from './nft-runner.js';
 export { type ApplyResult, PolicyApplier, type PolicyStatus } from './policy-applier.js';
+export {
+  MAX_POLICY_DOCUMENT_BYTES,
+  type ParseDocumentsOptions,
+  type PolicyDocuments,
+  parsePolicyDocuments,
+} from './policy-documents.js';
 export { PolicyError, type PolicyErrorCode } from './policy-error.js';
 export { renderDelta, renderFull, renderRemove } from './render.js';
 export type {
