@@ -4,7 +4,7 @@
 // (never the machine's service). Processes enter the node with `nsenter --net=… unshare -m` and `nsenter -t HOLDER -m
 // -n` — not `ip netns exec`, which remounts /sys so that runc finds no cgroup mount. Everything the node starts is
 // killed by PID at cleanup; the mount namespace (and every mount containerd made in it) goes with its last process.
-import { type ChildProcess, execFileSync, spawn, spawnSync } from 'node:child_process';
+import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
 import {
   chmodSync,
   copyFileSync,
@@ -21,6 +21,7 @@ import {
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { containerdConfig, PAUSE_IMAGE, pauseImageTar, shimPids } from '@gannet/controller';
 import { CriClient } from './cri-client.js';
 import { type Netns, sleep, type TestNet, waitFor } from './netns.js';
 
@@ -28,7 +29,6 @@ export const GANNET_BIN = fileURLToPath(new URL('../../../dist/bin', import.meta
 export const REPO = fileURLToPath(new URL('../../../', import.meta.url));
 /** Debian's containernetworking-plugins. */
 export const REFERENCE_PLUGINS = '/usr/lib/cni';
-export const PAUSE_IMAGE = 'gannet.test/pause:1';
 
 /** Skips with a clear message unless containerd, ctr, runc and busybox (static) are installed. */
 export function criPrerequisites(): string | undefined {
@@ -58,74 +58,13 @@ export function shippedConflist(): [string, string] {
 
 let pauseTar: string | undefined;
 
-/**
- * A pause image without a registry: busybox (static) sleeping, as a docker-archive tar that `ctr images import`
- * reads. Built once per process under a temp dir (removed at exit).
- */
-export function pauseImageTar(): string {
+/** The pause image (controller's pauseImageTar: busybox sleeping, no registry), built once per process. */
+function pauseImage(): string {
   if (pauseTar) return pauseTar;
   const dir = mkdtempSync(join(tmpdir(), 'gannet-pause-'));
   process.on('exit', () => rmSync(dir, { recursive: true, force: true }));
-  const rootfs = join(dir, 'rootfs');
-  mkdirSync(join(rootfs, 'bin'), { recursive: true });
-  copyFileSync('/bin/busybox', join(rootfs, 'bin/busybox'));
-  chmodSync(join(rootfs, 'bin/busybox'), 0o755);
-  const img = join(dir, 'image');
-  mkdirSync(join(img, 'layer'), { recursive: true });
-  execFileSync('tar', [
-    '--owner=0',
-    '--group=0',
-    '--numeric-owner',
-    '-C',
-    rootfs,
-    '-cf',
-    join(img, 'layer/layer.tar'),
-    'bin',
-  ]);
-  const diffId = execFileSync('sha256sum', [join(img, 'layer/layer.tar')], { encoding: 'utf8' }).split(' ')[0];
-  const config = JSON.stringify({
-    architecture: 'amd64',
-    os: 'linux',
-    config: { Cmd: ['/bin/busybox', 'sleep', '2147483647'], WorkingDir: '/' },
-    rootfs: { type: 'layers', diff_ids: [`sha256:${diffId}`] },
-  });
-  writeFileSync(join(img, 'config.json'), config);
-  writeFileSync(
-    join(img, 'manifest.json'),
-    JSON.stringify([{ Config: 'config.json', RepoTags: [PAUSE_IMAGE], Layers: ['layer/layer.tar'] }]),
-  );
-  pauseTar = join(dir, 'pause.tar');
-  execFileSync('tar', ['-C', img, '-cf', pauseTar, 'manifest.json', 'config.json', 'layer']);
+  pauseTar = pauseImageTar(join(dir, 'pause.tar'));
   return pauseTar;
-}
-
-function containerdConfig(dir: string): string {
-  const cri = 'plugins."io.containerd.grpc.v1.cri"';
-  return `version = 2
-root = "${dir}/root"
-state = "${dir}/state"
-# nothing outside the temp dir: no /opt/containerd, no snapshotters that probe the host
-disabled_plugins = ["io.containerd.internal.v1.opt", "io.containerd.snapshotter.v1.aufs", "io.containerd.snapshotter.v1.btrfs", "io.containerd.snapshotter.v1.devmapper", "io.containerd.snapshotter.v1.zfs"]
-[grpc]
-  address = "${dir}/containerd.sock"
-[ttrpc]
-  address = "${dir}/containerd.sock.ttrpc"
-[${cri}]
-  sandbox_image = "${PAUSE_IMAGE}"
-  # this kernel refuses lowering a process's oom_score_adj below its parent's
-  restrict_oom_score_adj = true
-  stream_server_address = "127.0.0.1"
-  stream_server_port = "0"
-  [${cri}.cni]
-    bin_dir = "${dir}/cni-bin"
-    conf_dir = "${dir}/cni-conf"
-    max_conf_num = 1
-  [${cri}.containerd]
-    snapshotter = "overlayfs"
-    default_runtime_name = "runc"
-    [${cri}.containerd.runtimes.runc]
-      runtime_type = "io.containerd.runc.v2"
-`;
 }
 
 export interface CriNodeOptions {
@@ -294,7 +233,11 @@ export class CriNode {
   async startContainerd(env?: NodeJS.ProcessEnv): Promise<void> {
     const config = join(this.dir, 'containerd.toml');
     rmSync(this.socket, { force: true }); // a previous run's: wait for this one's
-    if (!existsSync(config)) writeFileSync(config, containerdConfig(this.dir));
+    if (!existsSync(config))
+      writeFileSync(
+        config,
+        containerdConfig(this.dir, { binDir: join(this.dir, 'cni-bin'), confDir: join(this.dir, 'cni-conf') }),
+      );
     this.containerd = this.spawnIn('/usr/bin/containerd', ['--config', config], join(this.dir, 'containerd.log'), env);
     const exited = this.containerd.exited;
     let dead = false;
@@ -327,7 +270,7 @@ export class CriNode {
     if (
       !this.exec('/usr/bin/ctr', ['--address', this.socket, '-n', 'k8s.io', 'images', 'ls', '-q']).includes(PAUSE_IMAGE)
     ) {
-      this.exec('/usr/bin/ctr', ['--address', this.socket, '-n', 'k8s.io', 'images', 'import', pauseImageTar()]);
+      this.exec('/usr/bin/ctr', ['--address', this.socket, '-n', 'k8s.io', 'images', 'import', pauseImage()]);
     }
   }
 
@@ -348,10 +291,10 @@ export class CriNode {
     }
   }
 
-  /** The sandboxes' processes (pause, shim) from containerd's state dir, by the PID files the shims wrote. */
+  /** The sandboxes' processes: shims (they name our socket), pause (init.pid in containerd's state dir). */
   private sandboxPids(): number[] {
+    const pids = shimPids(this.socket);
     const tasks = join(this.dir, 'state/io.containerd.runtime.v2.task/k8s.io');
-    const pids: number[] = [];
     let ids: string[] = [];
     try {
       ids = readdirSync(tasks);
@@ -359,13 +302,11 @@ export class CriNode {
       return pids;
     }
     for (const id of ids) {
-      for (const f of ['init.pid', 'shim.pid']) {
-        try {
-          const pid = Number(readFileSync(join(tasks, id, f), 'utf8').trim());
-          if (Number.isInteger(pid) && pid > 1) pids.push(pid);
-        } catch {
-          // not written (yet)
-        }
+      try {
+        const pid = Number(readFileSync(join(tasks, id, 'init.pid'), 'utf8').trim());
+        if (Number.isInteger(pid) && pid > 1) pids.push(pid);
+      } catch {
+        // not written (yet)
       }
     }
     return pids;

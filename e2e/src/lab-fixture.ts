@@ -104,6 +104,18 @@ export class TestLab {
         // gone
       }
     }
+    if (this.lab.plan.options.runtime === 'containerd') {
+      // containerd's sandboxes outlive it: their shims and pause processes, by what the node's containerd recorded
+      for (const node of this.lab.plan.nodes) {
+        for (const p of this.lab.containerd(node).sandboxPids()) {
+          try {
+            process.kill(p.pid, 'SIGKILL');
+          } catch {
+            // gone
+          }
+        }
+      }
+    }
     for (const ns of [...this.lab.state.namespaces].reverse()) {
       try {
         execFileSync('ip', ['netns', 'del', ns], { stdio: 'pipe' });

@@ -7,10 +7,11 @@ import { table } from '../cli/status.js';
 import { DEFAULT_STATE_ROOT, Lab } from './lab.js';
 import { labReport, pingAll, sessionsUp, waitProgress } from './lab-check.js';
 import { listNetns } from './lab-host.js';
-import { isLabNamespace, type LabOptions, planLab, type RouterKind } from './topology.js';
+import { isLabNamespace, type LabOptions, type LabRuntime, planLab, type RouterKind } from './topology.js';
 
 const HELP = `Usage:
-  gannet lab up [--nodes N] [--router frr|bird|none] [--pods-per-node K] [--name NAME] [--timeout SECONDS]
+  gannet lab up [--nodes N] [--router frr|bird|none] [--pods-per-node K] [--runtime netns|containerd] [--name NAME]
+                [--timeout SECONDS]
   gannet lab status [--name NAME] [--json]
   gannet lab down [--name NAME]
 
@@ -18,7 +19,9 @@ Builds, as network namespaces on this machine, N nodes (default 3), a router (de
 Debian; bird: BIRD 2; none: the nodes form an iBGP full mesh) and K pods per node (default 2) attached through
 gannet-cni; starts one gannet agent per node; waits until every BGP session is Established and every pod pings every
 other pod. Every namespace is named gnt-NAME-… (NAME defaults to "lab"); nothing is added to the machine's own
-namespace. 'down' removes exactly what 'up' made, also after a crash. Needs root.
+namespace. With --runtime containerd each node also runs its own containerd (Debian's package, its files under the
+lab's directory) and the pods are CRI sandboxes whose network gannet-cni (+ portmap) sets up through libcni, as on a
+Kubernetes node. 'down' removes exactly what 'up' made, also after a crash. Needs root.
 `;
 
 export async function labCommand(args: string[], io: CliIo): Promise<number> {
@@ -30,6 +33,7 @@ export async function labCommand(args: string[], io: CliIo): Promise<number> {
       name: { type: 'string', default: 'lab' },
       nodes: { type: 'string', default: '3' },
       router: { type: 'string', default: 'frr' },
+      runtime: { type: 'string', default: 'netns' },
       'pods-per-node': { type: 'string', default: '2' },
       timeout: { type: 'string', default: '120' },
       json: { type: 'boolean' },
@@ -51,6 +55,7 @@ export async function labCommand(args: string[], io: CliIo): Promise<number> {
         nodes: intArg(v.nodes, '--nodes'),
         router: v.router as RouterKind,
         podsPerNode: intArg(v['pods-per-node'], '--pods-per-node'),
+        runtime: v.runtime as LabRuntime,
       };
       const lab = new Lab(planLab(options), env);
       return await up(lab, intArg(v.timeout, '--timeout') * 1000, io);
@@ -148,7 +153,7 @@ async function summary(
   const s = sessionsUp(lab, reports);
   const lines: string[] = [''];
   lines.push(
-    `Lab "${plan.options.name}": ${plan.nodes.length} nodes, router ${plan.router ? `${plan.router.kind.toUpperCase()} (AS ${plan.router.asn}, ${plan.router.address})` : 'none (iBGP full mesh)'}, ${lab.state.pods.length} pods; sessions ${s.up}/${s.total} Established${seconds !== undefined ? `; ready in ${seconds.toFixed(1)} s` : ''}`,
+    `Lab "${plan.options.name}": ${plan.nodes.length} nodes${plan.options.runtime === 'containerd' ? ' (containerd)' : ''}, router ${plan.router ? `${plan.router.kind.toUpperCase()} (AS ${plan.router.asn}, ${plan.router.address})` : 'none (iBGP full mesh)'}, ${lab.state.pods.length} pods; sessions ${s.up}/${s.total} Established${seconds !== undefined ? `; ready in ${seconds.toFixed(1)} s` : ''}`,
   );
   lines.push('');
   lines.push(

@@ -4,6 +4,7 @@
 import { chmodSync, chownSync, existsSync, mkdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { defaultBinDir, gannetCommand } from '../bin/self.js';
+import { containerdMissing, killContainerdLeftovers, NodeContainerd, pauseImageTar } from './lab-containerd.js';
 import { inNs, ip, isLabNs, listNetns, pidIsOurs, readPidFile, sleep, spawnDetached, stopPid } from './lab-host.js';
 import { birdConfig, frrConfig } from './router-config.js';
 import { cniConf, type LabOptions, type LabPlan, nodeConfigYaml, type PlannedNode, planLab } from './topology.js';
@@ -19,7 +20,8 @@ export interface LabState {
   createdAt: string;
   namespaces: string[];
   processes: { role: string; pid: number }[];
-  pods: { id: string; ns: string; node: string; ip: string }[];
+  /** `sandbox`: the CRI sandbox ID (runtime containerd); `ns` is then containerd's cni-… namespace. */
+  pods: { id: string; ns: string; node: string; ip: string; sandbox?: string }[];
 }
 
 export interface LabEnv {
@@ -91,6 +93,9 @@ export class Lab {
     for (const bin of ['gannet-cni']) {
       if (!existsSync(join(this.binDir, bin))) throw new Error(`${join(this.binDir, bin)} is missing: run pnpm build`);
     }
+    const containerd = plan.options.runtime === 'containerd';
+    const missing = containerd ? containerdMissing() : undefined;
+    if (missing) throw new Error(`--runtime containerd: ${missing}`);
     mkdirSync(this.dir, { recursive: true });
     this.save();
 
@@ -130,7 +135,13 @@ export class Lab {
     this.say('starting one gannet agent per node');
     for (const node of plan.nodes) this.startAgent(node);
     await this.waitNodeState();
-    if (plan.options.podsPerNode > 0) {
+    if (containerd) {
+      await this.startContainerds();
+      if (plan.options.podsPerNode > 0) {
+        this.say(`starting ${plan.nodes.length * plan.options.podsPerNode} pod sandboxes through containerd's CRI`);
+        for (const node of plan.nodes) for (const pod of node.pods) await this.runSandbox(node, pod.id);
+      }
+    } else if (plan.options.podsPerNode > 0) {
       this.say(`attaching ${plan.nodes.length * plan.options.podsPerNode} pods through gannet-cni`);
       for (const node of plan.nodes) for (const pod of node.pods) await this.addPod(node, pod.id, pod.ns);
     }
@@ -222,6 +233,68 @@ export class Lab {
     }
   }
 
+  containerd(node: PlannedNode): NodeContainerd {
+    return new NodeContainerd(this.nodeDir(node), node.ns);
+  }
+
+  private async startContainerds(): Promise<void> {
+    this.say('starting one containerd per node (pause image from busybox, no registry)');
+    const tar = pauseImageTar(join(this.dir, 'pause.tar'));
+    for (const node of this.plan.nodes) {
+      const c = this.containerd(node);
+      mkdirSync(c.dir, { recursive: true });
+      const pid = c.start(this.binDir);
+      this.track(`containerd:${node.name}`, pid);
+      await waitUntil(
+        `containerd of ${node.name}`,
+        async () => {
+          // (not pidIsOurs: until nsenter has exec'd containerd the PID's command line is still ours)
+          if (!alive(pid)) throw new Error(`containerd of ${node.name} exited: see ${c.dir}/containerd.log`);
+          return await c.answers();
+        },
+        20_000,
+        100,
+        join(c.dir, 'containerd.log'),
+      );
+      c.importPause(tar);
+      await waitUntil(`containerd of ${node.name} to load the CNI config`, () => c.cri.networkReady(), 10_000);
+    }
+  }
+
+  /** RunPodSandbox on the node's containerd; the sandbox's namespace is recorded before anything else can fail. */
+  async runSandbox(node: PlannedNode, id: string): Promise<string> {
+    const c = this.containerd(node);
+    try {
+      const r = await c.runPod(id, `${this.plan.options.name}-${id}`);
+      this.state.namespaces.push(r.netns);
+      this.state.pods.push({ id, ns: r.netns, node: node.name, ip: r.ip, sandbox: r.sandbox });
+      this.save();
+      return r.ip;
+    } finally {
+      c.cri.close();
+    }
+  }
+
+  private async removeSandboxes(): Promise<void> {
+    for (const node of this.plan.nodes) {
+      const c = this.containerd(node);
+      try {
+        if (await c.answers()) await c.removeAll();
+      } catch (err) {
+        this.say(`containerd of ${node.name}: ${(err as Error).message} (killing its sandboxes instead)`);
+      } finally {
+        c.cri.close();
+      }
+    }
+  }
+
+  private async killSandboxLeftovers(): Promise<void> {
+    await killContainerdLeftovers(
+      this.dir,
+      this.plan.nodes.map((n) => this.containerd(n)),
+    );
+  }
+
   private cniEnv(command: string, id: string, podNs: string): NodeJS.ProcessEnv {
     return {
       PATH: process.env.PATH ?? '/usr/sbin:/usr/bin:/sbin:/bin',
@@ -255,6 +328,19 @@ export class Lab {
     const pod = this.state.pods.find((p) => p.id === id);
     if (!pod) throw new Error(`no pod ${id}`);
     const node = this.plan.nodes.find((n) => n.name === pod.node)!;
+    if (pod.sandbox) {
+      const c = this.containerd(node);
+      try {
+        await c.cri.stopPodSandbox(pod.sandbox);
+        await c.cri.removePodSandbox(pod.sandbox);
+      } finally {
+        c.cri.close();
+      }
+      this.state.pods = this.state.pods.filter((p) => p.id !== id);
+      this.state.namespaces = this.state.namespaces.filter((n) => n !== pod.ns);
+      this.save();
+      return;
+    }
     await inNs(node.ns, join(this.binDir, 'gannet-cni'), [], {
       env: this.cniEnv('DEL', id, pod.ns),
       input: cniConf(this.nodeDir(node)),
@@ -267,6 +353,9 @@ export class Lab {
 
   /** Removes everything `build` made: processes by PID, then namespaces, then the state directory. */
   async destroy(): Promise<void> {
+    // CRI sandboxes first, while containerd runs: stop and remove run the CNI DEL that frees their network
+    const containerd = this.plan.options.runtime === 'containerd';
+    if (containerd) await this.removeSandboxes();
     const procs = [...this.state.processes].reverse();
     await Promise.all(procs.map((p) => stopPid(p.pid, this.dir, 'SIGTERM', 5000)));
     // Pid files of daemons that re-spawned themselves (none should, but their PID files say for sure).
@@ -274,11 +363,22 @@ export class Lab {
       const pid = readPidFile(join(this.dir, f));
       if (pid !== undefined) await stopPid(pid, this.dir, 'SIGTERM', 3000);
     }
+    if (containerd) await this.killSandboxLeftovers();
     const known = new Set(this.state.namespaces);
     for (const ns of listNetns()) if (isLabNs(this.plan.options.name, ns)) known.add(ns);
     const order = [...known].sort((a, b) => b.split('-').length - a.split('-').length);
     for (const ns of order) deleteNs(ns);
     rmSync(this.dir, { recursive: true, force: true });
+  }
+}
+
+/** The process exists and is not a zombie. */
+function alive(pid: number): boolean {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    return !/^[^ ]+ \(.*\) [ZX] /.test(stat);
+  } catch {
+    return false;
   }
 }
 

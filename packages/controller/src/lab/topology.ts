@@ -5,11 +5,15 @@
 
 export type RouterKind = 'frr' | 'bird' | 'none';
 
+export type LabRuntime = 'netns' | 'containerd';
+
 export interface LabOptions {
   name: string;
   nodes: number;
   router: RouterKind;
   podsPerNode: number;
+  /** netns (default): pods are bare namespaces wired by gannet-cni; containerd: CRI sandboxes of a containerd per node. */
+  runtime?: LabRuntime;
 }
 
 export interface PlannedPod {
@@ -71,6 +75,9 @@ export function planLab(options: LabOptions): LabPlan {
     throw new Error(`--pods-per-node must be 0..${LAB_LIMITS.podsPerNode}`);
   }
   if (!['frr', 'bird', 'none'].includes(options.router)) throw new Error('--router must be frr, bird or none');
+  if (options.runtime !== undefined && !['netns', 'containerd'].includes(options.runtime)) {
+    throw new Error('--runtime must be netns or containerd');
+  }
   const prefix = `gnt-${options.name}-`;
   const router =
     options.router === 'none'
