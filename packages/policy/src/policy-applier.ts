@@ -55,7 +55,10 @@ export class PolicyApplier {
     });
   }
 
-  /** The model last applied successfully, if any. */
+  /**
+   * The model last applied successfully, if any. Read-only, and only until the next apply(): a pod-only change edits
+   * it in place (see incremental.ts).
+   */
   current(): PolicyModel | undefined {
     return this.applied;
   }
