@@ -37,6 +37,9 @@ export interface RouteSummary {
   failed: number;
 }
 
+/** Best-path changes applied per turn of the event loop (≈ 15 ms of work at most). */
+const BEST_SLICE = 5000;
+
 /** What needs a speaker restart rather than a peer-level change. */
 function identityOf(c: AgentConfig): string {
   return JSON.stringify([c.nodeName, c.asn, c.routerId, c.listen, c.gracefulRestart ?? null]);
@@ -58,6 +61,12 @@ export class Agent {
   /** Learned best paths (prefix → sorted next hops), kept in prefix order for the status API. */
   private readonly learned = new RouteIndex();
   private initialSync = false;
+  /** Best-path changes waiting to be applied (bestQueue from bestHead), a slice per turn of the event loop. */
+  private readonly bestQueue: BestChange[] = [];
+  private bestHead = 0;
+  private draining = false;
+  /** The initial sync came while changes were waiting: completed once they are applied. */
+  private syncAfterQueue = false;
   private started = false;
   /** Set by stop(): what the closing sessions withdraw must stay in the kernel for the next agent. */
   private stopping = false;
@@ -217,20 +226,62 @@ export class Agent {
 
   private onBest(changes: BestChange[]): void {
     if (this.stopping) return;
-    // Deltas to the kernel routes: one change costs O(1), not a new desired set of the whole table.
+    if (!this.draining && changes.length <= BEST_SLICE) {
+      this.applyBest(changes);
+      return;
+    }
+    // A large batch (the whole table at End-of-RIB) is applied a slice per turn of the event loop, in order.
+    for (const c of changes) this.bestQueue.push(c);
+    if (!this.draining) {
+      this.draining = true;
+      this.drainBest();
+    }
+  }
+
+  private drainBest(): void {
+    if (this.stopping) {
+      this.bestQueue.length = 0;
+      this.bestHead = 0;
+      this.draining = false;
+      return;
+    }
+    const end = Math.min(this.bestQueue.length, this.bestHead + BEST_SLICE);
+    this.applyBest(this.bestQueue.slice(this.bestHead, end));
+    this.bestHead = end;
+    if (end < this.bestQueue.length) {
+      setImmediate(() => this.drainBest());
+      return;
+    }
+    this.bestQueue.length = 0;
+    this.bestHead = 0;
+    this.draining = false;
+    if (this.syncAfterQueue) {
+      this.syncAfterQueue = false;
+      this.completeInitialSync();
+    }
+  }
+
+  private applyBest(changes: BestChange[]): void {
+    // Deltas to the kernel routes: one change costs O(1), not a new desired set of the whole table. A prefix changed
+    // twice in one batch (withdrawn, then announced again) counts with its last change only.
     const own = new Set(this.config.podCIDRs);
-    const set: DesiredRoute[] = [];
-    const removed: string[] = [];
+    const last = new Map<string, string[] | undefined>();
     for (const c of changes) {
       if (c.nexthops.length === 0) {
         if (!this.learned.get(c.prefix)) continue;
         this.learned.delete(c.prefix);
-        if (!own.has(c.prefix)) removed.push(c.prefix);
+        if (!own.has(c.prefix)) last.set(c.prefix, undefined);
       } else {
         const nexthops = [...c.nexthops].sort();
         this.learned.set(c.prefix, nexthops);
-        if (!own.has(c.prefix)) set.push({ dst: c.prefix, type: 'unicast', nexthops });
+        if (!own.has(c.prefix)) last.set(c.prefix, nexthops);
       }
+    }
+    const set: DesiredRoute[] = [];
+    const removed: string[] = [];
+    for (const [dst, nexthops] of last) {
+      if (nexthops) set.push({ dst, type: 'unicast', nexthops });
+      else removed.push(dst);
     }
     if (set.length > 0 || removed.length > 0) this.deps.routes.update(set, removed);
   }
@@ -243,7 +294,13 @@ export class Agent {
   }
 
   private onInitialSync(): void {
-    if (this.initialSync) return;
+    if (this.initialSync || this.syncAfterQueue) return;
+    // Stale routes are swept only once every best path that came before the sync is desired: else they would flap.
+    if (this.draining) this.syncAfterQueue = true;
+    else this.completeInitialSync();
+  }
+
+  private completeInitialSync(): void {
     this.initialSync = true;
     this.log.info('initial BGP sync complete: sweeping stale kernel routes', { routes: this.learned.size });
     this.deps.routes.initialStateComplete();

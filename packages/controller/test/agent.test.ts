@@ -119,6 +119,51 @@ describe('controller: agent', () => {
     assert.equal(agent.ready(), false, 'not ready while the kernel does not match');
   });
 
+  it('applies a whole table a slice per turn of the event loop, in order, and sweeps stale routes only after it', async () => {
+    const { agent, speaker, routes } = setup();
+    await agent.start();
+    const prefix = (i: number) => `10.${100 + (i >> 16)}.${(i >> 8) & 255}.${i & 255}/32`;
+    const table = Array.from({ length: 12_000 }, (_, i) => ({ prefix: prefix(i), nexthops: ['10.0.0.2'] }));
+    speaker.emitBest(table);
+    speaker.emitBest([{ prefix: prefix(11_999), nexthops: [] }]); // arrives after: must win
+    speaker.emitInitialSync();
+    assert.equal(routes.desired.length, 1 + 5000, 'the first slice at once, the rest later');
+    assert.equal(routes.initialDone, false, 'no sweep while best paths wait to be applied');
+    assert.equal(agent.ready(), false);
+    for (let i = 0; i < 10 && !routes.initialDone; i++) await new Promise((r) => setImmediate(r));
+    assert.equal(routes.initialDone, true);
+    assert.equal(routes.desired.length, 1 + 11_999);
+    assert.ok(!routes.desired.some((r) => r.dst === prefix(11_999)), 'the later withdrawal applied last');
+    assert.equal(agent.ready(), true);
+  });
+
+  it('a prefix withdrawn and announced again in one batch stays in the kernel (the last change counts)', async () => {
+    const { agent, speaker, routes } = setup();
+    await agent.start();
+    speaker.emitBest([{ prefix: '10.244.7.0/24', nexthops: ['10.0.0.2'] }]);
+    speaker.emitBest([
+      { prefix: '10.244.7.0/24', nexthops: [] },
+      { prefix: '10.244.7.0/24', nexthops: ['10.0.0.3'] },
+      { prefix: '10.244.8.0/24', nexthops: ['10.0.0.2'] },
+      { prefix: '10.244.8.0/24', nexthops: [] },
+    ]);
+    assert.deepEqual(
+      routes.desired.filter((r) => r.type === 'unicast'),
+      [{ dst: '10.244.7.0/24', type: 'unicast', nexthops: ['10.0.0.3'] }],
+    );
+  });
+
+  it('drops best paths still waiting when it stops (the next agent adopts the kernel routes)', async () => {
+    const { agent, speaker, routes } = setup();
+    await agent.start();
+    speaker.emitBest(
+      Array.from({ length: 12_000 }, (_, i) => ({ prefix: `10.200.${i >> 8}.${i & 255}/32`, nexthops: ['10.0.0.2'] })),
+    );
+    await agent.stop();
+    await new Promise((r) => setImmediate(r));
+    assert.equal(routes.desired.length, 1 + 5000);
+  });
+
   it('starts as a restarting speaker when our routes survived in the kernel (graceful restart)', async () => {
     const fresh = setup();
     await fresh.agent.start();
