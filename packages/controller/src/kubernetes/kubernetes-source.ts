@@ -3,7 +3,7 @@
 // The API going away changes nothing: the last config stays, nothing is withdrawn, calls are retried with backoff,
 // and each failure is reported once (not once per retry).
 import { EventEmitter } from 'node:events';
-import { CoreV1Api, CustomObjectsApi, type KubeConfig } from '@kubernetes/client-node';
+import type { KubeConfig } from '@kubernetes/client-node';
 import type { AgentConfig } from '../config/types.js';
 import { type Backoff, type Clock, ExponentialBackoff, systemClock } from './clock.js';
 import { deriveAgentConfig, trimNode } from './derive-config.js';
@@ -90,22 +90,15 @@ export class KubernetesSource extends EventEmitter<KubernetesSourceEvents> {
       random: options.random ?? Math.random,
     };
     const kc = options.kubeConfig;
-    const core = kc.makeApiClient(CoreV1Api);
-    const custom = kc.makeApiClient(CustomObjectsApi);
     // A quiet watch must not be torn down by the client before the server ends it (after its timeoutSeconds).
     const watch = new WatchClient(kc, { idleTimeoutMs: (2 * this.opts.watchTimeoutSeconds + 60) * 1000 });
     this.watchClient = watch;
-    const make = <T extends KubeObject>(
-      resource: string,
-      path: string,
-      list: (opts: ListOptions) => Promise<ListResult<T>>,
-      trim?: (item: T) => T,
-    ) =>
+    const make = <T extends KubeObject>(resource: string, path: string, trim?: (item: T) => T) =>
       new Reflector<T>(
         {
           resource,
           path,
-          list,
+          list: (o: ListOptions) => watch.list<ListResult<T>>(path, { ...o }),
           ...(trim ? { trim } : {}),
           watch,
           clock: this.opts.clock,
@@ -117,24 +110,11 @@ export class KubernetesSource extends EventEmitter<KubernetesSourceEvents> {
         },
         this.listenerFor(resource),
       );
-    const listCustom = (plural: string) => (o: ListOptions) =>
-      custom.listClusterCustomObject({ group: GANNET_GROUP, version: GANNET_VERSION, plural, ...o }) as Promise<
-        ListResult<KubeObject>
-      >;
     const base = `/apis/${GANNET_GROUP}/${GANNET_VERSION}`;
     this.reflectors = {
-      nodes: make<NodeObject>(
-        'nodes',
-        '/api/v1/nodes',
-        (o) => core.listNode(o) as Promise<ListResult<NodeObject>>,
-        trimNode,
-      ),
-      peers: make<BgpPeerObject>(BGP_PEERS, `${base}/${BGP_PEERS}`, listCustom(BGP_PEERS)),
-      configurations: make<BgpConfigurationObject>(
-        BGP_CONFIGURATIONS,
-        `${base}/${BGP_CONFIGURATIONS}`,
-        listCustom(BGP_CONFIGURATIONS),
-      ),
+      nodes: make<NodeObject>('nodes', '/api/v1/nodes', trimNode),
+      peers: make<BgpPeerObject>(BGP_PEERS, `${base}/${BGP_PEERS}`),
+      configurations: make<BgpConfigurationObject>(BGP_CONFIGURATIONS, `${base}/${BGP_CONFIGURATIONS}`),
     };
   }
 

@@ -84,6 +84,7 @@ export class NodeStatusWriter extends EventEmitter<NodeStatusWriterEvents> {
   private lastKey = '';
   private lastWriteAt = Number.NEGATIVE_INFINITY;
   private timer: unknown;
+  private timerAt = 0;
   private inFlight: Promise<void> | undefined;
   private failing = false;
   private stopped = false;
@@ -120,8 +121,15 @@ export class NodeStatusWriter extends EventEmitter<NodeStatusWriterEvents> {
     this.timer = undefined;
   }
 
+  /** Runs a write attempt after delayMs, or sooner if one is already due sooner (a heartbeat timer is moved up). */
   private schedule(delayMs: number): void {
-    if (this.timer !== undefined || this.stopped) return;
+    if (this.stopped) return;
+    const at = this.clock.now() + delayMs;
+    if (this.timer !== undefined) {
+      if (this.timerAt <= at) return;
+      this.clock.clearTimeout(this.timer);
+    }
+    this.timerAt = at;
     this.timer = this.clock.setTimeout(() => {
       this.timer = undefined;
       void this.run(false);

@@ -1,7 +1,9 @@
-// The watch half of list/watch, on node:http(s) with the KubeConfig's TLS and credentials (applied per request, so a
-// rotated token or CA file is picked up). Same contract as @kubernetes/client-node's Watch.watch — resolves once the
-// response headers are in; `done` is called exactly once — but a non-200 answer keeps what the reflector needs: the
-// status code, the Status body's reason and message, and Retry-After (429, 503, 504 under load).
+// List and watch on node:http(s) with the KubeConfig's TLS and credentials (applied per request, so a rotated token
+// or CA file is picked up). watch() has the contract of @kubernetes/client-node's Watch.watch — resolves once the
+// response headers are in; `done` is called exactly once — and both keep what the reflector needs of a refusal: the
+// status code, the Status body's reason and message, and Retry-After (429, 503, 504 under load). list() returns the
+// plain JSON: no typed deserialisation of thousands of Nodes only to keep four fields of each (a third of the time
+// of a 5,000-Node first sync went there).
 import { Agent as HttpAgent, request as httpRequest, type IncomingMessage } from 'node:http';
 import { Agent as HttpsAgent, request as httpsRequest, type RequestOptions } from 'node:https';
 import type { KubeConfig } from '@kubernetes/client-node';
@@ -18,7 +20,7 @@ export interface WatchLike {
   ): Promise<AbortController>;
 }
 
-/** A watch refused with a non-200 status. */
+/** A list or watch refused with a non-200 status. */
 export class WatchHttpError extends Error {
   constructor(
     readonly statusCode: number,
@@ -26,6 +28,8 @@ export class WatchHttpError extends Error {
     readonly reason: string | undefined,
     /** Retry-After in seconds, when the server sent one. */
     readonly retryAfterSeconds: number | undefined,
+    /** The Status object the server answered with, if any. */
+    readonly body?: unknown,
   ) {
     super(message);
     this.name = 'WatchHttpError';
@@ -39,6 +43,8 @@ export interface WatchClientOptions {
 
 export class WatchClient implements WatchLike {
   idleTimeoutMs: number;
+  /** A list that has not answered after this long is abandoned (and retried by the reflector); default 60 s. */
+  listTimeoutMs = 60_000;
   private readonly agents: { http: HttpAgent; https: HttpsAgent };
 
   constructor(
@@ -55,21 +61,65 @@ export class WatchClient implements WatchLike {
     this.agents.https.destroy();
   }
 
+  /** GET a collection; resolves with its parsed JSON, rejects with WatchHttpError on a non-200 answer. */
+  async list<T>(path: string, params: Record<string, string | undefined>): Promise<T> {
+    const { url, options } = await this.request(path, params);
+    return new Promise<T>((resolve, reject) => {
+      const req = (url.protocol === 'https:' ? httpsRequest : httpRequest)(url, options);
+      req.setTimeout(this.listTimeoutMs, () => req.destroy(new Error(`no answer in ${this.listTimeoutMs} ms`)));
+      req.on('error', reject);
+      req.on('response', (res) => {
+        void readAll(res, Number.POSITIVE_INFINITY).then((body) => {
+          if (res.statusCode !== 200) return reject(statusError(res, body));
+          try {
+            resolve(JSON.parse(body) as T);
+          } catch (e) {
+            reject(new Error(`list ${path}: the answer is not JSON (${(e as Error).message})`));
+          }
+        });
+      });
+      req.end();
+    });
+  }
+
+  private async request(
+    path: string,
+    params: Record<string, string | number | boolean | undefined>,
+  ): Promise<{ url: URL; options: RequestOptions }> {
+    const server = this.kc.getCurrentCluster()?.server;
+    if (!server) throw new Error('no current cluster in the kubeconfig');
+    const url = new URL(server.replace(/\/$/, '') + path);
+    for (const [k, v] of Object.entries(params)) if (v !== undefined) url.searchParams.set(k, String(v));
+    const opts: RequestOptions = { headers: {} };
+    await this.kc.applyToHTTPSOptions(opts);
+    const https = url.protocol === 'https:';
+    return {
+      url,
+      options: {
+        method: 'GET',
+        headers: { ...(opts.headers as Record<string, string>), accept: 'application/json' },
+        agent: https ? this.agents.https : this.agents.http,
+        ...(https
+          ? {
+              ca: opts.ca,
+              cert: opts.cert,
+              key: opts.key,
+              servername: opts.servername,
+              ...(opts.rejectUnauthorized !== undefined ? { rejectUnauthorized: opts.rejectUnauthorized } : {}),
+            }
+          : {}),
+      },
+    };
+  }
+
   async watch(
     path: string,
     params: Record<string, string | number | boolean | undefined>,
     onEvent: WatchEventHandler,
     done: (err: unknown) => void,
   ): Promise<AbortController> {
-    const server = this.kc.getCurrentCluster()?.server;
-    if (!server) throw new Error('no current cluster in the kubeconfig');
-    const url = new URL(server.replace(/\/$/, '') + path);
-    url.searchParams.set('watch', 'true');
-    for (const [k, v] of Object.entries(params)) if (v !== undefined) url.searchParams.set(k, String(v));
-    const opts: RequestOptions = { headers: {} };
-    await this.kc.applyToHTTPSOptions(opts);
+    const { url, options } = await this.request(path, { watch: 'true', ...params });
     const ctrl = new AbortController();
-    const https = url.protocol === 'https:';
     let finished = false;
     let timer: NodeJS.Timeout | undefined;
     const finish = (err: unknown): void => {
@@ -88,21 +138,7 @@ export class WatchClient implements WatchLike {
       ).unref();
     };
     return new Promise<AbortController>((resolve) => {
-      const req = (https ? httpsRequest : httpRequest)(url, {
-        method: 'GET',
-        headers: { ...(opts.headers as Record<string, string>), accept: 'application/json' },
-        agent: https ? this.agents.https : this.agents.http,
-        signal: ctrl.signal,
-        ...(https
-          ? {
-              ca: opts.ca,
-              cert: opts.cert,
-              key: opts.key,
-              servername: opts.servername,
-              ...(opts.rejectUnauthorized !== undefined ? { rejectUnauthorized: opts.rejectUnauthorized } : {}),
-            }
-          : {}),
-      });
+      const req = (url.protocol === 'https:' ? httpsRequest : httpRequest)(url, { ...options, signal: ctrl.signal });
       req.on('error', (err) => {
         finish(err);
         resolve(ctrl);
@@ -110,7 +146,7 @@ export class WatchClient implements WatchLike {
       req.on('response', (res) => {
         idle();
         if (res.statusCode !== 200) {
-          void readAll(res).then((body) => {
+          void readAll(res, 65_536).then((body) => {
             finish(statusError(res, body));
             resolve(ctrl);
           });
@@ -146,16 +182,19 @@ export class WatchClient implements WatchLike {
   }
 }
 
-function readAll(res: IncomingMessage): Promise<string> {
+function readAll(res: IncomingMessage, limit: number): Promise<string> {
   return new Promise((resolve) => {
-    let body = '';
+    const chunks: string[] = [];
+    let length = 0;
     res.setEncoding('utf8');
     res.on('data', (c: string) => {
-      if (body.length < 65_536) body += c;
+      if (length < limit) chunks.push(c);
+      length += c.length;
     });
-    res.on('end', () => resolve(body));
-    res.on('error', () => resolve(body));
-    res.on('close', () => resolve(body));
+    const done = () => resolve(chunks.join(''));
+    res.on('end', done);
+    res.on('error', done);
+    res.on('close', done);
   });
 }
 
@@ -173,5 +212,6 @@ function statusError(res: IncomingMessage, body: string): WatchHttpError {
     status.message ?? `HTTP ${code} ${res.statusMessage ?? ''}`.trim(),
     status.reason,
     Number.isFinite(ra) && ra >= 0 ? ra : undefined,
+    Object.keys(status).length ? status : undefined,
   );
 }

@@ -63,7 +63,7 @@ export class FakeApiServer extends FakeStore {
   /** How a too-old resourceVersion on a watch is answered: an ERROR event (kube-apiserver today) or HTTP 410. */
   expiredAs: 'event' | 'status' = 'event';
   /** Load figures: requests answered, response bytes written, lists served by etcd / by the watch cache. */
-  readonly load = { requests: 0, bytes: 0, quorumLists: 0, cacheLists: 0, watches: 0 };
+  readonly load = { requests: 0, bytes: 0, quorumLists: 0, quorumBytes: 0, cacheLists: 0, watches: 0 };
   private readonly watchers = new Set<Watcher>();
   private readonly sockets = new Set<Socket>();
   private readonly forbidden = new Set<string>();
@@ -344,15 +344,19 @@ export class FakeApiServer extends FakeStore {
       record(answer.code);
       return this.fail(res, answer.code, answer.reason, answer.message, { details: answer.details });
     }
-    if (answer.quorum) this.load.quorumLists++;
-    else this.load.cacheLists++;
     record(200);
-    return this.ok(res, 200, {
+    const bytes = this.load.bytes;
+    this.ok(res, 200, {
       kind: `${def.kind}List`,
       apiVersion: apiVersion(def),
       metadata: { resourceVersion: String(answer.resourceVersion) },
       items: answer.items,
     });
+    if (answer.quorum) {
+      this.load.quorumLists++;
+      this.load.quorumBytes += this.load.bytes - bytes; // what etcd had to read and send for it
+    } else this.load.cacheLists++;
+    return true;
   }
 
   private watch(res: ServerResponse, plural: string, url: URL, record: (status: number) => void): true {

@@ -99,7 +99,7 @@ describe('kubernetes/KubernetesSource: reflectors as client-go does them', funct
   });
 
   it('waits for the Retry-After of a 429 (list or watch) when it is longer than its backoff', async () => {
-    r = await rig();
+    r = await rig({ source: { random: () => 0 } }); // no spread: Retry-After exactly
     r.server.failNext('list', 'nodes', 429, { retryAfter: 20 });
     r.server.failNext('watch', 'bgppeers', 429, { retryAfter: 15 });
     bump(r);
@@ -121,6 +121,21 @@ describe('kubernetes/KubernetesSource: reflectors as client-go does them', funct
       r.errors.map((e) => e.code),
       ['ERR_GANNET_K8S_UNREACHABLE', 'ERR_GANNET_K8S_UNREACHABLE'],
     );
+  });
+
+  it('spreads the agents a 429 turned away over [Retry-After, 1.25 × Retry-After)', async () => {
+    r = await rig({ source: { random: () => 0.999 } });
+    r.server.failNext('list', 'nodes', 429, { retryAfter: 20 });
+    bump(r);
+    r.server.compact();
+    r.server.dropWatches();
+    await eventually(() => assert.equal(r!.server.watchCount(), 2));
+    await eventually(() => assert.equal(r!.clock.pending, 1));
+    r.clock.advance(24_994);
+    await settle(30);
+    assert.equal(r.server.watchCount('nodes'), 0, 'not before 20 s × (1 + 0.25 × 0.999) = 24.995 s');
+    r.clock.advance(1);
+    await eventually(() => assert.equal(r!.server.watchCount('nodes'), 1));
   });
 
   it('a watch ended by its timeout leaves a bookmark: resumed without a relist even after a compaction', async () => {

@@ -93,6 +93,21 @@ describe('kubernetes/NodeStatusWriter against the fake API server', function () 
     assert.equal(r.server.get(PLURAL, 'node1')!.status.sessions[0].uptimeSeconds, 52);
   });
 
+  it('a change after a skipped write goes out at the rate limit, not at the heartbeat', async () => {
+    r = await statusRig();
+    r.writer.update(report([session('172.30.0.2')]));
+    r.clock.advance(0);
+    await eventually(() => assert.equal(r!.writer.stats.writes, 1));
+    r.clock.advance(5000);
+    r.writer.update(report([session('172.30.0.2', 'Established', { uptimeSeconds: 47 })]));
+    r.clock.advance(0);
+    await eventually(() => assert.equal(r!.writer.stats.skipped, 1)); // held back for the heartbeat
+    r.writer.update(report([session('172.30.0.2', 'Idle')]));
+    r.clock.advance(0);
+    await eventually(() => assert.equal(r!.writer.stats.writes, 2));
+    assert.equal(r.server.get(PLURAL, 'node1')!.status.sessions[0].state, 'Idle');
+  });
+
   it('keeps the newest status through an outage, reports once, and writes it when the API is back', async () => {
     r = await statusRig();
     await r.server.outage();

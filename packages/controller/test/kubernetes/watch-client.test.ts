@@ -80,6 +80,41 @@ describe('kubernetes/WatchClient', () => {
     await eventually(() => assert.equal((done as Error)?.name, 'TimeoutError'));
   });
 
+  it('list(): the JSON, a refusal with its Status and Retry-After, and an answer that is not JSON', async () => {
+    let answer: [number, Record<string, string>, string] = [200, {}, '{"items":[],"metadata":{"resourceVersion":"9"}}'];
+    let query = '';
+    handler = (res, url) => {
+      query = url.search;
+      res.writeHead(answer[0], answer[1]);
+      res.end(answer[2]);
+    };
+    const ok = await client.list<{ metadata: { resourceVersion: string } }>('/api/v1/nodes', {
+      resourceVersion: '5',
+      resourceVersionMatch: 'NotOlderThan',
+      limit: undefined,
+    });
+    assert.equal(ok.metadata.resourceVersion, '9');
+    assert.equal(query, '?resourceVersion=5&resourceVersionMatch=NotOlderThan');
+    answer = [
+      504,
+      { 'retry-after': '2' },
+      JSON.stringify({
+        kind: 'Status',
+        reason: 'Timeout',
+        message: 'Too large',
+        details: { causes: [{ reason: 'ResourceVersionTooLarge' }] },
+      }),
+    ];
+    await assert.rejects(client.list('/api/v1/nodes', {}), (e: unknown) => {
+      assert.ok(e instanceof WatchHttpError);
+      assert.deepEqual([e.statusCode, e.reason, e.message, e.retryAfterSeconds], [504, 'Timeout', 'Too large', 2]);
+      assert.deepEqual((e.body as { details: unknown }).details, { causes: [{ reason: 'ResourceVersionTooLarge' }] });
+      return true;
+    });
+    answer = [200, {}, '<html>proxy error</html>'];
+    await assert.rejects(client.list('/api/v1/nodes', {}), /^Error: list \/api\/v1\/nodes: the answer is not JSON/);
+  });
+
   it('an abort by the caller ends it quietly', async () => {
     handler = (res) => {
       res.writeHead(200);
