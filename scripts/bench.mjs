@@ -18,7 +18,7 @@ const files = dirs
       .filter((f) => f.endsWith('.bench.js'))
       .map((f) => join(d, f)),
   )
-  .filter((f) => f.includes(filter));
+  .filter((f) => relative(root, f).includes(filter)); // the repository-relative path: a checkout named like a bench matches no more
 if (files.length === 0) {
   console.error(`bench: no benchmark matches ${JSON.stringify(filter)}`);
   process.exit(1);
