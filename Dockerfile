@@ -27,6 +27,7 @@ RUN npm install --global --no-fund --no-audit "pnpm@$(node -p 'require("./packag
 # dependencies first (a layer cached until the lockfile or a manifest changes); every workspace project's manifest
 # is needed for the frozen lockfile to match
 COPY pnpm-lock.yaml pnpm-workspace.yaml tsconfig.json tsconfig.base.json ./
+COPY packages/core/package.json packages/core/
 COPY packages/bgp/package.json packages/bgp/
 COPY packages/routes/package.json packages/routes/
 COPY packages/cni/package.json packages/cni/
@@ -36,6 +37,8 @@ COPY e2e/package.json e2e/
 RUN pnpm install --frozen-lockfile
 # sources only (no tests, no host node_modules or dist from the build context)
 COPY scripts/build-bins.mjs scripts/
+COPY packages/core/tsconfig.json packages/core/
+COPY packages/core/src packages/core/src
 COPY packages/bgp/tsconfig.json packages/bgp/
 COPY packages/bgp/src packages/bgp/src
 COPY packages/routes/tsconfig.json packages/routes/
