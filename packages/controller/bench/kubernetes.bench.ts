@@ -102,7 +102,11 @@ async function restart(): Promise<void> {
     ['quorum', 'before: relist from etcd (quorum read)'],
   ] as const) {
     const server = await cluster(AGENTS);
-    const sources = await agents(AGENTS, server.url, { relistFrom: mode });
+    const sources = await agents(
+      AGENTS,
+      server.url,
+      mode === 'cache' ? {} : { relistFrom: 'quorum', relistDelayMs: 0, watchTimeoutJitter: false },
+    );
     await until(() => server.watchCount() === 3 * AGENTS, 'every watch open');
     churn(server); // the cluster moved on while the agents watched quietly
     const load0 = { ...server.load };

@@ -41,7 +41,9 @@ export interface KubernetesSourceOptions {
   watchTimeoutJitter?: boolean;
   /** Default 'cache' (relist from the watch cache); 'quorum': relist from etcd (the old behaviour, for benchmarks). */
   relistFrom?: 'cache' | 'quorum';
-  /** Random source for the watch timeouts (tests); default Math.random. */
+  /** A relist after 410 Gone waits a time drawn in [relistDelayMs, 2·relistDelayMs); default 800, as client-go. */
+  relistDelayMs?: number;
+  /** Random source for the watch timeouts and delays (tests); default Math.random. */
   random?: () => number;
 }
 
@@ -88,6 +90,7 @@ export class KubernetesSource extends EventEmitter<KubernetesSourceEvents> {
       watchTimeoutJitter: options.watchTimeoutJitter ?? true,
       relistFrom: options.relistFrom ?? 'cache',
       random: options.random ?? Math.random,
+      relistDelayMs: options.relistDelayMs ?? 800,
     };
     const kc = options.kubeConfig;
     // A quiet watch must not be torn down by the client before the server ends it (after its timeoutSeconds).
@@ -107,6 +110,7 @@ export class KubernetesSource extends EventEmitter<KubernetesSourceEvents> {
           watchTimeoutJitter: this.opts.watchTimeoutJitter,
           relistFrom: this.opts.relistFrom,
           random: this.opts.random,
+          relistDelayMs: this.opts.relistDelayMs,
         },
         this.listenerFor(resource),
       );

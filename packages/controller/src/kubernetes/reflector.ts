@@ -71,7 +71,9 @@ export interface ReflectorOptions<T> {
    * 'quorum' (the old behaviour, for benchmarks: a relist after 410 is a consistent read from etcd).
    */
   relistFrom?: 'cache' | 'quorum';
-  /** Random source in [0, 1) for the watch timeouts (tests); default Math.random. */
+  /** A relist after 410 Gone waits a time drawn in [relistDelayMs, 2·relistDelayMs); default 800 (client-go's). */
+  relistDelayMs?: number;
+  /** Random source in [0, 1) for the watch timeouts and delays (tests); default Math.random. */
   random?: () => number;
   /**
    * Keeps only the fields the consumer reads (default: the whole object). A MODIFIED event whose trimmed object
@@ -270,7 +272,12 @@ export class Reflector<T extends KubeObject> {
       this.abort = undefined;
       if (gone || httpStatusOf(err) === 410) {
         this.stats.relistsAfterGone++;
-        void this.relist();
+        // as client-go's backoff manager between two ListAndWatch runs: after an API server restart every agent
+        // gets its 410 in the same instant, and their relists arrive spread over a second instead of together
+        const base = this.opts.relistDelayMs ?? 800;
+        if (base > 0)
+          this.later(() => void this.relist(), Math.floor(base * (1 + (this.opts.random ?? Math.random)())));
+        else void this.relist();
       } else if (errorEvent) {
         const status = Object.assign(new Error(errorEvent.message ?? 'watch ERROR event'), { code: errorEvent.code });
         this.fail('watch', status);

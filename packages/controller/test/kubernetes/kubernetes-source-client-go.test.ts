@@ -56,6 +56,19 @@ describe('kubernetes/KubernetesSource: reflectors as client-go does them', funct
     assert.ok(relists.every((c) => c.resourceVersionMatch === 'NotOlderThan'));
   });
 
+  it('relists after a 410 not at once but after 0.8–1.6 s, as client-go, so a restart does not bring every agent at once', async () => {
+    r = await rig({ source: { relistDelayMs: 800, random: () => 0.5 } });
+    bump(r);
+    r.server.restart();
+    await eventually(() => assert.equal(sum(r!, 'relistsAfterGone'), 3));
+    r.clock.advance(1199);
+    await settle(30);
+    assert.equal(sum(r, 'lists'), 3, 'not before 800 × 1.5 ms');
+    r.clock.advance(1);
+    await eventually(() => assert.equal(sum(r!, 'lists'), 6));
+    await eventually(() => assert.equal(r!.server.watchCount(), 3));
+  });
+
   it("the old behaviour (relistFrom 'quorum') reads etcd once per resource after the same restart", async () => {
     r = await rig({ source: { relistFrom: 'quorum' } });
     bump(r);

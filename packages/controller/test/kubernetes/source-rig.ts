@@ -53,6 +53,7 @@ export async function rig(
     nodeName: 'node1',
     clock,
     backoff: () => new CountingBackoff(1000),
+    relistDelayMs: 0, // relist at once after 410 unless a test looks at the delay
     ...opts.source,
   });
   const configs: AgentConfig[] = [];
