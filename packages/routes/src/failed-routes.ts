@@ -1,6 +1,6 @@
 // Routes the kernel refused: the reason, the attempts, and when to try again (exponential backoff). One timer
 // fires at the earliest retry deadline and hands the due keys back to the reconciler.
-import type { Clock, TimerHandle } from './clock.js';
+import { backoffDelay, type Clock, type TimerHandle } from '@gannet/core';
 import type { RouteOp } from './kernel-route-table.js';
 import { routeKey, sameRoute } from './route.js';
 import type { FailedRoute } from './route-reconciler-options.js';
@@ -46,7 +46,7 @@ export class FailedRoutes {
     const k = routeKey(op.route);
     const prev = this.byKey.get(k);
     const attempts = prev && prev.op === op.op && sameRoute(prev.route, op.route) ? prev.attempts + 1 : 1;
-    const delay = Math.min(this.maxRetryIntervalMs, this.retryIntervalMs * 2 ** (attempts - 1));
+    const delay = backoffDelay(attempts - 1, { initialMs: this.retryIntervalMs, maxMs: this.maxRetryIntervalMs });
     const f: FailedRoute = {
       dst: op.route.dst,
       metric: op.route.metric,

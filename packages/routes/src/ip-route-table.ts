@@ -3,12 +3,16 @@
 // every delete names the table AND the protocol, so routes of other programs are never read as ours or removed.
 import { type ChildProcessByStdio, spawn } from 'node:child_process';
 import type { Readable } from 'node:stream';
+import { backoffDelay } from '@gannet/core';
 import { IpBatchHelper, LineSplitter } from './ip-batch-helper.js';
 import type { Family } from './ip-prefix.js';
 import { formatBatchLine, parseJsonRoute, parseMonitorLine } from './ip-route-text.js';
 import type { KernelRouteEvent, KernelRouteTable, RouteOp, RouteOpResult } from './kernel-route-table.js';
 import type { NormalRoute } from './route.js';
 import { RoutesError } from './routes-error.js';
+
+/** The route monitor's restart delays after it exits: 100 ms doubling to 5 s. */
+const MONITOR_BACKOFF = { initialMs: 100, maxMs: 5000 };
 
 export interface IpRouteTableOptions {
   /** Network namespace name (`ip -n NAME`); the current namespace when absent. */
@@ -233,7 +237,7 @@ export class IpRouteTable implements KernelRouteTable {
       this.monitor = undefined;
       if (this.closed || this.listeners.size === 0) return;
       this.emit({ kind: 'lost', reason: `route monitor ${why}` });
-      const delay = Math.min(5000, 100 * 2 ** this.monitorFailures++);
+      const delay = backoffDelay(this.monitorFailures++, MONITOR_BACKOFF);
       this.monitorRestart = setTimeout(() => this.startMonitor(), delay);
       this.monitorRestart.unref();
     };

@@ -1,6 +1,6 @@
 // The reconciler's options, status and events: what the agent configures and what it reads for metrics and the
 // status API.
-import { type Clock, systemClock } from './clock.js';
+import { type Clock, systemClock } from '@gannet/core';
 import type { KernelRouteTable, RouteOp } from './kernel-route-table.js';
 import { MAIN_TABLE, type NormalRoute } from './route.js';
 import { RoutesError } from './routes-error.js';

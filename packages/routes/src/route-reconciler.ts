@@ -3,7 +3,7 @@
 // the kernel and re-diffs everything, periodically, on a monitor signal, and after any kernel error. Routes of other
 // protocols never enter the picture: the kernel is only listed, added to, and deleted from under our protocol.
 import { EventEmitter } from 'node:events';
-import type { Clock, TimerHandle } from './clock.js';
+import { backoffDelay, type Clock, type TimerHandle } from '@gannet/core';
 import { FailedRoutes } from './failed-routes.js';
 import { InstalledRoutes } from './installed-routes.js';
 import { canonicalPrefix } from './ip-prefix.js';
@@ -439,7 +439,8 @@ export class RouteReconciler extends EventEmitter<ReconcilerEvents> {
     this.counters.kernelErrors++;
     this.consecutiveErrors++;
     const n = this.consecutiveErrors;
-    const delay = n === 1 ? 0 : Math.min(this.maxRetryIntervalMs, this.retryIntervalMs * 2 ** (n - 2));
+    const delay =
+      n === 1 ? 0 : backoffDelay(n - 2, { initialMs: this.retryIntervalMs, maxMs: this.maxRetryIntervalMs });
     this.log.error(what, { table: this.table, error: e.message, retryInMs: delay });
     this.emit('kernel-error', e);
     if (this.backoffTimer) this.clock.clearTimeout(this.backoffTimer);

@@ -1,5 +1,6 @@
-// The package's error base class. Every error @gannet/routes throws is a RoutesError with a stable `code` that
-// callers may switch on; the message is for humans and may change.
+// The package's error class. Every error @gannet/routes throws is a RoutesError (a GannetError) with a stable `code`
+// that callers may switch on; the message is for humans and may change.
+import { GannetError } from '@gannet/core';
 
 export type RoutesErrorCode =
   /** A route, prefix, address or option given by the caller is malformed; nothing was changed. */
@@ -12,14 +13,4 @@ export type RoutesErrorCode =
   /** The kernel table was closed. */
   | 'ERR_GANNET_ROUTES_CLOSED';
 
-export class RoutesError extends Error {
-  override readonly name = 'RoutesError';
-
-  constructor(
-    readonly code: RoutesErrorCode,
-    message: string,
-    options?: { cause?: unknown },
-  ) {
-    super(message, options);
-  }
-}
+export class RoutesError extends GannetError<RoutesErrorCode> {}

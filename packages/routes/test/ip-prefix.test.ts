@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { canonicalAddress, canonicalPrefix, parseAddress } from '../src/ip-prefix.js';
+import { canonicalAddress, canonicalPrefix } from '../src/ip-prefix.js';
 
 describe('ip-prefix', () => {
   it('canonicalises IPv4 and IPv6 addresses', () => {
@@ -13,7 +13,8 @@ describe('ip-prefix', () => {
       ['::', '::'],
       ['::1', '::1'],
       ['fe80::', 'fe80::'],
-      ['::ffff:192.0.2.1', '::ffff:c000:201'],
+      ['::ffff:192.0.2.1', '::ffff:192.0.2.1'], // RFC 5952 §5, as iproute2 prints it
+      ['::ffff:c000:201', '::ffff:192.0.2.1'],
     ];
     for (const [input, want] of cases) assert.equal(canonicalAddress(input).text, want, input);
   });
@@ -32,7 +33,7 @@ describe('ip-prefix', () => {
       '1:2:3:4:5:6:7:8:9',
       'default',
     ]) {
-      assert.equal(parseAddress(bad), undefined, bad);
+      assert.throws(() => canonicalAddress(bad), /is not an IP address/, bad);
     }
     assert.throws(() => canonicalAddress('x'), /"x" is not an IP address/);
   });
@@ -52,6 +53,10 @@ describe('ip-prefix', () => {
     assert.throws(() => canonicalPrefix('10.0.0.0/33'), /bad prefix length/);
     assert.throws(() => canonicalPrefix('10.0.0.0/'), /bad prefix length/);
     assert.throws(() => canonicalPrefix('10.0.0.0/-1'), /bad prefix length/);
+    // strict since @gannet/core: a length with a leading zero was read as decimal before
+    assert.throws(() => canonicalPrefix('10.0.0.0/08'), /bad prefix length/);
+    assert.throws(() => canonicalPrefix('2001:db8::/048'), /bad prefix length/);
+    assert.throws(() => canonicalPrefix('010.0.0.0/8'), /not an IPv4 or IPv6 prefix/);
     assert.throws(() => canonicalPrefix('default'), /needs an address family/);
     assert.throws(() => canonicalPrefix('10.0.0.0/8', 6), /not an IPv6 prefix/);
     assert.throws(() => canonicalPrefix(42 as unknown as string), /not a string/);
