@@ -17,6 +17,7 @@
 // The cost on the ADD path is a temp file, a link and two unlinks: a few microseconds.
 import { linkSync, readFileSync, renameSync, unlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { backoffDelay } from '@gannet/core';
 import { CniCode, CniError } from './errors.js';
 
 export const LOCK_PREFIX = '.lock-';
@@ -26,6 +27,7 @@ export interface LockOptions {
   readonly alive?: (pid: number, start: string) => boolean;
   /** Blocks for `ms` milliseconds. */
   readonly sleep?: (ms: number) => void;
+  /** Milliseconds on a monotonic scale (default performance.now()). */
   readonly now?: () => number;
   /** How long to wait for a live holder before answering code 11 (default 30 s). */
   readonly timeoutMs?: number;
@@ -84,6 +86,9 @@ function tryUnlink(path: string): void {
   }
 }
 
+/** Waits between looks at a held lock: 1 ms doubling to 20 ms. */
+const LOCK_BACKOFF = { initialMs: 1, maxMs: 20 };
+
 let counter = 0;
 
 /**
@@ -93,7 +98,7 @@ let counter = 0;
 export function lockContainer(dir: string, containerId: string, opts: LockOptions = {}): () => void {
   const alive = opts.alive ?? processAlive;
   const sleep = opts.sleep ?? blockFor;
-  const now = opts.now ?? Date.now;
+  const now = opts.now ?? (() => performance.now());
   const deadline = now() + (opts.timeoutMs ?? 30_000);
   const path = join(dir, `${LOCK_PREFIX}${containerId}`);
   const nonce = `${(++counter).toString(36)}${Math.random().toString(36).slice(2, 10)}`;
@@ -110,7 +115,7 @@ export function lockContainer(dir: string, containerId: string, opts: LockOption
     }
   }
   try {
-    for (let delay = 1; ; delay = Math.min(delay * 2, 20)) {
+    for (let attempt = 0; ; attempt++) {
       try {
         linkSync(tmp, path);
         return () => {
@@ -136,7 +141,7 @@ export function lockContainer(dir: string, containerId: string, opts: LockOption
           `waited ${opts.timeoutMs ?? 30_000} ms`,
         );
       }
-      sleep(delay);
+      sleep(backoffDelay(attempt, LOCK_BACKOFF));
     }
   } finally {
     tryUnlink(tmp);

@@ -1,5 +1,8 @@
-// Small IPv4 helpers: addresses as unsigned 32-bit numbers, prefixes as { network, length }. Kept local (no library)
-// so that the single executable stays small and starts fast.
+// IPv4 prefixes as { network, length } for IPAM and the special-use check; the parsing is @gannet/core's (small and
+// side-effect free, so the single executable still starts fast).
+import { parseIpv4 as coreParseIpv4, parseIpv4Prefix as coreParseIpv4Prefix, formatIpv4, maskIpv4 } from '@gannet/core';
+
+export { formatIpv4 };
 
 export interface Ipv4Prefix {
   /** The network address as an unsigned 32-bit number. */
@@ -7,38 +10,16 @@ export interface Ipv4Prefix {
   readonly length: number;
 }
 
-const QUAD = /^(\d{1,3})\.(\d{1,3})\.(\d{1,3})\.(\d{1,3})$/;
-
-/** Parses a dotted quad; undefined when it is not one. */
+/** Parses a strict dotted quad (@gannet/core's rules); undefined when it is not one. */
 export function parseIpv4(text: string): number | undefined {
-  const m = QUAD.exec(text);
-  if (!m) return undefined;
-  let n = 0;
-  for (let i = 1; i <= 4; i++) {
-    const part = m[i] ?? '';
-    if (part.length > 1 && part.startsWith('0')) return undefined;
-    const b = Number(part);
-    if (b > 255) return undefined;
-    n = n * 256 + b;
-  }
-  return n;
+  const v = typeof text === 'string' ? coreParseIpv4(text) : -1;
+  return v < 0 ? undefined : v;
 }
 
-export function formatIpv4(n: number): string {
-  return `${(n >>> 24) & 255}.${(n >>> 16) & 255}.${(n >>> 8) & 255}.${n & 255}`;
-}
-
-/** Parses `a.b.c.d/len` with host bits zero; undefined when malformed. */
+/** Parses `a.b.c.d/len` (length without a leading zero) with host bits zero; undefined when malformed. */
 export function parseIpv4Prefix(text: string): Ipv4Prefix | undefined {
-  const slash = text.indexOf('/');
-  if (slash < 0) return undefined;
-  const addr = parseIpv4(text.slice(0, slash));
-  const lenText = text.slice(slash + 1);
-  if (addr === undefined || !/^\d{1,2}$/.test(lenText)) return undefined;
-  const length = Number(lenText);
-  if (length > 32) return undefined;
-  if ((addr & ~prefixMask(length)) >>> 0 !== 0) return undefined;
-  return { network: addr, length };
+  const key = typeof text === 'string' ? coreParseIpv4Prefix(text) : -1;
+  return key < 0 ? undefined : { network: Math.floor(key / 64), length: key % 64 };
 }
 
 export function formatPrefix(p: Ipv4Prefix): string {
@@ -46,7 +27,7 @@ export function formatPrefix(p: Ipv4Prefix): string {
 }
 
 export function prefixMask(length: number): number {
-  return length === 0 ? 0 : (0xffffffff << (32 - length)) >>> 0;
+  return maskIpv4(0xffffffff, length);
 }
 
 export function prefixSize(p: Ipv4Prefix): number {
