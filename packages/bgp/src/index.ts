@@ -1,5 +1,5 @@
 // Public API of @gannet/bgp: a curated list of named re-exports (see ../../../shared/STYLE.md).
-export { type Clock, FakeClock, systemClock } from './clock.js';
+export { type Clock, systemClock } from '@gannet/core';
 export { BgpConfigError, BgpError, BgpStateError } from './errors.js';
 export type { SessionState } from './fsm/types.js';
 export { PrefixFilter, type PrefixRule } from './policy/prefix-filter.js';

@@ -1,5 +1,5 @@
 // The speaker's configuration types and their validation: bad input gets a BgpConfigError naming the field.
-import type { Clock } from './clock.js';
+import { type Clock, parseIp, parseIpv4 } from '@gannet/core';
 import { BgpConfigError } from './errors.js';
 import type { PrefixRule } from './policy/prefix-filter.js';
 import type { ConnectionFactory } from './session/connection.js';
@@ -86,26 +86,17 @@ export interface PeerOptions {
   disableConnectedCheck?: boolean;
 }
 
+/** A strict dotted quad (no leading zeros, octets 0..255). */
 export function isIPv4(s: string): boolean {
-  const parts = s.split('.');
-  return parts.length === 4 && parts.every((p) => /^\d{1,3}$/.test(p) && Number(p) <= 255);
+  return typeof s === 'string' && parseIpv4(s) >= 0;
 }
 
 export function isIPv6(s: string): boolean {
-  if (!/^[0-9a-fA-F:.]+$/.test(s) || !s.includes(':')) return false;
-  const halves = s.split('::');
-  if (halves.length > 2) return false;
-  const groups = halves.flatMap((h) => (h === '' ? [] : h.split(':')));
-  const last = groups.at(-1);
-  const v4tail = last?.includes('.') === true;
-  if (v4tail && !isIPv4(last ?? '')) return false;
-  const n = groups.length + (v4tail ? 1 : 0);
-  if (!groups.every((g, i) => (v4tail && i === groups.length - 1) || /^[0-9a-fA-F]{1,4}$/.test(g))) return false;
-  return halves.length === 2 ? n < 8 : n === 8;
+  return typeof s === 'string' && s.includes(':') && parseIp(s) !== undefined;
 }
 
 export function isIp(s: string): boolean {
-  return isIPv4(s) || isIPv6(s);
+  return parseIp(s) !== undefined;
 }
 
 function checkInt(v: unknown, name: string, min: number, max: number): void {

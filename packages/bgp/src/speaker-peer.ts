@@ -1,6 +1,6 @@
 // One configured peer inside the speaker: its session, its place in the RIB, graceful-restart helper timers and
 // the counters behind speaker.peers().
-import type { TimerHandle } from './clock.js';
+import type { TimerHandle } from '@gannet/core';
 import { BgpError } from './errors.js';
 import type { FsmConfig } from './fsm/types.js';
 import { nextHopProblem } from './policy/next-hop.js';

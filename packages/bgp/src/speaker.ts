@@ -1,7 +1,7 @@
 // The public face of the package: a BGP speaker with peers added and removed at run time, local prefixes
 // originated and withdrawn, and best-path changes emitted in batches. It wires sessions (session/) to the RIB (rib/).
 import { EventEmitter } from 'node:events';
-import { type Clock, systemClock, type TimerHandle } from './clock.js';
+import { type Clock, systemClock, type TimerHandle } from '@gannet/core';
 import { BgpConfigError, BgpStateError } from './errors.js';
 import { Cease } from './fsm/step.js';
 import type { SessionState } from './fsm/types.js';

@@ -2,6 +2,7 @@
 // by the speaker with the higher BGP Identifier survives. Detection needs the peer's identifier on both
 // connections, so it only applies against a connection in OpenConfirm (or Established): a connection that never
 // sent its OPEN (stalled in Connect/Active/OpenSent) cannot collide, and gives way to one that did.
+import { parseIpv4 } from '@gannet/core';
 import type { SessionState } from './types.js';
 
 /** Compares two dotted-quad BGP Identifiers as unsigned 32-bit integers. */
@@ -10,8 +11,7 @@ export function compareBgpId(a: string, b: string): number {
 }
 
 function bgpIdToNumber(id: string): number {
-  const parts = id.split('.').map(Number);
-  return parts.reduce((acc, p) => acc * 256 + (p & 0xff), 0);
+  return parseIpv4(id); // both identifiers were checked when their OPEN was read
 }
 
 /**

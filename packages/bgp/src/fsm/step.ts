@@ -1,5 +1,6 @@
 // The whole BGP FSM (RFC 4271 §8) as one pure function of (state, event), in the OpenBGPD style: timers are
 // deadlines kept in the state; the session loop turns an expired deadline into a { type: 'timer' } event.
+import { backoffDelay } from '@gannet/core';
 import { ErrorCode } from '../wire/types.js';
 import type {
   FsmAction,
@@ -54,11 +55,12 @@ export function initialFsmState(config: Partial<FsmConfig> = {}): FsmState {
   };
 }
 
-/** Exponential backoff: initial × 2^(failures−1), capped, then scaled by a jitter factor in [0.75, 1.25). */
+const JITTER = [0.75, 1.25] as const;
+
+/** Exponential backoff (@gannet/core's): initial × 2^(failures−1), capped, scaled by [0.75, 1.25), capped again. */
 export function backoffMs(failures: number, cfg: FsmConfig['backoff'], random: () => number): number {
   if (failures <= 0) return 0;
-  const base = Math.min(cfg.maxMs, cfg.initialMs * 2 ** Math.min(failures - 1, 30));
-  return Math.round(Math.min(cfg.maxMs, base * (0.75 + 0.5 * random())));
+  return Math.min(cfg.maxMs, backoffDelay(failures - 1, { ...cfg, jitter: JITTER }, random));
 }
 
 /** Negotiated hold time (the smaller proposal, RFC 4271 §4.2) and keepalive interval (a third of it). */

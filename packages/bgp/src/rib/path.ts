@@ -3,6 +3,8 @@
 // computed once per interned path. Reference counts (one per Loc-RIB candidate or rejected entry that holds the
 // path) drop a path from its interner when no prefix uses it any more.
 
+import { parseIpv4 } from '@gannet/core';
+import { BgpConfigError } from '../errors.js';
 import { addressSortKey } from '../policy/ip-prefix.js';
 import type { PathAttributes } from '../wire/types.js';
 
@@ -38,11 +40,11 @@ export function createSource(
   };
 }
 
+/** A router ID as an unsigned 32-bit number; throws on anything but a strict dotted quad (was: "256.1.1.1" → 65793). */
 export function routerIdToNumber(id: string): number {
-  const parts = id.split('.');
-  let v = 0;
-  for (const p of parts) v = v * 256 + (Number(p) & 255);
-  return parts.length === 4 ? v : 0;
+  const v = parseIpv4(id);
+  if (v < 0) throw new BgpConfigError(`router ID ${JSON.stringify(id)} is not a dotted quad`);
+  return v;
 }
 
 /** A path as the RIB and its consumers see it (immutable; shared by many prefixes). */

@@ -4,17 +4,17 @@
 // Everything else (IPv6, /32, non-canonical text) keeps its string as the key, so distinct texts stay distinct keys
 // exactly as before; one Map holds both kinds and keeps its insertion order.
 
-import { parseIPv4Prefix } from '../policy/ip-prefix.js';
+import { formatIpv4, parseIpv4Prefix } from '@gannet/core';
 
 export type PrefixKey = number | string;
 
 /** The table key for `prefix` of family `afi`. */
 export function prefixKey(afi: number, prefix: string): PrefixKey {
   if (afi !== 1) return prefix;
-  const parsed = parseIPv4Prefix(prefix);
+  const parsed = parseIpv4Prefix(prefix);
   const length = parsed % 64;
   if (parsed < 0 || length > 31) return prefix;
-  // The address with a marker bit just below the prefix: host bits are zero (parseIPv4Prefix checked), so it is free.
+  // The address with a marker bit just below the prefix: host bits are zero (parseIpv4Prefix checked), so it is free.
   return ((parsed - length) / 64) | (1 << (31 - length));
 }
 
@@ -23,7 +23,7 @@ export function keyPrefix(key: PrefixKey): string {
   if (typeof key === 'string') return key;
   const marker = key & -key;
   const v = key ^ marker;
-  return `${v >>> 24}.${(v >>> 16) & 255}.${(v >>> 8) & 255}.${v & 255}/${Math.clz32(marker)}`;
+  return `${formatIpv4(v >>> 0)}/${Math.clz32(marker)}`;
 }
 
 /** The unsigned address of an integer key. */

@@ -1,4 +1,5 @@
 // Validation of the Rib's options and of address families (IPv4 and IPv6 unicast only).
+import { parseIpv4 } from '@gannet/core';
 import { BgpConfigError, BgpError } from '../errors.js';
 import type { PathAttributes, UpdateMessage } from '../wire/types.js';
 import type { DecisionOptions } from './decision.js';
@@ -19,7 +20,7 @@ export function resolveRibOptions(options: RibOptions): ResolvedRibOptions {
   if (!Number.isInteger(localAsn) || localAsn < 1 || localAsn > 0xffffffff) {
     throw new BgpConfigError(`localAsn must be an integer in 1..4294967295, got ${localAsn}`);
   }
-  if (!/^\d{1,3}(\.\d{1,3}){3}$/.test(routerId) || routerId.split('.').some((o) => Number(o) > 255)) {
+  if (typeof routerId !== 'string' || parseIpv4(routerId) < 0) {
     throw new BgpConfigError(`routerId must be a dotted quad, got ${JSON.stringify(routerId)}`);
   }
   const maxPaths = options.maxPaths ?? 16;

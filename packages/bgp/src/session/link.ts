@@ -1,6 +1,6 @@
 // One TCP connection to a peer and the FSM that drives it (a peer has one, and a second one during a collision),
 // with the single timer that turns the FSM's earliest deadline into an event.
-import type { Clock, TimerHandle } from '../clock.js';
+import type { Clock, TimerHandle } from '@gannet/core';
 import { initialFsmState } from '../fsm/step.js';
 import type { FsmConfig, FsmState, TimerName } from '../fsm/types.js';
 import type { Connection } from './connection.js';

@@ -1,5 +1,6 @@
 // Building our OPEN and checking the peer's (RFC 4271 §6.2), and what the two OPENs negotiate: 4-octet AS,
 // extended messages, address families, route refresh and graceful restart.
+import { parseIpv4 } from '@gannet/core';
 import type { Notify } from '../fsm/types.js';
 import { Afi, type Capability, ErrorCode, type OpenMessage, Safi } from '../wire/types.js';
 
@@ -65,10 +66,7 @@ export function buildOpen(p: OpenParams): OpenMessage {
 }
 
 function isValidBgpId(id: string): boolean {
-  const parts = id.split('.');
-  if (parts.length !== 4) return false;
-  if (!parts.every((x) => /^\d{1,3}$/.test(x) && Number(x) <= 255)) return false;
-  return id !== '0.0.0.0';
+  return parseIpv4(id) > 0;
 }
 
 /** Checks the peer's OPEN against what we expect of it; returns the negotiated parameters or the NOTIFICATION. */

@@ -1,7 +1,7 @@
 // One BGP peer: carries out the FSM's actions on a connection (connect, send, close), frames and decodes what
 // arrives, resolves connection collisions (§6.8) and writes what handlers.pull() returns while the socket takes it
 // (backpressure). It knows nothing of RIBs: received routes go to the handlers.
-import type { TimerHandle } from '../clock.js';
+import type { TimerHandle } from '@gannet/core';
 import { onOpen } from '../fsm/collision.js';
 import { step } from '../fsm/step.js';
 import type { FsmAction, FsmEvent, FsmState, Notify, StepResult } from '../fsm/types.js';

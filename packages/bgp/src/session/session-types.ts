@@ -1,5 +1,5 @@
 // The session's contracts with its owner (the speaker): options, handlers, and the logger it writes to.
-import type { Clock } from '../clock.js';
+import type { Clock } from '@gannet/core';
 import type { FsmConfig, Transition } from '../fsm/types.js';
 import type { UpdateMessage } from '../wire/types.js';
 import type { ConnectionFactory } from './connection.js';

@@ -1,5 +1,7 @@
 // NLRI prefixes (RFC 4271 §4.3, RFC 4760 §5): <length octet><the significant octets>, both directions, for IPv4 and
 // IPv6. Prefixes are CIDR strings. Hot path of the ingest benchmark: no regexes, no splits, one string per prefix.
+// Address text is @gannet/core's (strict dotted quads, RFC 5952).
+import { formatIpv4, formatIpv6, parseIpv4, parseIpv6 } from '@gannet/core';
 import { invalidArgument } from './bgp-wire-error.js';
 import { Afi } from './types.js';
 
@@ -115,117 +117,6 @@ function parseDecimal(s: string, start: number, end: number): number {
   return v;
 }
 
-/** Parses a dotted quad in s[start, end) to an unsigned 32-bit number; -1 when malformed. */
-export function parseIpv4(s: string, start = 0, end = s.length): number {
-  let v = 0;
-  let octet = 0;
-  let digits = 0;
-  let dots = 0;
-  for (let i = start; i < end; i++) {
-    const c = s.charCodeAt(i);
-    if (c === 46) {
-      if (digits === 0 || ++dots > 3) return -1;
-      v = v * 256 + octet;
-      octet = 0;
-      digits = 0;
-    } else if (c >= 48 && c <= 57) {
-      octet = octet * 10 + (c - 48);
-      if (++digits > 3 || octet > 255) return -1;
-    } else {
-      return -1;
-    }
-  }
-  if (dots !== 3 || digits === 0) return -1;
-  return v * 256 + octet;
-}
-
-export function formatIpv4(v: number): string {
-  return `${v >>> 24}.${(v >>> 16) & 255}.${(v >>> 8) & 255}.${v & 255}`;
-}
-
-/** Parses an IPv6 address in s[start, end) (RFC 4291 §2.2, incl. `::` and a trailing dotted quad) into out[0..16). */
-export function parseIpv6(s: string, start: number, end: number, out: Uint8Array): boolean {
-  const words: number[] = [];
-  let gap = -1;
-  let i = start;
-  if (end - start < 2 || end - start > 45) return false;
-  if (s.charCodeAt(i) === 58) {
-    if (s.charCodeAt(i + 1) !== 58) return false;
-    gap = 0;
-    i += 2;
-  }
-  while (i < end) {
-    let j = i;
-    let w = 0;
-    while (j < end && j - i < 5) {
-      const c = s.charCodeAt(j);
-      const h = c >= 48 && c <= 57 ? c - 48 : c >= 97 && c <= 102 ? c - 87 : c >= 65 && c <= 70 ? c - 55 : -1;
-      if (h < 0) break;
-      w = w * 16 + h;
-      j++;
-    }
-    if (j < end && s.charCodeAt(j) === 46) {
-      const v4 = parseIpv4(s, i, end);
-      if (v4 < 0 || words.length > 6) return false;
-      words.push(v4 >>> 16, v4 & 0xffff);
-      i = end;
-      break;
-    }
-    if (j === i || j - i > 4) return false;
-    words.push(w);
-    i = j;
-    if (i === end) break;
-    if (s.charCodeAt(i) !== 58) return false;
-    i++;
-    if (i < end && s.charCodeAt(i) === 58) {
-      if (gap >= 0) return false;
-      gap = words.length;
-      i++;
-    } else if (i === end) {
-      return false;
-    }
-  }
-  if (words.length > 8 || (gap < 0 && words.length !== 8) || (gap >= 0 && words.length > 7)) return false;
-  out.fill(0);
-  const tail = gap < 0 ? 0 : words.length - gap;
-  for (let k = 0; k < words.length; k++) {
-    const at = gap >= 0 && k >= gap ? 8 - tail + (k - gap) : k;
-    out[at * 2] = words[k]! >>> 8;
-    out[at * 2 + 1] = words[k]! & 0xff;
-  }
-  return true;
-}
-
-/** Formats 16 octets at buf[off] as RFC 5952 text (lower case, longest zero run as `::`). */
-export function formatIpv6(buf: Uint8Array, off: number): string {
-  let bestAt = -1;
-  let bestLen = 1;
-  let runAt = -1;
-  for (let k = 0; k <= 8; k++) {
-    const zero = k < 8 && buf[off + 2 * k] === 0 && buf[off + 2 * k + 1] === 0;
-    if (zero) {
-      if (runAt < 0) runAt = k;
-    } else if (runAt >= 0) {
-      if (k - runAt > bestLen) {
-        bestAt = runAt;
-        bestLen = k - runAt;
-      }
-      runAt = -1;
-    }
-  }
-  let s = '';
-  for (let k = 0; k < 8; k++) {
-    if (k === bestAt) {
-      s += '::';
-      k += bestLen - 1;
-      continue;
-    }
-    if (s.length > 0 && !s.endsWith(':')) s += ':';
-    s += ((buf[off + 2 * k]! << 8) | buf[off + 2 * k + 1]!).toString(16);
-  }
-  return s;
-}
-
 /** Parses an IPv6 address string; throws on a malformed one (encoders only). */
 export function ipv6Bytes(s: string): Uint8Array {
   const out = new Uint8Array(16);
@@ -239,3 +130,5 @@ export function ipv4Number(s: string): number {
   if (v < 0) throw invalidArgument(`invalid IPv4 address ${JSON.stringify(s)}`);
   return v;
 }
+
+export { formatIpv4, formatIpv6 };

@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { FakeClock } from '../../src/clock.js';
+import { FakeClock } from '@gannet/core/testing';
 
 describe('FakeClock', () => {
   it('fires due timers in deadline order, each at its own time, and only when advanced', () => {

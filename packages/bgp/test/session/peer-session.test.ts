@@ -1,7 +1,7 @@
 // Session behaviour against a hand-driven raw peer over an in-memory connection: OPEN checks, capability
 // negotiation, FSM errors, framing errors, RFC 7606 treat-as-withdraw, backpressure, graceful restart (both roles).
 import assert from 'node:assert/strict';
-import { FakeClock } from '../../src/clock.js';
+import { FakeClock } from '@gannet/core/testing';
 import type { Connection } from '../../src/session/connection.js';
 import { MemoryNetwork } from '../../src/session/memory-net.js';
 import { PeerSession } from '../../src/session/peer-session.js';

@@ -1,7 +1,7 @@
 // Whatever bytes a peer sends, the session never throws: it either carries on or sends a NOTIFICATION and closes.
 import assert from 'node:assert/strict';
+import { FakeClock } from '@gannet/core/testing';
 import fc from 'fast-check';
-import { FakeClock } from '../../src/clock.js';
 import { MemoryNetwork } from '../../src/session/memory-net.js';
 import { createSpeaker } from '../../src/speaker.js';
 import { encodeMessage } from '../../src/wire/index.js';

@@ -1,5 +1,5 @@
 // Shared set-up for the session tests: a speaker on an in-memory network with one passive iBGP peer, and a raw peer.
-import { FakeClock } from '../../src/clock.js';
+import { FakeClock } from '@gannet/core/testing';
 import { MemoryNetwork } from '../../src/session/memory-net.js';
 import { createSpeaker, type PeerStateEvent, type Speaker } from '../../src/speaker.js';
 import type { PeerOptions, SpeakerOptions } from '../../src/speaker-options.js';

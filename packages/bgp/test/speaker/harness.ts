@@ -1,5 +1,5 @@
 // Two (or more) speakers on an in-memory network under a fake clock.
-import { FakeClock } from '../../src/clock.js';
+import { FakeClock } from '@gannet/core/testing';
 import { MemoryNetwork } from '../../src/session/memory-net.js';
 import { type BestChange, createSpeaker, type PeerStateEvent, type Speaker } from '../../src/speaker.js';
 

@@ -1,14 +1,8 @@
 import assert from 'node:assert/strict';
+import { parseIpv4, parseIpv6 } from '@gannet/core';
 import fc from 'fast-check';
 import { describe, it } from 'mocha';
-import {
-  decodeIpv4Prefixes,
-  decodeIpv6Prefixes,
-  formatIpv6,
-  parseIpv4,
-  parseIpv6,
-  writePrefix,
-} from '../../src/wire/prefix.js';
+import { decodeIpv4Prefixes, decodeIpv6Prefixes, formatIpv6, writePrefix } from '../../src/wire/prefix.js';
 
 /** Independent RFC 5952 formatter: the WHATWG URL parser's IPv6 serializer. */
 function oracle(b: Uint8Array): string {
