@@ -1,5 +1,6 @@
-// Address and prefix helpers on top of the ip-address library (the project's choice for parsing; see issue 17).
-import { Address4, Address6 } from 'ip-address';
+// CIDR helpers for policy documents (host bits cleared, as the API server accepts them); the address parsing and
+// canonical text are @gannet/core's.
+import { formatIp, parseIp, parseIpv4 } from '@gannet/core';
 
 export interface Cidr {
   family: 4 | 6;
@@ -12,13 +13,18 @@ export interface Cidr {
 
 /** A bare IPv4 address in canonical form, or undefined when `s` is not one (no prefix length allowed). */
 export function ipv4(s: string): string | undefined {
-  if (s.includes('/') || s.includes(':') || !Address4.isValid(s)) return undefined;
-  return new Address4(s).correctForm();
+  return typeof s === 'string' && parseIpv4(s) >= 0 ? s : undefined;
 }
 
 /** True when `s` is a bare IPv6 address. */
 export function isIPv6(s: string): boolean {
-  return !s.includes('/') && Address6.isValid(s);
+  return typeof s === 'string' && s.includes(':') && parseIp(s) !== undefined;
+}
+
+function toBigint(bytes: Uint8Array): bigint {
+  let v = 0n;
+  for (const b of bytes) v = (v << 8n) | BigInt(b);
+  return v;
 }
 
 /**
@@ -32,17 +38,13 @@ export function parseCidr(text: string): Cidr | string {
   if (!/^\d{1,3}$/.test(text.slice(slash + 1))) return `"${text}": the prefix length must be a number`;
   const length = Number(text.slice(slash + 1));
   const addr = text.slice(0, slash);
-  if (!addr.includes(':') && Address4.isValid(addr)) {
-    if (length > 32) return `"${text}": an IPv4 prefix length must be 0..32`;
-    const a = new Address4(`${addr}/${length}`);
-    return { family: 4, text: `${a.startAddress().correctForm()}/${length}`, length, start: a._startAddress() };
-  }
-  if (addr.includes(':') && Address6.isValid(addr)) {
-    if (length > 128) return `"${text}": an IPv6 prefix length must be 0..128`;
-    const a = new Address6(`${addr}/${length}`);
-    return { family: 6, text: `${a.startAddress().correctForm()}/${length}`, length, start: a._startAddress() };
-  }
-  return `"${text}": "${addr}" is not an IPv4 or IPv6 address`;
+  const a = parseIp(addr);
+  if (!a) return `"${text}": "${addr}" is not an IPv4 or IPv6 address`;
+  const max = a.family === 4 ? 32 : 128;
+  if (length > max) return `"${text}": an IPv${a.family} prefix length must be 0..${max}`;
+  const bytes = a.bytes;
+  for (let bit = length; bit < max; bit++) bytes[bit >> 3]! &= ~(0x80 >> (bit & 7));
+  return { family: a.family, text: `${formatIp(a)}/${length}`, length, start: toBigint(bytes) };
 }
 
 /** True when `inner` lies inside `outer` (same family, at least as long, same leading bits). */
@@ -56,7 +58,7 @@ export function cidrContains(outer: Cidr, inner: Cidr): boolean {
 export function ipv4InCidr(ip: string, cidr: Cidr): boolean {
   if (cidr.family !== 4) return false;
   const shift = BigInt(32 - cidr.length);
-  return new Address4(ip).bigInt() >> shift === cidr.start >> shift;
+  return BigInt(parseIpv4(ip)) >> shift === cidr.start >> shift;
 }
 
 /**
