@@ -60,13 +60,18 @@ FROM ${RUNTIME_IMAGE}
 LABEL org.opencontainers.image.title="gannet" \
       org.opencontainers.image.description="Gannet: a Kubernetes CNI with native routing and an embedded BGP speaker"
 # the agent programs kernel routes with iproute2 (`ip -batch`, `ip monitor`), and gannet-cni wires pods with it;
-# NetworkPolicy is enforced with nftables (`nft`); Debian's containernetworking-plugins puts loopback and portmap in
-# /usr/lib/cni, which the init container copies to hosts that lack them (or have an older copy): the runtime runs
-# loopback itself, the conflist chains portmap. The package's other plugins (≈ 60 MB) are deleted.
+# NetworkPolicy is enforced with nftables (`nft`). loopback and portmap come from Debian's containernetworking-plugins,
+# unpacked without installing (the package would pull in iptables, which portmap uses on the host, not here, and its
+# other 60 MB of plugins): the init container copies them to hosts that lack them (or have an older copy); the runtime
+# runs loopback itself, the conflist chains portmap. apt's downloads and lists are not kept.
 RUN apt-get update \
- && apt-get install -y --no-install-recommends iproute2 nftables containernetworking-plugins \
- && rm -rf /var/lib/apt/lists/* /var/cache/apt/*.bin /usr/share/doc/* /usr/share/man/* \
- && find /usr/lib/cni -mindepth 1 ! -name loopback ! -name portmap -delete \
+ && apt-get install -y --no-install-recommends iproute2 nftables \
+ && cd /tmp && apt-get download containernetworking-plugins \
+ && mkdir -p /usr/lib/cni \
+ && dpkg-deb --fsys-tarfile containernetworking-plugins_*.deb | tar -x -C / ./usr/lib/cni/loopback ./usr/lib/cni/portmap \
+ && rm containernetworking-plugins_*.deb \
+ && apt-get clean \
+ && rm -rf /var/lib/apt/lists/* /var/cache/apt/*.bin \
  && CNI_COMMAND=VERSION /usr/lib/cni/loopback </dev/null | grep -q supportedVersions \
  && CNI_COMMAND=VERSION /usr/lib/cni/portmap </dev/null | grep -q supportedVersions
 COPY --from=build /src/dist/bin/gannet /opt/gannet/dist/bin/gannet
