@@ -5,7 +5,7 @@ import { chmodSync, chownSync, existsSync, mkdirSync, readFileSync, rmSync, stat
 import { dirname, join } from 'node:path';
 import { defaultBinDir, gannetCommand } from '../bin/self.js';
 import { containerdMissing, killContainerdLeftovers, NodeContainerd, pauseImageTar } from './lab-containerd.js';
-import { inNs, ip, isLabNs, listNetns, pidIsOurs, readPidFile, sleep, spawnDetached, stopPid } from './lab-host.js';
+import { inNs, ip, isLabNs, listNetns, readPidFile, sleep, spawnDetached, stopPid } from './lab-host.js';
 import { birdConfig, frrConfig } from './router-config.js';
 import { cniConf, type LabOptions, type LabPlan, nodeConfigYaml, type PlannedNode, planLab } from './topology.js';
 
@@ -224,8 +224,13 @@ export class Lab {
       await waitUntil(
         `the agent of ${node.name} to start (log: ${join(this.nodeDir(node), 'agent.log')})`,
         () => {
-          if (!pidIsOurs(pid, this.dir))
-            throw new Error(`the agent of ${node.name} exited: see ${join(this.nodeDir(node), 'agent.log')}`);
+          // Not pidIsOurs: between fork and exec the child's command line is still ours (no lab dir in it), which a
+          // loaded machine shows; a PID we spawned a moment ago cannot have been reused, so gone means exited.
+          if (!alive(pid)) {
+            const log = join(this.nodeDir(node), 'agent.log');
+            const tail = existsSync(log) ? readFileSync(log, 'utf8').trim().split('\n').slice(-5).join(' | ') : '';
+            throw new Error(`the agent of ${node.name} exited: see ${log}${tail ? `: ${tail}` : ''}`);
+          }
           return existsSync(file);
         },
         20_000,
