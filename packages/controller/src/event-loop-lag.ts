@@ -5,7 +5,7 @@
 // Lateness counts the time the process was not scheduled too (a busy machine), as the peers see it. Beside it each
 // sample carries the main thread's CPU time since the previous one: the agent's own work that held the loop, whatever
 // else the machine does.
-import { type Clock, systemClock } from '@gannet/routes';
+import { type Clock, systemClock } from '@gannet/core';
 
 export const LAG_SAMPLE_INTERVAL_MS = 10;
 

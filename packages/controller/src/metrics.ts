@@ -1,6 +1,6 @@
 // Prometheus metrics (prom-client), read from the agent at scrape time: nothing is counted twice. A scrape costs
 // O(peers): the routes figures are counters the reconciler keeps, never a walk over the table.
-import type { Clock } from '@gannet/routes';
+import type { Clock } from '@gannet/core';
 import { Counter, collectDefaultMetrics, Gauge, Histogram, Registry } from 'prom-client';
 import { EventLoopLagSampler, LAG_SAMPLE_INTERVAL_MS } from './event-loop-lag.js';
 import type { PeerStatus, RoutesStatus } from './ports.js';

@@ -1,6 +1,6 @@
-// Address and prefix helpers on top of the ip-address library (parsing and validation of IPv4/IPv6 text forms).
+// Address and prefix helpers for the agent's config: the parsing and canonical text are @gannet/core's.
 import { ipv4SpecialUse } from '@gannet/cni';
-import { Address4, Address6 } from 'ip-address';
+import { checkIpPrefix, formatIp, parseIp, parseIpv4 } from '@gannet/core';
 
 export interface Cidr {
   family: 4 | 6;
@@ -13,12 +13,19 @@ export interface Cidr {
   value: bigint;
 }
 
+/** A strict dotted quad (@gannet/core: no leading zeros, octets 0..255). */
 export function isIPv4(s: string): boolean {
-  return Address4.isValid(s) && !s.includes('/');
+  return typeof s === 'string' && parseIpv4(s) >= 0;
 }
 
 export function isIP(s: string): boolean {
-  return !s.includes('/') && (Address4.isValid(s) || Address6.isValid(s));
+  return parseIp(s) !== undefined;
+}
+
+function toBigint(bytes: Uint8Array): bigint {
+  let v = 0n;
+  for (const b of bytes) v = (v << 8n) | BigInt(b);
+  return v;
 }
 
 /** Parses "a.b.c.d/n" or "x::/n"; throws an Error with a readable message when malformed or host bits are set. */
@@ -29,30 +36,18 @@ export function parseCidr(text: string): Cidr {
   if (!/^\d{1,3}$/.test(lenText)) throw new Error(`"${text}": prefix length must be a number`);
   const length = Number(lenText);
   const addr = text.slice(0, slash);
-  if (Address4.isValid(addr) && !addr.includes(':')) {
-    if (length > 32) throw new Error(`"${text}": IPv4 prefix length must be 0..32`);
-    const a = new Address4(addr);
-    const value = BigInt(a.bigInt().toString());
-    const mask = length === 0 ? 0n : ((1n << BigInt(length)) - 1n) << BigInt(32 - length);
-    if ((value & ~mask & 0xffffffffn) !== 0n) {
-      throw new Error(`"${text}" has host bits set (did you mean ${toV4(value & mask)}/${length}?)`);
-    }
-    return { family: 4, address: a.correctForm(), length, text: `${a.correctForm()}/${length}`, value };
+  const a = parseIp(addr);
+  if (!a) throw new Error(`"${text}": "${addr}" is not an IPv4 or IPv6 address`);
+  const max = a.family === 4 ? 32 : 128;
+  if (length > max) throw new Error(`"${text}": IPv${a.family} prefix length must be 0..${max}`);
+  const address = formatIp(a);
+  const p = checkIpPrefix(`${address}/${length}`);
+  if (typeof p === 'string') {
+    const masked = a.bytes.map((b, i) => b & (0xff << Math.max(0, Math.min(8, 8 * (i + 1) - length))) & 0xff);
+    const hint = a.family === 4 ? ` (did you mean ${formatIp({ family: 4, bytes: masked })}/${length}?)` : '';
+    throw new Error(`"${text}" has host bits set${hint}`);
   }
-  if (Address6.isValid(addr)) {
-    if (length > 128) throw new Error(`"${text}": IPv6 prefix length must be 0..128`);
-    const a = new Address6(addr);
-    const value = BigInt(a.bigInt().toString());
-    const all = (1n << 128n) - 1n;
-    const mask = length === 0 ? 0n : (all << BigInt(128 - length)) & all;
-    if ((value & ~mask & all) !== 0n) throw new Error(`"${text}" has host bits set`);
-    return { family: 6, address: a.correctForm(), length, text: `${a.correctForm()}/${length}`, value };
-  }
-  throw new Error(`"${text}": "${addr}" is not an IPv4 or IPv6 address`);
-}
-
-function toV4(v: bigint): string {
-  return [24n, 16n, 8n, 0n].map((s) => String((v >> s) & 255n)).join('.');
+  return { family: a.family, address, length, text: p.text, value: toBigint(a.bytes) };
 }
 
 /** True when `inner` lies inside `outer` (same family, at least as long, same leading bits). */

@@ -3,6 +3,7 @@
 // (linear), a batch at a time as they arrive and the rest when a read takes the snapshot. Snapshots are never changed afterwards, so a read that
 // streams one in slices sees a stable order while routes keep changing: a route withdrawn meanwhile is skipped, a
 // changed one shows its current next hops, one learned meanwhile waits for the next read.
+import { parseIpv4Prefix } from '@gannet/core';
 import { parseCidr } from './net.js';
 
 /**
@@ -19,8 +20,8 @@ export function compareKeys(a: OrderKey, b: OrderKey): number {
 
 /** The sort key of a prefix in canonical text form, O(length of the text) for IPv4. */
 export function orderKey(prefix: string): OrderKey {
-  const v4 = ipv4Key(prefix);
-  if (v4 !== undefined) return v4;
+  const v4 = parseIpv4Prefix(prefix); // no allocation: @gannet/core's key of canonical IPv4 CIDR text
+  if (v4 >= 0) return v4;
   try {
     const c = parseCidr(prefix);
     if (c.family === 6) return `6${c.value.toString(16).padStart(32, '0')}/${String(c.length).padStart(3, '0')}`;
@@ -28,29 +29,6 @@ export function orderKey(prefix: string): OrderKey {
     // not a prefix: sorts last
   }
   return `~${prefix}`;
-}
-
-function ipv4Key(p: string): number | undefined {
-  let addr = 0;
-  let octet = 0;
-  let digits = 0;
-  let dots = 0;
-  for (let i = 0; i < p.length; i++) {
-    const c = p.charCodeAt(i);
-    if (c >= 48 && c <= 57) {
-      octet = octet * 10 + (c - 48);
-      if (++digits > 3 || octet > 255) return undefined;
-    } else if (c === 46 && digits > 0 && dots < 3) {
-      addr = addr * 256 + octet;
-      octet = digits = 0;
-      dots++;
-    } else if (c === 47 && digits > 0 && dots === 3) {
-      const len = Number(p.slice(i + 1));
-      if (!/^\d{1,2}$/.test(p.slice(i + 1)) || len > 32) return undefined;
-      return (addr * 256 + octet) * 64 + len;
-    } else return undefined;
-  }
-  return undefined;
 }
 
 /** One learned route; the same object for as long as the prefix stays learned (snapshots hold it). */

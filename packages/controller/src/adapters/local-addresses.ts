@@ -3,7 +3,7 @@
 // os.networkInterfaces(): re-read when older than refreshMs, and on a miss at most once per missRefreshMs (so an
 // address added a moment ago counts, and a peer sending off-link next hops cannot make us re-read per UPDATE).
 import os from 'node:os';
-import { Address4, Address6 } from 'ip-address';
+import { canonicalIp, type IpAddress, type IpPrefix, ipPrefixContains, parseIp, parsePrefixLength } from '@gannet/core';
 
 type InterfaceTable = NodeJS.Dict<os.NetworkInterfaceInfo[]>;
 
@@ -16,17 +16,22 @@ export interface LocalAddressesOptions {
 
 interface Table {
   local: Set<string>;
-  subnets4: Address4[];
-  subnets6: Address6[];
+  /** Connected subnets (the interface's own address with its length: host bits may be set). */
+  subnets: IpPrefix[];
 }
 
 /** One text per address: IPv4 as is, IPv6 in its canonical form, IPv4-mapped IPv6 as the IPv4 address. */
 function key(address: string): string | undefined {
-  if (Address4.isValid(address)) return address;
-  if (!Address6.isValid(address)) return undefined;
-  const a = new Address6(address);
-  if (a.isMapped4()) return a.to4().correctForm();
-  return a.canonicalForm();
+  const text = canonicalIp(address);
+  return text?.startsWith('::ffff:') && text.includes('.') ? text.slice(7) : text;
+}
+
+/** The interface's address and prefix length ("10.0.0.5/24"), as a prefix that may have host bits set. */
+function subnet(cidr: string): IpPrefix | undefined {
+  const slash = cidr.indexOf('/');
+  const a = slash > 0 ? parseIp(cidr.slice(0, slash)) : undefined;
+  const length = a ? parsePrefixLength(cidr, slash + 1, cidr.length, a.family === 4 ? 32 : 128) : -1;
+  return a && length >= 0 ? { ...a, length, text: cidr } : undefined;
 }
 
 export class LocalAddresses {
@@ -39,7 +44,7 @@ export class LocalAddresses {
 
   constructor(o: LocalAddressesOptions = {}) {
     this.read = o.read ?? os.networkInterfaces;
-    this.now = o.now ?? Date.now;
+    this.now = o.now ?? (() => performance.now());
     this.refreshMs = o.refreshMs ?? 10_000;
     this.missRefreshMs = o.missRefreshMs ?? 1_000;
   }
@@ -56,13 +61,8 @@ export class LocalAddresses {
   isConnected(address: string): boolean {
     return this.lookup((t) => {
       const k = key(address);
-      if (k === undefined) return false;
-      if (Address4.isValid(k)) {
-        const a = new Address4(k);
-        return t.subnets4.some((s) => a.isHostInSubnet(s));
-      }
-      const a = new Address6(k);
-      return t.subnets6.some((s) => a.isHostInSubnet(s));
+      const a: IpAddress | undefined = k === undefined ? undefined : parseIp(k);
+      return a !== undefined && t.subnets.some((s) => ipPrefixContains(s, a));
     });
   }
 
@@ -76,18 +76,13 @@ export class LocalAddresses {
   }
 
   private load(now: number): void {
-    const t: Table = { local: new Set(), subnets4: [], subnets6: [] };
+    const t: Table = { local: new Set(), subnets: [] };
     for (const infos of Object.values(this.read())) {
       for (const i of infos ?? []) {
         const k = key(i.address);
         if (k !== undefined) t.local.add(k);
-        if (!i.cidr) continue;
-        try {
-          if (i.family === 'IPv4') t.subnets4.push(new Address4(i.cidr));
-          else t.subnets6.push(new Address6(i.cidr));
-        } catch {
-          // an address the library cannot parse is no subnet of ours
-        }
+        const s = i.cidr ? subnet(i.cidr) : undefined; // one that cannot be parsed is no subnet of ours
+        if (s) t.subnets.push(s);
       }
     }
     this.table = t;
