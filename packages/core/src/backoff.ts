@@ -18,8 +18,14 @@ export function backoffDelay(attempt: number, opts: BackoffOptions, random: () =
   return lo === 1 && hi === 1 ? base : Math.round(base * (lo + (hi - lo) * random()));
 }
 
-/** Delays between retries: next() grows, reset() after a success. */
-export class Backoff {
+/** Delays between retries: next() grows, reset() after a success (the seam tests replace). */
+export interface Backoff {
+  next(): number;
+  reset(): void;
+}
+
+/** The exponential Backoff of backoffDelay. */
+export class ExponentialBackoff implements Backoff {
   private attempt = 0;
 
   constructor(

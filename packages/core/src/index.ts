@@ -1,6 +1,6 @@
 // Public API of @gannet/core: addresses, time, backoff and errors written once for every package. Small and free
 // of side effects (gannet-cni's start-up imports it). Test doubles live under `@gannet/core/testing`.
-export { Backoff, type BackoffOptions, backoffDelay } from './backoff.js';
+export { type Backoff, type BackoffOptions, backoffDelay, ExponentialBackoff } from './backoff.js';
 export { type Clock, type Defer, realClock, systemClock, systemDefer, type TimerHandle } from './clock.js';
 export { GannetError, type GannetErrorCode, isGannetError } from './errors.js';
 export {

@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { Backoff, backoffDelay, GannetError, isGannetError, realClock, systemClock } from '../src/index.js';
+import { backoffDelay, ExponentialBackoff, GannetError, isGannetError, realClock, systemClock } from '../src/index.js';
 import { FakeClock } from '../src/testing/index.js';
 
 describe('core clock', () => {
@@ -74,8 +74,8 @@ describe('core backoff', () => {
       2499,
     );
   });
-  it('Backoff counts attempts and resets', () => {
-    const b = new Backoff({ initialMs: 10, maxMs: 40 });
+  it('ExponentialBackoff counts attempts and resets', () => {
+    const b = new ExponentialBackoff({ initialMs: 10, maxMs: 40 });
     assert.deepEqual([b.next(), b.next(), b.next(), b.next()], [10, 20, 40, 40]);
     assert.equal(b.attempts, 4);
     b.reset();

@@ -1,27 +1,15 @@
-// The clock and backoff that Kubernetes mode waits with: injected so tests advance time by hand and never sleep.
+// The clock and backoff that Kubernetes mode waits with (@gannet/core's), injected so tests advance time by hand
+// and never sleep.
+import { type Backoff, type Clock, ExponentialBackoff as CoreExponentialBackoff, realClock } from '@gannet/core';
 
-export interface Clock {
-  now(): number;
-  setTimeout(fn: () => void, ms: number): unknown;
-  clearTimeout(handle: unknown): void;
-}
+export type { Backoff, Clock };
 
 /**
- * Real time. Its timers keep the process alive (no unref): while the API server is unreachable at start, a retry
- * timer may be the only thing the agent waits on, and an unref'd one would let the process exit mid-await.
+ * Real, monotonic time. Its timers keep the process alive (no unref): while the API server is unreachable at start,
+ * a retry timer may be the only thing the agent waits on, and an unref'd one would let the process exit mid-await.
  * Everything that schedules on it clears its timer in stop().
  */
-export const systemClock: Clock = {
-  now: () => Date.now(),
-  setTimeout: (fn, ms) => setTimeout(fn, ms),
-  clearTimeout: (h) => clearTimeout(h as NodeJS.Timeout),
-};
-
-/** Delays between retries: next() grows, reset() after a success. */
-export interface Backoff {
-  next(): number;
-  reset(): void;
-}
+export const systemClock: Clock = realClock({ keepAlive: true });
 
 export interface ExponentialBackoffOptions {
   initialMs?: number;
@@ -32,29 +20,19 @@ export interface ExponentialBackoffOptions {
   random?: () => number;
 }
 
-export class ExponentialBackoff implements Backoff {
-  private attempt = 0;
-  private readonly initialMs: number;
-  private readonly maxMs: number;
-  private readonly factor: number;
-  private readonly jitter: number;
-  private readonly random: () => number;
-
+/** Core's exponential backoff with Kubernetes mode's defaults: 1 s doubling to 30 s, scaled by (1 − 0.2·random()). */
+export class ExponentialBackoff extends CoreExponentialBackoff {
   constructor(opts: ExponentialBackoffOptions = {}) {
-    this.initialMs = opts.initialMs ?? 1000;
-    this.maxMs = opts.maxMs ?? 30_000;
-    this.factor = opts.factor ?? 2;
-    this.jitter = opts.jitter ?? 0.2;
-    this.random = opts.random ?? Math.random;
-  }
-
-  next(): number {
-    const base = Math.min(this.maxMs, this.initialMs * this.factor ** this.attempt);
-    this.attempt++;
-    return Math.round(base * (1 - this.jitter * this.random()));
-  }
-
-  reset(): void {
-    this.attempt = 0;
+    const jitter = opts.jitter ?? 0.2;
+    const random = opts.random ?? Math.random;
+    super(
+      {
+        initialMs: opts.initialMs ?? 1000,
+        maxMs: opts.maxMs ?? 30_000,
+        factor: opts.factor ?? 2,
+        jitter: [1 - jitter, 1],
+      },
+      () => 1 - random(),
+    );
   }
 }

@@ -10,6 +10,7 @@
 // - Session lists are bounded: above maxSessions sessions, `sessions` lists only those not Established (up to
 //   maxSessions) and `sessionCounts` counts every state, so no object nears etcd's 1.5 MiB request limit.
 import { EventEmitter } from 'node:events';
+import type { TimerHandle } from '@gannet/core';
 import { CustomObjectsApi, type KubeConfig, PatchStrategy, setHeaderOptions } from '@kubernetes/client-node';
 import type { PeerView } from '../api/server.js';
 import { type Backoff, type Clock, ExponentialBackoff, systemClock } from './clock.js';
@@ -37,6 +38,8 @@ export interface NodeStatusWriterOptions {
    */
   nodeUid?: string | (() => string | undefined);
   clock?: Clock;
+  /** Wall-clock milliseconds for updatedAt (default Date.now; the clock is monotonic, not a date). */
+  wallClock?: () => number;
   backoff?: Backoff;
   /** At most one write per this many ms (default 10000). */
   minIntervalMs?: number;
@@ -83,7 +86,7 @@ export class NodeStatusWriter extends EventEmitter<NodeStatusWriterEvents> {
   private pending: NodeStatusReport | undefined;
   private lastKey = '';
   private lastWriteAt = Number.NEGATIVE_INFINITY;
-  private timer: unknown;
+  private timer: TimerHandle | undefined;
   private timerAt = 0;
   private inFlight: Promise<void> | undefined;
   private failing = false;
@@ -232,7 +235,7 @@ export class NodeStatusWriter extends EventEmitter<NodeStatusWriterEvents> {
       ...(bounded ? { sessionCounts: counts, sessionsOmitted: all.length - sessions.length } : {}),
       sessions,
       advertisedPrefixes: [...r.advertisedPrefixes].sort(),
-      updatedAt: new Date(this.clock.now()).toISOString(),
+      updatedAt: new Date((this.opts.wallClock ?? Date.now)()).toISOString(),
     };
   }
 

@@ -13,6 +13,7 @@
 //   refused connection, 429, 5xx, 403 → report once, retry after the backoff (jittered) or the server's Retry-After,
 //   whichever is longer, and keep the copy as it is;
 // - the client's idle timeout or a clean close by the server (its timeoutSeconds) → watch again from where we were.
+import type { TimerHandle } from '@gannet/core';
 import type { Backoff, Clock } from './clock.js';
 import {
   classifyApiError,
@@ -108,7 +109,7 @@ export class Reflector<T extends KubeObject> {
   /** A dropped watch is reopened at once, quietly, once; a second drop in a row goes through backoff. */
   private quietRetryUsed = false;
   private abort: AbortController | undefined;
-  private timer: unknown;
+  private timer: TimerHandle | undefined;
 
   constructor(
     private readonly opts: ReflectorOptions<T>,

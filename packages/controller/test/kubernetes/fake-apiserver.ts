@@ -14,6 +14,7 @@
 import { createServer as createHttp, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import { createServer as createHttps } from 'node:https';
 import type { Socket } from 'node:net';
+import type { TimerHandle } from '@gannet/core';
 import { parse as parseYaml } from 'yaml';
 import type { Clock } from '../../src/kubernetes/clock.js';
 import { type ApiCall, apiVersion, type Obj, type ResourceDef, statusOf } from './fake-api-objects.js';
@@ -25,7 +26,7 @@ interface Watcher {
   plural: string;
   bookmarks: boolean;
   res: ServerResponse;
-  timer?: unknown;
+  timer?: TimerHandle;
 }
 
 /** Every call any FakeApiServer of this process answered: the RBAC test checks them all against the ClusterRole. */
@@ -112,7 +113,7 @@ export class FakeApiServer extends FakeStore {
   /** Cuts every watch stream mid-flight (as a load balancer or a crashing apiserver would). */
   dropWatches(): void {
     for (const w of this.watchers) {
-      this.clock.clearTimeout(w.timer);
+      if (w.timer) this.clock.clearTimeout(w.timer);
       w.res.socket?.destroy();
     }
     this.watchers.clear();
@@ -232,7 +233,7 @@ export class FakeApiServer extends FakeStore {
   }
 
   private endWatch(w: Watcher): void {
-    this.clock.clearTimeout(w.timer);
+    if (w.timer) this.clock.clearTimeout(w.timer);
     this.watchers.delete(w);
     w.res.end();
   }
@@ -396,7 +397,7 @@ export class FakeApiServer extends FakeStore {
       }, timeout * 1000);
     }
     res.on('close', () => {
-      this.clock.clearTimeout(w.timer);
+      if (w.timer) this.clock.clearTimeout(w.timer);
       this.watchers.delete(w);
     });
     return true;

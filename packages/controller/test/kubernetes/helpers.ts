@@ -1,6 +1,8 @@
 // Test doubles and builders for the Kubernetes-mode tests.
+
+import { FakeClock as CoreFakeClock } from '@gannet/core/testing';
 import { KubeConfig } from '@kubernetes/client-node';
-import type { Backoff, Clock } from '../../src/kubernetes/clock.js';
+import type { Backoff } from '../../src/kubernetes/clock.js';
 import { BGP_CONFIGURATIONS, BGP_PEERS, NODE_STATUSES } from '../../src/kubernetes/resources.js';
 import { CORE_NODES, type ResourceDef } from './fake-apiserver.js';
 import { crdResources } from './fake-crd.js';
@@ -15,41 +17,10 @@ export const RESOURCES: ResourceDef[] = [
   }),
 ];
 
-/** A clock that only moves when the test says so. */
-export class FakeClock implements Clock {
-  private t = 1_700_000_000_000;
-  private seq = 0;
-  private readonly timers = new Map<number, { at: number; fn: () => void }>();
-
-  now(): number {
-    return this.t;
-  }
-
-  setTimeout(fn: () => void, ms: number): unknown {
-    const id = ++this.seq;
-    this.timers.set(id, { at: this.t + ms, fn });
-    return id;
-  }
-
-  clearTimeout(handle: unknown): void {
-    this.timers.delete(handle as number);
-  }
-
-  get pending(): number {
-    return this.timers.size;
-  }
-
-  /** Moves time on by `ms`, firing due timers in order. */
-  advance(ms: number): void {
-    const end = this.t + ms;
-    for (let guard = 0; guard < 10_000; guard++) {
-      const due = [...this.timers.entries()].filter(([, v]) => v.at <= end).sort((a, b) => a[1].at - b[1].at)[0];
-      if (!due) break;
-      this.timers.delete(due[0]);
-      this.t = Math.max(this.t, due[1].at);
-      due[1].fn();
-    }
-    this.t = end;
+/** A clock that only moves when the test says so (@gannet/core's), starting at a date-like reading. */
+export class FakeClock extends CoreFakeClock {
+  constructor() {
+    super(1_700_000_000_000);
   }
 }
 

@@ -104,7 +104,7 @@ describe('kubernetes/KubernetesSource: reflectors as client-go does them', funct
     bump(r);
     r.server.compact();
     r.server.dropWatches(); // a second drop in a row goes through the backoff
-    await eventually(() => assert.equal(r!.clock.pending, 3));
+    await eventually(() => assert.equal(r!.clock.pending(), 3));
     r.clock.advance(1000);
     await eventually(() => assert.equal(sum(r!, 'relistsAfterGone'), 6));
     await eventually(() => assert.equal(r!.server.watchCount(), 3));
@@ -119,7 +119,7 @@ describe('kubernetes/KubernetesSource: reflectors as client-go does them', funct
     r.server.compact();
     r.server.dropWatches();
     await eventually(() => assert.equal(r!.server.watchCount(), 1), 'configurations back at once');
-    await eventually(() => assert.equal(r!.clock.pending, 2), 'nodes and peers wait');
+    await eventually(() => assert.equal(r!.clock.pending(), 2), 'nodes and peers wait');
     r.clock.advance(14_999);
     await settle(30);
     assert.equal(r.server.watchCount(), 1, 'not before Retry-After (the backoff is 1 s)');
@@ -143,7 +143,7 @@ describe('kubernetes/KubernetesSource: reflectors as client-go does them', funct
     r.server.compact();
     r.server.dropWatches();
     await eventually(() => assert.equal(r!.server.watchCount(), 2));
-    await eventually(() => assert.equal(r!.clock.pending, 1));
+    await eventually(() => assert.equal(r!.clock.pending(), 1));
     r.clock.advance(24_994);
     await settle(30);
     assert.equal(r.server.watchCount('nodes'), 0, 'not before 20 s × (1 + 0.25 × 0.999) = 24.995 s');

@@ -21,7 +21,7 @@ describe('kubernetes/KubernetesSource: outages, 410 Gone, dropped watches, 403',
     const failures = () => Object.values(r!.source.reflectors).reduce((n, x) => n + x.stats.failures, 0);
     const start = failures();
     for (let i = 1; i <= 20; i++) {
-      await eventually(() => assert.equal(r!.clock.pending, 3), 'three retries scheduled');
+      await eventually(() => assert.equal(r!.clock.pending(), 3), 'three retries scheduled');
       r.clock.advance(1000); // every reflector retries, and fails, 20 times
       await eventually(() => assert.equal(failures(), start + 3 * i), `round ${i} failed`);
     }
@@ -106,7 +106,7 @@ describe('kubernetes/KubernetesSource: outages, 410 Gone, dropped watches, 403',
     await eventually(() => assert.equal(r!.configs.length, 2));
     r.server.endWatches();
     // nodes had events: reopened at once; the quiet ones wait one backoff step (a server closing at once is no loop)
-    await eventually(() => assert.equal(r!.clock.pending, 2), 'two backoff timers');
+    await eventually(() => assert.equal(r!.clock.pending(), 2), 'two backoff timers');
     r.clock.advance(1000);
     await eventually(() => assert.equal(r!.server.watchCount(), 3));
     assert.equal(r.source.reflectors.nodes.stats.lists, 1);
@@ -116,7 +116,7 @@ describe('kubernetes/KubernetesSource: outages, 410 Gone, dropped watches, 403',
     r.clock.advance(10_000);
     r.server.endWatches();
     await eventually(() => assert.equal(r!.server.watchCount(), 3), 'reopened without waiting for a backoff');
-    assert.equal(r.clock.pending, 0);
+    assert.equal(r.clock.pending(), 0);
   });
 
   it('stop() right after start() closes the watches that were still connecting', async () => {
@@ -125,7 +125,7 @@ describe('kubernetes/KubernetesSource: outages, 410 Gone, dropped watches, 403',
     r.source.stop();
     await settle(100);
     assert.equal(r.server.watchCount(), 0);
-    assert.equal(r.clock.pending, 0, 'no timer left behind');
+    assert.equal(r.clock.pending(), 0, 'no timer left behind');
   });
 
   it('start() rejects with a clear error when RBAC forbids listing nodes', async () => {
@@ -145,7 +145,7 @@ describe('kubernetes/KubernetesSource: outages, 410 Gone, dropped watches, 403',
     const watches403 = () => r!.server.calls.filter((c) => c.verb === 'watch' && c.status === 403).length;
     await eventually(() => assert.equal(watches403(), 1), 'the quiet reopen is refused');
     for (let i = 2; i <= 5; i++) {
-      await eventually(() => assert.equal(r!.clock.pending, 1), 'the retry is scheduled');
+      await eventually(() => assert.equal(r!.clock.pending(), 1), 'the retry is scheduled');
       r.clock.advance(1000);
       await eventually(() => assert.equal(watches403(), i), `refused retry ${i}`);
     }

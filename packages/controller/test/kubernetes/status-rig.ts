@@ -50,6 +50,7 @@ export async function statusRig(over: Partial<NodeStatusWriterOptions> = {}): Pr
     nodeName: 'node1',
     nodeUid: uid,
     clock,
+    wallClock: () => clock.now(),
     backoff: new CountingBackoff(2000),
     minIntervalMs: 5000,
     heartbeatMs: 60_000,
