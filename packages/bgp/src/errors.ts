@@ -1,14 +1,14 @@
-// The package's error base class. Every error @gannet/bgp throws is a BgpError with a stable kebab-case `code`
-// that callers may switch on; the message is for humans and may change.
+// The package's error base class. Every error @gannet/bgp throws is a BgpError (a GannetError) with a stable
+// `code` ERR_GANNET_BGP_<WHAT> that callers may switch on; the message is for humans and may change.
+import { GannetError } from '@gannet/core';
 
-export class BgpError extends Error {
-  /** Stable machine-readable identifier, e.g. `invalid-peer`, `not-running`, `wire-malformed`. */
-  readonly code: string;
-
-  constructor(code: string, message: string, options?: { cause?: unknown }) {
-    super(message, options);
-    this.name = new.target.name;
-    this.code = code;
+export class BgpError extends GannetError {
+  /**
+   * `what` is the kebab-case kind (`invalid-peer`, `not-running`, `wire-malformed`); `code` becomes
+   * ERR_GANNET_BGP_<WHAT> (ERR_GANNET_BGP_INVALID_PEER, ...).
+   */
+  constructor(what: string, message: string, options?: { cause?: unknown }) {
+    super(`ERR_GANNET_BGP_${what.toUpperCase().replaceAll('-', '_')}`, message, options);
   }
 }
 

@@ -1,14 +1,7 @@
-// One base class for the controller's errors, each with a stable code (ERR_GANNET_*).
-export class GannetError extends Error {
-  constructor(
-    readonly code: string,
-    message: string,
-    options?: { cause?: unknown },
-  ) {
-    super(message, options);
-    this.name = new.target.name;
-  }
-}
+// The controller's errors, on @gannet/core's one base class with a stable code (ERR_GANNET_*).
+import { GannetError } from '@gannet/core';
+
+export { GannetError };
 
 /** A configuration problem; `key` is the dotted path (peers[0].asn) and `line` 1-based when known. */
 export class ConfigError extends GannetError {

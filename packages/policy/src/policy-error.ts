@@ -1,5 +1,6 @@
 // The package's error base class. Every error @gannet/policy throws is a PolicyError with a stable `code` that callers
 // may switch on; the message is for humans and may change.
+import { GannetError } from '@gannet/core';
 
 export type PolicyErrorCode =
   /** A NetworkPolicy, pod, namespace or option is malformed; `object` and `field` say where. Nothing was applied. */
@@ -9,8 +10,7 @@ export type PolicyErrorCode =
   /** `nft` refused the transaction (its message is in `nftMessage`); the kernel ruleset is as it was before. */
   | 'ERR_GANNET_POLICY_NFT_FAILED';
 
-export class PolicyError extends Error {
-  override readonly name = 'PolicyError';
+export class PolicyError extends GannetError<PolicyErrorCode> {
   /** For ERR_GANNET_POLICY_INVALID: the object, e.g. `NetworkPolicy default/allow-web` or `Pod x/a`. */
   readonly object: string | undefined;
   /** For ERR_GANNET_POLICY_INVALID: the field path inside the object, e.g. `spec.ingress[0].from[1].ipBlock.cidr`. */
@@ -19,11 +19,11 @@ export class PolicyError extends Error {
   readonly nftMessage: string | undefined;
 
   constructor(
-    readonly code: PolicyErrorCode,
+    code: PolicyErrorCode,
     message: string,
     options: { cause?: unknown; object?: string; field?: string; nftMessage?: string } = {},
   ) {
-    super(message, options.cause === undefined ? undefined : { cause: options.cause });
+    super(code, message, options.cause === undefined ? undefined : { cause: options.cause });
     this.object = options.object;
     this.field = options.field;
     this.nftMessage = options.nftMessage;

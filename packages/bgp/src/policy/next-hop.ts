@@ -1,6 +1,7 @@
 // NEXT_HOP validation (RFC 4271 §6.3, RFC 7606 §7.3): a next hop that cannot be a neighbour's address is
 // "semantically incorrect": the route is ignored (logged, counted), with no NOTIFICATION and the session kept.
 // Pure: what is local or connected comes from the caller (the speaker knows no interfaces).
+import { formatIpv4 } from '@gannet/core';
 import { parseIPv4, parseIPv6 } from './ip-prefix.js';
 
 export interface NextHopContext {
@@ -36,7 +37,7 @@ function ipv6Problem(address: string): string | undefined {
   // A link-local address needs the interface it belongs to, which a route to it cannot name here.
   if (a >>> 22 === 0x3fa) return 'link-local (fe80::/10) without an interface';
   if (a === 0 && b === 0 && c === 0xffff) {
-    const v4 = `${d >>> 24}.${(d >>> 16) & 255}.${(d >>> 8) & 255}.${d & 255}`;
+    const v4 = formatIpv4(d);
     const p = ipv4Problem(v4);
     if (p) return `IPv4-mapped ${p}`;
   }

@@ -82,7 +82,7 @@ describe('ip-prefix', () => {
     assert.throws(() => parsePrefix('10.0.0.1/24'), /invalid prefix "10.0.0.1\/24" \(host bits set\)/);
     assert.throws(
       () => parsePrefix('nope'),
-      (e: unknown) => (e as { code: string }).code === 'invalid-prefix',
+      (e: unknown) => (e as { code: string }).code === 'ERR_GANNET_BGP_INVALID_PREFIX',
     );
   });
 

@@ -102,7 +102,10 @@ describe('PrefixFilter', () => {
       assert.throws(
         () => f([{ prefix: '192.0.2.0/24', action: 'permit' }, rule]),
         (e: unknown) =>
-          e instanceof BgpError && e.code === 'invalid-policy' && msg.test(e.message) && /^rule 2 /.test(e.message),
+          e instanceof BgpError &&
+          e.code === 'ERR_GANNET_BGP_INVALID_POLICY' &&
+          msg.test(e.message) &&
+          /^rule 2 /.test(e.message),
         String(msg),
       );
     }

@@ -243,12 +243,12 @@ describe('Rib: Adj-RIB-In and Loc-RIB diffs', () => {
     const bad = update({ withdrawn: [P], attributes: attrs([65001]), nlri: ['10.1.0.0/16'] });
     assert.throws(
       () => rib.applyUpdate(A, bad),
-      (e: unknown) => e instanceof BgpError && e.code === 'invalid-update',
+      (e: unknown) => e instanceof BgpError && e.code === 'ERR_GANNET_BGP_INVALID_UPDATE',
     );
     const mp = update({ withdrawn: [P], mpReach: { afi: 25, safi: 70, nextHop: '1.1.1.1', nlri: [] } });
     assert.throws(
       () => rib.applyUpdate(A, mp),
-      (e: unknown) => e instanceof BgpError && e.code === 'unsupported-family',
+      (e: unknown) => e instanceof BgpError && e.code === 'ERR_GANNET_BGP_UNSUPPORTED_FAMILY',
     );
     const noNh = update({ withdrawn: [P], mpReach: { afi: 2, safi: 1, nextHop: '', nlri: ['2001:db8::/32'] } });
     assert.throws(() => rib.applyUpdate(A, noNh), /MP_REACH_NLRI without a next hop/);
@@ -256,7 +256,7 @@ describe('Rib: Adj-RIB-In and Loc-RIB diffs', () => {
     assert.ok(rib.lookup(1, P)?.best, 'the earlier path is still there');
     assert.throws(
       () => rib.announce('198.51.100.9', 1, [P], attrs([1]), A),
-      (e: unknown) => (e as BgpError).code === 'unknown-peer',
+      (e: unknown) => (e as BgpError).code === 'ERR_GANNET_BGP_UNKNOWN_PEER',
     );
     assert.throws(() => rib.addPeer({ address: A, asn: 65001 }), /already exists/);
     assert.throws(() => rib.addPeer({ address: '192.0.2.77', asn: 0 }), /asn/);
@@ -364,7 +364,8 @@ describe('Rib: local origination', () => {
     assert.equal(r[0]?.afi, 2);
     assert.throws(
       () => rib.originate('10.244.1.1/24'),
-      (e: unknown) => (e as BgpError).code === 'invalid-prefix' && /host bits/.test((e as Error).message),
+      (e: unknown) =>
+        (e as BgpError).code === 'ERR_GANNET_BGP_INVALID_PREFIX' && /host bits/.test((e as Error).message),
     );
     assert.throws(() => rib.originate('banana'), /invalid prefix "banana"/);
     assert.throws(() => rib.withdrawOrigin('10.0.0.0/33'), /invalid prefix/);

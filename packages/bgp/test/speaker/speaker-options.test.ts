@@ -53,7 +53,7 @@ describe('speaker options: validation', () => {
         () => validatePeerOptions({ ...good, ...patch } as PeerOptions),
         (e: unknown) => {
           assert.ok(e instanceof BgpConfigError);
-          assert.equal(e.code, 'invalid-config');
+          assert.equal(e.code, 'ERR_GANNET_BGP_INVALID_CONFIG');
           assert.match(e.message, message);
           return true;
         },

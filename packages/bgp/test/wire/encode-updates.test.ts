@@ -135,14 +135,14 @@ describe('wire: encodeUpdates / encodeWithdrawals / End-of-RIB', () => {
     for (const bad of ['10.0.0.0', '10.0.0.0/33', '10.0.0/8', '300.0.0.0/8', '2001:db8::/129', 'x/8', '::1::/64']) {
       assert.throws(
         () => encodeUpdates(ATTRS, [bad], { ...OPTS4, ipv6NextHop: '::1' }),
-        { code: 'wire-invalid-argument' },
+        { code: 'ERR_GANNET_BGP_WIRE_INVALID_ARGUMENT' },
         bad,
       );
     }
     assert.throws(
       () => encodeMessage({ type: 'update', withdrawn: [], attributes: ATTRS, nlri: ['2001:db8::/32'] }, OPTS4),
       {
-        code: 'wire-invalid-argument',
+        code: 'ERR_GANNET_BGP_WIRE_INVALID_ARGUMENT',
       },
     );
   });

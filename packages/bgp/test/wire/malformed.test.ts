@@ -395,7 +395,7 @@ describe('wire: malformed-input catalogue (RFC 4271 §6, RFC 7606)', () => {
           () => decodeMessage(c.bytes, opts),
           (err: unknown) => {
             assert.ok(err instanceof BgpWireError, `not a BgpWireError: ${err}`);
-            assert.equal(err.code, 'wire-malformed');
+            assert.equal(err.code, 'ERR_GANNET_BGP_WIRE_MALFORMED');
             const [code, subcode, data] = e.notify;
             assert.deepEqual([err.notification.code, err.notification.subcode], [code, subcode], err.message);
             if (data) assert.deepEqual([...err.notification.data], data);

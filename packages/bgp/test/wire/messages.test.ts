@@ -215,7 +215,7 @@ describe('wire: message size limits when encoding', () => {
       attributes: { origin: 0 as const, asPath: [], nextHop: '192.0.2.1' },
       nlri,
     };
-    assert.throws(() => encodeMessage(big, OPTS4), { code: 'wire-invalid-argument' });
+    assert.throws(() => encodeMessage(big, OPTS4), { code: 'ERR_GANNET_BGP_WIRE_INVALID_ARGUMENT' });
     assert.equal(encodeMessage(big, { ...OPTS4, extendedMessage: true }).length, 23 + 14 + 1100 * 4);
     const caps = Array.from({ length: 20 }, (_, i) => ({
       code: 100 + i,
@@ -223,7 +223,9 @@ describe('wire: message size limits when encoding', () => {
       value: Buffer.alloc(250),
     }));
     const open = { type: 'open' as const, version: 4, myAs: 1, holdTime: 90, bgpId: '192.0.2.1', capabilities: caps };
-    assert.throws(() => encodeMessage(open, { ...OPTS4, extendedMessage: true }), { code: 'wire-invalid-argument' });
+    assert.throws(() => encodeMessage(open, { ...OPTS4, extendedMessage: true }), {
+      code: 'ERR_GANNET_BGP_WIRE_INVALID_ARGUMENT',
+    });
   });
 });
 
@@ -273,7 +275,7 @@ describe('wire: shutdown communication (RFC 9003)', () => {
     assert.equal(shutdownCommunication(n(6, 2, 2, 0xc3, 0x28)), undefined);
     assert.equal(shutdownCommunication(n(6, 3, 1, 0x61)), undefined);
     assert.equal(shutdownCommunication(n(4, 2, 1, 0x61)), undefined);
-    assert.throws(() => shutdownNotification('x'.repeat(256)), { code: 'wire-invalid-argument' });
-    assert.throws(() => shutdownNotification('x', 3), { code: 'wire-invalid-argument' });
+    assert.throws(() => shutdownNotification('x'.repeat(256)), { code: 'ERR_GANNET_BGP_WIRE_INVALID_ARGUMENT' });
+    assert.throws(() => shutdownNotification('x', 3), { code: 'ERR_GANNET_BGP_WIRE_INVALID_ARGUMENT' });
   });
 });

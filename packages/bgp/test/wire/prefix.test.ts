@@ -107,6 +107,6 @@ describe('wire: prefixes and addresses', () => {
     assert.equal(writePrefix(b, 0, 8, '2001:db8::/32'), 5);
     assert.equal(writePrefix(b, 4, 8, '2001:db8::/32'), -1);
     assert.equal(writePrefix(b, 0, 8, '0.0.0.0/0'), 1);
-    assert.throws(() => writePrefix(b, 0, 8, '10.0.0.0/8', 2), { code: 'wire-invalid-argument' });
+    assert.throws(() => writePrefix(b, 0, 8, '10.0.0.0/8', 2), { code: 'ERR_GANNET_BGP_WIRE_INVALID_ARGUMENT' });
   });
 });
