@@ -116,6 +116,14 @@ describe('kubernetes/deriveAgentConfig', () => {
       ] as NodeObject[]),
       ['10.0.0.0/11'],
     );
+    // A pod CIDR with a leading-zero octet is no prefix (strict parsing, @gannet/core): skipped, not widened over.
+    assert.deepEqual(
+      defaultClusterCIDRs([
+        node('a', '10.0.0.1', ['010.200.0.0/16']),
+        node('b', '10.0.0.2', ['10.244.1.0/24']),
+      ] as NodeObject[]),
+      ['10.244.0.0/16'],
+    );
     const set = { metadata: { name: 'default' }, spec: { clusterCIDRs: ['10.96.0.0/12'] } };
     assert.deepEqual(deriveAgentConfig(snap({ nodes, configurations: [set] })).config?.clusterCIDRs, ['10.96.0.0/12']);
     const empty = { metadata: { name: 'default' }, spec: { clusterCIDRs: [] } };

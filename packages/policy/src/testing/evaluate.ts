@@ -1,6 +1,7 @@
 // An interpreter of the compiled model (the IR, before text rendering): walks the forward-hook base chains the way
 // the kernel does for one packet, so the compiler's semantics can be checked without root. The e2e tests check the
 // same cases against the kernel with the rendered text.
+import { parseIpv4 } from '@gannet/core';
 import type { ChainDef, L4, Match, PolicyModel, Rule, SetDef } from '../model.js';
 
 export interface Packet {
@@ -14,7 +15,7 @@ export interface Packet {
 
 type Outcome = 'accept' | 'drop' | 'continue';
 
-const v4 = (ip: string): number => ip.split('.').reduce((a, o) => a * 256 + Number(o), 0);
+const v4 = (ip: string): number => parseIpv4(ip);
 
 function inSet(s: SetDef, key: string): boolean {
   if (!s.interval) return s.elements.has(key);
