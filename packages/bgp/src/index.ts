@@ -1,7 +1,7 @@
 // Public API of @gannet/bgp: a curated list of named re-exports (see ../../../shared/STYLE.md).
 export { type Clock, systemClock } from '@gannet/core';
 export { BgpConfigError, BgpError, BgpStateError } from './errors.js';
-export type { SessionState } from './fsm/types.js';
+export type { FsmReason, SessionState } from './fsm/types.js';
 export { PrefixFilter, type PrefixRule } from './policy/prefix-filter.js';
 export { type Connection, type ConnectionFactory, type Listener, tcpConnectionFactory } from './session/connection.js';
 export { MemoryNetwork } from './session/memory-net.js';

@@ -2,7 +2,7 @@
 // the counters behind speaker.peers().
 import type { TimerHandle } from '@gannet/core';
 import { BgpError } from './errors.js';
-import type { FsmConfig } from './fsm/types.js';
+import { type FsmConfig, type FsmReason, isHelperModeReason, type Transition } from './fsm/types.js';
 import { nextHopProblem } from './policy/next-hop.js';
 import type { RibPeerConfig } from './rib/types.js';
 import type { Negotiated, OpenParams } from './session/open.js';
@@ -84,18 +84,19 @@ export class PeerEntry {
       factory: speaker.factory,
       log: this.log,
       handlers: {
-        transition: (t: { from: PeerStatus['state']; to: PeerStatus['state']; reason: string }) => {
-          this.log.info(t.to === 'Established' ? 'peer up' : `peer ${t.to}`, { from: t.from, reason: t.reason });
+        transition: (t: Transition) => {
+          const reason = t.detail ?? t.reason; // the event's own words when it had some
+          this.log.info(t.to === 'Established' ? 'peer up' : `peer ${t.to}`, { from: t.from, reason });
           speaker.emit('peer-state', {
             address: opts.address,
             asn: opts.asn,
             state: t.to,
             previous: t.from,
-            reason: t.reason,
+            reason,
           });
         },
         established: (n: Negotiated) => this.established(n),
-        down: (d: { reason: string; graceful: boolean; negotiated: Negotiated | undefined }) => this.down(d),
+        down: (d: { reason: FsmReason; graceful: boolean; negotiated: Negotiated | undefined }) => this.down(d),
         update: (u: UpdateMessage) => this.update(u),
         endOfRib: (afi: number) => this.endOfRib(afi),
         routeRefresh: (afi: number, subtype: number) => this.routeRefresh(afi, subtype),
@@ -183,15 +184,12 @@ export class PeerEntry {
     this.session.wake();
   }
 
-  private down(d: { reason: string; graceful: boolean; negotiated: Negotiated | undefined }): void {
+  private down(d: { reason: FsmReason; graceful: boolean; negotiated: Negotiated | undefined }): void {
     const gr = d.negotiated?.peerGracefulRestart;
     // Helper mode (RFC 4724 §4.2): the peer's routes stay, as stale, when the session ended without a NOTIFICATION
     // about a malformed message, a policy limit or an administrative stop — that is, when TCP dropped or the hold
     // timer expired — and the peer said it can restart (families listed).
-    const helper =
-      gr !== undefined &&
-      gr.families.size > 0 &&
-      (d.reason === 'connection-closed' || d.reason === 'hold-timer-expired');
+    const helper = gr !== undefined && gr.families.size > 0 && isHelperModeReason(d.reason);
     const rib = this.speaker.rib;
     const secondRestart = this.staleTimer !== undefined;
     this.clearTimers();

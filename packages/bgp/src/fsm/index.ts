@@ -5,6 +5,7 @@ export type {
   FsmConfig,
   FsmEnv,
   FsmEvent,
+  FsmReason,
   FsmState,
   Notify,
   SessionState,
@@ -12,3 +13,4 @@ export type {
   TimerName,
   Transition,
 } from './types.js';
+export { isHelperModeReason } from './types.js';

@@ -7,6 +7,7 @@ import type {
   FsmConfig,
   FsmEnv,
   FsmEvent,
+  FsmReason,
   FsmState,
   Notify,
   SessionState,
@@ -72,7 +73,8 @@ export function negotiateHold(ours: number, theirs: number): { holdTime: number;
 class Builder {
   readonly actions: FsmAction[] = [];
   s: FsmState;
-  reason?: string;
+  reason?: FsmReason;
+  detail?: string | undefined;
   constructor(
     readonly from: FsmState,
     readonly env: FsmEnv,
@@ -90,9 +92,10 @@ class Builder {
     this.s = { ...this.s, deadlines };
     return this;
   }
-  to(state: SessionState, reason: string): this {
+  to(state: SessionState, reason: FsmReason, detail?: string): this {
     this.s = { ...this.s, state };
     this.reason = reason;
+    this.detail = detail;
     return this;
   }
   act(...actions: FsmAction[]): this {
@@ -112,7 +115,10 @@ class Builder {
    * Drop the connection and go Idle. A failure counts towards the backoff and schedules the automatic restart
    * (IdleHoldTimer); `restartMs` overrides the delay; `stay` keeps the peer down until the next start.
    */
-  idle(reason: string, opts: { failure?: boolean; restartMs?: number; stay?: boolean; graceful?: boolean } = {}) {
+  idle(
+    reason: FsmReason,
+    opts: { failure?: boolean; restartMs?: number; stay?: boolean; graceful?: boolean; detail?: string } = {},
+  ) {
     const wasUp = this.from.state === 'Established';
     if (this.from.state !== 'Idle' && this.from.state !== 'Active') this.act({ type: 'close' });
     if (wasUp) this.act({ type: 'down', graceful: opts.graceful ?? false });
@@ -122,37 +128,38 @@ class Builder {
     else if (this.s.started) {
       this.timer('idle-hold', opts.restartMs ?? backoffMs(failures, this.s.config.backoff, this.env.random));
     }
-    return this.to('Idle', reason);
+    return this.to('Idle', reason, opts.detail);
   }
   result(): StepResult {
-    const state = this.reason !== undefined ? { ...this.s, reason: this.reason } : this.s;
+    const state = this.reason !== undefined ? { ...this.s, reason: this.reason, detail: this.detail } : this.s;
     const out: StepResult = { state, actions: this.actions };
     if (this.reason !== undefined && this.from.state !== state.state) {
       out.transition = { from: this.from.state, to: state.state, reason: this.reason };
+      if (this.detail !== undefined) out.transition.detail = this.detail;
     }
     return out;
   }
 }
 
 /** Leaves Idle: connect out (Connect) or wait for the peer (Active, passive peers). */
-function begin(b: Builder, reason: string): Builder {
+function begin(b: Builder, reason: FsmReason): Builder {
   b.timer('idle-hold', undefined);
   if (b.s.config.passive) return b.to('Active', reason);
   return b.timer('connect-retry', b.s.config.connectRetryMs).act({ type: 'connect' }).to('Connect', reason);
 }
 
 /** After a lost or refused TCP connection: wait in Active and retry after the backoff (passive: just wait). */
-function retryLater(b: Builder, reason: string): Builder {
+function retryLater(b: Builder, reason: FsmReason, detail?: string): Builder {
   const failures = b.s.failures + 1;
   b.set({ failures, deadlines: {}, holdTime: 0, keepaliveTime: 0 });
   if (!b.s.config.passive) {
     const delay = Math.min(b.s.config.connectRetryMs, backoffMs(failures, b.s.config.backoff, b.env.random));
     b.timer('connect-retry', delay);
   }
-  return b.to('Active', reason);
+  return b.to('Active', reason, detail);
 }
 
-function opened(b: Builder, reason: string): Builder {
+function opened(b: Builder, reason: FsmReason): Builder {
   return b
     .act({ type: 'send-open' })
     .timer('connect-retry', undefined)
@@ -182,7 +189,7 @@ export function step(state: FsmState, event: FsmEvent, env: FsmEnv): StepResult 
       if (!graceful && (st === 'OpenSent' || st === 'OpenConfirm' || st === 'Established')) {
         b.notify(event.notify ?? { code: ErrorCode.CEASE, subcode: Cease.ADMIN_SHUTDOWN });
       }
-      return b.idle(event.reason ?? 'admin-shutdown', { failure: false, stay: true, graceful }).result();
+      return b.idle('admin-shutdown', { failure: false, stay: true, graceful, detail: event.reason }).result();
     }
     case 'timer':
       if (state.deadlines[event.timer] === undefined) return b.result(); // stale timer event
@@ -210,7 +217,7 @@ export function step(state: FsmState, event: FsmEvent, env: FsmEnv): StepResult 
         case 'tcp-connected':
           return opened(b, 'tcp-connected').result();
         case 'tcp-failed':
-          return retryLater(b, event.reason ?? 'connection-refused').result();
+          return retryLater(b, 'connection-refused', event.reason).result();
         case 'tcp-closed':
           return retryLater(b, 'connection-closed').result();
         default:
@@ -302,7 +309,7 @@ function common(b: Builder, event: FsmEvent): Builder {
     case 'tcp-failed':
       return b.idle('connection-closed');
     case 'message-error':
-      return b.notify(event.error).idle(event.reason ?? 'bad-message');
+      return b.notify(event.error).idle('bad-message', { detail: event.reason });
     case 'collision-lost':
       return b.notify({ code: ErrorCode.CEASE, subcode: Cease.COLLISION }).idle('collision-lost', { failure: false });
     case 'open-received':

@@ -38,8 +38,41 @@ export interface FsmState {
   readonly keepaliveTime: number;
   /** Absolute deadlines (Clock.now() ms) of the running timers. */
   readonly deadlines: Readonly<Partial<Record<TimerName, number>>>;
-  /** Reason of the last transition (kebab-case). */
-  readonly reason: string;
+  /** Reason of the last transition: one of a closed set, which decisions (graceful restart) switch on. */
+  readonly reason: FsmReason;
+  /** The event's own words for it when it had some (the caller's stop reason, the connect error, the decoder's). */
+  readonly detail?: string | undefined;
+}
+
+/** Why the FSM made a transition. Free text from an event goes to `detail`, never here. */
+export type FsmReason =
+  | 'initial'
+  /** start() */
+  | 'manual-start'
+  | 'tcp-connected'
+  | 'open-received'
+  | 'established'
+  | 'connect-retry-expired'
+  | 'idle-hold-expired'
+  /** TCP closed (or failed) on an open connection. */
+  | 'connection-closed'
+  /** The connection could not be made (detail: the error). */
+  | 'connection-refused'
+  | 'hold-timer-expired'
+  | 'send-hold-timer-expired'
+  | 'notification-received'
+  | 'open-error'
+  | 'unexpected-message'
+  /** A malformed message (detail: the decoder's reason, e.g. bad-marker). */
+  | 'bad-message'
+  | 'max-prefix'
+  | 'collision-lost'
+  /** stop() (detail: the caller's reason). */
+  | 'admin-shutdown';
+
+/** The reasons after which a peer that can restart keeps its routes as stale (RFC 4724 §4.2 helper mode). */
+export function isHelperModeReason(reason: FsmReason): boolean {
+  return reason === 'connection-closed' || reason === 'hold-timer-expired';
 }
 
 export type FsmEvent =
@@ -81,7 +114,8 @@ export type FsmAction =
 export interface Transition {
   from: SessionState;
   to: SessionState;
-  reason: string;
+  reason: FsmReason;
+  detail?: string;
 }
 
 export interface StepResult {

@@ -67,7 +67,7 @@ export class PeerSession {
     return this.main.conn?.localAddress;
   }
   get lastReason(): string {
-    return this.main.fsm.reason;
+    return this.main.fsm.detail ?? this.main.fsm.reason;
   }
   get negotiated(): Negotiated | undefined {
     return this.main.fsm.state === 'Established' ? this.main.negotiated : undefined;
@@ -190,7 +190,7 @@ export class PeerSession {
         return;
       }
       case 'send-notification':
-        this.lastError = `sent NOTIFICATION ${a.code}/${a.subcode} (${link.fsm.reason})`;
+        this.lastError = `sent NOTIFICATION ${a.code}/${a.subcode} (${link.fsm.detail ?? link.fsm.reason})`;
         {
           this.sendMessage(link, {
             type: 'notification',

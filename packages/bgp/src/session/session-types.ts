@@ -1,6 +1,6 @@
 // The session's contracts with its owner (the speaker): options, handlers, and the logger it writes to.
 import type { Clock } from '@gannet/core';
-import type { FsmConfig, Transition } from '../fsm/types.js';
+import type { FsmConfig, FsmReason, Transition } from '../fsm/types.js';
 import type { UpdateMessage } from '../wire/types.js';
 import type { ConnectionFactory } from './connection.js';
 import type { Negotiated, OpenParams } from './open.js';
@@ -16,7 +16,7 @@ export interface Logger {
 export interface SessionHandlers {
   transition(t: Transition): void;
   established(n: Negotiated): void;
-  down(info: { reason: string; graceful: boolean; negotiated: Negotiated | undefined }): void;
+  down(info: { reason: FsmReason; graceful: boolean; negotiated: Negotiated | undefined }): void;
   /** A received UPDATE (after RFC 7606 handling: treat-as-withdraw already turned into withdrawals). */
   update(u: UpdateMessage): void;
   endOfRib(afi: number): void;

@@ -4,8 +4,10 @@ import {
   compareBgpId,
   type FsmEnv,
   type FsmEvent,
+  type FsmReason,
   type FsmState,
   initialFsmState,
+  isHelperModeReason,
   LARGE_HOLD_MS,
   negotiateHold,
   onOpen,
@@ -218,7 +220,9 @@ describe('fsm step: notifications and timers', () => {
   it('a graceful stop closes without NOTIFICATION and reports a graceful down', () => {
     const r = step(drive(toEstablished), { type: 'stop', graceful: true, reason: 'graceful-restart' }, env);
     assert.deepEqual(r.actions, [{ type: 'close' }, { type: 'down', graceful: true }]);
-    assert.equal(r.transition?.reason, 'graceful-restart');
+    assert.equal(r.transition?.reason, 'admin-shutdown'); // a closed set: the caller's words are the detail
+    assert.equal(r.transition?.detail, 'graceful-restart');
+    assert.equal(r.state.detail, 'graceful-restart');
   });
 
   it('negotiates the smaller hold time and a third of it as keepalive; 0 means no timers', () => {
@@ -388,5 +392,22 @@ describe('fsm: connection collision (RFC 4271 §6.8)', () => {
     for (const [role, o, want] of cases) {
       assert.equal(onOpen({ role, other: o, ...ids }), want, `${role} vs ${JSON.stringify(o)}`);
     }
+  });
+});
+
+describe('fsm reasons', () => {
+  it('keep free text out of the reason: tcp-failed and message-error words go to detail', () => {
+    const started = drive([{ type: 'start' }]);
+    assert.equal(started.state, 'Connect');
+    const refused = step(started, { type: 'tcp-failed', reason: 'connect ECONNREFUSED' }, env);
+    assert.equal(refused.state.reason, 'connection-refused');
+    assert.equal(refused.state.detail, 'connect ECONNREFUSED');
+    const plain = step(started, { type: 'tcp-failed' }, env);
+    assert.equal(plain.state.reason, 'connection-refused');
+    assert.equal(plain.state.detail, undefined);
+  });
+  it('helper mode (RFC 4724 §4.2) follows a dropped connection or an expired hold timer only', () => {
+    const all: FsmReason[] = ['connection-closed', 'hold-timer-expired', 'admin-shutdown', 'bad-message', 'max-prefix'];
+    assert.deepEqual(all.filter(isHelperModeReason), ['connection-closed', 'hold-timer-expired']);
   });
 });
