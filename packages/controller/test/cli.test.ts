@@ -50,6 +50,19 @@ describe('controller: gannet CLI', () => {
     assert.match(f.err.join(''), /--log-level must be one of error, warn, info, debug/);
   });
 
+  it('gannet lab: usage errors exit 2 as the other commands do (they exited 1)', async () => {
+    const a = capture();
+    assert.equal(await main(['lab', 'up', '--bogus'], a.io), 2);
+    assert.match(a.err.join(''), /^gannet lab: Unknown option '--bogus'/);
+    if (process.getuid?.() !== 0) return; // the rest is checked after the lab's root check
+    const b = capture();
+    assert.equal(await main(['lab', 'frobnicate'], b.io), 2);
+    assert.equal(b.err.join(''), 'gannet lab: unknown lab command "frobnicate" (up, status, down)\n');
+    const c = capture();
+    assert.equal(await main(['lab', 'up', '--nodes', 'three'], c.io), 2);
+    assert.equal(c.err.join(''), 'gannet lab: --nodes must be a whole number\n');
+  });
+
   it('agent with a broken config names the file, line and key, exits 1 and starts nothing', async () => {
     const file = join(dir, 'bad.yaml');
     writeFileSync(

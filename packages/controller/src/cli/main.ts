@@ -3,12 +3,11 @@ import { parseArgs } from 'node:util';
 import { loadConfigFile } from '../config/load-config.js';
 import type { FirstConfig, KubernetesMode, KubernetesModeOptions } from '../kubernetes-mode.js';
 import { createLogger, LOG_LEVELS, type LogLevel } from '../log.js';
+import { type CliIo, UsageError } from './cli-io.js';
 import { DEFAULT_ROUTES_SHOWN, fetchStatus, renderStatus } from './status.js';
 
-export interface CliIo {
-  out: (text: string) => void;
-  err: (text: string) => void;
-}
+export type { CliIo };
+export { UsageError };
 
 const stdio: CliIo = {
   out: (t) => {
@@ -43,8 +42,6 @@ export const EXIT = {
   /** The agent stopped gracefully to restart with a new node identity (ASN, router ID, listen port): restart it. */
   restart: 3,
 } as const;
-
-export class UsageError extends Error {}
 
 const HELP: Record<string, string> = {
   main: `gannet — native-routing Kubernetes CNI with an embedded BGP speaker

@@ -2,7 +2,7 @@
 
 import { isSea } from 'node:sea';
 import { parseArgs } from 'node:util';
-import type { CliIo } from '../cli/main.js';
+import { type CliIo, UsageError } from '../cli/cli-io.js';
 import { table } from '../cli/status.js';
 import { DEFAULT_STATE_ROOT, Lab } from './lab.js';
 import { labReport, pingAll, sessionsUp, waitProgress } from './lab-check.js';
@@ -26,21 +26,7 @@ Kubernetes node. 'down' removes exactly what 'up' made, also after a crash. Need
 
 export async function labCommand(args: string[], io: CliIo): Promise<number> {
   const [sub, ...rest] = args;
-  const { values: v } = parseArgs({
-    args: rest,
-    options: {
-      help: { type: 'boolean', short: 'h' },
-      name: { type: 'string', default: 'lab' },
-      nodes: { type: 'string', default: '3' },
-      router: { type: 'string', default: 'frr' },
-      runtime: { type: 'string', default: 'netns' },
-      'pods-per-node': { type: 'string', default: '2' },
-      timeout: { type: 'string', default: '120' },
-      json: { type: 'boolean' },
-      'state-dir': { type: 'string', default: DEFAULT_STATE_ROOT },
-    },
-    strict: true,
-  });
+  const { values: v } = parseLabArgs(rest);
   if (v.help || sub === '--help' || sub === '-h' || sub === undefined) {
     io.out(HELP);
     return sub === undefined ? 2 : 0;
@@ -91,12 +77,34 @@ export async function labCommand(args: string[], io: CliIo): Promise<number> {
       return 0;
     }
     default:
-      throw new Error(`unknown lab command "${sub}" (up, status, down)`);
+      throw new UsageError(`unknown lab command "${sub}" (up, status, down)`);
+  }
+}
+
+function parseLabArgs(args: string[]) {
+  try {
+    return parseArgs({
+      args,
+      options: {
+        help: { type: 'boolean', short: 'h' },
+        name: { type: 'string', default: 'lab' },
+        nodes: { type: 'string', default: '3' },
+        router: { type: 'string', default: 'frr' },
+        runtime: { type: 'string', default: 'netns' },
+        'pods-per-node': { type: 'string', default: '2' },
+        timeout: { type: 'string', default: '120' },
+        json: { type: 'boolean' },
+        'state-dir': { type: 'string', default: DEFAULT_STATE_ROOT },
+      },
+      strict: true,
+    });
+  } catch (err) {
+    throw new UsageError((err as Error).message, { cause: err });
   }
 }
 
 function intArg(s: string | undefined, flag: string): number {
-  if (!s || !/^\d+$/.test(s)) throw new Error(`${flag} must be a whole number`);
+  if (!s || !/^\d+$/.test(s)) throw new UsageError(`${flag} must be a whole number`);
   return Number(s);
 }
 
