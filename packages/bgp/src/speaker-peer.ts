@@ -3,12 +3,12 @@
 import type { TimerHandle } from '@gannet/core';
 import { BgpError } from './errors.js';
 import { type FsmConfig, type FsmReason, isHelperModeReason, type Transition } from './fsm/types.js';
+import type { PeerHost, PeerStatus } from './peer-host.js';
 import { nextHopProblem } from './policy/next-hop.js';
 import type { RibPeerConfig } from './rib/types.js';
 import type { Negotiated, OpenParams } from './session/open.js';
 import { treatAsWithdraw } from './session/outbound.js';
 import { type Logger, type Outbound, PeerSession } from './session/peer-session.js';
-import type { PeerStatus, Speaker } from './speaker.js';
 import type { PeerOptions } from './speaker-options.js';
 import type { UpdateMessage } from './wire/types.js';
 
@@ -48,7 +48,7 @@ export class PeerEntry {
   firstAsViolations = 0;
 
   constructor(
-    private readonly speaker: Speaker,
+    private readonly speaker: PeerHost,
     public opts: PeerOptions,
   ) {
     const o = speaker.options;
@@ -87,7 +87,7 @@ export class PeerEntry {
         transition: (t: Transition) => {
           const reason = t.detail ?? t.reason; // the event's own words when it had some
           this.log.info(t.to === 'Established' ? 'peer up' : `peer ${t.to}`, { from: t.from, reason });
-          speaker.emit('peer-state', {
+          speaker.peerState({
             address: opts.address,
             asn: opts.asn,
             state: t.to,

@@ -4,7 +4,7 @@ import { EventEmitter } from 'node:events';
 import { type Clock, systemClock, type TimerHandle } from '@gannet/core';
 import { BgpConfigError, BgpStateError } from './errors.js';
 import { Cease } from './fsm/step.js';
-import type { SessionState } from './fsm/types.js';
+import type { PeerHost, PeerStateEvent, PeerStatus } from './peer-host.js';
 import { parsePrefix } from './policy/ip-prefix.js';
 import type { RibChange } from './rib/loc-rib.js';
 import { Rib } from './rib/rib.js';
@@ -68,37 +68,7 @@ class RibBestChange implements BestChange {
   }
 }
 
-export interface PeerStateEvent {
-  address: string;
-  asn: number;
-  state: SessionState;
-  previous: SessionState;
-  reason: string;
-}
-
-export interface PeerStatus {
-  address: string;
-  asn: number;
-  state: SessionState;
-  uptimeSeconds: number;
-  lastError: string;
-  lastReason: string;
-  prefixesReceived: number;
-  prefixesAccepted: number;
-  prefixesAdvertised: number;
-  updatesIn: number;
-  updatesOut: number;
-  flaps: number;
-  /** UPDATEs handled as withdraw (RFC 7606) and UPDATEs with malformed attributes discarded, since start. */
-  treatAsWithdraw: number;
-  attributesDiscarded: number;
-  /** Prefix announcements ignored because their next hop is unusable (RFC 7606 §7.3), since start. */
-  nextHopInvalid: number;
-  /** eBGP UPDATEs treated as withdraw because the AS_PATH did not start with the peer's AS, since start. */
-  firstAsViolations: number;
-  /** Sessions dropped because the peer took none of our data for the send hold time (RFC 9687), since start. */
-  sendHoldExpired: number;
-}
+export type { PeerStateEvent, PeerStatus };
 
 export interface RouteStatus {
   afi: number;
@@ -127,13 +97,14 @@ const noopLogger: Logger = { debug() {}, info() {}, warn() {}, error() {} };
 export class Speaker extends EventEmitter<SpeakerEvents> {
   readonly asn: number;
   readonly routerId: string;
-  /** @internal used by PeerEntry */
-  readonly rib: Rib;
+  private readonly rib: Rib;
   readonly clock: Clock;
   readonly factory: ConnectionFactory;
   readonly random: () => number;
   readonly log: Logger & { child?(meta: object): Logger };
   private readonly entries = new Map<string, PeerEntry>();
+  /** What the peers see of the speaker (PeerHost): a narrow view, not the speaker itself. */
+  private readonly host: PeerHost;
   private listener: Listener | undefined;
   private running = false;
   /** RIB changes not yet emitted as 'best' (kept as the RIB's own lists: no copy per change). */
@@ -156,6 +127,22 @@ export class Speaker extends EventEmitter<SpeakerEvents> {
     this.log = options.logger ?? noopLogger;
     this.rib = new Rib({ localAsn: options.asn, routerId: options.routerId });
     this.deferring = options.gracefulRestart?.restarting === true;
+    const speaker = this;
+    this.host = {
+      asn: this.asn,
+      options,
+      rib: this.rib,
+      clock: this.clock,
+      factory: this.factory,
+      random: this.random,
+      log: this.log,
+      get isDeferring() {
+        return speaker.deferring;
+      },
+      changes: (changes) => this.changes(changes),
+      endOfRibReceived: (address, afi) => this.endOfRibReceived(address, afi),
+      peerState: (event) => this.emit('peer-state', event),
+    };
   }
 
   /** Starts listening (unless listen: false) and starts every configured peer. */
@@ -212,7 +199,7 @@ export class Speaker extends EventEmitter<SpeakerEvents> {
   addPeer(p: PeerOptions): void {
     validatePeerOptions(p);
     if (this.entries.has(p.address)) throw new BgpConfigError(`peer ${p.address} already exists`);
-    const entry = new PeerEntry(this, p);
+    const entry = new PeerEntry(this.host, p);
     this.entries.set(p.address, entry);
     if (this.running) {
       entry.session.start();
@@ -297,15 +284,10 @@ export class Speaker extends EventEmitter<SpeakerEvents> {
     return this.entry(address).session.negotiated;
   }
 
-  // ---- used by PeerEntry ----
+  // ---- used by PeerEntry, through this.host ----
 
-  /** @internal */
-  get isDeferring(): boolean {
-    return this.deferring;
-  }
-
-  /** @internal RIB changes: queue 'best' events and wake the sessions that have something to send. */
-  changes(changes: RibChange[]): void {
+  /** RIB changes: queue 'best' events and wake the sessions that have something to send. */
+  private changes(changes: RibChange[]): void {
     if (changes.length === 0) return;
     if (this.listenerCount('best') > 0) {
       this.pendingBest.push(changes);
@@ -314,8 +296,7 @@ export class Speaker extends EventEmitter<SpeakerEvents> {
     if (!this.deferring) for (const e of this.entries.values()) e.wake();
   }
 
-  /** @internal */
-  endOfRibReceived(address: string, afi: number): void {
+  private endOfRibReceived(address: string, afi: number): void {
     this.emit('end-of-rib', { address, afi });
     this.checkSync();
   }
