@@ -58,11 +58,38 @@ export function parsePrefixLength(s: string, start: number, end: number, max: nu
  * zero) as address × 64 + length, or -1 for anything else (IPv6, malformed, host bits set, no "/len"). No allocation.
  */
 export function parseIpv4Prefix(s: string): number {
-  const slash = s.indexOf('/');
-  if (slash < 0) return -1;
-  const addr = parseIpv4(s, 0, slash);
-  if (addr < 0) return -1;
-  const length = parsePrefixLength(s, slash + 1, s.length, 32);
-  if (length < 0 || maskIpv4(addr, length) !== addr) return -1;
+  // One pass, as the RIB's own scanner was (the RIB keys a million prefixes a second through it).
+  let addr = 0;
+  let octet = 0;
+  let digits = 0;
+  let dots = 0;
+  let i = 0;
+  const n = s.length;
+  for (; i < n; i++) {
+    const c = s.charCodeAt(i);
+    if (c >= 48 && c <= 57) {
+      if (digits > 0 && octet === 0) return -1; // a leading zero
+      octet = octet * 10 + (c - 48);
+      if (++digits > 3 || octet > 255) return -1;
+    } else if (c === 46 && digits > 0 && dots < 3) {
+      addr = addr * 256 + octet;
+      octet = 0;
+      digits = 0;
+      dots++;
+    } else if (c === 47 && digits > 0 && dots === 3) {
+      break;
+    } else {
+      return -1;
+    }
+  }
+  addr = addr * 256 + octet;
+  if (i >= n - 1 || n - i > 3) return -1; // no "/", nothing after it, or more than two digits
+  let length = 0;
+  for (let j = i + 1; j < n; j++) {
+    const c = s.charCodeAt(j);
+    if (c < 48 || c > 57 || (j > i + 1 && length === 0)) return -1;
+    length = length * 10 + (c - 48);
+  }
+  if (length > 32 || maskIpv4(addr, length) !== addr) return -1;
   return addr * 64 + length;
 }

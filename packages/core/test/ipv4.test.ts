@@ -62,7 +62,19 @@ describe('core ipv4', () => {
   for (const [text, key] of prefixes) {
     it(`keys prefix ${text}`, () => assert.equal(parseIpv4Prefix(text), key));
   }
-  for (const text of ['10.244.1.1/24', '10.0.0.0/024', '10.0.0.0/33', '10.0.0.0', '010.0.0.0/8', '::/0', '1.2.3.4/']) {
+  for (const text of [
+    '10.244.1.1/24',
+    '10.0.0.0/024',
+    '10.0.0.0/33',
+    '10.0.0.0',
+    '010.0.0.0/8',
+    '::/0',
+    '1.2.3.4/',
+    '1.2.3.0/2x',
+    '1.2.3/24',
+    '1.2.3.4.0/32',
+    '256.0.0.0/8',
+  ]) {
     it(`refuses prefix ${JSON.stringify(text)}`, () => assert.equal(parseIpv4Prefix(text), -1));
   }
 });
