@@ -32,6 +32,14 @@ export function sh(cmd: string, args: readonly string[], opts: { input?: string;
   return r.stdout;
 }
 
+/**
+ * RUN steps use the host's network (they fetch from the npm registry, through the host's proxy settings): podman's
+ * default network would put a cni-podman0 bridge (10.88.0.1/16) and CNI firewall chains into the machine's own
+ * namespace, which a test must not leave behind. Containers that need no network run with NO_NETWORK.
+ */
+export const BUILD_NETWORK = ['--network', 'host'] as const;
+export const NO_NETWORK = ['--network', 'none'] as const;
+
 /** Why podman cannot build and run images here (undefined: it can). */
 export function podmanProblem(): string | undefined {
   if (process.getuid?.() !== 0) return 'needs root';
@@ -158,7 +166,7 @@ export function nodeImage(base: string, log: (line: string) => void = () => {}):
       ].join('\n'),
     );
     log(`podman build ${ref}`);
-    sh('podman', ['build', '-q', '-t', ref, ctx]);
+    sh('podman', ['build', '-q', ...BUILD_NETWORK, '-t', ref, ctx]);
     return ref;
   } finally {
     rmSync(ctx, { recursive: true, force: true });
@@ -209,6 +217,7 @@ export function buildGannet(node: string, runtime: string, opts: { noCache?: boo
     sh('podman', [
       'build',
       '-q',
+      ...BUILD_NETWORK,
       ...(opts.noCache ? ['--no-cache'] : []),
       ...(store ? ['--volume', `${store}:/root/.local/share/pnpm/store`] : []),
       '--iidfile',

@@ -15,6 +15,7 @@ import {
   baseImage,
   buildGannet,
   imageSize,
+  NO_NETWORK,
   nodeImage,
   podmanProblem,
   REPO,
@@ -78,6 +79,7 @@ describe('e2e image: podman builds the Dockerfile and runs the image', function 
     const listing = sh('podman', [
       'run',
       '--rm',
+      ...NO_NETWORK,
       image,
       'sh',
       '-c',
@@ -89,11 +91,11 @@ describe('e2e image: podman builds the Dockerfile and runs the image', function 
   });
 
   it('prints gannet --help (its default command) and answers CNI_COMMAND=VERSION as gannet-cni', () => {
-    const help = sh('podman', ['run', '--rm', image]);
+    const help = sh('podman', ['run', '--rm', ...NO_NETWORK, image]);
     assert.match(help, /^gannet — native-routing Kubernetes CNI/);
-    const version = sh('podman', ['run', '--rm', '-e', 'CNI_COMMAND=VERSION', image, 'gannet-cni']);
+    const version = sh('podman', ['run', '--rm', ...NO_NETWORK, '-e', 'CNI_COMMAND=VERSION', image, 'gannet-cni']);
     assert.deepEqual(JSON.parse(version).cniVersion, '1.1.0');
-    const tools = sh('podman', ['run', '--rm', image, 'sh', '-c', 'ip -V && nft --version']);
+    const tools = sh('podman', ['run', '--rm', ...NO_NETWORK, image, 'sh', '-c', 'ip -V && nft --version']);
     assert.match(tools, /iproute2/);
     assert.match(tools, /nftables/);
   });
@@ -105,6 +107,7 @@ describe('e2e image: podman builds the Dockerfile and runs the image', function 
       const run = sh('podman', [
         'run',
         '--rm',
+        ...NO_NETWORK,
         '--read-only',
         '--cap-drop',
         'all',
