@@ -1,7 +1,7 @@
 // The session's view of the wire codec for one connection: framing, the negotiated codec options, packing many
-// prefixes into UPDATEs of the negotiated size, and the End-of-RIB marker (RFC 4724 §2). Everything byte-level
-// lives in wire/; this only keeps per-connection state.
-import { decodeMessage, encodeMessage, encodeUpdates, endOfRib, isEndOfRib, MessageFramer } from '../wire/index.js';
+// prefixes into UPDATEs of the negotiated size, and encoding the End-of-RIB marker (RFC 4724 §2; the decoder marks a
+// received one in UpdateMessage.endOfRib). Everything byte-level lives in wire/; this only keeps per-connection state.
+import { decodeMessage, encodeMessage, encodeUpdates, endOfRib, MessageFramer } from '../wire/index.js';
 import type { BgpMessage, CodecOptions, DecodeResult, UpdateMessage } from '../wire/types.js';
 
 export class MessageCodec {
@@ -38,10 +38,5 @@ export class MessageCodec {
 
   encodeEndOfRib(afi: number): Buffer {
     return this.encode(endOfRib(afi));
-  }
-
-  /** The family an End-of-RIB marker stands for, or undefined for an ordinary UPDATE. */
-  endOfRib(u: UpdateMessage): number | undefined {
-    return isEndOfRib(u);
   }
 }

@@ -357,9 +357,8 @@ export class PeerSession {
       case 'update': {
         this.counters.updatesIn++;
         if (!this.handle(link, { type: 'update-received' }).actions.some((a) => a.type === 'deliver')) return;
-        const eor = link.codec.endOfRib(msg);
-        if (eor !== undefined) {
-          this.opts.handlers.endOfRib(eor);
+        if (msg.endOfRib) {
+          this.opts.handlers.endOfRib(msg.endOfRib.afi);
           return;
         }
         let update = msg;

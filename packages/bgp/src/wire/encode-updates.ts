@@ -23,7 +23,7 @@ import {
   Safi,
   type UpdateMessage,
 } from './types.js';
-import { carriedAttributes } from './update.js';
+import { endOfRibMarker } from './update.js';
 
 /** A path attribute block encoded once for one set of codec options; reuse it for every batch with these attributes. */
 export interface EncodedAttributes {
@@ -211,17 +211,12 @@ function packUpdate(u: UpdateMessage, opts: CodecOptions): Buffer[] {
   return out;
 }
 
-/** The End-of-RIB marker (RFC 4724 §2): an empty UPDATE for IPv4 unicast, an empty MP_UNREACH_NLRI otherwise. */
+/**
+ * The End-of-RIB marker (RFC 4724 §2) for a family, as the decoder returns it: an empty UPDATE for IPv4 unicast, an
+ * empty MP_UNREACH_NLRI otherwise, with `endOfRib` set.
+ */
 export function endOfRib(afi: number, safi: number = Safi.UNICAST): UpdateMessage {
-  const u: UpdateMessage = { type: 'update', withdrawn: [], attributes: {}, nlri: [] };
-  if (afi !== Afi.IPV4 || safi !== Safi.UNICAST) u.mpUnreach = { afi, safi, withdrawn: [] };
+  const u = endOfRibMarker({ type: 'update', withdrawn: [], attributes: {}, nlri: [], endOfRib: { afi, safi } });
+  u.endOfRib = { afi, safi };
   return u;
-}
-
-/** The AFI an End-of-RIB marker stands for (1 IPv4, 2 IPv6), or undefined for any other UPDATE. */
-export function isEndOfRib(u: UpdateMessage): number | undefined {
-  if (u.withdrawn.length > 0 || u.nlri.length > 0 || u.mpReach || carriedAttributes.has(u)) return undefined;
-  for (const _ in u.attributes) return undefined;
-  if (!u.mpUnreach) return Afi.IPV4;
-  return u.mpUnreach.withdrawn.length === 0 ? u.mpUnreach.afi : undefined;
 }

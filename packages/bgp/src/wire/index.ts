@@ -1,6 +1,6 @@
 // Public API of the wire codec (pure: no sockets, no timers, no clock).
 // For src/index.ts (owned by the session engineer) the curated subset is: encodeMessage, decodeMessage,
-// MessageFramer, BgpWireError, encodeUpdates, encodeWithdrawals, endOfRib, isEndOfRib, and the types BgpMessage,
+// MessageFramer, BgpWireError, encodeUpdates, encodeWithdrawals, endOfRib, and the types BgpMessage,
 // UpdateMessage, PathAttributes, CodecOptions, DecodeResult.
 export { BgpWireError, Subcode } from './bgp-wire-error.js';
 export { CapabilityCode } from './capabilities.js';
@@ -10,7 +10,6 @@ export {
   encodeUpdates,
   encodeWithdrawals,
   endOfRib,
-  isEndOfRib,
   type PackOptions,
 } from './encode-updates.js';
 export {

@@ -118,6 +118,12 @@ export interface UpdateMessage {
   nlri: string[]; // IPv4 unicast NLRI
   mpReach?: MpReach;
   mpUnreach?: MpUnreach;
+  /**
+   * Set on an End-of-RIB marker (RFC 4724 §2), by the decoder from the bytes and by `endOfRib()` for the encoder: an
+   * UPDATE with no withdrawn routes, no path attributes and no NLRI is IPv4 unicast's; one whose only attribute is
+   * an empty MP_UNREACH_NLRI is that family's. Absent on every other UPDATE.
+   */
+  endOfRib?: AfiSafi;
 }
 
 export interface NotificationMessage {

@@ -13,6 +13,7 @@ import {
   type DecodeResult,
   type ErrorAction,
   ErrorCode,
+  Safi,
   type UpdateError,
   type UpdateMessage,
 } from './types.js';
@@ -24,13 +25,6 @@ const STRENGTH: Record<ErrorAction, number> = {
   'afisafi-disable': 3,
   'session-reset': 4,
 };
-
-/**
- * UPDATEs decoded from bytes whose attribute list held more than the MP_UNREACH_NLRI we return, even if every
- * attribute was then dropped (unknown non-transitive, discarded, a family we do not handle): never an End-of-RIB
- * marker for the families we know (RFC 4724 §2 looks at the wire).
- */
-export const carriedAttributes = new WeakSet<UpdateMessage>();
 
 /** The strongest of the actions in `errors` (RFC 7606 §3: the most severe one wins). */
 export function strongestAction(errors: readonly UpdateError[]): ErrorAction | undefined {
@@ -61,7 +55,10 @@ export function decodeUpdate(frame: Buffer, opts: CodecOptions): DecodeResult {
   const nReason = decodeIpv4Prefixes(frame, aEnd, end, nlri);
   if (nReason) throw new BgpWireError(ErrorCode.UPDATE_MESSAGE, Subcode.INVALID_NETWORK_FIELD, `nlri-${nReason}`);
   const message: UpdateMessage = { type: 'update', withdrawn, attributes: {}, nlri };
-  if (aEnd === aStart && nlri.length === 0) return { message, errors: [] };
+  if (aEnd === aStart && nlri.length === 0) {
+    if (withdrawn.length === 0) message.endOfRib = { afi: Afi.IPV4, safi: Safi.UNICAST }; // RFC 4724 §2
+    return { message, errors: [] };
+  }
   const ctx: AttrContext = {
     opts,
     attrs: message.attributes,
@@ -74,7 +71,12 @@ export function decodeUpdate(frame: Buffer, opts: CodecOptions): DecodeResult {
   finishAttributes(ctx);
   if (ctx.mpReach) message.mpReach = ctx.mpReach;
   if (ctx.mpUnreach) message.mpUnreach = ctx.mpUnreach;
-  if (ctx.count > (message.mpUnreach ? 1 : 0)) carriedAttributes.add(message);
+  // RFC 4724 §2 looks at the wire: the only attribute sent was an empty MP_UNREACH_NLRI of a family we handle (one
+  // dropped as unknown, discarded or of a family we do not handle still counts as sent, so is not a marker).
+  const u = ctx.mpUnreach;
+  if (ctx.count === 1 && u && u.withdrawn.length === 0 && withdrawn.length === 0 && nlri.length === 0) {
+    message.endOfRib = { afi: u.afi, safi: u.safi };
+  }
   if (nlri.length > 0 || (ctx.mpReach && ctx.mpReach.nlri.length > 0)) {
     ctx.errors.push(...missing(ctx.seen, nlri.length > 0));
   }
@@ -96,6 +98,25 @@ function missing(seen: Uint8Array, ipv4Nlri: boolean): UpdateError[] {
   return out;
 }
 
+/**
+ * The End-of-RIB marker (RFC 4724 §2) for `u.endOfRib`: an empty UPDATE for IPv4 unicast, an empty MP_UNREACH_NLRI
+ * otherwise. Throws if `u` carries anything else, which the marker would silently drop.
+ */
+export function endOfRibMarker(u: UpdateMessage): UpdateMessage {
+  const { afi, safi } = u.endOfRib ?? { afi: Afi.IPV4, safi: Safi.UNICAST };
+  const m = u.mpUnreach;
+  let attributes = false;
+  for (const _ in u.attributes) attributes = true;
+  const mpMatches = !m || (m.afi === afi && m.safi === safi && m.withdrawn.length === 0);
+  const ipv4 = afi === Afi.IPV4 && safi === Safi.UNICAST;
+  if (u.withdrawn.length > 0 || u.nlri.length > 0 || u.mpReach || attributes || !mpMatches || (ipv4 && m)) {
+    throw invalidArgument(`End-of-RIB for ${afi}/${safi} carries routes or attributes`);
+  }
+  const out: UpdateMessage = { type: 'update', withdrawn: [], attributes: {}, nlri: [] };
+  if (!ipv4) out.mpUnreach = { afi, safi, withdrawn: [] };
+  return out;
+}
+
 function ipv4Field(prefixes: readonly string[], what: string): Buffer {
   const size = 5 * prefixes.length;
   const buf = Buffer.allocUnsafe(size);
@@ -109,6 +130,7 @@ function ipv4Field(prefixes: readonly string[], what: string): Buffer {
 
 /** Encodes the UPDATE body (after the header): MP_REACH and MP_UNREACH first (RFC 7606 §5.1), then the rest. */
 export function encodeUpdateBody(msg: UpdateMessage, opts: CodecOptions): Buffer {
+  if (msg.endOfRib) return encodeUpdateBody(endOfRibMarker(msg), opts);
   const withdrawn = ipv4Field(msg.withdrawn, 'withdrawn prefix');
   const nlri = ipv4Field(msg.nlri, 'NLRI');
   const parts: Buffer[] = [];

@@ -7,7 +7,6 @@ import {
   encodeUpdates,
   encodeWithdrawals,
   endOfRib,
-  isEndOfRib,
 } from '../../src/wire/index.js';
 import type { CodecOptions, PathAttributes, UpdateMessage } from '../../src/wire/types.js';
 import { frame, OPTS4, u16 } from './vectors.js';
@@ -147,34 +146,77 @@ describe('wire: encodeUpdates / encodeWithdrawals / End-of-RIB', () => {
     );
   });
 
-  it('End-of-RIB markers both ways (RFC 4724 §2)', () => {
+  describe('End-of-RIB markers (RFC 4724 §2)', () => {
+    const V4 = { afi: 1, safi: 1 };
+    const V6 = { afi: 2, safi: 1 };
     const eor4 = frame(2, ...u16(0), ...u16(0)); // empty UPDATE
-    assert.deepEqual(encodeMessage(endOfRib(1), OPTS4), eor4);
     const eor6 = frame(2, ...u16(0), ...u16(6), 0x80, 15, 3, 0, 2, 1); // MP_UNREACH_NLRI for IPv6 unicast, empty
-    assert.deepEqual(encodeMessage(endOfRib(2), OPTS4), eor6);
-    assert.equal(isEndOfRib(decodeMessage(eor4, OPTS4).message as UpdateMessage), 1);
-    assert.equal(isEndOfRib(decodeMessage(eor6, OPTS4).message as UpdateMessage), 2);
-    assert.equal(isEndOfRib({ type: 'update', withdrawn: ['10.0.0.0/8'], attributes: {}, nlri: [] }), undefined);
-    assert.equal(isEndOfRib({ type: 'update', withdrawn: [], attributes: { origin: 0 }, nlri: [] }), undefined);
-    // Attributes on the wire that were all dropped (unknown non-transitive, discarded) do not make an End-of-RIB.
-    const dropped = decodeMessage(frame(2, ...u16(0), ...u16(4), 0x80, 99, 1, 0), OPTS4).message as UpdateMessage;
-    assert.deepEqual(dropped.attributes, {});
-    assert.equal(isEndOfRib(dropped), undefined);
-    const discarded = decodeMessage(frame(2, ...u16(0), ...u16(10), 0x80, 15, 3, 0, 2, 1, 0x40, 6, 1, 0), OPTS4);
-    assert.equal(discarded.action, 'attribute-discard');
-    assert.equal(isEndOfRib(discarded.message as UpdateMessage), undefined);
-    // The End-of-RIB of a family we do not handle (VPLS 25/65) is not taken for IPv4's.
-    const vpls = decodeMessage(frame(2, ...u16(0), ...u16(6), 0x80, 15, 3, 0, 25, 65), OPTS4);
-    assert.equal(isEndOfRib(vpls.message as UpdateMessage), undefined);
-    assert.equal(
-      isEndOfRib({
-        type: 'update',
-        withdrawn: [],
-        attributes: {},
-        nlri: [],
-        mpUnreach: { afi: 2, safi: 1, withdrawn: ['::/0'] },
-      }),
-      undefined,
-    );
+    const empty = (): UpdateMessage => ({ type: 'update', withdrawn: [], attributes: {}, nlri: [] });
+    const decode = (b: Buffer) => decodeMessage(b, OPTS4).message as UpdateMessage;
+
+    it('IPv4 unicast: encode and decode', () => {
+      assert.deepEqual(endOfRib(1), { ...empty(), endOfRib: V4 });
+      assert.deepEqual(encodeMessage(endOfRib(1), OPTS4), eor4);
+      assert.deepEqual(encodeMessage({ ...empty(), endOfRib: V4 }, OPTS4), eor4);
+      assert.deepEqual(decode(eor4), endOfRib(1));
+      assert.deepEqual(encodeMessage(decode(eor4), OPTS4), eor4);
+    });
+
+    it('IPv6 unicast: encode and decode', () => {
+      assert.deepEqual(endOfRib(2), { ...empty(), mpUnreach: { afi: 2, safi: 1, withdrawn: [] }, endOfRib: V6 });
+      assert.deepEqual(encodeMessage(endOfRib(2), OPTS4), eor6);
+      // The field alone is enough for the encoder: it writes the family's empty MP_UNREACH_NLRI.
+      assert.deepEqual(encodeMessage({ ...empty(), endOfRib: V6 }, OPTS4), eor6);
+      assert.deepEqual(decode(eor6), endOfRib(2));
+      assert.deepEqual(encodeMessage(decode(eor6), OPTS4), eor6);
+      assert.deepEqual(encodeUpdates(endOfRib(2), OPTS4), [eor6]);
+    });
+
+    it('near misses decode without the mark', () => {
+      // A withdrawal only (no attributes, no NLRI): not IPv4's marker.
+      const w = decode(frame(2, ...u16(2), 8, 10, ...u16(0)));
+      assert.deepEqual(w.withdrawn, ['10.0.0.0/8']);
+      assert.equal(w.endOfRib, undefined);
+      // An MP_UNREACH_NLRI withdrawing a route.
+      const w6 = decode(frame(2, ...u16(0), ...u16(8), 0x80, 15, 5, 0, 2, 1, 8, 0x20));
+      assert.deepEqual(w6.mpUnreach?.withdrawn, ['2000::/8']);
+      assert.equal(w6.endOfRib, undefined);
+      // Attributes on the wire that were all dropped (unknown non-transitive, discarded) do not make an End-of-RIB.
+      const dropped = decode(frame(2, ...u16(0), ...u16(4), 0x80, 99, 1, 0));
+      assert.deepEqual(dropped.attributes, {});
+      assert.equal(dropped.endOfRib, undefined);
+      const discarded = decodeMessage(frame(2, ...u16(0), ...u16(10), 0x80, 15, 3, 0, 2, 1, 0x40, 6, 1, 0), OPTS4);
+      assert.equal(discarded.action, 'attribute-discard');
+      assert.deepEqual((discarded.message as UpdateMessage).mpUnreach, { afi: 2, safi: 1, withdrawn: [] });
+      assert.equal((discarded.message as UpdateMessage).endOfRib, undefined);
+      // An empty MP_UNREACH_NLRI beside an ORIGIN.
+      const withOrigin = decode(frame(2, ...u16(0), ...u16(10), 0x80, 15, 3, 0, 2, 1, 0x40, 1, 1, 0));
+      assert.equal(withOrigin.endOfRib, undefined);
+      // The End-of-RIB of a family we do not handle (VPLS 25/65) is not taken for IPv4's.
+      assert.equal(decode(frame(2, ...u16(0), ...u16(6), 0x80, 15, 3, 0, 25, 65)).endOfRib, undefined);
+      // IPv6's marker from a peer that did not negotiate IPv6 (the family is refused, so it is no marker).
+      const v4only = decodeMessage(eor6, { ...OPTS4, families: [V4] }).message as UpdateMessage;
+      assert.equal(v4only.endOfRib, undefined);
+      // An ordinary UPDATE the encoder built: no mark.
+      assert.equal(decode(encodeMessage({ ...empty(), withdrawn: ['10.0.0.0/8'] }, OPTS4)).endOfRib, undefined);
+    });
+
+    it('refuses to encode a marker that carries routes or attributes', () => {
+      const bad: UpdateMessage[] = [
+        { ...empty(), withdrawn: ['10.0.0.0/8'], endOfRib: V4 },
+        { ...empty(), nlri: ['10.0.0.0/8'], attributes: ATTRS, endOfRib: V4 },
+        { ...empty(), attributes: { origin: 0 }, endOfRib: V4 },
+        { ...empty(), mpUnreach: { afi: 2, safi: 1, withdrawn: ['::/0'] }, endOfRib: V6 },
+        { ...empty(), mpUnreach: { afi: 2, safi: 1, withdrawn: [] }, endOfRib: V4 },
+        { ...empty(), mpUnreach: { afi: 1, safi: 1, withdrawn: [] }, endOfRib: V6 },
+      ];
+      for (const u of bad) {
+        assert.throws(
+          () => encodeMessage(u, OPTS4),
+          { code: 'ERR_GANNET_BGP_WIRE_INVALID_ARGUMENT' },
+          JSON.stringify(u),
+        );
+      }
+    });
   });
 });

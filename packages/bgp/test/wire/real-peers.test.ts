@@ -4,7 +4,7 @@
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { describe, it } from 'mocha';
-import { decodeMessage, encodeMessage, isEndOfRib, MessageFramer } from '../../src/wire/index.js';
+import { decodeMessage, encodeMessage, MessageFramer } from '../../src/wire/index.js';
 import type { BgpMessage, OpenMessage, UpdateMessage } from '../../src/wire/types.js';
 import { OPTS4 } from './vectors.js';
 
@@ -40,7 +40,13 @@ for (const peer of ['bird', 'frr'] as const) {
         ['open', 'keepalive', 'update', 'update', 'update', 'update', 'route-refresh', 'update', 'route-refresh'],
       );
       const updates = msgs.filter((m): m is UpdateMessage => m.type === 'update');
-      assert.deepEqual(updates.map(isEndOfRib).filter(Boolean).sort(), [1, 2]);
+      assert.deepEqual(
+        updates.flatMap((u) => (u.endOfRib ? [u.endOfRib] : [])).sort((a, b) => a.afi - b.afi),
+        [
+          { afi: 1, safi: 1 },
+          { afi: 2, safi: 1 },
+        ],
+      );
       const v4 = updates.find((u) => u.nlri.length > 0)!;
       assert.deepEqual(v4.attributes, V4_ATTRS);
       assert.deepEqual([...v4.nlri].sort(), ['10.244.1.0/24', '10.244.2.0/24', '198.51.100.128/25']);
