@@ -1,6 +1,6 @@
-// Routes the kernel refused: the reason, the attempts, and when to try again (exponential backoff). One timer
-// fires at the earliest retry deadline and hands the due keys back to the reconciler.
-import { backoffDelay, type Clock, type TimerHandle } from '@gannet/core';
+// Routes the kernel refused: the reason, the attempts, and when to try again (exponential backoff). No timer of its
+// own: the reconciler's one timer fires at the earliest deadline (nextDeadline()) and asks which keys are due.
+import { backoffDelay, type Clock } from '@gannet/core';
 import type { RouteOp } from './kernel-route-table.js';
 import { routeKey, sameRoute } from './route.js';
 import type { FailedRoute } from './route-reconciler-options.js';
@@ -9,15 +9,11 @@ export class FailedRoutes {
   private readonly byKey = new Map<string, FailedRoute>();
   /** Keys whose retry timer fired: due even if the clock reads a hair before their nextRetryAt. */
   private readonly due = new Set<string>();
-  private timer: { handle: TimerHandle; at: number } | undefined;
-  private stopped = false;
 
   constructor(
     private readonly clock: Clock,
     private readonly retryIntervalMs: number,
     private readonly maxRetryIntervalMs: number,
-    /** Called with the keys whose retry time has come. */
-    private readonly onDue: (keys: string[]) => void,
   ) {}
 
   get size(): number {
@@ -60,11 +56,6 @@ export class FailedRoutes {
     return f;
   }
 
-  /** True while `f` (the entry of key k) should not be retried yet. */
-  waiting(k: string, f: FailedRoute, now: number): boolean {
-    return f.nextRetryAt > now && !this.due.has(k);
-  }
-
   /** The keys the timer has made due so far (a copy). */
   dueKeys(): string[] {
     return [...this.due];
@@ -75,34 +66,35 @@ export class FailedRoutes {
     for (const k of keys) this.due.delete(k);
   }
 
-  /** Sets the timer for the earliest retry not yet due. */
-  arm(): void {
-    if (this.stopped) return;
-    let at = Number.POSITIVE_INFINITY;
-    for (const [k, f] of this.byKey) if (!this.due.has(k)) at = Math.min(at, f.nextRetryAt);
-    if (this.timer && this.timer.at <= at) return;
-    if (this.timer) this.clock.clearTimeout(this.timer.handle);
-    this.timer = undefined;
-    if (at === Number.POSITIVE_INFINITY) return;
-    const handle = this.clock.setTimeout(() => {
-      this.timer = undefined;
-      // Timers may fire a little before the clock reads `at`: the deadline, not now(), decides what is due.
-      const keys: string[] = [];
-      for (const [k, f] of this.byKey) {
-        if (f.nextRetryAt <= at) {
-          keys.push(k);
-          this.due.add(k);
-        }
-      }
-      this.arm();
-      this.onDue(keys);
-    }, at - this.clock.now());
-    this.timer = { handle, at };
+  /** The earliest retry deadline not yet due (the driver's timer takes it into account), or undefined. */
+  nextDeadline(): number | undefined {
+    let at: number | undefined;
+    for (const [k, f] of this.byKey)
+      if (!this.due.has(k) && (at === undefined || f.nextRetryAt < at)) at = f.nextRetryAt;
+    return at;
   }
 
-  stop(): void {
-    this.stopped = true;
-    if (this.timer) this.clock.clearTimeout(this.timer.handle);
-    this.timer = undefined;
+  /**
+   * The driver's timer fired for deadline `at`: marks and returns the keys due by then. Timers may fire a little
+   * before the clock reads `at`: the deadline, not now(), decides what is due.
+   */
+  markDue(at: number): string[] {
+    const keys: string[] = [];
+    for (const [k, f] of this.byKey) {
+      if (f.nextRetryAt <= at && !this.due.has(k)) {
+        keys.push(k);
+        this.due.add(k);
+      }
+    }
+    return keys;
+  }
+
+  /** The refusal records themselves (read-only), for the pure diff. */
+  entries(): ReadonlyMap<string, FailedRoute> {
+    return this.byKey;
+  }
+
+  isDue(k: string): boolean {
+    return this.due.size > 0 && this.due.has(k);
   }
 }

@@ -2,6 +2,9 @@
 // setDesired() record intent and schedule an immediate delta apply (only the keys that changed); a full resync lists
 // the kernel and re-diffs everything, periodically, on a monitor signal, and after any kernel error. Routes of other
 // protocols never enter the picture: the kernel is only listed, added to, and deleted from under our protocol.
+// What to write is decided by the pure diff (route-diff.ts); this file is the driver: it keeps the state, sends the
+// operations, and arms ONE timer for the earliest of its deadlines (periodic resync, monitor-triggered resync,
+// kernel-error backoff, refused-route retry). settled() is a promise the driver resolves when it goes idle.
 import { EventEmitter } from 'node:events';
 import { backoffDelay, type Clock, type TimerHandle } from '@gannet/core';
 import { FailedRoutes } from './failed-routes.js';
@@ -9,6 +12,7 @@ import { InstalledRoutes } from './installed-routes.js';
 import { canonicalPrefix } from './ip-prefix.js';
 import type { KernelRouteEvent, KernelRouteTable, RouteOp, RouteOpResult } from './kernel-route-table.js';
 import { type NormalRoute, normalizeRoute, type Route, routeKey, routeMatches, sameRoute } from './route.js';
+import { diffKey, earliest } from './route-diff.js';
 import {
   type FailedRoute,
   type ReconcilerCounters,
@@ -68,9 +72,16 @@ export class RouteReconciler extends EventEmitter<ReconcilerEvents> {
   private running: Promise<void> | undefined;
   private consecutiveErrors = 0;
   private unwatch: (() => void) | undefined;
-  private resyncTimer: TimerHandle | undefined;
-  private debounceTimer: TimerHandle | undefined;
-  private backoffTimer: TimerHandle | undefined;
+  /** Deadlines (clock time) of the periodic resync, the debounced monitor resync and the kernel-error backoff. */
+  private resyncAt: number | undefined;
+  private monitorAt: number | undefined;
+  private backoffAt: number | undefined;
+  /** The earliest refused-route retry not yet due (kept by the driver: no scan of the failed set per arm). */
+  private retryAt: number | undefined;
+  /** The one timer, set for the earliest deadline. */
+  private timer: { handle: TimerHandle; at: number } | undefined;
+  /** settled() callers, resolved when the driver goes idle. */
+  private idleWaiters: (() => void)[] = [];
 
   constructor(opts: RouteReconcilerOptions) {
     super();
@@ -85,10 +96,7 @@ export class RouteReconciler extends EventEmitter<ReconcilerEvents> {
     this.maxRetryIntervalMs = o.maxRetryIntervalMs;
     this.watchDebounceMs = o.watchDebounceMs;
     this.batchSize = o.batchSize;
-    this.failed = new FailedRoutes(this.clock, o.retryIntervalMs, o.maxRetryIntervalMs, (keys) => {
-      for (const k of keys) this.dirty.add(k);
-      this.schedule();
-    });
+    this.failed = new FailedRoutes(this.clock, o.retryIntervalMs, o.maxRetryIntervalMs);
   }
 
   /** Replaces the whole desired set. Validates everything first: on a bad route it throws and changes nothing. */
@@ -163,21 +171,18 @@ export class RouteReconciler extends EventEmitter<ReconcilerEvents> {
   /** Stops timers and the kernel watch; waits for a batch in flight. Removes nothing from the kernel. */
   async stop(): Promise<void> {
     this.stopped = true;
-    for (const t of [this.resyncTimer, this.debounceTimer, this.backoffTimer]) if (t) this.clock.clearTimeout(t);
-    this.resyncTimer = this.debounceTimer = this.backoffTimer = undefined;
-    this.failed.stop();
+    this.resyncAt = this.monitorAt = this.backoffAt = this.retryAt = undefined;
+    this.arm();
     this.unwatch?.();
     this.unwatch = undefined;
     await this.running;
+    this.notifyIdle();
   }
 
   /** Resolves once no work is running or scheduled (routes waiting for a retry timer do not count). */
-  async settled(): Promise<void> {
-    for (let i = 0; i < 100_000; i++) {
-      if (this.running) await this.running;
-      else if (this.scheduled) await new Promise<void>((resolve) => queueMicrotask(resolve));
-      else return;
-    }
+  settled(): Promise<void> {
+    if (this.idle()) return Promise.resolve();
+    return new Promise((resolve) => this.idleWaiters.push(resolve));
   }
 
   /** Counts and counters, O(1) whatever the number of routes. */
@@ -234,6 +239,45 @@ export class RouteReconciler extends EventEmitter<ReconcilerEvents> {
     return n;
   }
 
+  private idle(): boolean {
+    return !this.running && !this.scheduled;
+  }
+
+  private notifyIdle(): void {
+    if (!this.idle() || this.idleWaiters.length === 0) return;
+    const waiters = this.idleWaiters;
+    this.idleWaiters = [];
+    for (const resolve of waiters) resolve();
+  }
+
+  /** Sets the one timer for the earliest deadline (or none); keeps it when it already fires then. */
+  private arm(): void {
+    const at = this.stopped ? undefined : earliest(this.resyncAt, this.monitorAt, this.backoffAt, this.retryAt);
+    if (this.timer && this.timer.at === at) return;
+    if (this.timer) this.clock.clearTimeout(this.timer.handle);
+    this.timer = undefined;
+    if (at === undefined) return;
+    const handle = this.clock.setTimeout(() => this.onTimer(at), at - this.clock.now());
+    this.timer = { handle, at };
+  }
+
+  /** The timer set for deadline `at` fired: every deadline up to `at` is due (timers may fire a hair early). */
+  private onTimer(at: number): void {
+    this.timer = undefined;
+    if (this.stopped) return;
+    const due = (d: number | undefined) => d !== undefined && d <= at;
+    if (due(this.resyncAt) || due(this.monitorAt) || due(this.backoffAt)) this.needResync = true;
+    if (due(this.resyncAt)) this.resyncAt = undefined;
+    if (due(this.monitorAt)) this.monitorAt = undefined;
+    if (due(this.backoffAt)) this.backoffAt = undefined;
+    if (due(this.retryAt)) {
+      for (const k of this.failed.markDue(at)) this.dirty.add(k);
+      this.retryAt = this.failed.nextDeadline();
+    }
+    this.arm();
+    this.schedule();
+  }
+
   private schedule(): void {
     if (this.scheduled || !this.started || this.stopped) return;
     this.scheduled = true;
@@ -255,17 +299,15 @@ export class RouteReconciler extends EventEmitter<ReconcilerEvents> {
         // agent for it; start over from the kernel's view after the retry delay.
         this.cacheValid = false;
         this.log.error('route reconciler pass failed', { error: err instanceof Error ? err.message : String(err) });
-        if (!this.backoffTimer && !this.stopped) {
-          this.backoffTimer = this.clock.setTimeout(() => {
-            this.backoffTimer = undefined;
-            this.needResync = true;
-            this.schedule();
-          }, this.retryIntervalMs);
+        if (this.backoffAt === undefined && !this.stopped) {
+          this.backoffAt = this.clock.now() + this.retryIntervalMs;
+          this.arm();
         }
       })
       .finally(() => {
         this.running = undefined;
         if (this.rerun || this.needResync || (this.cacheValid && this.hasWork())) this.schedule();
+        this.notifyIdle();
       });
   }
 
@@ -309,7 +351,10 @@ export class RouteReconciler extends EventEmitter<ReconcilerEvents> {
     this.counters.resyncs++;
     this.counters.lastResyncAt = this.clock.now();
     this.emit('resynced', { routes: fresh.size });
-    this.armResyncTimer();
+    if (!this.stopped) {
+      this.resyncAt = this.clock.now() + this.resyncIntervalMs;
+      this.arm();
+    }
   }
 
   private async applyDirty(): Promise<void> {
@@ -379,37 +424,30 @@ export class RouteReconciler extends EventEmitter<ReconcilerEvents> {
       this.log.debug('routes applied', { table: this.table, ops, failed: failures, durationMs });
     }
     this.consecutiveErrors = 0;
-    this.failed.arm();
+    this.retryAt = this.failed.nextDeadline();
+    this.arm();
   }
 
   private hasWork(): boolean {
     return this.fullDiff || this.dirty.size > 0;
   }
 
-  /** What to do for one dirty key, or undefined when the kernel is right or the key waits for a retry. */
+  /** What to do for one dirty key (the pure diff), or undefined when the kernel is right or the key waits. */
   private opFor(k: string, now: number): RouteOp | undefined {
-    const want = this.desired.get(k);
-    const have = this.kernelView.get(k);
     const f = this.failed.get(k);
-    const waiting = f !== undefined && this.failed.waiting(k, f, now);
-    const matches = want !== undefined && have !== undefined && routeMatches(want, have);
+    const holdStale = !this.initialDone && this.adopted.size > 0 && this.adopted.has(k);
+    const d = diffKey(
+      this.desired.get(k),
+      this.kernelView.get(k),
+      f,
+      now,
+      f !== undefined && this.failed.isDue(k),
+      holdStale,
+    );
     // A full pass visits every key: it brings the installed set up to date after a resync.
-    this.installed.mark(k, matches);
-    if (want) {
-      if (matches) {
-        if (f) this.failed.delete(k);
-        return undefined;
-      }
-      if (waiting && f.op !== 'delete' && sameRoute(f.route, want)) return undefined;
-      return { op: have ? 'replace' : 'add', route: want };
-    }
-    if (have) {
-      if (!this.initialDone && this.adopted.has(k)) return undefined;
-      if (waiting && f.op === 'delete') return undefined;
-      return { op: 'delete', route: have };
-    }
-    if (f) this.failed.delete(k);
-    return undefined;
+    this.installed.mark(k, d.installed);
+    if (d.forgetFailure) this.failed.delete(k);
+    return d.op;
   }
 
   private recordSuccess(op: RouteOp): void {
@@ -443,17 +481,10 @@ export class RouteReconciler extends EventEmitter<ReconcilerEvents> {
       n === 1 ? 0 : backoffDelay(n - 2, { initialMs: this.retryIntervalMs, maxMs: this.maxRetryIntervalMs });
     this.log.error(what, { table: this.table, error: e.message, retryInMs: delay });
     this.emit('kernel-error', e);
-    if (this.backoffTimer) this.clock.clearTimeout(this.backoffTimer);
-    this.backoffTimer = undefined;
-    if (delay === 0) {
-      this.needResync = true;
-      return;
-    }
-    this.backoffTimer = this.clock.setTimeout(() => {
-      this.backoffTimer = undefined;
-      this.needResync = true;
-      this.schedule();
-    }, delay);
+    this.backoffAt = undefined;
+    if (delay === 0) this.needResync = true;
+    else if (!this.stopped) this.backoffAt = this.clock.now() + delay;
+    this.arm();
   }
 
   private onKernelEvent(ev: KernelRouteEvent): void {
@@ -466,21 +497,8 @@ export class RouteReconciler extends EventEmitter<ReconcilerEvents> {
         if (wanted ? !ev.deleted && ours : ev.deleted || !ours) return;
       }
     }
-    if (this.debounceTimer || this.stopped) return;
-    this.debounceTimer = this.clock.setTimeout(() => {
-      this.debounceTimer = undefined;
-      this.needResync = true;
-      this.schedule();
-    }, this.watchDebounceMs);
-  }
-
-  private armResyncTimer(): void {
-    if (this.stopped) return;
-    if (this.resyncTimer) this.clock.clearTimeout(this.resyncTimer);
-    this.resyncTimer = this.clock.setTimeout(() => {
-      this.resyncTimer = undefined;
-      this.needResync = true;
-      this.schedule();
-    }, this.resyncIntervalMs);
+    if (this.monitorAt !== undefined || this.stopped) return;
+    this.monitorAt = this.clock.now() + this.watchDebounceMs;
+    this.arm();
   }
 }
