@@ -1,6 +1,6 @@
 // What a PeerEntry (speaker-peer.ts) sees of its speaker: a narrow interface the Speaker hands each peer, so the two
 // modules do not import each other and the speaker keeps its RIB and its change queue private.
-import type { Clock } from '@gannet/core';
+import type { Clock, Defer } from '@gannet/core';
 import type { SessionState } from './fsm/types.js';
 import type { RibChange } from './rib/loc-rib.js';
 import type { Rib } from './rib/rib.js';
@@ -13,6 +13,7 @@ export interface PeerHost {
   readonly options: SpeakerOptions;
   readonly rib: Rib;
   readonly clock: Clock;
+  readonly defer: Defer;
   readonly factory: ConnectionFactory;
   readonly random: () => number;
   readonly log: Logger & { child?(meta: object): Logger };

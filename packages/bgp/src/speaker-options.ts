@@ -1,5 +1,5 @@
 // The speaker's configuration types and their validation: bad input gets a BgpConfigError naming the field.
-import { type Clock, parseIp, parseIpv4 } from '@gannet/core';
+import { type Clock, type Defer, parseIp, parseIpv4 } from '@gannet/core';
 import { BgpConfigError } from './errors.js';
 import type { PrefixRule } from './policy/prefix-filter.js';
 import type { ConnectionFactory } from './session/connection.js';
@@ -29,6 +29,11 @@ export interface SpeakerOptions {
   /** Wait before 'initial-sync-complete' when some peer never sends End-of-RIB (default 60 s). */
   initialSyncTimeoutMs?: number;
   clock?: Clock;
+  /**
+   * Runs deferred work (the 'best' batch, the outbound flush) after the current callback: setImmediate by default;
+   * tests pass FakeClock's `defer` and drain it with runDeferred().
+   */
+  defer?: Defer;
   connect?: ConnectionFactory;
   /** Random source in [0, 1) for the reconnect jitter (default Math.random). */
   random?: () => number;

@@ -80,6 +80,7 @@ export class PeerEntry {
       fsm,
       open: this.open,
       clock: speaker.clock,
+      defer: speaker.defer,
       random: speaker.random,
       factory: speaker.factory,
       log: this.log,

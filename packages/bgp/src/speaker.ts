@@ -1,7 +1,7 @@
 // The public face of the package: a BGP speaker with peers added and removed at run time, local prefixes
 // originated and withdrawn, and best-path changes emitted in batches. It wires sessions (session/) to the RIB (rib/).
 import { EventEmitter } from 'node:events';
-import { type Clock, systemClock, type TimerHandle } from '@gannet/core';
+import { type Clock, type Defer, systemClock, systemDefer, type TimerHandle } from '@gannet/core';
 import { BgpConfigError, BgpStateError } from './errors.js';
 import { Cease } from './fsm/step.js';
 import type { PeerHost, PeerStateEvent, PeerStatus } from './peer-host.js';
@@ -99,6 +99,7 @@ export class Speaker extends EventEmitter<SpeakerEvents> {
   readonly routerId: string;
   private readonly rib: Rib;
   readonly clock: Clock;
+  readonly defer: Defer;
   readonly factory: ConnectionFactory;
   readonly random: () => number;
   readonly log: Logger & { child?(meta: object): Logger };
@@ -122,6 +123,7 @@ export class Speaker extends EventEmitter<SpeakerEvents> {
     this.asn = options.asn;
     this.routerId = options.routerId;
     this.clock = options.clock ?? systemClock;
+    this.defer = options.defer ?? systemDefer;
     this.factory = options.connect ?? tcpConnectionFactory;
     this.random = options.random ?? Math.random;
     this.log = options.logger ?? noopLogger;
@@ -133,6 +135,7 @@ export class Speaker extends EventEmitter<SpeakerEvents> {
       options,
       rib: this.rib,
       clock: this.clock,
+      defer: this.defer,
       factory: this.factory,
       random: this.random,
       log: this.log,
@@ -304,7 +307,7 @@ export class Speaker extends EventEmitter<SpeakerEvents> {
   private scheduleBest(): void {
     if (this.bestScheduled || this.deferring) return;
     this.bestScheduled = true;
-    setImmediate(() => {
+    this.defer(() => {
       this.bestScheduled = false;
       this.flushBest();
     });

@@ -1,12 +1,13 @@
 // In-memory connections for tests: a duplex pair with a bounded buffer (so backpressure is real), and a network of
 // listeners keyed by address so two speakers can talk to each other without sockets.
 import { EventEmitter } from 'node:events';
+import type { Defer } from '@gannet/core';
 import type { Connection, ConnectionFactory, ConnectOptions, Listener } from './connection.js';
 
 export class MemoryConnection extends EventEmitter implements Connection {
   peer!: MemoryConnection;
   closed = false;
-  /** Bytes written but not yet delivered (delivery is on the microtask queue). */
+  /** Bytes written but not yet delivered (delivery is deferred, see `defer`). */
   private pending: Buffer[] = [];
   private pendingBytes = 0;
   private scheduled = false;
@@ -18,6 +19,8 @@ export class MemoryConnection extends EventEmitter implements Connection {
     readonly remoteAddress: string,
     readonly remotePort: number,
     private readonly highWaterMark = 64 * 1024,
+    /** Where delivery runs: the microtask queue by default, FakeClock.defer in tests that drain it themselves. */
+    private readonly defer: Defer = (fn) => queueMicrotask(fn),
   ) {
     super();
   }
@@ -47,7 +50,7 @@ export class MemoryConnection extends EventEmitter implements Connection {
   private schedule(): void {
     if (this.scheduled) return;
     this.scheduled = true;
-    queueMicrotask(() => {
+    this.defer(() => {
       this.scheduled = false;
       if (this.peer.paused && !this.peer.closed) return; // resumed by peer.resume()
       const chunks = this.pending;
@@ -72,24 +75,24 @@ export class MemoryConnection extends EventEmitter implements Connection {
     if (event === 'data' && this.inbox.length > 0) {
       const held = this.inbox;
       this.inbox = [];
-      queueMicrotask(() => {
+      this.defer(() => {
         for (const c of held) this.emit('data', c);
       });
     }
-    if (event === 'close' && this.closed) queueMicrotask(() => this.emit('close')); // closed before anyone listened
+    if (event === 'close' && this.closed) this.defer(() => this.emit('close')); // closed before anyone listened
     return this;
   }
 
   end(): void {
     // Deliver what is queued, then close both sides.
-    queueMicrotask(() => queueMicrotask(() => this.destroy()));
+    this.defer(() => this.defer(() => this.destroy()));
   }
 
   destroy(): void {
     if (this.closed) return;
     this.closed = true;
     this.emit('close');
-    queueMicrotask(() => this.peer.destroy());
+    this.defer(() => this.peer.destroy());
   }
 }
 
@@ -98,9 +101,10 @@ export function memoryConnectionPair(
   a = { address: '192.0.2.1', port: 50000 },
   b = { address: '192.0.2.2', port: 179 },
   highWaterMark?: number,
+  defer?: Defer,
 ): [MemoryConnection, MemoryConnection] {
-  const x = new MemoryConnection(a.address, b.address, b.port, highWaterMark);
-  const y = new MemoryConnection(b.address, a.address, a.port, highWaterMark);
+  const x = new MemoryConnection(a.address, b.address, b.port, highWaterMark, defer);
+  const y = new MemoryConnection(b.address, a.address, a.port, highWaterMark, defer);
   x.peer = y;
   y.peer = x;
   return [x, y];
@@ -111,6 +115,9 @@ export function memoryConnectionPair(
  * its connect() reaches the listener registered by another host's factory, or fails with ECONNREFUSED.
  */
 export class MemoryNetwork {
+  /** `defer` runs every connection's delivery (default: the microtask queue); pass FakeClock.defer to drain it. */
+  constructor(private readonly defer?: Defer) {}
+
   private readonly listeners = new Map<string, (conn: Connection) => void>();
   private nextPort = 40000;
   /** Every connection made, for tests that want to cut or inspect them. */
@@ -126,6 +133,8 @@ export class MemoryNetwork {
         const [mine, theirs] = memoryConnectionPair(
           { address: opts.localAddress ?? address, port: this.nextPort++ },
           { address: opts.host, port: opts.port },
+          undefined,
+          this.defer,
         );
         this.connections.push(mine, theirs);
         accept(theirs);

@@ -1,6 +1,7 @@
 // Writes the peer's pending changes (Adj-RIB-Out, pulled in batches) while the connection takes them, and the
 // End-of-RIB / EoRR (RFC 7313) that close a full advertisement. Stops on backpressure; the session calls
 // schedule() again on 'drain'.
+import type { Defer } from '@gannet/core';
 import type { UpdateMessage } from '../wire/types.js';
 import type { Link } from './link.js';
 import { announcement, type Outbound, withdrawal } from './outbound.js';
@@ -23,12 +24,15 @@ export class OutboundFlusher {
   private readonly eorrPending = new Set<number>();
   private scheduled = false;
 
-  constructor(private readonly t: FlushTarget) {}
+  constructor(
+    private readonly t: FlushTarget,
+    private readonly defer: Defer,
+  ) {}
 
   schedule(): void {
     if (this.scheduled) return;
     this.scheduled = true;
-    setImmediate(() => {
+    this.defer(() => {
       this.scheduled = false;
       this.flush();
     });

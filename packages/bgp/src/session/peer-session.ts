@@ -34,14 +34,7 @@ export const STALLED_OPEN_GRACE_MS = 2_000;
 export class PeerSession {
   private main: Link;
   private candidate: Link | undefined;
-  private readonly out = new OutboundFlusher({
-    link: () => this.main,
-    pull: (limit) => this.opts.handlers.pull(limit),
-    write: (link, buf) => this.write(link, buf),
-    sent: (n) => {
-      this.counters.updatesOut += n;
-    },
-  });
+  private readonly out: OutboundFlusher;
   /** The candidate's OPEN (and what followed) while the main connection may still send its own (hold()). */
   private held: Held | undefined;
   readonly counters = {
@@ -57,6 +50,17 @@ export class PeerSession {
 
   constructor(readonly opts: PeerSessionOptions) {
     this.main = newLink(opts.fsm);
+    this.out = new OutboundFlusher(
+      {
+        link: () => this.main,
+        pull: (limit) => this.opts.handlers.pull(limit),
+        write: (link, buf) => this.write(link, buf),
+        sent: (n) => {
+          this.counters.updatesOut += n;
+        },
+      },
+      opts.defer,
+    );
   }
 
   get state(): FsmState['state'] {

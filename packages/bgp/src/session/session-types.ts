@@ -1,5 +1,5 @@
 // The session's contracts with its owner (the speaker): options, handlers, and the logger it writes to.
-import type { Clock } from '@gannet/core';
+import type { Clock, Defer } from '@gannet/core';
 import type { FsmConfig, FsmReason, Transition } from '../fsm/types.js';
 import type { UpdateMessage } from '../wire/types.js';
 import type { ConnectionFactory } from './connection.js';
@@ -33,6 +33,8 @@ export interface PeerSessionOptions {
   fsm: FsmConfig;
   open: OpenParams;
   clock: Clock;
+  /** Where the outbound flush runs after the current callback (setImmediate for real, FakeClock.defer in tests). */
+  defer: Defer;
   random: () => number;
   factory: ConnectionFactory;
   log: Logger;

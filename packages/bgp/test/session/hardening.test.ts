@@ -25,7 +25,7 @@ async function keepAlive(s: Setup, raw: RawPeer, ms: number): Promise<void> {
   for (let t = 0; t < ms; t += 10_000) {
     s.clock.advance(Math.min(10_000, ms - t));
     if (!raw.closed) raw.send({ type: 'keepalive' });
-    await settle(5);
+    await settle();
   }
 }
 
@@ -67,7 +67,7 @@ describe('session: send hold timer (RFC 9687)', () => {
     for (let round = 0; round < 6 && !raw.of('update').some((u) => u.nlri.length === 0 && !u.mpUnreach); round++) {
       await keepAlive(s, raw, 20_000);
       raw.conn.resume();
-      await settle(3);
+      await settle();
       raw.conn.pause();
     }
     raw.conn.resume();

@@ -1,12 +1,11 @@
 // Session behaviour against a hand-driven raw peer over an in-memory connection: OPEN checks, capability
 // negotiation, FSM errors, framing errors, RFC 7606 treat-as-withdraw, backpressure, graceful restart (both roles).
 import assert from 'node:assert/strict';
-import { FakeClock } from '@gannet/core/testing';
 import type { Connection } from '../../src/session/connection.js';
 import { MemoryNetwork } from '../../src/session/memory-net.js';
 import { PeerSession } from '../../src/session/peer-session.js';
 import { encodeMessage, encodeUpdates } from '../../src/wire/index.js';
-import { settle } from '../speaker/harness.js';
+import { fakeClock, settle } from '../speaker/harness.js';
 import { openMessage, RawPeer } from './raw-peer.js';
 import { establish, PEER, peerState, setup, US, update } from './session-setup.js';
 
@@ -177,7 +176,7 @@ describe('session: output', () => {
     const s = await setup();
     for (let i = 0; i < 3000; i++) s.speaker.originate(`10.${(i >> 8) & 255}.${i & 255}.0/24`);
     const raw = await establish(s);
-    await settle(200);
+    await settle();
     const updates = raw.of('update');
     const prefixes = updates.flatMap((u) => u.nlri);
     assert.equal(new Set(prefixes).size, 3000);
@@ -210,8 +209,8 @@ describe('session: output', () => {
 
 describe('session: a failing handler', () => {
   it('resets the session with Cease instead of throwing out of the socket callback', async () => {
-    const clock = new FakeClock();
-    const net = new MemoryNetwork();
+    const clock = fakeClock();
+    const net = new MemoryNetwork(clock.defer);
     const logged: string[] = [];
     const log = { debug() {}, info() {}, warn() {}, error: (m: string) => logged.push(m) };
     let listener: ((c: Connection) => void) | undefined;
@@ -223,6 +222,7 @@ describe('session: a failing handler', () => {
       fsm: { passive: true, holdTime: 90, connectRetryMs: 30_000, backoff: { initialMs: 1_000, maxMs: 60_000 } },
       open: { asn: 64512, routerId: '10.0.0.1', holdTime: 90, families: [1] },
       clock,
+      defer: clock.defer,
       random: () => 0.5,
       factory: net.factory(US),
       log,

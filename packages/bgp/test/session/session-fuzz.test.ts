@@ -1,11 +1,10 @@
 // Whatever bytes a peer sends, the session never throws: it either carries on or sends a NOTIFICATION and closes.
 import assert from 'node:assert/strict';
-import { FakeClock } from '@gannet/core/testing';
 import fc from 'fast-check';
 import { MemoryNetwork } from '../../src/session/memory-net.js';
 import { createSpeaker } from '../../src/speaker.js';
 import { encodeMessage } from '../../src/wire/index.js';
-import { settle } from '../speaker/harness.js';
+import { fakeClock, settle } from '../speaker/harness.js';
 import { openMessage, RawPeer } from './raw-peer.js';
 
 const MARKER = Buffer.alloc(16, 0xff);
@@ -68,12 +67,14 @@ describe('session: fuzzed input from an established peer', () => {
     try {
       await fc.assert(
         fc.asyncProperty(fc.array(chunk, { minLength: 1, maxLength: 5 }), async (chunks) => {
-          const net = new MemoryNetwork();
+          const clock = fakeClock();
+          const net = new MemoryNetwork(clock.defer);
           const speaker = createSpeaker({
             asn: 64512,
             routerId: '10.0.0.1',
             listen: { address: '192.0.2.1', port: 179 },
-            clock: new FakeClock(),
+            clock,
+            defer: clock.defer,
             connect: net.factory('192.0.2.1'),
           });
           speaker.addPeer({ address: '192.0.2.2', asn: 64512, passive: true });
@@ -81,11 +82,11 @@ describe('session: fuzzed input from an established peer', () => {
           const raw = await RawPeer.connect(net, '192.0.2.2', '192.0.2.1');
           raw.send(openMessage(64512, '10.0.0.2'));
           raw.send({ type: 'keepalive' });
-          await settle(3);
+          await settle();
           assert.equal(speaker.peers()[0]?.state, 'Established');
           for (const c of chunks) raw.sendRaw(c);
           raw.sendRaw(encodeMessage({ type: 'keepalive' }, raw.opts));
-          await settle(3);
+          await settle();
           const state = speaker.peers()[0]?.state;
           const notified = raw.of('notification').length > 0;
           outcomes[state === 'Established' ? 'up' : 'reset']++;

@@ -1,10 +1,10 @@
 // Shared set-up for the session tests: a speaker on an in-memory network with one passive iBGP peer, and a raw peer.
-import { FakeClock } from '@gannet/core/testing';
+import type { FakeClock } from '@gannet/core/testing';
 import { MemoryNetwork } from '../../src/session/memory-net.js';
 import { createSpeaker, type PeerStateEvent, type Speaker } from '../../src/speaker.js';
 import type { PeerOptions, SpeakerOptions } from '../../src/speaker-options.js';
 import type { Capability, UpdateMessage } from '../../src/wire/types.js';
-import { type BestView, settle, view } from '../speaker/harness.js';
+import { type BestView, fakeClock, settle, view } from '../speaker/harness.js';
 import { openMessage, RawPeer } from './raw-peer.js';
 
 export const US = '192.0.2.1';
@@ -20,13 +20,14 @@ export interface Setup {
 }
 
 export async function setup(peer: Partial<PeerOptions> = {}, opts: Partial<SpeakerOptions> = {}): Promise<Setup> {
-  const clock = new FakeClock(5_000_000);
-  const net = new MemoryNetwork();
+  const clock = fakeClock(5_000_000);
+  const net = new MemoryNetwork(clock.defer);
   const speaker = createSpeaker({
     asn: 64512,
     routerId: '10.0.0.1',
     listen: { address: US, port: 179 },
     clock,
+    defer: clock.defer,
     connect: net.factory(US),
     random: () => 0.5,
     ...opts,

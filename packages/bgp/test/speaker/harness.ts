@@ -1,5 +1,6 @@
 // Two (or more) speakers on an in-memory network under a fake clock.
 import { FakeClock } from '@gannet/core/testing';
+import { afterEach } from 'mocha';
 import { MemoryNetwork } from '../../src/session/memory-net.js';
 import { type BestChange, createSpeaker, type PeerStateEvent, type Speaker } from '../../src/speaker.js';
 
@@ -17,9 +18,30 @@ export function view(c: BestChange): BestView {
 
 import type { PeerOptions, SpeakerOptions } from '../../src/speaker-options.js';
 
-/** Lets queued microtasks and setImmediate callbacks run (message delivery, flushes, 'best' batches). */
-export async function settle(rounds = 20): Promise<void> {
-  for (let i = 0; i < rounds; i++) await new Promise((r) => setImmediate(r));
+/** The fake clocks of the current test: settle() drains their deferred work. Forgotten after each test. */
+const clocks = new Set<FakeClock>();
+afterEach(() => clocks.clear());
+
+/** A FakeClock whose `defer` (given to the speaker and the MemoryNetwork) settle() drains. */
+export function fakeClock(start = 0): FakeClock {
+  const clock = new FakeClock(start);
+  clocks.add(clock);
+  return clock;
+}
+
+/**
+ * Runs what is in flight until nothing is left, without moving time: the fake clocks' deferred work (message
+ * delivery, outbound flushes, 'best' batches) and, between drains, the promise continuations it resolved (connect,
+ * listen, start: a single event-loop turn empties the microtask queue). Throws if the work never runs out.
+ */
+export async function settle(): Promise<void> {
+  for (let i = 0; i < 100_000; i++) {
+    await new Promise((r) => setImmediate(r));
+    let ran = 0;
+    for (const c of clocks) ran += c.runDeferred();
+    if (ran === 0) return;
+  }
+  throw new Error('settle: deferred work never ran out');
 }
 
 export interface Node {
@@ -32,8 +54,8 @@ export interface Node {
 }
 
 export class Lab {
-  readonly clock = new FakeClock(1_000_000);
-  readonly net = new MemoryNetwork();
+  readonly clock = fakeClock(1_000_000);
+  readonly net = new MemoryNetwork(this.clock.defer);
   readonly nodes: Node[] = [];
 
   node(address: string, opts: Omit<SpeakerOptions, 'clock' | 'connect'>): Node {
@@ -42,6 +64,7 @@ export class Lab {
       random: () => 0.5,
       ...opts,
       clock: this.clock,
+      defer: this.clock.defer,
       connect: this.net.factory(address),
     });
     const node: Node = { speaker, address, best: new Map(), states: [], eor: [], synced: 0 };
@@ -59,7 +82,7 @@ export class Lab {
   async advance(ms: number, step = 1_000): Promise<void> {
     for (let t = 0; t < ms; t += step) {
       this.clock.advance(Math.min(step, ms - t));
-      await settle(5);
+      await settle();
     }
   }
 

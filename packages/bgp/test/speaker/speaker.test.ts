@@ -30,6 +30,19 @@ describe('speaker: two speakers in memory', () => {
     return { a, b };
   }
 
+  it('defers its work (the outbound flush, delivery, the best batch) to the injected defer: one runDeferred() runs it', async () => {
+    const { a, b } = await ebgpPair();
+    const seen: string[] = [];
+    a.speaker.on('best', (cs) => seen.push(...cs.map((c) => c.prefix)));
+    a.speaker.originate('10.244.1.0/24');
+    assert.deepEqual(seen, [], 'the best batch waits for the deferred run');
+    assert.equal(b.best.has('10.244.1.0/24'), false, 'so does the flush to the peer');
+    assert.ok(lab.clock.runDeferred() > 0);
+    assert.deepEqual(seen, ['10.244.1.0/24']);
+    assert.deepEqual(b.best.get('10.244.1.0/24')?.nexthops, ['192.0.2.1'], 'sent, delivered and selected in that run');
+    assert.equal(lab.clock.runDeferred(), 0, 'nothing left');
+  });
+
   it('establishes eBGP, exchanges routes with next-hop self and withdraws them', async () => {
     const { a, b } = await ebgpPair();
     assert.equal(state(a, '192.0.2.2'), 'Established');
