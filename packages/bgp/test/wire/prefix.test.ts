@@ -4,8 +4,13 @@ import fc from 'fast-check';
 import { describe, it } from 'mocha';
 import { decodeIpv4Prefixes, decodeIpv6Prefixes, formatIpv6, writePrefix } from '../../src/wire/prefix.js';
 
-/** Independent RFC 5952 formatter: the WHATWG URL parser's IPv6 serializer. */
+/**
+ * Independent RFC 5952 formatter: the WHATWG URL parser's IPv6 serializer, except for IPv4-mapped addresses, which
+ * RFC 5952 §5 writes with the dotted quad (::ffff:192.0.2.1) and the URL serializer in hex (::ffff:c000:201).
+ */
 function oracle(b: Uint8Array): string {
+  if (b.subarray(0, 10).every((x) => x === 0) && b[10] === 0xff && b[11] === 0xff)
+    return `::ffff:${b.subarray(12).join('.')}`;
   const words = [...Array(8)].map((_, i) => ((b[2 * i]! << 8) | b[2 * i + 1]!).toString(16));
   return new URL(`http://[${words.join(':')}]`).hostname.slice(1, -1);
 }
@@ -25,6 +30,8 @@ describe('wire: prefixes and addresses', () => {
       [[0, 0x20, 1, 0x0d, 0xb8, 0, 0, 0, 0, 0, 1, 0, 0, 0, 0, 0, 1], '2001:db8::1:0:0:1'],
       [[0, 0x20, 1, 0, 0, 0, 0, 0, 1, 0, 0, 0, 0, 0, 0, 0, 1], '2001:0:0:1::1'],
       [[0, 0x20, 1, 0x0d, 0xb8, 0, 0, 0, 1, 0, 1, 0, 1, 0, 1, 0, 1], '2001:db8:0:1:1:1:1:1'],
+      [[10, 0xff, 0xff], '::ffff:0.0.0.0'], // IPv4-mapped (§5); fast-check found it as a counterexample
+      [[10, 0xff, 0xff, 192, 0, 2, 1], '::ffff:192.0.2.1'],
     ];
     for (const [spec, text] of cases) {
       const b = new Uint8Array(16);
