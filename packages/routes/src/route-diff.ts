@@ -88,10 +88,3 @@ export function diffRoutes(input: DiffInput): DiffResult {
   for (const k of failed.keys()) if (!desired.has(k) && !kernel.has(k)) visit(k);
   return out;
 }
-
-/** The earliest of the given deadlines (undefined entries ignored), or undefined. */
-export function earliest(...deadlines: (number | undefined)[]): number | undefined {
-  let at: number | undefined;
-  for (const d of deadlines) if (d !== undefined && (at === undefined || d < at)) at = d;
-  return at;
-}

@@ -6,13 +6,14 @@
 // operations, and arms ONE timer for the earliest of its deadlines (periodic resync, monitor-triggered resync,
 // kernel-error backoff, refused-route retry). settled() is a promise the driver resolves when it goes idle.
 import { EventEmitter } from 'node:events';
-import { backoffDelay, type Clock, type TimerHandle } from '@gannet/core';
+import { backoffDelay, type Clock } from '@gannet/core';
+import { Deadlines } from './deadlines.js';
 import { FailedRoutes } from './failed-routes.js';
 import { InstalledRoutes } from './installed-routes.js';
 import { canonicalPrefix } from './ip-prefix.js';
 import type { KernelRouteEvent, KernelRouteTable, RouteOp, RouteOpResult } from './kernel-route-table.js';
 import { type NormalRoute, normalizeRoute, type Route, routeKey, routeMatches, sameRoute } from './route.js';
-import { diffKey, earliest } from './route-diff.js';
+import { diffKey } from './route-diff.js';
 import {
   type FailedRoute,
   type ReconcilerCounters,
@@ -72,14 +73,8 @@ export class RouteReconciler extends EventEmitter<ReconcilerEvents> {
   private running: Promise<void> | undefined;
   private consecutiveErrors = 0;
   private unwatch: (() => void) | undefined;
-  /** Deadlines (clock time) of the periodic resync, the debounced monitor resync and the kernel-error backoff. */
-  private resyncAt: number | undefined;
-  private monitorAt: number | undefined;
-  private backoffAt: number | undefined;
-  /** The earliest refused-route retry not yet due (kept by the driver: no scan of the failed set per arm). */
-  private retryAt: number | undefined;
-  /** The one timer, set for the earliest deadline. */
-  private timer: { handle: TimerHandle; at: number } | undefined;
+  /** The periodic resync, the debounced monitor resync, the kernel-error backoff, the earliest refused-route retry. */
+  private readonly deadlines: Deadlines<'resync' | 'monitor' | 'backoff' | 'retry'>;
   /** settled() callers, resolved when the driver goes idle. */
   private idleWaiters: (() => void)[] = [];
 
@@ -97,6 +92,14 @@ export class RouteReconciler extends EventEmitter<ReconcilerEvents> {
     this.watchDebounceMs = o.watchDebounceMs;
     this.batchSize = o.batchSize;
     this.failed = new FailedRoutes(this.clock, o.retryIntervalMs, o.maxRetryIntervalMs);
+    this.deadlines = new Deadlines(this.clock, (due, at) => {
+      for (const d of due) {
+        if (d !== 'retry') this.needResync = true;
+        else for (const k of this.failed.markDue(at)) this.dirty.add(k);
+      }
+      if (due.includes('retry')) this.deadlines.set('retry', this.failed.nextDeadline());
+      this.schedule();
+    });
   }
 
   /** Replaces the whole desired set. Validates everything first: on a bad route it throws and changes nothing. */
@@ -171,8 +174,7 @@ export class RouteReconciler extends EventEmitter<ReconcilerEvents> {
   /** Stops timers and the kernel watch; waits for a batch in flight. Removes nothing from the kernel. */
   async stop(): Promise<void> {
     this.stopped = true;
-    this.resyncAt = this.monitorAt = this.backoffAt = this.retryAt = undefined;
-    this.arm();
+    this.deadlines.stop();
     this.unwatch?.();
     this.unwatch = undefined;
     await this.running;
@@ -250,34 +252,6 @@ export class RouteReconciler extends EventEmitter<ReconcilerEvents> {
     for (const resolve of waiters) resolve();
   }
 
-  /** Sets the one timer for the earliest deadline (or none); keeps it when it already fires then. */
-  private arm(): void {
-    const at = this.stopped ? undefined : earliest(this.resyncAt, this.monitorAt, this.backoffAt, this.retryAt);
-    if (this.timer && this.timer.at === at) return;
-    if (this.timer) this.clock.clearTimeout(this.timer.handle);
-    this.timer = undefined;
-    if (at === undefined) return;
-    const handle = this.clock.setTimeout(() => this.onTimer(at), at - this.clock.now());
-    this.timer = { handle, at };
-  }
-
-  /** The timer set for deadline `at` fired: every deadline up to `at` is due (timers may fire a hair early). */
-  private onTimer(at: number): void {
-    this.timer = undefined;
-    if (this.stopped) return;
-    const due = (d: number | undefined) => d !== undefined && d <= at;
-    if (due(this.resyncAt) || due(this.monitorAt) || due(this.backoffAt)) this.needResync = true;
-    if (due(this.resyncAt)) this.resyncAt = undefined;
-    if (due(this.monitorAt)) this.monitorAt = undefined;
-    if (due(this.backoffAt)) this.backoffAt = undefined;
-    if (due(this.retryAt)) {
-      for (const k of this.failed.markDue(at)) this.dirty.add(k);
-      this.retryAt = this.failed.nextDeadline();
-    }
-    this.arm();
-    this.schedule();
-  }
-
   private schedule(): void {
     if (this.scheduled || !this.started || this.stopped) return;
     this.scheduled = true;
@@ -299,10 +273,7 @@ export class RouteReconciler extends EventEmitter<ReconcilerEvents> {
         // agent for it; start over from the kernel's view after the retry delay.
         this.cacheValid = false;
         this.log.error('route reconciler pass failed', { error: err instanceof Error ? err.message : String(err) });
-        if (this.backoffAt === undefined && !this.stopped) {
-          this.backoffAt = this.clock.now() + this.retryIntervalMs;
-          this.arm();
-        }
+        this.deadlines.setUnlessSet('backoff', this.retryIntervalMs);
       })
       .finally(() => {
         this.running = undefined;
@@ -351,10 +322,7 @@ export class RouteReconciler extends EventEmitter<ReconcilerEvents> {
     this.counters.resyncs++;
     this.counters.lastResyncAt = this.clock.now();
     this.emit('resynced', { routes: fresh.size });
-    if (!this.stopped) {
-      this.resyncAt = this.clock.now() + this.resyncIntervalMs;
-      this.arm();
-    }
+    this.deadlines.set('resync', this.clock.now() + this.resyncIntervalMs);
   }
 
   private async applyDirty(): Promise<void> {
@@ -424,8 +392,7 @@ export class RouteReconciler extends EventEmitter<ReconcilerEvents> {
       this.log.debug('routes applied', { table: this.table, ops, failed: failures, durationMs });
     }
     this.consecutiveErrors = 0;
-    this.retryAt = this.failed.nextDeadline();
-    this.arm();
+    this.deadlines.set('retry', this.failed.nextDeadline());
   }
 
   private hasWork(): boolean {
@@ -481,10 +448,8 @@ export class RouteReconciler extends EventEmitter<ReconcilerEvents> {
       n === 1 ? 0 : backoffDelay(n - 2, { initialMs: this.retryIntervalMs, maxMs: this.maxRetryIntervalMs });
     this.log.error(what, { table: this.table, error: e.message, retryInMs: delay });
     this.emit('kernel-error', e);
-    this.backoffAt = undefined;
     if (delay === 0) this.needResync = true;
-    else if (!this.stopped) this.backoffAt = this.clock.now() + delay;
-    this.arm();
+    this.deadlines.set('backoff', delay === 0 ? undefined : this.clock.now() + delay);
   }
 
   private onKernelEvent(ev: KernelRouteEvent): void {
@@ -497,8 +462,6 @@ export class RouteReconciler extends EventEmitter<ReconcilerEvents> {
         if (wanted ? !ev.deleted && ours : ev.deleted || !ours) return;
       }
     }
-    if (this.monitorAt !== undefined || this.stopped) return;
-    this.monitorAt = this.clock.now() + this.watchDebounceMs;
-    this.arm();
+    this.deadlines.setUnlessSet('monitor', this.watchDebounceMs);
   }
 }

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import type { RouteOp } from '../src/kernel-route-table.js';
 import { type NormalRoute, normalizeRoute, routeKey } from '../src/route.js';
-import { diffKey, diffRoutes, earliest } from '../src/route-diff.js';
+import { diffKey, diffRoutes } from '../src/route-diff.js';
 import type { FailedRoute } from '../src/route-reconciler-options.js';
 
 const DST = '10.0.0.0/24';
@@ -112,12 +112,5 @@ describe('route diff (pure)', () => {
       ['replace A 10.2.0.0/24', 'add A 10.3.0.0/24', 'add A 10.4.0.0/24', 'delete A 10.6.0.0/24'],
     );
     assert.equal(held.nextRetryAt, undefined);
-  });
-
-  it('takes the earliest deadline, ignoring the ones not set', () => {
-    assert.equal(earliest(), undefined);
-    assert.equal(earliest(undefined, undefined), undefined);
-    assert.equal(earliest(30, undefined, 10, 20), 10);
-    assert.equal(earliest(undefined, 0), 0);
   });
 });
