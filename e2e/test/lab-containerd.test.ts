@@ -2,9 +2,10 @@
 // libcni; they converge like the netns lab, appear in `gannet lab status`, and `lab down` leaves nothing.
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { CNI_RESULTS_DIR } from '@gannet/controller';
 import { TestLab } from '../src/lab-fixture.js';
 import { requireRoot } from '../src/root.js';
 
@@ -109,6 +110,12 @@ describe('lab e2e: --runtime containerd, down after containerd crashed', functio
   it('kills the orphaned shims and pause processes, unmounts what they held, deletes their namespaces', async () => {
     const dir = lab.lab.dir;
     const netns = lab.lab.state.pods.map((p) => p.ns);
+    const sandboxes = lab.lab.state.pods.map((p) => p.sandbox ?? '');
+    const cached = () =>
+      (existsSync(CNI_RESULTS_DIR) ? readdirSync(CNI_RESULTS_DIR) : []).filter((f) =>
+        sandboxes.some((id) => f.includes(`-${id}-`)),
+      );
+    assert.ok(cached().length >= 2, "libcni cached our sandboxes' results");
     for (const p of lab.lab.state.processes.filter((x) => x.role.startsWith('containerd:')))
       process.kill(p.pid, 'SIGKILL');
     await new Promise((r) => setTimeout(r, 300));
@@ -117,6 +124,7 @@ describe('lab e2e: --runtime containerd, down after containerd crashed', functio
     assert.deepEqual(containerdPids(dir), []);
     for (const ns of netns) assert.ok(!existsSync(`/run/netns/${ns}`), `${ns} gone`);
     assert.ok(!readFileSync('/proc/self/mountinfo', 'utf8').includes(dir), 'no mount left');
+    assert.deepEqual(cached(), [], "no libcni cache entry of ours left in the host's /var/lib/cni/results");
     assert.ok(!existsSync(dir));
   });
 });

@@ -6,7 +6,7 @@ export type { AgentConfig, PeerConfig, PrefixRule } from './config/types.js';
 export { ConfigError, GannetError } from './errors.js';
 export { AGENT_NODE_FLAGS, Lab, type LabState } from './lab/lab.js';
 export { labReport, type NodeReport, pingAll, sessionsUp } from './lab/lab-check.js';
-export { containerdConfig, PAUSE_IMAGE, pauseImageTar, shimPids } from './lab/lab-containerd.js';
+export { CNI_RESULTS_DIR, containerdConfig, PAUSE_IMAGE, pauseImageTar, shimPids } from './lab/lab-containerd.js';
 export { type LabOptions, type LabPlan, planLab } from './lab/topology.js';
 export { createLogger, type Logger } from './log.js';
 export { type AgentHandle, runAgent } from './run-agent.js';

@@ -237,6 +237,17 @@ export async function killContainerdLeftovers(labDir: string, nodes: readonly No
   }
 }
 
+/** Where libcni (in containerd's CRI) caches attachment results: `<network>-<containerID>-<ifname>`. */
+export const CNI_RESULTS_DIR = '/var/lib/cni/results';
+
+/** Removes libcni's cached results of the given sandboxes (a crashed runtime never ran the DEL that removes them). */
+export function removeCniCacheEntries(sandboxIds: readonly string[], dir = CNI_RESULTS_DIR): void {
+  if (sandboxIds.length === 0 || !existsSync(dir)) return;
+  for (const name of readdirSync(dir)) {
+    if (sandboxIds.some((id) => name.includes(`-${id}-`))) rmSync(join(dir, name), { force: true });
+  }
+}
+
 /** The containerd shims serving the containerd at `socket` (their command line names it: `-address SOCKET`). */
 export function shimPids(socket: string): number[] {
   const pids: number[] = [];

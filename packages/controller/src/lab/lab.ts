@@ -4,7 +4,13 @@
 import { chmodSync, chownSync, existsSync, mkdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { defaultBinDir, gannetCommand } from '../bin/self.js';
-import { containerdMissing, killContainerdLeftovers, NodeContainerd, pauseImageTar } from './lab-containerd.js';
+import {
+  containerdMissing,
+  killContainerdLeftovers,
+  NodeContainerd,
+  pauseImageTar,
+  removeCniCacheEntries,
+} from './lab-containerd.js';
 import { inNs, ip, isLabNs, listNetns, readPidFile, sleep, spawnDetached, stopPid } from './lab-host.js';
 import { birdConfig, frrConfig } from './router-config.js';
 import { cniConf, type LabOptions, type LabPlan, nodeConfigYaml, type PlannedNode, planLab } from './topology.js';
@@ -298,6 +304,12 @@ export class Lab {
       this.dir,
       this.plan.nodes.map((n) => this.containerd(n)),
     );
+    // libcni caches each attachment's result in the host's /var/lib/cni/results and removes it on DEL, which a
+    // crashed containerd never runs: remove exactly the entries of our sandboxes (their IDs are 64 hex digits).
+    const sandboxes = this.state.pods
+      .map((p) => p.sandbox)
+      .filter((id): id is string => !!id && /^[0-9a-f]{64}$/.test(id));
+    removeCniCacheEntries(sandboxes);
   }
 
   private cniEnv(command: string, id: string, podNs: string): NodeJS.ProcessEnv {
