@@ -45,34 +45,8 @@ const SLICE = 4096;
 const byKey = (a: LearnedRoute, b: LearnedRoute) => compareKeys(a.key, b.key);
 const nextTurn = () => new Promise<void>((resolve) => setImmediate(resolve));
 
-/** Merges two ordered lists, leaving out withdrawn routes; with `pause`, gives the loop back every SLICE routes. */
-async function mergeSliced(
-  a: readonly LearnedRoute[],
-  b: readonly LearnedRoute[],
-  pause: () => Promise<void>,
-): Promise<LearnedRoute[]> {
-  const out: LearnedRoute[] = [];
-  let i = 0;
-  let j = 0;
-  for (let n = 1; i < a.length || j < b.length; n++) {
-    if (n % SLICE === 0) await pause();
-    const x = a[i];
-    const y = b[j];
-    if (x?.gone) i++;
-    else if (y?.gone) j++;
-    else if (x && (!y || compareKeys(x.key, y.key) <= 0)) {
-      out.push(x);
-      i++;
-    } else {
-      out.push(y as LearnedRoute);
-      j++;
-    }
-  }
-  return out;
-}
-
-function mergeNow(a: readonly LearnedRoute[], b: readonly LearnedRoute[]): LearnedRoute[] {
-  const out: LearnedRoute[] = [];
+/** Merges two ordered lists in order, leaving out withdrawn routes. */
+function* merged(a: readonly LearnedRoute[], b: readonly LearnedRoute[]): Generator<LearnedRoute> {
   let i = 0;
   let j = 0;
   while (i < a.length || j < b.length) {
@@ -81,14 +55,31 @@ function mergeNow(a: readonly LearnedRoute[], b: readonly LearnedRoute[]): Learn
     if (x?.gone) i++;
     else if (y?.gone) j++;
     else if (x && (!y || compareKeys(x.key, y.key) <= 0)) {
-      out.push(x);
+      yield x;
       i++;
     } else {
-      out.push(y as LearnedRoute);
+      yield y as LearnedRoute;
       j++;
     }
   }
+}
+
+/** merged(), giving the loop back (`pause`) every SLICE routes. */
+async function mergeSliced(
+  a: readonly LearnedRoute[],
+  b: readonly LearnedRoute[],
+  pause: () => Promise<void>,
+): Promise<LearnedRoute[]> {
+  const out: LearnedRoute[] = [];
+  for (const r of merged(a, b)) {
+    out.push(r);
+    if (out.length % SLICE === 0) await pause();
+  }
   return out;
+}
+
+function mergeNow(a: readonly LearnedRoute[], b: readonly LearnedRoute[]): LearnedRoute[] {
+  return [...merged(a, b)];
 }
 
 export class RouteIndex {
