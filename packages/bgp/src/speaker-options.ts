@@ -47,6 +47,11 @@ export interface SpeakerOptions {
    * connected next hop (unless the peer sets disableConnectedCheck). Absent: not checked.
    */
   isConnected?: (address: string) => boolean;
+  /**
+   * Be a route reflector (RFC 4456) for the peers marked routeReflectorClient; clusterId is a dotted quad (default
+   * routerId). Reflected routes keep their next hop and get ORIGINATOR_ID and CLUSTER_LIST.
+   */
+  routeReflector?: { clusterId?: string };
   /** A winston-compatible logger (child loggers are made with .child() when it has one). */
   logger?: Logger & { child?(meta: object): Logger };
 }
@@ -74,6 +79,8 @@ export interface PeerOptions {
   families?: Family[];
   /** Next hop self towards this iBGP peer too (always done towards eBGP). */
   nextHopSelf?: boolean;
+  /** An iBGP peer we reflect routes for (RFC 4456 client); needs SpeakerOptions.routeReflector. Default false. */
+  routeReflectorClient?: boolean;
   /**
    * RFC 9687 SendHoldTime, seconds: a peer that takes none of our data for this long is dropped (NOTIFICATION 8).
    * Default the negotiated hold time (8 minutes when that is 0).
@@ -142,6 +149,13 @@ export function validateSpeakerOptions(o: SpeakerOptions): void {
     checkInt(o.listen.port, 'listen.port', 0, 65535);
   }
   if (o.holdTime !== undefined) checkHold(o.holdTime, 'holdTime');
+  if (o.routeReflector !== undefined) {
+    const rr = o.routeReflector;
+    if (typeof rr !== 'object' || rr === null) throw new BgpConfigError('routeReflector must be an object');
+    if (rr.clusterId !== undefined && (typeof rr.clusterId !== 'string' || !isIPv4(rr.clusterId))) {
+      throw new BgpConfigError(`routeReflector.clusterId must be a dotted quad, got ${JSON.stringify(rr.clusterId)}`);
+    }
+  }
   const gr = o.gracefulRestart;
   if (gr) {
     checkInt(gr.restartTime, 'gracefulRestart.restartTime', 0, 4095);
@@ -161,7 +175,7 @@ export function validatePeerOptions(p: PeerOptions): void {
   if (p.holdTime !== undefined) checkHold(p.holdTime, `${at}: holdTime`);
   if (p.maxPrefixes !== undefined) checkInt(p.maxPrefixes, `${at}: maxPrefixes`, 1, 2 ** 32 - 1);
   if (p.sendHoldTime !== undefined) checkInt(p.sendHoldTime, `${at}: sendHoldTime`, 1, 65535);
-  for (const k of ['enforceFirstAs', 'disableConnectedCheck'] as const) {
+  for (const k of ['enforceFirstAs', 'disableConnectedCheck', 'routeReflectorClient'] as const) {
     if (p[k] !== undefined && typeof p[k] !== 'boolean') throw new BgpConfigError(`${at}: ${k} must be true or false`);
   }
   if (p.maxPrefixRestartMs !== undefined) checkInt(p.maxPrefixRestartMs, `${at}: maxPrefixRestartMs`, 0, 86_400_000);
@@ -198,5 +212,6 @@ export function peerKey(p: PeerOptions): string {
     p.sendHoldTime,
     p.enforceFirstAs ?? true,
     p.disableConnectedCheck ?? false,
+    p.routeReflectorClient ?? false,
   ]);
 }

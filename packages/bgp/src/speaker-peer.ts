@@ -29,6 +29,7 @@ function ribConfig(p: PeerOptions): RibPeerConfig {
     c.maxPrefixes = { limit: p.maxPrefixes, restartAfterSeconds: (p.maxPrefixRestartMs ?? 60_000) / 1000 };
   }
   if (p.nextHopSelf !== undefined) c.nextHopSelf = p.nextHopSelf;
+  if (p.routeReflectorClient !== undefined) c.routeReflectorClient = p.routeReflectorClient;
   return c;
 }
 

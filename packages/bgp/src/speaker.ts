@@ -127,7 +127,11 @@ export class Speaker extends EventEmitter<SpeakerEvents> {
     this.factory = options.connect ?? tcpConnectionFactory;
     this.random = options.random ?? Math.random;
     this.log = options.logger ?? noopLogger;
-    this.rib = new Rib({ localAsn: options.asn, routerId: options.routerId });
+    this.rib = new Rib({
+      localAsn: options.asn,
+      routerId: options.routerId,
+      ...(options.routeReflector ? { routeReflector: options.routeReflector } : {}),
+    });
     this.deferring = options.gracefulRestart?.restarting === true;
     const speaker = this;
     this.host = {

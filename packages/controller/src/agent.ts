@@ -42,14 +42,14 @@ const BEST_SLICE = 5000;
 
 /** What needs a speaker restart rather than a peer-level change. */
 function identityOf(c: AgentConfig): string {
-  return JSON.stringify([c.nodeName, c.asn, c.routerId, c.listen, c.gracefulRestart ?? null]);
+  return JSON.stringify([c.nodeName, c.asn, c.routerId, c.listen, c.gracefulRestart ?? null, c.routeReflector ?? null]);
 }
 
 /** The identity fields that differ, worded for a log line ("asn 64512 → 64513"); empty when none does. */
 export function identityChanges(from: AgentConfig, to: AgentConfig): string[] {
   const show = (v: unknown) => (typeof v === 'object' ? JSON.stringify(v ?? {}) : String(v));
   const out: string[] = [];
-  for (const k of ['nodeName', 'asn', 'routerId', 'listen', 'gracefulRestart'] as const) {
+  for (const k of ['nodeName', 'asn', 'routerId', 'listen', 'gracefulRestart', 'routeReflector'] as const) {
     if (JSON.stringify(from[k] ?? null) !== JSON.stringify(to[k] ?? null))
       out.push(`${k} ${show(from[k])} → ${show(to[k])}`);
   }

@@ -28,6 +28,24 @@ export function defaultExportRules(config: Pick<AgentConfig, 'podCIDRs'>): Prefi
   return config.podCIDRs.map((p) => ({ prefix: parseCidr(p).text, action: 'permit' as const }));
 }
 
+/**
+ * A route reflector's default export towards iBGP peers passes on whatever the import rules accepted (everything in
+ * its Loc-RIB: its own pod CIDRs and what it learned); the speaker's RFC 4456 rules then decide which iBGP peer gets
+ * which route. Towards eBGP peers the default stays own pod CIDRs only.
+ */
+export function defaultExportFor(config: Pick<AgentConfig, 'podCIDRs' | 'asn' | 'routeReflector'>, peer: PeerConfig) {
+  if (config.routeReflector && peer.asn === config.asn) return reflectorExportRules();
+  return defaultExportRules(config);
+}
+
+/** Everything (IPv4 and IPv6, any length): what reaches the Loc-RIB already passed the import rules. */
+export function reflectorExportRules(): PrefixRule[] {
+  return [
+    { prefix: '0.0.0.0/0', ge: 0, le: 32, action: 'permit' },
+    { prefix: '::/0', ge: 0, le: 128, action: 'permit' },
+  ];
+}
+
 function ownDenyRules(podCIDRs: string[]): PrefixRule[] {
   return podCIDRs.map((p) => {
     const c = parseCidr(p);
@@ -41,7 +59,7 @@ export function resolvePeer(config: AgentConfig, peer: PeerConfig): SpeakerPeer 
     asn: peer.asn,
     maxPrefixes: peer.maxPrefixes ?? DEFAULT_MAX_PREFIXES,
     import: peer.import ? [...ownDenyRules(config.podCIDRs), ...peer.import] : defaultImportRules(config),
-    export: peer.export ? [...peer.export] : defaultExportRules(config),
+    export: peer.export ? [...peer.export] : defaultExportFor(config, peer),
     gracefulRestart: peer.gracefulRestart ?? true,
   };
   if (peer.port !== undefined) out.port = peer.port;
@@ -49,5 +67,6 @@ export function resolvePeer(config: AgentConfig, peer: PeerConfig): SpeakerPeer 
   if (peer.passive !== undefined) out.passive = peer.passive;
   if (peer.localAddress !== undefined) out.localAddress = peer.localAddress;
   if (peer.enforceFirstAs !== undefined) out.enforceFirstAs = peer.enforceFirstAs;
+  if (peer.routeReflectorClient) out.routeReflectorClient = true;
   return out;
 }

@@ -27,6 +27,8 @@ export interface SpeakerPeer {
   gracefulRestart: boolean;
   /** eBGP first-AS check (default true in the speaker). */
   enforceFirstAs?: boolean;
+  /** An iBGP peer we reflect for (RFC 4456 client). */
+  routeReflectorClient?: boolean;
 }
 
 export interface PeerStatus {

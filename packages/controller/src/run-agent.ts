@@ -84,6 +84,7 @@ export async function runAgent(opts: RunAgentOptions): Promise<AgentHandle> {
     restartTime: config.gracefulRestart?.restartTime ?? 120,
     deferralTime: config.gracefulRestart?.deferralTime ?? 60,
     logger: log.child({ component: 'bgp' }),
+    ...(config.routeReflector ? { routeReflector: config.routeReflector } : {}),
   });
   const agent = new Agent(config, { speaker, routes, logger: log });
   try {

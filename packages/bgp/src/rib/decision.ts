@@ -15,6 +15,7 @@ export type DecisionReason =
   | 'ebgp-over-ibgp'
   | 'multipath'
   | 'router-id'
+  | 'cluster-list'
   | 'peer-address';
 
 export interface DecisionOptions {
@@ -97,11 +98,17 @@ export function selectBest(candidates: readonly RibPath[], opts: DecisionOptions
     const only = set[0] as RibPath;
     return { best: only, ecmp: set, nexthops: only.nexthops, reason };
   }
-  // Equal up to the router-id tie-break: order by router id, then peer address.
+  // Equal up to the router-id tie-break: order by router id (the ORIGINATOR_ID when present), then the shorter
+  // CLUSTER_LIST (RFC 4456 §9), then peer address.
   set.sort(tieBreak);
   const best = set[0] as RibPath;
   const second = set[1] as RibPath;
-  reason = best.source.routerIdValue !== second.source.routerIdValue ? 'router-id' : 'peer-address';
+  reason =
+    best.tieBreakId !== second.tieBreakId
+      ? 'router-id'
+      : best.clusterListLength !== second.clusterListLength
+        ? 'cluster-list'
+        : 'peer-address';
   let ecmp: RibPath[] = [best];
   if (opts.maxPaths > 1) {
     ecmp = opts.multipathSameNeighborAs ? set.filter((p) => p.neighborAs === best.neighborAs) : set;
@@ -112,8 +119,10 @@ export function selectBest(candidates: readonly RibPath[], opts: DecisionOptions
 }
 
 function tieBreak(a: RibPath, b: RibPath): number {
-  const d = a.source.routerIdValue - b.source.routerIdValue;
+  const d = a.tieBreakId - b.tieBreakId;
   if (d !== 0) return d;
+  const c = a.clusterListLength - b.clusterListLength;
+  if (c !== 0) return c;
   return a.source.addressKey < b.source.addressKey ? -1 : a.source.addressKey > b.source.addressKey ? 1 : 0;
 }
 

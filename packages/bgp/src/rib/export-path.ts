@@ -1,5 +1,6 @@
 // What one Loc-RIB best path becomes when sent to one peer (RFC 4271 §5.1, §9.2): never back to the peer it came
-// from; iBGP split horizon (no route reflection); towards eBGP: our ASN prepended, NEXT_HOP ourselves, LOCAL_PREF
+// from; iBGP split horizon unless we reflect (RFC 4456 §6: client routes to every iBGP peer, non-client routes to
+// clients only, ORIGINATOR_ID set if absent, our cluster ID prepended to CLUSTER_LIST, next hop kept); towards eBGP: our ASN prepended, NEXT_HOP ourselves, LOCAL_PREF
 // and MED removed; towards iBGP: LOCAL_PREF set, NEXT_HOP kept unless next-hop-self or locally originated. Unknown
 // optional transitive attributes travel on with the Partial bit; unknown non-transitive ones are dropped. The
 // well-known communities NO_ADVERTISE and NO_EXPORT (RFC 1997) are honoured.
@@ -13,6 +14,8 @@ export interface ExportTarget {
   localAddress: string | undefined;
   localAddress6: string | undefined;
   linkLocalAddress6: string | undefined;
+  /** Our cluster ID when we are a route reflector (RFC 4456); undefined: plain iBGP split horizon. */
+  clusterId?: string | undefined;
 }
 
 /** A route as advertised to one peer. */
@@ -26,7 +29,13 @@ export interface OutRoute {
 }
 
 /** Why a path is not advertised to a peer, or undefined when it is. */
-export type ExportBlock = 'from-this-peer' | 'ibgp-split-horizon' | 'no-advertise' | 'no-export' | 'no-local-address';
+export type ExportBlock =
+  | 'from-this-peer'
+  | 'ibgp-split-horizon'
+  | 'to-originator'
+  | 'no-advertise'
+  | 'no-export'
+  | 'no-local-address';
 
 /** Well-known communities (RFC 1997). */
 const NO_EXPORT = 0xffffff01;
@@ -35,7 +44,12 @@ const NO_EXPORT_SUBCONFED = 0xffffff03; // no confederations here: same as NO_EX
 
 export function exportBlock(path: RibPath, to: ExportTarget): ExportBlock | undefined {
   if (path.source.address === to.source.address && path.source.kind !== 'local') return 'from-this-peer';
-  if (path.source.kind === 'ibgp' && to.source.kind === 'ibgp') return 'ibgp-split-horizon';
+  if (path.source.kind === 'ibgp' && to.source.kind === 'ibgp') {
+    // RFC 4456 §6: a reflector sends a client's route to every iBGP peer and a non-client's to clients only.
+    if (to.clusterId === undefined || (!path.source.rrClient && !to.source.rrClient)) return 'ibgp-split-horizon';
+    // The originator would drop it as a loop (§8): not sent at all (as FRR does).
+    if (originatorOf(path) === to.source.routerId) return 'to-originator';
+  }
   const communities = path.attributes.communities;
   if (communities !== undefined && communities.length > 0) {
     if (communities.includes(NO_ADVERTISE)) return 'no-advertise';
@@ -47,6 +61,16 @@ export function exportBlock(path: RibPath, to: ExportTarget): ExportBlock | unde
     return 'no-local-address';
   }
   return undefined;
+}
+
+/** Whether `path` is reflected to `to` (iBGP to iBGP through us as a reflector). */
+function reflected(path: RibPath, to: ExportTarget): boolean {
+  return to.clusterId !== undefined && path.source.kind === 'ibgp' && to.source.kind === 'ibgp';
+}
+
+/** The ORIGINATOR_ID a reflected path carries: the one it came with, else the BGP identifier of its peer (§8). */
+function originatorOf(path: RibPath): string {
+  return path.attributes.originatorId ?? path.source.routerId;
 }
 
 function needsSelf(path: RibPath, to: ExportTarget): boolean {
@@ -84,6 +108,15 @@ export function exportPath(path: RibPath, to: ExportTarget): OutRoute | undefine
   if (a.aggregator) out.aggregator = { ...a.aggregator };
   if (a.communities) out.communities = [...a.communities];
   if (a.largeCommunities) out.largeCommunities = a.largeCommunities.map((c) => [c[0], c[1], c[2]]);
+  // ORIGINATOR_ID and CLUSTER_LIST are non-transitive and iBGP-only: set when reflecting, kept towards other iBGP
+  // peers (never the case without reflection), dropped towards eBGP.
+  if (reflected(path, to)) {
+    out.originatorId = originatorOf(path);
+    out.clusterList = [to.clusterId as string, ...(a.clusterList ?? [])];
+  } else if (!ebgp) {
+    if (a.originatorId !== undefined) out.originatorId = a.originatorId;
+    if (a.clusterList) out.clusterList = [...a.clusterList];
+  }
   if (a.unknown) {
     const passOn = a.unknown
       .filter((u) => (u.flags & AttrFlag.OPTIONAL) !== 0 && (u.flags & AttrFlag.TRANSITIVE) !== 0)

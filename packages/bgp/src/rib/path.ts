@@ -20,6 +20,8 @@ export interface PathSource {
   routerIdValue: number;
   /** addressSortKey(address): numeric order for the final tie-break. */
   readonly addressKey: string;
+  /** An iBGP peer we reflect for (RFC 4456 client); false for every other source. */
+  readonly rrClient: boolean;
 }
 
 export function createSource(
@@ -28,8 +30,10 @@ export function createSource(
   asn: number,
   localAsn: number,
   routerId = '0.0.0.0',
+  rrClient = false,
 ): PathSource {
   return {
+    rrClient,
     kind,
     address,
     asn,
@@ -69,6 +73,10 @@ export interface RibPath {
   /** [nextHop] (frozen) or [] for local: the ECMP next-hop list when this path is the only best. */
   readonly nexthops: readonly string[];
   readonly nextHopKey: string;
+  /** The router-id tie-break value: ORIGINATOR_ID when the path carries one, else the peer's id (RFC 4456 §9). */
+  readonly tieBreakId: number;
+  /** CLUSTER_LIST length, 0 when absent: the shorter wins after the router id (RFC 4456 §9). */
+  readonly clusterListLength: number;
 }
 
 export class InternedPath implements RibPath {
@@ -83,6 +91,8 @@ export class InternedPath implements RibPath {
   readonly asLoop: boolean;
   readonly nexthops: readonly string[];
   readonly nextHopKey: string;
+  readonly clusterListLength: number;
+  private readonly originatorIdValue: number;
 
   constructor(
     readonly key: string,
@@ -111,6 +121,13 @@ export class InternedPath implements RibPath {
     this.med = a.med ?? 0;
     this.nexthops = Object.freeze(nextHop === '' ? [] : [nextHop]);
     this.nextHopKey = addressSortKey(nextHop);
+    this.clusterListLength = a.clusterList?.length ?? 0;
+    this.originatorIdValue = a.originatorId === undefined ? -1 : routerIdToNumber(a.originatorId);
+  }
+
+  /** Read at each decision: the peer's router id is only known once its session is up (and may change). */
+  get tieBreakId(): number {
+    return this.originatorIdValue >= 0 ? this.originatorIdValue : this.source.routerIdValue;
   }
 }
 
@@ -122,7 +139,7 @@ export function pathKey(afi: number, attrs: PathAttributes, nextHop: string, lin
   if (attrs.aggregator) k += `${attrs.aggregator.asn}@${attrs.aggregator.address}`;
   k += `|${attrs.communities ? attrs.communities.join(',') : ''}|`;
   if (attrs.largeCommunities) for (const c of attrs.largeCommunities) k += `${c[0]}:${c[1]}:${c[2]},`;
-  k += '|';
+  k += `|${attrs.originatorId ?? ''}|${attrs.clusterList ? attrs.clusterList.join(',') : ''}|`;
   if (attrs.unknown) for (const u of attrs.unknown) k += `${u.flags}/${u.code}/${u.value.toString('hex')},`;
   return k;
 }
@@ -170,6 +187,7 @@ function freezeAttrs(a: PathAttributes): Readonly<PathAttributes> {
   if (a.largeCommunities)
     c.largeCommunities = a.largeCommunities.map((x) => Object.freeze([...x]) as [number, number, number]);
   if (a.aggregator) c.aggregator = Object.freeze({ ...a.aggregator });
+  if (a.clusterList) c.clusterList = Object.freeze([...a.clusterList]) as string[];
   if (a.unknown) c.unknown = a.unknown.map((u) => Object.freeze({ ...u }));
   return Object.freeze(c);
 }

@@ -12,6 +12,8 @@ export interface ResolvedRibOptions {
   localAsn: number;
   routerId: string;
   defaultLocalPref: number;
+  /** Our cluster ID when we are a route reflector (RFC 4456), else undefined. */
+  clusterId: string | undefined;
   decision: DecisionOptions;
 }
 
@@ -29,10 +31,16 @@ export function resolveRibOptions(options: RibOptions): ResolvedRibOptions {
   if (!Number.isInteger(defaultLocalPref) || defaultLocalPref < 0 || defaultLocalPref > 0xffffffff) {
     throw new BgpConfigError(`defaultLocalPref must be an integer in 0..4294967295, got ${defaultLocalPref}`);
   }
+  const rr = options.routeReflector;
+  const clusterId = rr === undefined ? undefined : (rr.clusterId ?? routerId);
+  if (clusterId !== undefined && (typeof clusterId !== 'string' || parseIpv4(clusterId) < 0)) {
+    throw new BgpConfigError(`routeReflector.clusterId must be a dotted quad, got ${JSON.stringify(clusterId)}`);
+  }
   return {
     localAsn,
     routerId,
     defaultLocalPref,
+    clusterId,
     decision: {
       alwaysCompareMed: options.alwaysCompareMed ?? false,
       maxPaths,

@@ -19,6 +19,7 @@ export interface RibPeer {
   nextHopSelf: boolean;
   out: AdjRibOut | undefined;
   asLoopRejected: number;
+  reflectionLoopRejected: number;
   policyRejected: number;
   overLimitDropped: number;
   withdrawn: number;
@@ -32,7 +33,12 @@ export function createRibPeer(config: RibPeerConfig, localAsn: number, defaultLo
     throw new BgpConfigError(`peer ${address}: asn must be an integer in 1..4294967295, got ${asn}`);
   }
   const kind = asn === localAsn ? 'ibgp' : 'ebgp';
-  const source = createSource(kind, address, asn, localAsn);
+  const client = config.routeReflectorClient ?? false;
+  if (typeof client !== 'boolean') throw new BgpConfigError(`peer ${address}: routeReflectorClient must be a boolean`);
+  if (client && kind !== 'ibgp') {
+    throw new BgpConfigError(`peer ${address}: a route reflector client must be iBGP (asn ${localAsn}), got ${asn}`);
+  }
+  const source = createSource(kind, address, asn, localAsn, undefined, client);
   const mp = config.maxPrefixes;
   const keepRejected = config.keepRejected ?? DEFAULT_KEEP_REJECTED;
   if (!(Number.isInteger(keepRejected) && keepRejected >= 0)) {
@@ -46,6 +52,7 @@ export function createRibPeer(config: RibPeerConfig, localAsn: number, defaultLo
     nextHopSelf: config.nextHopSelf ?? false,
     out: undefined,
     asLoopRejected: 0,
+    reflectionLoopRejected: 0,
     policyRejected: 0,
     overLimitDropped: 0,
     withdrawn: 0,
@@ -71,6 +78,7 @@ export function peerCounters(peer: RibPeer): PeerCounters {
     stale,
     advertised: peer.out?.advertisedCount() ?? 0,
     asLoopRejected: peer.asLoopRejected,
+    reflectionLoopRejected: peer.reflectionLoopRejected,
     policyRejected: peer.policyRejected,
     overLimitDropped: peer.overLimitDropped,
     withdrawn: peer.withdrawn,

@@ -27,6 +27,8 @@ import type { PeerCounters, PeerSessionInfo, PolicyResult, RibOptions, RibPeerCo
 export class Rib {
   readonly localAsn: number;
   readonly routerId: string;
+  /** Our cluster ID when we are a route reflector (RFC 4456), else undefined. */
+  readonly clusterId: string | undefined;
   private readonly locRib: LocRib;
   private readonly defaultLocalPref: number;
   private readonly peers = new Map<string, RibPeer>();
@@ -38,6 +40,7 @@ export class Rib {
     const o = resolveRibOptions(options);
     this.localAsn = o.localAsn;
     this.routerId = o.routerId;
+    this.clusterId = o.clusterId;
     this.defaultLocalPref = o.defaultLocalPref;
     this.locRib = new LocRib(o.decision);
     this.local = new AdjRibIn(createSource('local', '', o.localAsn, o.localAsn, o.routerId), o.defaultLocalPref);
@@ -47,6 +50,9 @@ export class Rib {
 
   addPeer(config: RibPeerConfig): void {
     const peer = createRibPeer(config, this.localAsn, this.defaultLocalPref);
+    if (peer.adjIn.source.rrClient && this.clusterId === undefined) {
+      throw new BgpConfigError(`peer ${config.address}: routeReflectorClient needs the routeReflector option`);
+    }
     if (this.peers.has(config.address)) throw new BgpConfigError(`peer ${config.address} already exists`);
     this.peers.set(config.address, peer);
   }
@@ -91,7 +97,7 @@ export class Rib {
           ...adjIn.rejectedEntries(afi),
         ];
         for (const [prefix, path] of received) {
-          const ok = !path.asLoop && importFilter.permits(prefix);
+          const ok = !path.asLoop && !this.reflectionLoop(path) && importFilter.permits(prefix);
           this.accept(peer, afi, prefix, prefixKey(afi, prefix), path as InternedPath, ok, result.changes);
         }
         this.checkMaxPrefix(peer, afi, result.events);
@@ -135,6 +141,7 @@ export class Rib {
         localAddress: info.localAddress,
         localAddress6: info.localAddress6,
         linkLocalAddress6: info.linkLocalAddress6,
+        clusterId: this.clusterId,
       },
       peer.exportFilter,
       families,
@@ -261,6 +268,7 @@ export class Rib {
     const { adjIn, importFilter } = peer;
     const path = adjIn.interner.intern(afi, attributes, nextHop, linkLocal);
     const loop = path.asLoop;
+    const rrLoop = !loop && this.reflectionLoop(path);
     for (const prefix of prefixes) {
       // One parse per prefix: the table key also gives the import filter its address and length.
       const key = prefixKey(afi, prefix);
@@ -268,6 +276,9 @@ export class Rib {
       if (loop) {
         accepted = false;
         peer.asLoopRejected++;
+      } else if (rrLoop) {
+        accepted = false;
+        peer.reflectionLoopRejected++;
       } else if (
         typeof key === 'number'
           ? !importFilter.permitsIPv4(keyAddress(key), keyLength(key))
@@ -279,6 +290,16 @@ export class Rib {
       this.accept(peer, afi, prefix, key, path, accepted, result.changes);
     }
     this.checkMaxPrefix(peer, afi, result.events);
+  }
+
+  /**
+   * RFC 4456 §8: a route that carries our router ID as ORIGINATOR_ID came back to its originator; one whose
+   * CLUSTER_LIST holds our cluster ID went round the reflectors. Either is ignored (kept as rejected, like an AS loop).
+   */
+  private reflectionLoop(path: RibPath): boolean {
+    const a = path.attributes;
+    if (a.originatorId === this.routerId) return true;
+    return this.clusterId !== undefined && a.clusterList?.includes(this.clusterId) === true;
   }
 
   /** Withdraws prefixes of one family from a peer (also used for RFC 7606 treat-as-withdraw). */

@@ -17,6 +17,11 @@ export interface RibOptions {
   multipathSameNeighborAs?: boolean;
   /** Next-hop reachability (default: every next hop is reachable). Call refreshReachability() when answers change. */
   isReachable?: (nextHop: string, afi: number) => boolean;
+  /**
+   * Be a route reflector (RFC 4456): iBGP routes from clients go to every iBGP peer, routes from non-clients to
+   * clients only, with ORIGINATOR_ID and CLUSTER_LIST set. clusterId is a dotted quad (default: routerId).
+   */
+  routeReflector?: { clusterId?: string };
 }
 
 export interface RibPeerConfig {
@@ -32,6 +37,8 @@ export interface RibPeerConfig {
   maxPrefixes?: number | MaxPrefixConfig;
   /** Set NEXT_HOP to ourselves towards this iBGP peer too (always done towards eBGP). Default false. */
   nextHopSelf?: boolean;
+  /** An iBGP peer we reflect routes for (RFC 4456 client). Needs RibOptions.routeReflector. Default false. */
+  routeReflectorClient?: boolean;
   /**
    * Most prefixes rejected by import policy that are kept (default 200,000) so that a policy change can be applied
    * without asking the peer again; beyond it rejected prefixes are only counted, and setPolicy() reports the
@@ -73,6 +80,11 @@ export interface PeerCounters {
   advertised: number;
   /** Prefix announcements rejected because our ASN was in the AS_PATH (cumulative). */
   asLoopRejected: number;
+  /**
+   * Prefix announcements rejected as a reflection loop (RFC 4456 §8): our router ID as ORIGINATOR_ID, or our
+   * cluster ID in the CLUSTER_LIST (cumulative).
+   */
+  reflectionLoopRejected: number;
   /** Prefix announcements rejected by import policy (cumulative). */
   policyRejected: number;
   /** Prefix announcements dropped after the max-prefix limit was exceeded (cumulative). */

@@ -73,6 +73,15 @@ function aggregatorValue(asn: number, address: string, asSize: 2 | 4): Buffer {
   return b;
 }
 
+/**
+ * ORIGINATOR_ID and CLUSTER_LIST are iBGP-only (RFC 4456 §8, non-transitive): from an eBGP peer they are dropped,
+ * the route kept (as LOCAL_PREF from eBGP is, RFC 7606 §7.5), so that no other AS can make us drop a route as a loop.
+ */
+function discardFromExternal(c: AttrContext, attribute: number, reason: string): undefined {
+  c.errors.push({ attribute, reason, action: 'attribute-discard' });
+  return undefined;
+}
+
 const ROWS: AttrDescriptor[] = [
   {
     code: AttrType.ORIGIN,
@@ -190,6 +199,41 @@ const ROWS: AttrDescriptor[] = [
       const v = Buffer.allocUnsafe(4 * a.communities.length);
       a.communities.forEach((x, i) => {
         v.writeUInt32BE(x >>> 0, 4 * i);
+      });
+      return v;
+    },
+  },
+  {
+    code: AttrType.ORIGINATOR_ID,
+    name: 'ORIGINATOR_ID',
+    flags: OPTIONAL,
+    action: 'treat-as-withdraw', // RFC 7606 §7.9
+    decode(b, s, e, c) {
+      if (c.opts.external) return discardFromExternal(c, AttrType.ORIGINATOR_ID, 'originator-id-from-external');
+      if (e - s !== 4) return 'originator-id-bad-length';
+      c.attrs.originatorId = formatIpv4(b.readUInt32BE(s));
+      return undefined;
+    },
+    encode: (a) => (a.originatorId === undefined ? undefined : u32(ipv4Number(a.originatorId))),
+  },
+  {
+    code: AttrType.CLUSTER_LIST,
+    name: 'CLUSTER_LIST',
+    flags: OPTIONAL,
+    action: 'treat-as-withdraw', // RFC 7606 §7.10
+    decode(b, s, e, c) {
+      if (c.opts.external) return discardFromExternal(c, AttrType.CLUSTER_LIST, 'cluster-list-from-external');
+      if (e === s || (e - s) % 4 !== 0) return 'cluster-list-bad-length';
+      const out: string[] = [];
+      for (let p = s; p < e; p += 4) out.push(formatIpv4(b.readUInt32BE(p)));
+      c.attrs.clusterList = out;
+      return undefined;
+    },
+    encode(a) {
+      if (!a.clusterList || a.clusterList.length === 0) return undefined;
+      const v = Buffer.allocUnsafe(4 * a.clusterList.length);
+      a.clusterList.forEach((id, i) => {
+        v.writeUInt32BE(ipv4Number(id), 4 * i);
       });
       return v;
     },

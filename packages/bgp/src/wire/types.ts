@@ -61,6 +61,8 @@ export const AttrType = {
   ATOMIC_AGGREGATE: 6,
   AGGREGATOR: 7,
   COMMUNITIES: 8,
+  ORIGINATOR_ID: 9,
+  CLUSTER_LIST: 10,
   MP_REACH_NLRI: 14,
   MP_UNREACH_NLRI: 15,
   AS4_PATH: 17,
@@ -94,6 +96,10 @@ export interface PathAttributes {
   aggregator?: { asn: number; address: string };
   communities?: number[]; // 32-bit values
   largeCommunities?: [number, number, number][];
+  /** ORIGINATOR_ID (RFC 4456 §8): the BGP identifier of the route's originator in the AS, set by a reflector. */
+  originatorId?: string;
+  /** CLUSTER_LIST (RFC 4456 §8): the cluster IDs (dotted quads) the route was reflected through, most recent first. */
+  clusterList?: string[];
   unknown?: RawAttribute[];
 }
 

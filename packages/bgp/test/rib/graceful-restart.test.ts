@@ -30,6 +30,7 @@ describe('Rib: graceful restart helper mode (RFC 4724)', () => {
       stale: 3,
       advertised: 0,
       asLoopRejected: 0,
+      reflectionLoopRejected: 0,
       policyRejected: 0,
       overLimitDropped: 0,
       withdrawn: 0,

@@ -49,7 +49,7 @@ function segments(fourOctet: boolean): fc.Arbitrary<AsPathSegment[]> {
   return fc.tuple(fc.array(confed, { maxLength: 1 }), fc.array(plain, { maxLength: 4 })).map(([c, p]) => [...c, ...p]);
 }
 
-const KNOWN_ATTRS = new Set([1, 2, 3, 4, 5, 6, 7, 8, 14, 15, 17, 18, 32]);
+const KNOWN_ATTRS = new Set([1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 14, 15, 17, 18, 32]);
 const unknownAttrs = fc.uniqueArray(
   fc.record({
     flags: fc.constant(0xe0),
@@ -72,6 +72,8 @@ function attributes(fourOctet: boolean): fc.Arbitrary<PathAttributes> {
         aggregator: fc.record({ asn: fc.integer({ min: 1, max: 0xffffffff }), address: ipv4 }),
         communities: fc.array(u32, { minLength: 1, maxLength: 10 }),
         largeCommunities: fc.array(fc.tuple(u32, u32, u32), { minLength: 1, maxLength: 5 }),
+        originatorId: ipv4,
+        clusterList: fc.array(ipv4, { minLength: 1, maxLength: 5 }),
         unknown: unknownAttrs.map((a) => a.sort((x, y) => x.code - y.code)),
       },
       { requiredKeys: ['origin', 'asPath', 'nextHop'] },

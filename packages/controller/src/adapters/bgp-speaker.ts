@@ -17,6 +17,8 @@ export interface BgpSpeakerOptions {
   connect?: ConnectionFactory;
   /** The node's addresses and connected subnets for NEXT_HOP checks (default: os.networkInterfaces()). */
   localAddresses?: LocalAddresses;
+  /** Be a route reflector (RFC 4456) for the peers marked routeReflectorClient. */
+  routeReflector?: { clusterId?: string };
 }
 
 export class BgpSpeaker implements SpeakerPort {
@@ -42,6 +44,7 @@ export class BgpSpeaker implements SpeakerPort {
       asn: o.asn,
       routerId: o.routerId,
       listen: o.listen,
+      ...(o.routeReflector ? { routeReflector: o.routeReflector } : {}),
       gracefulRestart: {
         restartTime: o.restartTime,
         restarting,
@@ -135,5 +138,6 @@ function toPeerOptions(p: SpeakerPeer): PeerOptions {
   if (p.passive !== undefined) o.passive = p.passive;
   if (p.localAddress !== undefined) o.localAddress = p.localAddress;
   if (p.enforceFirstAs !== undefined) o.enforceFirstAs = p.enforceFirstAs;
+  if (p.routeReflectorClient) o.routeReflectorClient = true;
   return o;
 }

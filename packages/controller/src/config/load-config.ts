@@ -224,6 +224,7 @@ const TOP_KEYS = [
   'routes',
   'gracefulRestart',
   'ipam',
+  'routeReflector',
 ] as const;
 const PEER_KEYS = [
   'address',
@@ -237,6 +238,7 @@ const PEER_KEYS = [
   'gracefulRestart',
   'localAddress',
   'enforceFirstAs',
+  'routeReflectorClient',
 ] as const;
 const ASN_MAX = 4_294_967_295;
 
@@ -359,6 +361,21 @@ export function parseConfig(text: string, file?: string): AgentConfig {
     if (ipf.has('dataDir')) config.ipam.dataDir = w.str(ipf.get('dataDir'), 'ipam.dataDir');
     if (ipf.has('network')) config.ipam.network = w.str(ipf.get('network'), 'ipam.network');
   }
+  if (f.has('routeReflector')) {
+    const rf = w.fields(
+      w.value(f.get('routeReflector'), 'routeReflector', 'map') as YAMLMap,
+      'routeReflector',
+      ['clusterId'],
+      [],
+    );
+    config.routeReflector = {};
+    if (rf.has('clusterId')) {
+      const id = w.str(rf.get('clusterId'), 'routeReflector.clusterId');
+      if (!isIPv4(id))
+        w.fail(`must be a dotted-quad IPv4 address, got "${id}"`, 'routeReflector.clusterId', rf.get('clusterId'));
+      config.routeReflector.clusterId = id;
+    }
+  }
   checkConsistency(config, (msg, key) => w.fail(msg, key, w.nodeAt(root, key)));
   return config;
 }
@@ -382,6 +399,9 @@ function parsePeer(w: Walker, node: Node, path: string): PeerConfig {
   if (f.has('maxPrefixes')) peer.maxPrefixes = w.int(f.get('maxPrefixes'), `${path}.maxPrefixes`, 1, 100_000_000);
   if (f.has('gracefulRestart')) peer.gracefulRestart = w.bool(f.get('gracefulRestart'), `${path}.gracefulRestart`);
   if (f.has('enforceFirstAs')) peer.enforceFirstAs = w.bool(f.get('enforceFirstAs'), `${path}.enforceFirstAs`);
+  if (f.has('routeReflectorClient')) {
+    peer.routeReflectorClient = w.bool(f.get('routeReflectorClient'), `${path}.routeReflectorClient`);
+  }
   if (f.has('localAddress')) {
     peer.localAddress = w.str(f.get('localAddress'), `${path}.localAddress`);
     if (!isIP(peer.localAddress)) w.fail('must be an IP address', `${path}.localAddress`, f.get('localAddress'));
@@ -434,6 +454,15 @@ export function checkConsistency(config: AgentConfig, fail: (message: string, ke
   config.peers.forEach((peer, i) => {
     if (peer.address === config.routerId && peer.asn === config.asn) {
       fail('a peer cannot be this node itself (same address as routerId and same ASN)', `peers[${i}].address`);
+    }
+    if (peer.routeReflectorClient && !config.routeReflector) {
+      fail('needs routeReflector (this node reflecting) at the top level', `peers[${i}].routeReflectorClient`);
+    }
+    if (peer.routeReflectorClient && peer.asn !== config.asn) {
+      fail(
+        `a route reflector client is an iBGP peer (asn ${config.asn}), got ${peer.asn}`,
+        `peers[${i}].routeReflectorClient`,
+      );
     }
   });
 }

@@ -30,6 +30,8 @@ export interface PeerConfig {
    * a route server, which does not prepend its AS).
    */
   enforceFirstAs?: boolean;
+  /** An iBGP peer this node reflects routes for (RFC 4456 client); needs AgentConfig.routeReflector. */
+  routeReflectorClient?: boolean;
   /** Where the entry came from, for status and logs (e.g. "config", "mesh", "BGPPeer/tor-a"). */
   source?: string;
 }
@@ -50,6 +52,11 @@ export interface AgentConfig {
   routes?: { table?: number; protocol?: number; resyncIntervalSeconds?: number };
   /** Graceful restart: how long peers keep our routes while we restart, and how long we wait for End-of-RIB. */
   gracefulRestart?: { restartTime?: number; deferralTime?: number };
+  /**
+   * Be a route reflector (RFC 4456) for the peers marked routeReflectorClient (clusterId: dotted quad, default the
+   * routerId). The default export to iBGP peers then reflects what import accepted instead of own pod CIDRs only.
+   */
+  routeReflector?: { clusterId?: string };
   /** The CNI IPAM store to report addresses used/free in metrics. */
   ipam?: { dataDir?: string; network?: string };
 }
