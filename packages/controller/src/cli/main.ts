@@ -52,6 +52,8 @@ Usage:
   gannet status [--api URL] [--all] [--json] sessions and routes of the local agent
   gannet lab up [--nodes N] [--router frr|bird|none] [--pods-per-node K]
   gannet lab status | gannet lab down        the lab: nodes, router and pods as network namespaces
+  gannet router-config --vendor V (--config FILE | --kubernetes)
+                                             what a ToR router needs to peer with the nodes (frr, bird, junos, eos)
 
 Run 'gannet COMMAND --help' for a command's options.
 
@@ -108,6 +110,10 @@ export async function main(argv: string[], io: CliIo = stdio): Promise<number> {
       case 'lab': {
         const { labCommand } = await import('../lab/lab-command.js');
         return await labCommand(rest, io);
+      }
+      case 'router-config': {
+        const { routerConfigCommand } = await import('../router-config/router-config-command.js');
+        return await routerConfigCommand(rest, io);
       }
       default:
         throw new UsageError(`unknown command "${command}" (try gannet --help)`);
