@@ -2,6 +2,16 @@
 export { type Clock, systemClock } from '@gannet/core';
 export { BgpConfigError, BgpError, BgpStateError } from './errors.js';
 export type { FsmReason, SessionState } from './fsm/types.js';
+export type { PeerExportOptions } from './peer-export.js';
+export {
+  formatCommunity,
+  formatLargeCommunity,
+  parseCommunity,
+  parseLargeCommunity,
+  tryParseCommunity,
+  tryParseLargeCommunity,
+  WellKnownCommunity,
+} from './policy/communities.js';
 export { PrefixFilter, type PrefixRule } from './policy/prefix-filter.js';
 export { type Connection, type ConnectionFactory, type Listener, tcpConnectionFactory } from './session/connection.js';
 export { MemoryNetwork } from './session/memory-net.js';

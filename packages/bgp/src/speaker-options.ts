@@ -1,6 +1,8 @@
 // The speaker's configuration types and their validation: bad input gets a BgpConfigError naming the field.
 import { type Clock, type Defer, parseIp, parseIpv4 } from '@gannet/core';
 import { BgpConfigError } from './errors.js';
+import { exportAttributesOf, type PeerExportOptions, peerExportKey } from './peer-export.js';
+import { tryParseCommunity, tryParseLargeCommunity } from './policy/communities.js';
 import type { PrefixRule } from './policy/prefix-filter.js';
 import type { ConnectionFactory } from './session/connection.js';
 import type { Logger } from './session/peer-session.js';
@@ -56,7 +58,8 @@ export interface SpeakerOptions {
   logger?: Logger & { child?(meta: object): Logger };
 }
 
-export interface PeerOptions {
+/** A peer; what we attach to the routes we send it is in PeerExportOptions (peer-export.ts). */
+export interface PeerOptions extends PeerExportOptions {
   address: string;
   asn: number;
   port?: number;
@@ -135,6 +138,12 @@ function checkRules(rules: unknown, name: string): void {
       throw new BgpConfigError(`${at}.action must be 'permit' or 'deny'`);
     if (r.ge !== undefined) checkInt(r.ge, `${at}.ge`, 0, 128);
     if (r.le !== undefined) checkInt(r.le, `${at}.le`, 0, 128);
+    if (r.community !== undefined && tryParseCommunity(r.community) === undefined) {
+      throw new BgpConfigError(`${at}.community must be ASN:VALUE (0..65535 each) or a well-known name`);
+    }
+    if (r.largeCommunity !== undefined && tryParseLargeCommunity(r.largeCommunity) === undefined) {
+      throw new BgpConfigError(`${at}.largeCommunity must be GLOBAL:LOCAL1:LOCAL2 (0..4294967295 each)`);
+    }
   });
 }
 
@@ -183,6 +192,7 @@ export function validatePeerOptions(p: PeerOptions): void {
     throw new BgpConfigError(`${at}: localAddress must be an IP address`);
   checkRules(p.import, `${at}: import`);
   checkRules(p.export, `${at}: export`);
+  exportAttributesOf(p, `${at}: `);
   if (p.families !== undefined) {
     if (
       !Array.isArray(p.families) ||
@@ -213,5 +223,6 @@ export function peerKey(p: PeerOptions): string {
     p.enforceFirstAs ?? true,
     p.disableConnectedCheck ?? false,
     p.routeReflectorClient ?? false,
+    peerExportKey(p),
   ]);
 }

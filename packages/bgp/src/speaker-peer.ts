@@ -3,6 +3,7 @@
 import type { TimerHandle } from '@gannet/core';
 import { BgpError } from './errors.js';
 import { type FsmConfig, type FsmReason, isHelperModeReason, type Transition } from './fsm/types.js';
+import { exportAttributesOf } from './peer-export.js';
 import type { PeerHost, PeerStatus } from './peer-host.js';
 import { nextHopProblem } from './policy/next-hop.js';
 import type { RibPeerConfig } from './rib/types.js';
@@ -30,6 +31,8 @@ function ribConfig(p: PeerOptions): RibPeerConfig {
   }
   if (p.nextHopSelf !== undefined) c.nextHopSelf = p.nextHopSelf;
   if (p.routeReflectorClient !== undefined) c.routeReflectorClient = p.routeReflectorClient;
+  const attach = exportAttributesOf(p);
+  if (attach) c.exportAttributes = attach;
   return c;
 }
 
@@ -130,6 +133,7 @@ export class PeerEntry {
     const r = this.speaker.rib.setPolicy(p.address, {
       importPolicy: c.importPolicy ?? null,
       exportPolicy: c.exportPolicy ?? null,
+      exportAttributes: c.exportAttributes ?? null,
     });
     this.opts = p;
     this.speaker.changes(r.changes);

@@ -4,10 +4,12 @@ import { EventEmitter } from 'node:events';
 import { type Clock, type Defer, systemClock, systemDefer, type TimerHandle } from '@gannet/core';
 import { BgpConfigError, BgpStateError } from './errors.js';
 import { Cease } from './fsm/step.js';
+import { withoutExport } from './peer-export.js';
 import type { PeerHost, PeerStateEvent, PeerStatus } from './peer-host.js';
-import { parsePrefix } from './policy/ip-prefix.js';
+import { parsePrefix, tryParsePrefix } from './policy/ip-prefix.js';
 import type { RibChange } from './rib/loc-rib.js';
 import { Rib } from './rib/rib.js';
+import { type RouteStatus, routeStatus } from './route-status.js';
 import { type ConnectionFactory, type Listener, normalizeAddress, tcpConnectionFactory } from './session/connection.js';
 import type { Negotiated } from './session/open.js';
 import type { Logger } from './session/peer-session.js';
@@ -68,22 +70,8 @@ class RibBestChange implements BestChange {
   }
 }
 
+export type { RouteStatus } from './route-status.js';
 export type { PeerStateEvent, PeerStatus };
-
-export interface RouteStatus {
-  afi: number;
-  prefix: string;
-  nexthops: string[];
-  best: {
-    source: 'local' | 'ebgp' | 'ibgp';
-    peer: string;
-    asPath: number[];
-    localPref: number;
-    med: number;
-    origin: number;
-  };
-  paths: number;
-}
 
 export interface SpeakerEvents {
   best: [changes: BestChange[]];
@@ -218,8 +206,9 @@ export class Speaker extends EventEmitter<SpeakerEvents> {
     validatePeerOptions(p);
     const e = this.entry(p.address);
     if (peerKey(e.opts) === peerKey(p)) return;
-    const { import: i1, export: x1, ...rest1 } = e.opts;
-    const { import: i2, export: x2, ...rest2 } = p;
+    // Policy (import/export rules, attached attributes) changes without a session reset.
+    const { import: i1, export: x1, ...rest1 } = withoutExport(e.opts);
+    const { import: i2, export: x2, ...rest2 } = withoutExport(p);
     if (peerKey({ ...rest1 }) === peerKey({ ...rest2 })) {
       e.setPolicy(p);
       return;
@@ -261,24 +250,18 @@ export class Speaker extends EventEmitter<SpeakerEvents> {
   routes(): RouteStatus[] {
     const out: RouteStatus[] = [];
     for (const r of this.rib.routes()) {
-      const b = r.best;
-      const asPath = (b.attributes.asPath ?? []).flatMap((s) => s.asns);
-      out.push({
-        afi: r.afi,
-        prefix: r.prefix,
-        nexthops: [...r.nexthops],
-        best: {
-          source: b.source.kind,
-          peer: b.source.address,
-          asPath,
-          localPref: b.localPref,
-          med: b.med,
-          origin: b.origin,
-        },
-        paths: this.rib.candidates(r.afi, r.prefix).length,
-      });
+      out.push(routeStatus(r.afi, r.prefix, r.best, r.nexthops, this.rib.candidates(r.afi, r.prefix).length));
     }
     return out;
+  }
+
+  /** One prefix's best path as routes() lists it (undefined when the Loc-RIB has none or the text is no prefix). */
+  route(prefix: string): RouteStatus | undefined {
+    const p = tryParsePrefix(prefix);
+    if (!p) return undefined;
+    const sel = this.rib.lookup(p.afi, p.text);
+    if (!sel?.best) return undefined;
+    return routeStatus(p.afi, p.text, sel.best, sel.nexthops, this.rib.candidates(p.afi, p.text).length);
   }
 
   /** Number of prefixes in the Loc-RIB (cheaper than routes().length). */

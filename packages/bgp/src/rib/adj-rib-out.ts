@@ -3,6 +3,7 @@
 // and groups announcements by identical attributes so the session can pack many NLRI per UPDATE.
 import type { PrefixFilter } from '../policy/prefix-filter.js';
 import type { PathAttributes } from '../wire/types.js';
+import type { ExportAttributes } from './export-attributes.js';
 import { type ExportTarget, exportPath, type OutRoute } from './export-path.js';
 import type { RibPath } from './path.js';
 import { keyAddress, keyLength, keyPrefix, type PrefixKey, prefixKey } from './prefix-key.js';
@@ -36,7 +37,7 @@ export class AdjRibOut {
   private readonly forced = new Set<number>();
   /** Families whose full advertisement is in progress (End-of-RIB / EoRR due when their dirty set drains). */
   private readonly syncing = new Set<number>();
-  private readonly cache = new WeakMap<RibPath, OutRoute | null>();
+  private cache = new WeakMap<RibPath, OutRoute | null>();
   private lastPath: RibPath | undefined;
   private lastRoute: OutRoute | null | undefined;
 
@@ -51,11 +52,19 @@ export class AdjRibOut {
     this.families = new Set(families);
   }
 
+  /** New attributes to attach: every exported form is computed again (call markAll 'policy' to send the changes). */
+  setAttach(attach: ExportAttributes | undefined): void {
+    this.target = { ...this.target, attach };
+    this.cache = new WeakMap();
+    this.lastPath = undefined;
+    this.lastRoute = undefined;
+  }
+
   /** The advertised form of a best path for this peer, or undefined if it is not advertised. */
   routeFor(prefix: string, best: RibPath | undefined, key?: PrefixKey): OutRoute | undefined {
     if (!best) return undefined;
     const r = this.exported(best);
-    return r !== null && this.permitted(prefix, key) ? r : undefined;
+    return r !== null && this.permitted(prefix, key, best) ? r : undefined;
   }
 
   /** The exported form of a path ignoring the prefix filter (null: not exported to this peer). */
@@ -71,10 +80,10 @@ export class AdjRibOut {
     return r;
   }
 
-  private permitted(prefix: string, key: PrefixKey | undefined): boolean {
+  private permitted(prefix: string, key: PrefixKey | undefined, path: RibPath): boolean {
     return typeof key === 'number'
-      ? this.filter.permitsIPv4(keyAddress(key), keyLength(key))
-      : this.filter.permits(prefix);
+      ? this.filter.permitsIPv4(keyAddress(key), keyLength(key), path.attributes)
+      : this.filter.permits(prefix, path.attributes);
   }
 
   /** Notes that a prefix's best path changed. Skips prefixes that are not advertised and would not be. */
@@ -84,7 +93,7 @@ export class AdjRibOut {
     const exported = newBest !== undefined && this.exported(newBest) !== null;
     if (!exported && (adv === undefined || adv.size === 0)) return;
     const key = prefixKey(afi, prefix);
-    if ((exported && this.permitted(prefix, key)) || adv?.has(key)) this.mark(afi, key);
+    if ((exported && this.permitted(prefix, key, newBest)) || adv?.has(key)) this.mark(afi, key);
   }
 
   private mark(afi: number, key: PrefixKey): void {

@@ -3,8 +3,12 @@
 // clients only, ORIGINATOR_ID set if absent, our cluster ID prepended to CLUSTER_LIST, next hop kept); towards eBGP: our ASN prepended, NEXT_HOP ourselves, LOCAL_PREF
 // and MED removed; towards iBGP: LOCAL_PREF set, NEXT_HOP kept unless next-hop-self or locally originated. Unknown
 // optional transitive attributes travel on with the Partial bit; unknown non-transitive ones are dropped. The
-// well-known communities NO_ADVERTISE and NO_EXPORT (RFC 1997) are honoured.
+// well-known communities NO_ADVERTISE and NO_EXPORT (RFC 1997) are honoured. Then what the peer's configuration
+// attaches (export-attributes.ts): to every route towards eBGP, to the routes we originate or learned from eBGP
+// towards iBGP (a route reflected from one iBGP peer to another travels unchanged, RFC 4456 §10).
+import { WellKnownCommunity } from '../policy/communities.js';
 import { type AsPathSegment, AttrFlag, type PathAttributes } from '../wire/types.js';
+import { applyExportAttributes, type ExportAttributes } from './export-attributes.js';
 import { type PathSource, pathKey, type RibPath } from './path.js';
 
 export interface ExportTarget {
@@ -16,6 +20,8 @@ export interface ExportTarget {
   linkLocalAddress6: string | undefined;
   /** Our cluster ID when we are a route reflector (RFC 4456); undefined: plain iBGP split horizon. */
   clusterId?: string | undefined;
+  /** Attributes this peer's configuration attaches (undefined or empty: none). */
+  attach?: ExportAttributes | undefined;
 }
 
 /** A route as advertised to one peer. */
@@ -37,10 +43,9 @@ export type ExportBlock =
   | 'no-export'
   | 'no-local-address';
 
-/** Well-known communities (RFC 1997). */
-const NO_EXPORT = 0xffffff01;
-const NO_ADVERTISE = 0xffffff02;
-const NO_EXPORT_SUBCONFED = 0xffffff03; // no confederations here: same as NO_EXPORT
+/** Well-known communities (RFC 1997 §2). */
+const { NO_EXPORT, NO_ADVERTISE } = WellKnownCommunity;
+const NO_EXPORT_SUBCONFED = WellKnownCommunity.NO_EXPORT_SUBCONFED; // no confederations here: same as NO_EXPORT
 
 export function exportBlock(path: RibPath, to: ExportTarget): ExportBlock | undefined {
   if (path.source.address === to.source.address && path.source.kind !== 'local') return 'from-this-peer';
@@ -123,6 +128,7 @@ export function exportPath(path: RibPath, to: ExportTarget): OutRoute | undefine
       .map((u) => ({ flags: u.flags | AttrFlag.PARTIAL, code: u.code, value: u.value }));
     if (passOn.length > 0) out.unknown = passOn;
   }
+  if (to.attach && (ebgp || path.source.kind !== 'ibgp')) applyExportAttributes(out, to.attach, ebgp, to.localAsn);
   return {
     afi: path.afi,
     attributes: out,

@@ -5,6 +5,7 @@ import { MaxPrefixGuard } from '../policy/max-prefix.js';
 import { PrefixFilter, type PrefixFilterConfig } from '../policy/prefix-filter.js';
 import { AdjRibIn } from './adj-rib-in.js';
 import type { AdjRibOut } from './adj-rib-out.js';
+import { checkExportAttributes, type ExportAttributes, isEmptyExport } from './export-attributes.js';
 import { createSource, type PathSource } from './path.js';
 import type { PeerCounters, RibPeerConfig } from './types.js';
 
@@ -17,6 +18,8 @@ export interface RibPeer {
   exportFilter: PrefixFilter;
   maxPrefix: MaxPrefixGuard | undefined;
   nextHopSelf: boolean;
+  /** Attached to the routes sent to this peer (undefined: nothing). */
+  exportAttributes: ExportAttributes | undefined;
   out: AdjRibOut | undefined;
   asLoopRejected: number;
   reflectionLoopRejected: number;
@@ -44,12 +47,14 @@ export function createRibPeer(config: RibPeerConfig, localAsn: number, defaultLo
   if (!(Number.isInteger(keepRejected) && keepRejected >= 0)) {
     throw new BgpConfigError(`peer ${address}: keepRejected must be an integer ≥ 0, got ${keepRejected}`);
   }
+  if (config.exportAttributes) checkExportAttributes(config.exportAttributes, `peer ${address}: `);
   return {
     adjIn: new AdjRibIn(source, defaultLocalPref, keepRejected),
     importFilter: resolveFilter(config.importPolicy, kind),
     exportFilter: resolveFilter(config.exportPolicy, kind),
     maxPrefix: mp === undefined ? undefined : new MaxPrefixGuard(address, typeof mp === 'number' ? { limit: mp } : mp),
     nextHopSelf: config.nextHopSelf ?? false,
+    exportAttributes: isEmptyExport(config.exportAttributes) ? undefined : config.exportAttributes,
     out: undefined,
     asLoopRejected: 0,
     reflectionLoopRejected: 0,

@@ -9,6 +9,12 @@ import type { PathAttributes, UpdateMessage } from '../wire/types.js';
 import { AdjRibIn } from './adj-rib-in.js';
 import { AdjRibOut, type OutboundUpdate } from './adj-rib-out.js';
 import type { Selection } from './decision.js';
+import {
+  checkExportAttributes,
+  type ExportAttributes,
+  exportAttributesKey,
+  isEmptyExport,
+} from './export-attributes.js';
 import { LocRib, type RibChange } from './loc-rib.js';
 import { createSource, type InternedPath, type RibPath, routerIdToNumber } from './path.js';
 import { keyAddress, keyLength, type PrefixKey, prefixKey } from './prefix-key.js';
@@ -78,6 +84,8 @@ export class Rib {
     policy: {
       importPolicy?: PrefixFilterConfig | PrefixFilter | null;
       exportPolicy?: PrefixFilterConfig | PrefixFilter | null;
+      /** What to attach to the routes sent to the peer (null: nothing). */
+      exportAttributes?: ExportAttributes | null;
     },
   ): PolicyResult {
     const peer = this.peer(address);
@@ -97,18 +105,30 @@ export class Rib {
           ...adjIn.rejectedEntries(afi),
         ];
         for (const [prefix, path] of received) {
-          const ok = !path.asLoop && !this.reflectionLoop(path) && importFilter.permits(prefix);
+          const ok = !path.asLoop && !this.reflectionLoop(path) && importFilter.permits(prefix, path.attributes);
           this.accept(peer, afi, prefix, prefixKey(afi, prefix), path as InternedPath, ok, result.changes);
         }
         this.checkMaxPrefix(peer, afi, result.events);
       }
     }
+    let exportChanged = false;
     if (exportFilter) {
       peer.exportFilter = exportFilter;
-      if (peer.out) {
-        peer.out.filter = exportFilter;
-        for (const afi of FAMILIES) peer.out.markAll(afi, this.locRib.keys(afi), 'policy');
+      if (peer.out) peer.out.filter = exportFilter;
+      exportChanged = true;
+    }
+    if (policy.exportAttributes !== undefined) {
+      const given = policy.exportAttributes ?? undefined;
+      if (given) checkExportAttributes(given, `peer ${address}: `);
+      const attach = isEmptyExport(given) ? undefined : given;
+      if (exportAttributesKey(attach) !== exportAttributesKey(peer.exportAttributes)) {
+        peer.exportAttributes = attach;
+        peer.out?.setAttach(attach);
+        exportChanged = true;
       }
+    }
+    if (exportChanged && peer.out) {
+      for (const afi of FAMILIES) peer.out.markAll(afi, this.locRib.keys(afi), 'policy');
     }
     return result;
   }
@@ -142,6 +162,7 @@ export class Rib {
         localAddress6: info.localAddress6,
         linkLocalAddress6: info.linkLocalAddress6,
         clusterId: this.clusterId,
+        attach: peer.exportAttributes,
       },
       peer.exportFilter,
       families,
@@ -281,8 +302,8 @@ export class Rib {
         peer.reflectionLoopRejected++;
       } else if (
         typeof key === 'number'
-          ? !importFilter.permitsIPv4(keyAddress(key), keyLength(key))
-          : !importFilter.permits(prefix)
+          ? !importFilter.permitsIPv4(keyAddress(key), keyLength(key), path.attributes)
+          : !importFilter.permits(prefix, path.attributes)
       ) {
         accepted = false;
         peer.policyRejected++;

@@ -1,6 +1,7 @@
 // Public shapes of the RIB: options, peer configuration, results and counters.
 import type { MaxPrefixConfig, MaxPrefixEvent } from '../policy/max-prefix.js';
 import type { PrefixFilter, PrefixFilterConfig } from '../policy/prefix-filter.js';
+import type { ExportAttributes } from './export-attributes.js';
 import type { RibChange } from './loc-rib.js';
 
 export interface RibOptions {
@@ -39,6 +40,8 @@ export interface RibPeerConfig {
   nextHopSelf?: boolean;
   /** An iBGP peer we reflect routes for (RFC 4456 client). Needs RibOptions.routeReflector. Default false. */
   routeReflectorClient?: boolean;
+  /** Communities, large communities, LOCAL_PREF (iBGP), MED and AS_PATH prepends attached to the routes sent. */
+  exportAttributes?: ExportAttributes;
   /**
    * Most prefixes rejected by import policy that are kept (default 200,000) so that a policy change can be applied
    * without asking the peer again; beyond it rejected prefixes are only counted, and setPolicy() reports the

@@ -97,6 +97,8 @@ describe('PrefixFilter', () => {
       [{ prefix: '10.0.0.1/8', action: 'permit' }, /host bits set/],
       [{ prefix: '2001:db8::/32', le: 129, action: 'permit' }, /le 129 must be an integer in 32..128/],
       [{ prefix: '10.0.0.0/8', action: 'allow' as 'permit' }, /action must be permit or deny/],
+      [{ prefix: '10.0.0.0/8', community: '65536:1', action: 'deny' }, /community "65536:1" is not ASN:VALUE/],
+      [{ prefix: '10.0.0.0/8', largeCommunity: '1:2', action: 'deny' }, /largeCommunity "1:2" is not GLOBAL:LOCAL1/],
     ];
     for (const [rule, msg] of bad) {
       assert.throws(
@@ -110,5 +112,45 @@ describe('PrefixFilter', () => {
       );
     }
     assert.throws(() => new PrefixFilter({ rules: [], defaultAction: 'maybe' as 'deny' }), /defaultAction/);
+  });
+
+  describe('rules on communities', () => {
+    const rules: PrefixRule[] = [
+      { prefix: '10.0.0.0/8', le: 32, community: '65000:666', action: 'deny' },
+      { prefix: '10.0.0.0/8', le: 32, largeCommunity: '65000:0:666', action: 'deny' },
+      { prefix: '2001:db8::/32', le: 128, community: 'no-export', action: 'deny' },
+      { prefix: '0.0.0.0/0', le: 32, action: 'permit' },
+      { prefix: '::/0', le: 128, action: 'permit' },
+    ];
+    const filter = f(rules);
+    const tagged = { communities: [0xfde80001, 0xfde8029a] }; // 65000:1, 65000:666
+
+    it('a rule naming a community matches only routes that carry it', () => {
+      assert.equal(filter.evaluate('10.1.0.0/16', tagged), 'deny');
+      assert.equal(filter.evaluate('10.1.0.0/16', { communities: [0xfde80001] }), 'permit');
+      assert.equal(filter.evaluate('10.1.0.0/16', {}), 'permit');
+      assert.equal(filter.evaluate('10.1.0.0/16'), 'permit'); // no attributes: such rules never match
+      assert.equal(filter.evaluate('192.168.0.0/16', tagged), 'permit'); // the prefix must match too
+      // the allocation-free IPv4 path agrees
+      assert.equal(filter.permitsIPv4(0x0a010000, 16, tagged), false);
+      assert.equal(filter.permitsIPv4(0x0a010000, 16, { communities: [1] }), true);
+    });
+
+    it('large communities compare all three parts', () => {
+      assert.equal(filter.evaluate('10.2.0.0/16', { largeCommunities: [[65000, 0, 666]] }), 'deny');
+      assert.equal(filter.evaluate('10.2.0.0/16', { largeCommunities: [[65000, 1, 666]] }), 'permit');
+      assert.equal(filter.evaluate('10.2.0.0/16', { largeCommunities: [[65000, 0, 667]] }), 'permit');
+    });
+
+    it('IPv6 and well-known names', () => {
+      assert.equal(filter.evaluate('2001:db8:1::/48', { communities: [0xffffff01] }), 'deny');
+      assert.equal(filter.evaluate('2001:db8:1::/48', { communities: [0xffffff02] }), 'permit');
+    });
+
+    it('a rule with both needs both', () => {
+      const both = f([{ prefix: '0.0.0.0/0', le: 32, community: '1:1', largeCommunity: '1:1:1', action: 'permit' }]);
+      assert.equal(both.evaluate('10.0.0.0/8', { communities: [0x10001] }), 'deny');
+      assert.equal(both.evaluate('10.0.0.0/8', { communities: [0x10001], largeCommunities: [[1, 1, 1]] }), 'permit');
+    });
   });
 });

@@ -46,6 +46,22 @@ describe('speaker options: validation', () => {
     ],
     ['rule ge', { import: [{ prefix: '10.0.0.0/8', ge: 200, action: 'permit' }] }, /import\[0\]\.ge/],
     ['families', { families: ['ipv5'] }, /families must be a non-empty list/],
+    ['community', { communities: ['65000:100', '70000:1'] }, /communities\[1\]: "70000:1" is not a community/],
+    ['communities type', { communities: '65000:100' }, /communities must be a list of strings/],
+    ['large community', { largeCommunities: ['65000:1'] }, /largeCommunities\[0\]: "65000:1" is not a large community/],
+    ['asPathPrepend', { asPathPrepend: 11 }, /asPathPrepend must be an integer in 0..10/],
+    ['med', { med: -5 }, /med must be an integer in 0..4294967295/],
+    ['localPref', { localPref: 'high' }, /localPref must be an integer/],
+    [
+      'rule community',
+      { import: [{ prefix: '10.0.0.0/8', community: '1:2:3', action: 'deny' }] },
+      /import\[0\]\.community must be ASN:VALUE/,
+    ],
+    [
+      'rule large community',
+      { import: [{ prefix: '10.0.0.0/8', largeCommunity: '1:2', action: 'deny' }] },
+      /import\[0\]\.largeCommunity must be GLOBAL:LOCAL1:LOCAL2/,
+    ],
   ];
   for (const [what, patch, message] of badPeers) {
     it(`rejects a peer with a bad ${what}, naming the field`, () => {
@@ -97,5 +113,8 @@ describe('speaker options: validation', () => {
     assert.equal(peerKey(good), peerKey({ ...good, port: 179, families: ['ipv6', 'ipv4'] }), 'defaults spelled out');
     assert.notEqual(peerKey(good), peerKey({ ...good, holdTime: 30 }));
     assert.notEqual(peerKey(good), peerKey({ ...good, import: [{ prefix: '10.0.0.0/8', action: 'permit' }] }));
+    assert.notEqual(peerKey(good), peerKey({ ...good, communities: ['65000:1'] }));
+    assert.notEqual(peerKey(good), peerKey({ ...good, asPathPrepend: 2 }));
+    assert.equal(peerKey(good), peerKey({ ...good, asPathPrepend: 0, communities: [] }), 'defaults spelled out');
   });
 });

@@ -306,6 +306,38 @@ describe('speaker: peers at run time', () => {
     assert.equal(b.best.get('10.244.1.0/24')?.withdrawn, false);
   });
 
+  it('attributes attached per peer reach the peer, and change without a session reset', async () => {
+    const a = lab.node('192.0.2.1', { asn: 65001, routerId: '10.0.0.1' });
+    const b = lab.node('192.0.2.2', { asn: 65002, routerId: '10.0.0.2' });
+    b.speaker.addPeer({ address: '192.0.2.1', asn: 65001, passive: true, import: permitPods, export: permitPods });
+    const peer = { address: '192.0.2.2', asn: 65002, import: permitPods, export: permitPods };
+    a.speaker.addPeer({ ...peer, communities: ['65001:100', 'no-export'], largeCommunities: ['65001:1:2'], med: 20 });
+    await b.speaker.start();
+    await a.speaker.start();
+    a.speaker.originate('10.244.1.0/24');
+    await settle();
+    assert.deepEqual(b.speaker.route('10.244.1.0/24')?.best, {
+      source: 'ebgp',
+      peer: '192.0.2.1',
+      asPath: [65001],
+      localPref: 100,
+      med: 20,
+      origin: 0,
+      communities: ['65001:100', 'no-export'],
+      largeCommunities: ['65001:1:2'],
+    });
+    const transitions = a.states.length;
+    a.speaker.updatePeer({ ...peer, asPathPrepend: 2 });
+    await settle();
+    assert.equal(a.states.length, transitions, 'no reset');
+    const best = b.speaker.route('10.244.1.0/24')?.best;
+    assert.deepEqual(best?.asPath, [65001, 65001, 65001]);
+    assert.equal(best?.communities, undefined);
+    assert.equal(best?.med, 0);
+    assert.equal(b.speaker.route('10.244.9.0/24'), undefined);
+    assert.equal(b.speaker.route('not a prefix'), undefined);
+  });
+
   it('refuses connections from unknown addresses, and a passive peer never connects out', async () => {
     const a = lab.node('192.0.2.1', { asn: 65001, routerId: '10.0.0.1' });
     a.speaker.addPeer({ address: '192.0.2.2', asn: 65002, passive: true });

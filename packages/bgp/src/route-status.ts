@@ -1,0 +1,44 @@
+// One Loc-RIB route as the speaker reports it (Speaker.routes(), Speaker.route()): the best path's attributes in
+// the text operators read (communities as "65000:100", large communities as "65000:1:2").
+import { formatCommunity, formatLargeCommunity } from './policy/communities.js';
+import type { RibPath } from './rib/path.js';
+
+export interface RouteStatus {
+  afi: number;
+  prefix: string;
+  nexthops: string[];
+  best: {
+    source: 'local' | 'ebgp' | 'ibgp';
+    peer: string;
+    asPath: number[];
+    localPref: number;
+    med: number;
+    origin: number;
+    /** Standard communities as text ("65000:100", "no-export"); absent when none. */
+    communities?: string[];
+    /** Large communities as text ("65000:1:2"); absent when none. */
+    largeCommunities?: string[];
+  };
+  paths: number;
+}
+
+export function routeStatus(
+  afi: number,
+  prefix: string,
+  b: RibPath,
+  nexthops: readonly string[],
+  paths: number,
+): RouteStatus {
+  const best: RouteStatus['best'] = {
+    source: b.source.kind,
+    peer: b.source.address,
+    asPath: (b.attributes.asPath ?? []).flatMap((s) => s.asns),
+    localPref: b.localPref,
+    med: b.med,
+    origin: b.origin,
+  };
+  const { communities, largeCommunities } = b.attributes;
+  if (communities?.length) best.communities = communities.map(formatCommunity);
+  if (largeCommunities?.length) best.largeCommunities = largeCommunities.map(formatLargeCommunity);
+  return { afi, prefix, nexthops: [...nexthops], best, paths };
+}
