@@ -49,6 +49,8 @@ export interface KubernetesSourceOptions {
 
 export interface KubernetesSourceEvents {
   config: [AgentConfig];
+  /** Every Node's InternalIPs, sorted, when they changed (the policy source's node addresses). */
+  nodeAddresses: [string[]];
   error: [KubernetesError];
 }
 
@@ -69,6 +71,7 @@ export class KubernetesSource extends EventEmitter<KubernetesSourceEvents> {
   readonly stats = { derivations: 0, emitted: 0 };
   private last: AgentConfig | undefined;
   private lastJson = '';
+  private lastNodeAddresses = '';
   private reportedProblems = new Set<string>();
   private readonly reported = new Map<string, string>();
   private starting: { resolve: () => void; reject: (e: Error) => void } | undefined;
@@ -147,6 +150,24 @@ export class KubernetesSource extends EventEmitter<KubernetesSourceEvents> {
     return this.reflectors.nodes.items.get(this.opts.nodeName)?.metadata?.uid;
   }
 
+  /** Every Node's InternalIPs (both families), sorted. */
+  nodeAddresses(): string[] {
+    const out = new Set<string>();
+    for (const n of this.reflectors.nodes.items.values()) {
+      for (const a of n.status?.addresses ?? []) if (a.type === 'InternalIP' && a.address) out.add(a.address);
+    }
+    return [...out].sort();
+  }
+
+  private emitNodeAddresses(): void {
+    if (this.listenerCount('nodeAddresses') === 0) return;
+    const list = this.nodeAddresses();
+    const text = list.join(' ');
+    if (text === this.lastNodeAddresses) return;
+    this.lastNodeAddresses = text;
+    this.emit('nodeAddresses', list);
+  }
+
   health(): KubernetesSourceHealth {
     return { synced: this.last !== undefined, failing: [...this.reported.keys()] };
   }
@@ -181,6 +202,7 @@ export class KubernetesSource extends EventEmitter<KubernetesSourceEvents> {
     const { nodes, peers, configurations } = this.reflectors;
     if (!nodes.synced || !peers.synced || !configurations.synced) return;
     this.stats.derivations++;
+    this.emitNodeAddresses();
     const d = deriveAgentConfig({
       nodeName: this.opts.nodeName,
       nodes: nodes.items.values(),

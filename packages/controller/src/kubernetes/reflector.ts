@@ -83,6 +83,13 @@ export interface ReflectorOptions<T> {
   trim?: (item: T) => T;
 }
 
+/** The key of an object in the copy: its name, or namespace/name for a namespaced one. */
+export function keyOf(o: KubeObject): string | undefined {
+  const m = o.metadata;
+  if (!m?.name) return undefined;
+  return m.namespace ? `${m.namespace}/${m.name}` : m.name;
+}
+
 /** The content of an object for change detection: its JSON without metadata.resourceVersion. */
 function contentOf(o: KubeObject): string {
   const { resourceVersion: _rv, ...meta } = o.metadata ?? {};
@@ -96,6 +103,7 @@ interface StatusObject {
 }
 
 export class Reflector<T extends KubeObject> {
+  /** The copy, by name (namespace/name for namespaced objects). */
   readonly items = new Map<string, T>();
   synced = false;
   resourceVersion = '';
@@ -213,7 +221,7 @@ export class Reflector<T extends KubeObject> {
     this.resourceVersionUnavailable = false;
     this.items.clear();
     for (const item of result.items ?? []) {
-      const name = item.metadata?.name;
+      const name = keyOf(item);
       if (name) this.items.set(name, this.trim(item));
     }
     this.resourceVersion = result.metadata?.resourceVersion ?? '';
@@ -247,7 +255,7 @@ export class Reflector<T extends KubeObject> {
         return;
       }
       events++;
-      const name = o?.metadata?.name;
+      const name = o ? keyOf(o) : undefined;
       const rv = o?.metadata?.resourceVersion;
       if (rv) this.resourceVersion = rv;
       if (events === 1) {

@@ -13,6 +13,8 @@ export const DEFAULT_ASN = 64512;
 
 export interface ObjectMeta {
   name?: string;
+  /** Namespaced objects (Pods, NetworkPolicies): the reflector keys them as namespace/name. */
+  namespace?: string;
   uid?: string;
   resourceVersion?: string;
   labels?: Record<string, string>;
@@ -59,4 +61,33 @@ export interface BgpConfigurationSpec {
 
 export interface BgpConfigurationObject extends KubeObject {
   spec?: BgpConfigurationSpec;
+}
+
+// --- NetworkPolicy enforcement: Pods, Namespaces, NetworkPolicies (read as they come, trimmed on arrival) ------------
+
+export const NETWORKING_GROUP = 'networking.k8s.io';
+export const NETWORK_POLICIES = 'networkpolicies';
+
+export interface ContainerPortSpec {
+  name?: string;
+  containerPort?: number;
+  protocol?: string;
+}
+
+export interface ContainerSpec {
+  name?: string;
+  ports?: ContainerPortSpec[];
+  /** Init containers only: `Always` makes a sidecar (runs for the pod's life; its ports count). */
+  restartPolicy?: string;
+}
+
+export interface PodObject extends KubeObject {
+  spec?: { nodeName?: string; hostNetwork?: boolean; containers?: ContainerSpec[]; initContainers?: ContainerSpec[] };
+  status?: { phase?: string; podIP?: string; podIPs?: { ip: string }[] };
+}
+
+export type NamespaceObject = KubeObject;
+
+export interface NetworkPolicyObject extends KubeObject {
+  spec?: unknown;
 }

@@ -40,6 +40,22 @@ export const CORE_NODES: ResourceDef = {
   statusSubresource: true,
 };
 
+/** Namespaced resources are served cluster-wide only (/api/v1/pods: every namespace), as the agent reads them. */
+export const CORE_PODS: ResourceDef = {
+  group: '',
+  version: 'v1',
+  plural: 'pods',
+  kind: 'Pod',
+  statusSubresource: true,
+};
+export const CORE_NAMESPACES: ResourceDef = { group: '', version: 'v1', plural: 'namespaces', kind: 'Namespace' };
+export const NETWORK_POLICIES: ResourceDef = {
+  group: 'networking.k8s.io',
+  version: 'v1',
+  plural: 'networkpolicies',
+  kind: 'NetworkPolicy',
+};
+
 export interface FakeApiServerOptions {
   /** Whether calls go to ALL_CALLS (the RBAC audit); off for tests of this server itself, which call anything. */
   audit?: boolean;

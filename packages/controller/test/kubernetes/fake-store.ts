@@ -24,6 +24,12 @@ export type ListAnswer =
   | { code: number; reason: string; message: string; details?: Obj };
 
 const APPLY = 'application/apply-patch+yaml';
+
+/** Where an object is stored: its name, or namespace/name for a namespaced one (Pods, NetworkPolicies). */
+function keyOf(obj: Obj): string {
+  const { name, namespace } = obj.metadata ?? {};
+  return namespace ? `${namespace}/${name}` : (name as string);
+}
 const MERGE = 'application/merge-patch+json';
 
 export class FakeStore {
@@ -53,7 +59,7 @@ export class FakeStore {
   /** Creates or replaces an object as an admin would (no checks); watchers see ADDED or MODIFIED. */
   put(plural: string, obj: Obj): Obj {
     const items = this.items(plural);
-    const name = obj.metadata?.name as string;
+    const name = keyOf(obj);
     const old = items.get(name);
     const stored = this.stamp(plural, structuredClone(obj), old);
     items.set(name, stored);
@@ -61,6 +67,7 @@ export class FakeStore {
     return stored;
   }
 
+  /** `name` is namespace/name for a namespaced object. */
   remove(plural: string, name: string): void {
     const items = this.items(plural);
     const old = items.get(name);
@@ -189,8 +196,8 @@ export class FakeStore {
     for (const h of this.history) {
       if (h.rv > n) break;
       if (h.plural !== plural) continue;
-      if (h.type === 'DELETED') state.delete(h.object.metadata.name);
-      else state.set(h.object.metadata.name, h.object);
+      if (h.type === 'DELETED') state.delete(keyOf(h.object));
+      else state.set(keyOf(h.object), h.object);
     }
     return { items: [...state.values()], resourceVersion: n, quorum: false };
   }

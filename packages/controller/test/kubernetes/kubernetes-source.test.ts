@@ -12,6 +12,19 @@ describe('kubernetes/KubernetesSource: what it derives and emits', function () {
     r = undefined;
   });
 
+  it("every Node's InternalIPs (the policy source's node addresses), emitted when they change and only then", async () => {
+    r = await rig({ start: false });
+    const seen: string[][] = [];
+    r.source.on('nodeAddresses', (a) => seen.push(a));
+    await r.source.start();
+    await eventually(() => assert.deepEqual(seen, [['172.30.0.1', '172.30.0.2', '172.30.0.3']]));
+    r.server.put('nodes', node('node2', '172.30.0.2', ['10.244.2.0/24'], { rack: 'b' })); // a label: no change
+    r.server.put('nodes', node('node4', '172.30.0.4', ['10.244.4.0/24']));
+    await eventually(() => assert.equal(seen.length, 2));
+    assert.deepEqual(seen[1], ['172.30.0.1', '172.30.0.2', '172.30.0.3', '172.30.0.4']);
+    assert.deepEqual(r.source.nodeAddresses(), seen[1]);
+  });
+
   it('derives the node config from Nodes, the default BGPConfiguration and matching BGPPeers', async () => {
     r = await rig();
     assert.equal(r.configs.length, 1);

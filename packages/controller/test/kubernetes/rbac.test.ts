@@ -6,17 +6,10 @@ import assert from 'node:assert/strict';
 import { join } from 'node:path';
 import { KubernetesSource } from '../../src/kubernetes/kubernetes-source.js';
 import { NodeStatusWriter } from '../../src/kubernetes/node-status-writer.js';
+import { KubernetesPolicySource } from '../../src/kubernetes/policy-source.js';
 import { ALL_CALLS, type ApiCall, FakeApiServer } from './fake-apiserver.js';
-import {
-  bgpPeer,
-  CountingBackoff,
-  eventually,
-  FakeClock,
-  kubeConfigFor,
-  node,
-  RESOURCES,
-  repoRoot,
-} from './helpers.js';
+import { apiPod, namespace, networkPolicy, POLICY_RESOURCES } from './fake-pods.js';
+import { bgpPeer, CountingBackoff, eventually, FakeClock, kubeConfigFor, node, repoRoot } from './helpers.js';
 import { loadYaml, schemaOf } from './manifests.js';
 import { validate } from './openapi-validator.js';
 
@@ -50,14 +43,19 @@ describe('deploy/rbac.yaml against the calls the code makes', function () {
   let server: FakeApiServer;
   let source: KubernetesSource | undefined;
   let writer: NodeStatusWriter | undefined;
+  let policySource: KubernetesPolicySource | undefined;
   afterEach(async () => {
     source?.stop();
+    policySource?.stop();
     writer?.stop();
     await server?.close();
   });
 
   it('the scenario issues exactly the granted (verb, resource) pairs, and the status it writes is schema-valid', async () => {
-    server = await FakeApiServer.start(RESOURCES);
+    server = await FakeApiServer.start(POLICY_RESOURCES);
+    server.put('namespaces', namespace('shop'));
+    server.put('pods', apiPod('shop', 'web', { ips: ['10.244.1.2'] }));
+    server.put('networkpolicies', networkPolicy('shop', 'deny', { podSelector: {} }));
     server.put('nodes', node('node1', '172.30.0.1', ['10.244.1.0/24']));
     server.put('nodes', node('node2', '172.30.0.2', ['10.244.2.0/24']));
     server.put('bgpconfigurations', { metadata: { name: 'default' }, spec: { clusterCIDRs: ['10.244.0.0/16'] } });
@@ -67,6 +65,16 @@ describe('deploy/rbac.yaml against the calls the code makes', function () {
     source = new KubernetesSource({ kubeConfig, nodeName: 'node1', clock, backoff: () => new CountingBackoff() });
     await source.start();
     await eventually(() => assert.equal(server.watchCount(), 3));
+    policySource = new KubernetesPolicySource({
+      kubeConfig,
+      nodeName: 'node1',
+      clock,
+      backoff: () => new CountingBackoff(),
+    });
+    policySource.start();
+    await eventually(() => assert.ok(policySource!.synced()));
+    await eventually(() => assert.equal(server.watchCount(), 6));
+    assert.equal(policySource.objects().policies.length, 1);
     writer = new NodeStatusWriter({
       kubeConfig,
       nodeName: 'node1',
