@@ -3,6 +3,7 @@
 import type { Clock } from '@gannet/core';
 import { Counter, collectDefaultMetrics, Gauge, Histogram, Registry } from 'prom-client';
 import { EventLoopLagSampler, LAG_SAMPLE_INTERVAL_MS } from './event-loop-lag.js';
+import type { PolicyEngineStatus } from './network-policy/policy-engine.js';
 import type { PeerStatus, RoutesStatus } from './ports.js';
 import { SESSION_STATES } from './ports.js';
 
@@ -11,6 +12,8 @@ export interface MetricsSource {
   routes(): RoutesStatus;
   /** IPAM addresses used/free on this node, when the CNI store is readable. */
   ipam(): { used: number; free: number } | undefined;
+  /** The NetworkPolicy engine's state, when it runs. */
+  policy?(): PolicyEngineStatus | undefined;
 }
 
 export interface Metrics {
@@ -131,6 +134,7 @@ export function createMetrics(source: MetricsSource, opts: MetricsOptions = {}):
       },
     });
   }
+  registerPolicyMetrics(registry, () => source.policy?.());
   const loopBuckets = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10];
   const lag = new Histogram({
     name: 'gannet_event_loop_lag_seconds',
@@ -168,4 +172,40 @@ export function createMetrics(source: MetricsSource, opts: MetricsOptions = {}):
       sampler.stop();
     },
   };
+}
+
+/** gannet_policy_*: read from the engine at scrape time (absent while no engine runs). */
+function registerPolicyMetrics(registry: Registry, status: () => PolicyEngineStatus | undefined): void {
+  const gauges: [string, string, (s: PolicyEngineStatus) => number | null][] = [
+    [
+      'gannet_policy_applied',
+      '1 when the NetworkPolicy ruleset in the kernel matches the current input',
+      (s) => +s.applied,
+    ],
+    ['gannet_policy_policies', 'NetworkPolicies in the applied ruleset', (s) => s.policies],
+    ['gannet_policy_selected_pods', 'Local pods selected by at least one NetworkPolicy', (s) => s.selectedPods],
+    ['gannet_policy_local_pods', 'Local pods known to the policy engine', (s) => s.localPods],
+    ['gannet_policy_rules', 'Rules in the applied ruleset', (s) => s.rules],
+    ['gannet_policy_applies', 'Successful applies since start (monotonic)', (s) => s.applies],
+    ['gannet_policy_apply_errors', 'Failed applies since start (monotonic)', (s) => s.applyErrors],
+    [
+      'gannet_policy_last_apply_seconds',
+      'Duration of the last successful apply (compile + nft)',
+      (s) => (s.lastApplyMs === null ? null : s.lastApplyMs / 1000),
+    ],
+    ['gannet_policy_nat_outgoing', '1 when pod egress NAT is on', (s) => +s.natOutgoing],
+  ];
+  for (const [name, help, pick] of gauges) {
+    new Gauge({
+      name,
+      help,
+      registers: [registry],
+      collect() {
+        this.reset();
+        const s = status();
+        const v = s ? pick(s) : null;
+        if (v !== null) this.set(v);
+      },
+    });
+  }
 }

@@ -15,12 +15,16 @@
 // listen port that cannot be bound while the old speaker is gone. Nothing freezes meanwhile: the process that
 // restarts reads the whole current config (Kubernetes mode saved it already, for a start while the API is away).
 import { writeFileSync } from 'node:fs';
+import { ExecNftRunner, type NftRunner } from '@gannet/policy';
 import { writeRtProtosEntry } from '@gannet/routes';
 import { BgpSpeaker } from './adapters/bgp-speaker.js';
 import { KernelRoutes } from './adapters/kernel-routes.js';
 import { Agent, identityChanges } from './agent.js';
 import type { AgentConfig } from './config/types.js';
 import type { Logger } from './log.js';
+import type { PolicyInputSource } from './network-policy/input-source.js';
+import { PolicyEngine } from './network-policy/policy-engine.js';
+import { policySettings } from './network-policy/settings.js';
 import type { PeerStatus } from './ports.js';
 import { openStatusApi, StartError, type StatusApi } from './status-api.js';
 
@@ -36,6 +40,11 @@ export interface RunAgentOptions {
   subscribe?: (apply: (config: AgentConfig) => void) => void;
   /** An already listening status API (Kubernetes mode opens it before it has a config); else opened here. */
   statusApi?: StatusApi;
+  /**
+   * NetworkPolicy and egress NAT (src/network-policy/): the engine's input sources; none runs when omitted.
+   * `onConfig` hears every config the agent takes (a file source follows `policy.files`).
+   */
+  policy?: { sources: PolicyInputSource[]; nft?: NftRunner; onConfig?: (config: AgentConfig) => void };
 }
 
 /** Enables IPv4/IPv6 forwarding in this network namespace: the node routes pod traffic. */
@@ -102,6 +111,22 @@ export async function runAgent(opts: RunAgentOptions): Promise<AgentHandle> {
     );
   }
   hub.attach(agent, routes);
+  // After BGP and routes: whatever happens to nft, routing runs (the engine reports its own trouble in /readyz).
+  let engine: PolicyEngine | undefined;
+  if (opts.policy) {
+    engine = new PolicyEngine({
+      nft: opts.policy.nft ?? new ExecNftRunner(),
+      sources: opts.policy.sources,
+      settings: policySettings(config),
+      logger: log.child({ component: 'policy' }),
+    });
+    hub.attachPolicy(engine);
+    try {
+      await engine.start();
+    } catch (err) {
+      log.error('network policy: a source cannot start', { error: (err as Error).message });
+    }
+  }
 
   let stopping: Promise<void> | undefined;
   let exitCode: number = AGENT_EXIT.stopped;
@@ -114,6 +139,8 @@ export async function runAgent(opts: RunAgentOptions): Promise<AgentHandle> {
       log.info('stopping gracefully (sessions closed without NOTIFICATION, kernel routes kept)');
       process.off('SIGHUP', onHup);
       await statusApi.close();
+      // The policy table stays in the kernel: enforcement must not lapse while the agent restarts.
+      await engine?.stop();
       await agent.stop();
       resolveDone(exitCode);
     })();
@@ -121,6 +148,8 @@ export async function runAgent(opts: RunAgentOptions): Promise<AgentHandle> {
   };
   const apply = (next: AgentConfig) => {
     if (stopping) return;
+    opts.policy?.onConfig?.(next);
+    engine?.reconfigure(policySettings(next));
     if (agent.reconfigure(next)) return;
     log.warn('the configuration changes this node’s identity: stopping gracefully to restart with it', {
       changes: identityChanges(agent.currentConfig, next),

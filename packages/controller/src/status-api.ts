@@ -7,6 +7,7 @@ import { buildApi, type StatusSource } from './api/server.js';
 import type { Logger } from './log.js';
 import { createMetrics, type Metrics } from './metrics.js';
 import { parseHostPort } from './net.js';
+import type { PolicyEngine, PolicyEngineStatus } from './network-policy/policy-engine.js';
 import type { PeerStatus, RoutesPort, RoutesStatus } from './ports.js';
 
 const NO_ROUTES: RoutesStatus = { desired: 0, installed: 0, failed: 0, applies: 0, errors: 0, lastApplySeconds: 0 };
@@ -16,6 +17,7 @@ const NO_SUMMARY: RouteSummary = { routes: 0, local: 0, bgp: 0, installed: 0, fa
 export class StatusHub implements StatusSource {
   private agent: Agent | undefined;
   private kernel: RoutesPort | undefined;
+  private policyEngine: PolicyEngine | undefined;
   private readonly checks: (() => string[])[] = [];
 
   attach(agent: Agent, routes: RoutesPort): void {
@@ -26,6 +28,16 @@ export class StatusHub implements StatusSource {
   detach(): void {
     this.agent = undefined;
     this.kernel = undefined;
+    this.policyEngine = undefined;
+  }
+
+  /** The NetworkPolicy engine: its status in /api/v1/policy and /metrics, its problems in /readyz. */
+  attachPolicy(engine: PolicyEngine | undefined): void {
+    this.policyEngine = engine;
+  }
+
+  policy(): PolicyEngineStatus | undefined {
+    return this.policyEngine?.status();
   }
 
   /** A part's own readiness: what it still misses (empty when it misses nothing). */
@@ -37,6 +49,7 @@ export class StatusHub implements StatusSource {
     const out = this.checks.flatMap((c) => c());
     if (this.agent) out.push(...this.agent.notReady());
     else out.push('agent not started: waiting for a configuration');
+    if (this.policyEngine) out.push(...this.policyEngine.notReady());
     return out;
   }
 
@@ -101,6 +114,7 @@ export async function openStatusApi(opts: { listen: string; logger: Logger }): P
     peers: () => hub.peers(),
     routes: () => hub.routesStatus(),
     ipam: () => hub.ipam(),
+    policy: () => hub.policy(),
   });
   const app = buildApi(hub, metrics);
   let host: string;

@@ -82,6 +82,33 @@ describe('controller: gannet CLI', () => {
     assert.equal(c.out.join(''), `${file}: ok (0 peers, pod CIDRs 10.244.1.0/24)\n`);
   });
 
+  it('agent --check reads the policy files: counts the policies, or names file, line, object and field', async () => {
+    const pol = join(dir, 'pol.yaml');
+    writeFileSync(
+      pol,
+      'kind: NetworkPolicy\napiVersion: networking.k8s.io/v1\nmetadata: {name: web, namespace: shop}\n' +
+        'spec:\n  podSelector: {}\n  ingress:\n  - from: [{ipBlock: {cidr: 10.0.0.0/33}}]\n',
+    );
+    const file = join(dir, 'with-policy.yaml');
+    writeFileSync(
+      file,
+      `nodeName: n1\nasn: 64512\nrouterId: 10.0.0.1\npodCIDRs: [10.244.1.0/24]\npolicy: {files: ["${pol}"]}\n`,
+    );
+    const bad = capture();
+    assert.equal(await main(['agent', '--config', file, '--check'], bad.io), 1);
+    assert.match(
+      bad.err.join(''),
+      /^gannet agent: .*pol\.yaml:7: NetworkPolicy shop\/web: spec\.ingress\[0\]\.from\[0\]\.ipBlock\.cidr: /,
+    );
+    writeFileSync(
+      pol,
+      'kind: NetworkPolicy\napiVersion: networking.k8s.io/v1\nmetadata: {name: web}\nspec: {podSelector: {}}\n',
+    );
+    const good = capture();
+    assert.equal(await main(['agent', '--config', file, '--check'], good.io), 0);
+    assert.equal(good.out.join(''), `${file}: ok (0 peers, pod CIDRs 10.244.1.0/24, 1 network policies)\n`);
+  });
+
   it('agent --check refuses what the runtime cannot use (router ID 0.0.0.0), exit 1', async () => {
     const file = join(dir, 'zero.yaml');
     writeFileSync(file, 'nodeName: n1\nasn: 64512\nrouterId: 0.0.0.0\npodCIDRs: [10.244.1.0/24]\n');

@@ -146,4 +146,26 @@ describe('controller: config file', () => {
       rmSync(dir, { recursive: true, force: true });
     }
   });
+
+  it('natOutgoing, natExclude and policy.files; errors name key and line', () => {
+    const base = 'nodeName: n1\nasn: 64512\nrouterId: 10.0.0.1\npodCIDRs: [10.244.1.0/24]\n';
+    const c = parseConfig(`${base}natOutgoing: false\nnatExclude: [192.168.0.0/16]\npolicy: {files: [/etc/p.yaml]}\n`);
+    assert.equal(c.natOutgoing, false);
+    assert.deepEqual(c.natExclude, ['192.168.0.0/16']);
+    assert.deepEqual(c.policy, { files: ['/etc/p.yaml'] });
+    assert.equal(parseConfig(base).natOutgoing, undefined, 'the default (on) is the engine’s');
+    for (const [text, message] of [
+      ['natOutgoing: yes-please\n', 'line 5: natOutgoing: must be true or false, got "yes-please"'],
+      ['natExclude: [192.168.0.1/16]\n', 'line 5: natExclude[0]: '],
+      ['policy: {file: [a.yaml]}\n', 'line 5: policy.file: unknown key (allowed here: files)'],
+      ['policy: {files: a.yaml}\n', 'line 5: policy.files: must be a list'],
+      ['policy:\n  files: ["", b]\n', 'line 6: policy.files[0]: must not be empty'],
+    ] as const) {
+      assert.throws(
+        () => parseConfig(base + text),
+        (e: Error) => e instanceof ConfigError && e.message.includes(message),
+        `${text} → ${message}`,
+      );
+    }
+  });
 });

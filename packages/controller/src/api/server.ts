@@ -1,6 +1,7 @@
 // The status API of ../shared/DESIGN.md: health, readiness, Prometheus metrics, peers and routes as JSON.
 import Fastify, { type FastifyInstance } from 'fastify';
 import type { Metrics } from '../metrics.js';
+import type { PolicyEngineStatus } from '../network-policy/policy-engine.js';
 import type { PeerStatus } from '../ports.js';
 import { type RoutesSource, registerRoutesApi } from './routes-api.js';
 
@@ -9,6 +10,8 @@ export interface StatusSource extends RoutesSource {
   /** What is missing before ready, one entry per part ("kernel routes not synced"); /readyz lists it when given. */
   notReady?(): string[];
   peers(): PeerStatus[];
+  /** The NetworkPolicy engine's state (undefined: no engine runs in this agent). */
+  policy?(): PolicyEngineStatus | undefined;
 }
 
 export interface PeerView {
@@ -51,6 +54,12 @@ export function buildApi(source: StatusSource, metrics: Metrics): FastifyInstanc
         prefixesAdvertised: p.prefixesAdvertised,
       })),
   );
+  // NetworkPolicy and egress NAT: what is applied, from which sources, the last error. 404 when no engine runs.
+  app.get('/api/v1/policy', async (_req, reply) => {
+    const s = source.policy?.();
+    if (!s) return reply.code(404).send({ error: 'no NetworkPolicy engine runs in this agent' });
+    return s;
+  });
   registerRoutesApi(app, source);
   return app;
 }

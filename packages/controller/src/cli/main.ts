@@ -172,7 +172,10 @@ async function agentCommand(args: string[], io: CliIo): Promise<number> {
   const config = v.config ? loadConfigFile(v.config) : undefined;
   if (v.check) {
     if (config) {
-      io.out(`${v.config}: ok (${config.peers.length} peers, pod CIDRs ${config.podCIDRs.join(', ')})\n`);
+      const { checkPolicyFiles } = await import('../network-policy/file-source.js');
+      const policies = checkPolicyFiles(config.policy?.files ?? []);
+      const extra = config.policy?.files?.length ? `, ${policies} network policies` : '';
+      io.out(`${v.config}: ok (${config.peers.length} peers, pod CIDRs ${config.podCIDRs.join(', ')}${extra})\n`);
       return EXIT.ok;
     }
     return await checkKubernetes(await startKubernetesMode({ ...k8sOptions, savedConfigFile: false }), io);
@@ -192,7 +195,13 @@ async function agentCommand(args: string[], io: CliIo): Promise<number> {
     let handle: Awaited<ReturnType<typeof runAgent>>;
     if (config) {
       const file = v.config!;
-      handle = await runAgent({ config, logger, reload: () => loadConfigFile(file) });
+      const { standalonePolicySources } = await import('../network-policy/standalone.js');
+      handle = await runAgent({
+        config,
+        logger,
+        reload: () => loadConfigFile(file),
+        policy: standalonePolicySources(config),
+      });
     } else {
       // Liveness before readiness: the status API listens before the API server has said anything.
       const { openStatusApi } = await import('../status-api.js');

@@ -25,7 +25,7 @@ import {
   peerAddressProblem,
   podCidrProblem,
 } from '../net.js';
-import type { AgentConfig, PeerConfig, PrefixRule } from './types.js';
+import type { AgentConfig, PeerConfig, PolicyConfig, PrefixRule } from './types.js';
 
 export const DEFAULT_LISTEN = { address: '0.0.0.0', port: 179 } as const;
 export const DEFAULT_API_LISTEN = '127.0.0.1:9179';
@@ -225,6 +225,9 @@ const TOP_KEYS = [
   'gracefulRestart',
   'ipam',
   'routeReflector',
+  'natOutgoing',
+  'natExclude',
+  'policy',
 ] as const;
 const PEER_KEYS = [
   'address',
@@ -376,8 +379,25 @@ export function parseConfig(text: string, file?: string): AgentConfig {
       config.routeReflector.clusterId = id;
     }
   }
+  if (f.has('natOutgoing')) config.natOutgoing = w.bool(f.get('natOutgoing'), 'natOutgoing');
+  if (f.has('natExclude')) config.natExclude = w.cidrList(f.get('natExclude'), 'natExclude');
+  if (f.has('policy')) config.policy = parsePolicyConfig(w, f.get('policy'));
   checkConsistency(config, (msg, key) => w.fail(msg, key, w.nodeAt(root, key)));
   return config;
+}
+
+function parsePolicyConfig(w: Walker, node: Node | undefined): PolicyConfig {
+  const pf = w.fields(w.value(node, 'policy', 'map') as YAMLMap, 'policy', ['files'], []);
+  const out: PolicyConfig = {};
+  if (pf.has('files')) {
+    const seq = w.value(pf.get('files'), 'policy.files', 'list') as { items: Node[] };
+    out.files = seq.items.map((item, i) => {
+      const file = w.str(item, `policy.files[${i}]`);
+      if (file === '') w.fail('must not be empty', `policy.files[${i}]`, item);
+      return file;
+    });
+  }
+  return out;
 }
 
 function parsePeer(w: Walker, node: Node, path: string): PeerConfig {

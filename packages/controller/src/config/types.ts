@@ -59,4 +59,15 @@ export interface AgentConfig {
   routeReflector?: { clusterId?: string };
   /** The CNI IPAM store to report addresses used/free in metrics. */
   ipam?: { dataDir?: string; network?: string };
+  /** Masquerade pod traffic leaving clusterCIDRs to the node's address (default true). */
+  natOutgoing?: boolean;
+  /** Destinations outside clusterCIDRs that pod traffic reaches without NAT. */
+  natExclude?: string[];
+  /** NetworkPolicy enforcement (see docs/network-policy.md). */
+  policy?: PolicyConfig;
+}
+
+export interface PolicyConfig {
+  /** Standalone mode: YAML files of NetworkPolicy and Namespace documents, watched for changes. */
+  files?: string[];
 }
