@@ -1,5 +1,21 @@
 // Public API of @gannet/bgp: a curated list of named re-exports (see ../../../shared/STYLE.md).
 export { type Clock, systemClock } from '@gannet/core';
+export {
+  BfdManager,
+  type BfdManagerOptions,
+  type BfdPeerOptions,
+  type BfdSessionStatus,
+  type BfdStateEvent,
+} from './bfd/bfd-manager.js';
+export { type BfdPacket, type BfdStateName, decodeBfdPacket, encodeBfdPacket } from './bfd/packet.js';
+export { type BfdConfig, type BfdEvent, type BfdSessionState, bfdStep, initialBfdState } from './bfd/step.js';
+export {
+  BFD_PORT,
+  type BfdTransport,
+  type BfdTransportFactory,
+  MemoryBfdNetwork,
+  udpBfdTransport,
+} from './bfd/transport.js';
 export { BgpConfigError, BgpError, BgpStateError } from './errors.js';
 export type { FsmReason, SessionState } from './fsm/types.js';
 export type { PeerExportOptions } from './peer-export.js';
@@ -25,6 +41,12 @@ export {
   type Speaker,
   type SpeakerEvents,
 } from './speaker.js';
-export type { Family, GracefulRestartOptions, PeerOptions, SpeakerOptions } from './speaker-options.js';
+export type {
+  Family,
+  GracefulRestartOptions,
+  PeerBfdOptions,
+  PeerOptions,
+  SpeakerOptions,
+} from './speaker-options.js';
 export { BgpWireError, decodeMessage, encodeMessage, encodeUpdates, endOfRib, MessageFramer } from './wire/index.js';
 export type { BgpMessage, CodecOptions, UpdateMessage } from './wire/types.js';

@@ -1,6 +1,7 @@
 // What a PeerEntry (speaker-peer.ts) sees of its speaker: a narrow interface the Speaker hands each peer, so the two
 // modules do not import each other and the speaker keeps its RIB and its change queue private.
 import type { Clock, Defer } from '@gannet/core';
+import type { BfdSessionStatus } from './bfd/bfd-manager.js';
 import type { SessionState } from './fsm/types.js';
 import type { RibChange } from './rib/loc-rib.js';
 import type { Rib } from './rib/rib.js';
@@ -55,4 +56,6 @@ export interface PeerStatus {
   firstAsViolations: number;
   /** Sessions dropped because the peer took none of our data for the send hold time (RFC 9687), since start. */
   sendHoldExpired: number;
+  /** The peer's BFD session, when BFD is enabled for it. */
+  bfd?: BfdSessionStatus;
 }

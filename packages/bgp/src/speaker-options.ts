@@ -1,5 +1,6 @@
 // The speaker's configuration types and their validation: bad input gets a BgpConfigError naming the field.
 import { type Clock, type Defer, parseIp, parseIpv4 } from '@gannet/core';
+import type { BfdManager } from './bfd/bfd-manager.js';
 import { BgpConfigError } from './errors.js';
 import { exportAttributesOf, type PeerExportOptions, peerExportKey } from './peer-export.js';
 import { tryParseCommunity, tryParseLargeCommunity } from './policy/communities.js';
@@ -54,8 +55,29 @@ export interface SpeakerOptions {
    * routerId). Reflected routes keep their next hop and get ORIGINATOR_ID and CLUSTER_LIST.
    */
   routeReflector?: { clusterId?: string };
+  /**
+   * BFD sessions for the peers that enable BFD (PeerOptions.bfd). The speaker starts it with itself and closes it
+   * when it stops.
+   */
+  bfd?: BfdManager;
   /** A winston-compatible logger (child loggers are made with .child() when it has one). */
   logger?: Logger & { child?(meta: object): Logger };
+}
+
+/** BFD for a peer (RFC 5880 asynchronous mode, RFC 5881 single hop). */
+export interface PeerBfdOptions {
+  /** Default true when the object is given. */
+  enabled?: boolean;
+  /** Desired Min TX and Required Min RX, ms (default 300 each), and the detect multiplier (default 3). */
+  minTxMs?: number;
+  minRxMs?: number;
+  multiplier?: number;
+  /**
+   * FRR's `check-control-plane-failure`: when graceful restart was negotiated with the peer and its BFD shares fate
+   * with its control plane (C bit clear), a BFD down may be a restart, so graceful restart handles it and the
+   * session is not dropped. Default false: every BFD down drops the session.
+   */
+  checkControlPlaneFailure?: boolean;
 }
 
 /** A peer; what we attach to the routes we send it is in PeerExportOptions (peer-export.ts). */
@@ -99,6 +121,8 @@ export interface PeerOptions extends PeerExportOptions {
    * disable-connected-check). Default false.
    */
   disableConnectedCheck?: boolean;
+  /** BFD with this peer: its failure drops the session at once. Needs SpeakerOptions.bfd. */
+  bfd?: PeerBfdOptions;
 }
 
 /** A strict dotted quad (no leading zeros, octets 0..255). */
@@ -193,6 +217,7 @@ export function validatePeerOptions(p: PeerOptions): void {
   checkRules(p.import, `${at}: import`);
   checkRules(p.export, `${at}: export`);
   exportAttributesOf(p, `${at}: `);
+  if (p.bfd !== undefined) checkBfd(p.bfd, `${at}: bfd`);
   if (p.families !== undefined) {
     if (
       !Array.isArray(p.families) ||
@@ -202,6 +227,17 @@ export function validatePeerOptions(p: PeerOptions): void {
       throw new BgpConfigError(`${at}: families must be a non-empty list of 'ipv4' and 'ipv6'`);
     }
   }
+}
+
+function checkBfd(b: PeerBfdOptions, at: string): void {
+  if (typeof b !== 'object' || b === null) throw new BgpConfigError(`${at} must be an object`);
+  for (const k of ['enabled', 'checkControlPlaneFailure'] as const) {
+    if (b[k] !== undefined && typeof b[k] !== 'boolean') throw new BgpConfigError(`${at}.${k} must be true or false`);
+  }
+  // Intervals in whole ms, 10 ms to 1 h (the wire carries µs up to 2^32 - 1, about 71 minutes).
+  if (b.minTxMs !== undefined) checkInt(b.minTxMs, `${at}.minTxMs`, 10, 3_600_000);
+  if (b.minRxMs !== undefined) checkInt(b.minRxMs, `${at}.minRxMs`, 10, 3_600_000);
+  if (b.multiplier !== undefined) checkInt(b.multiplier, `${at}.multiplier`, 1, 255);
 }
 
 /** A stable string of the options that need a session reset when they change. */

@@ -13,6 +13,7 @@ import { type RouteStatus, routeStatus } from './route-status.js';
 import { type ConnectionFactory, type Listener, normalizeAddress, tcpConnectionFactory } from './session/connection.js';
 import type { Negotiated } from './session/open.js';
 import type { Logger } from './session/peer-session.js';
+import { SpeakerBfd } from './speaker-bfd.js';
 import {
   type PeerOptions,
   peerKey,
@@ -95,6 +96,7 @@ export class Speaker extends EventEmitter<SpeakerEvents> {
   /** What the peers see of the speaker (PeerHost): a narrow view, not the speaker itself. */
   private readonly host: PeerHost;
   private listener: Listener | undefined;
+  private readonly bfd: SpeakerBfd;
   private running = false;
   /** RIB changes not yet emitted as 'best' (kept as the RIB's own lists: no copy per change). */
   private pendingBest: RibChange[][] = [];
@@ -121,6 +123,7 @@ export class Speaker extends EventEmitter<SpeakerEvents> {
       ...(options.routeReflector ? { routeReflector: options.routeReflector } : {}),
     });
     this.deferring = options.gracefulRestart?.restarting === true;
+    this.bfd = new SpeakerBfd(options.bfd, (address) => this.entries.get(address), this.log);
     const speaker = this;
     this.host = {
       asn: this.asn,
@@ -147,6 +150,7 @@ export class Speaker extends EventEmitter<SpeakerEvents> {
     // '::' is dual-stack on Linux: IPv4 peers arrive as ::ffff:a.b.c.d (normalized by the connection).
     const listen = this.options.listen === undefined ? { address: '::', port: 179 } : this.options.listen;
     if (listen) this.listener = await this.factory.listen(listen, (conn) => this.incoming(conn));
+    await this.bfd.start();
     this.syncWaiting = new Set(this.entries.keys());
     const ms = this.options.gracefulRestart?.selectionDeferralMs ?? this.options.initialSyncTimeoutMs ?? 60_000;
     this.syncTimer = this.clock.setTimeout(() => this.finishSync('timer'), ms);
@@ -168,6 +172,7 @@ export class Speaker extends EventEmitter<SpeakerEvents> {
     }
     await this.listener?.close();
     this.listener = undefined;
+    await this.bfd.close();
     this.flushBest();
   }
 
@@ -196,6 +201,7 @@ export class Speaker extends EventEmitter<SpeakerEvents> {
     if (this.entries.has(p.address)) throw new BgpConfigError(`peer ${p.address} already exists`);
     const entry = new PeerEntry(this.host, p);
     this.entries.set(p.address, entry);
+    this.bfd.sync(p);
     if (this.running) {
       entry.session.start();
     }
@@ -205,7 +211,11 @@ export class Speaker extends EventEmitter<SpeakerEvents> {
   updatePeer(p: PeerOptions): void {
     validatePeerOptions(p);
     const e = this.entry(p.address);
-    if (peerKey(e.opts) === peerKey(p)) return;
+    this.bfd.sync(p); // BFD timers change without touching the BGP session
+    if (peerKey(e.opts) === peerKey(p)) {
+      e.opts = p;
+      return;
+    }
     // Policy (import/export rules, attached attributes) changes without a session reset.
     const { import: i1, export: x1, ...rest1 } = withoutExport(e.opts);
     const { import: i2, export: x2, ...rest2 } = withoutExport(p);
@@ -219,6 +229,7 @@ export class Speaker extends EventEmitter<SpeakerEvents> {
 
   removePeer(address: string, subcode: number = Cease.PEER_DECONFIGURED): void {
     const e = this.entry(address);
+    this.bfd.removed(address);
     e.session.stop({ reason: 'peer-removed', notify: { code: 6, subcode } });
     e.clearTimers();
     this.entries.delete(address);
@@ -244,7 +255,12 @@ export class Speaker extends EventEmitter<SpeakerEvents> {
   }
 
   peers(): PeerStatus[] {
-    return [...this.entries.values()].map((e) => e.status());
+    return [...this.entries.values()].map((e) => {
+      const s = e.status();
+      const bfd = this.bfd.status(e.opts.address);
+      if (bfd) s.bfd = bfd;
+      return s;
+    });
   }
 
   routes(): RouteStatus[] {

@@ -28,6 +28,8 @@ export const Cease = {
   COLLISION: 7,
   OUT_OF_RESOURCES: 8,
   HARD_RESET: 9,
+  /** RFC 9384 */
+  BFD_DOWN: 10,
 } as const;
 
 /** RFC 9687 SendHoldTime when no hold time is negotiated (yet, or 0): 8 minutes. */
@@ -312,6 +314,9 @@ function common(b: Builder, event: FsmEvent): Builder {
       return b.notify(event.error).idle('bad-message', { detail: event.reason });
     case 'collision-lost':
       return b.notify({ code: ErrorCode.CEASE, subcode: Cease.COLLISION }).idle('collision-lost', { failure: false });
+    case 'bfd-down':
+      // RFC 9384: Cease/10 if the socket still takes it; the path is gone, so the peer may never see it.
+      return b.notify({ code: ErrorCode.CEASE, subcode: Cease.BFD_DOWN }).idle('bfd-down');
     case 'open-received':
     case 'keepalive-received':
     case 'update-received':

@@ -68,7 +68,9 @@ export type FsmReason =
   | 'max-prefix'
   | 'collision-lost'
   /** stop() (detail: the caller's reason). */
-  | 'admin-shutdown';
+  | 'admin-shutdown'
+  /** The peer's BFD session went down (RFC 5882 §4.3; Cease/10 "BFD Down", RFC 9384). */
+  | 'bfd-down';
 
 /** The reasons after which a peer that can restart keeps its routes as stale (RFC 4724 §4.2 helper mode). */
 export function isHelperModeReason(reason: FsmReason): boolean {
@@ -92,6 +94,8 @@ export type FsmEvent =
   | { type: 'message-error'; error: Notify; reason?: string }
   /** The peer sent more prefixes than allowed (RFC 4486 Cease/1). Restart after `restartMs`, or stay down. */
   | { type: 'max-prefix'; data: Buffer; restartMs?: number }
+  /** BFD says the forwarding path to the peer failed: the session drops at once (RFC 5882 §4.3). */
+  | { type: 'bfd-down' }
   /** This connection lost a collision (§6.8): send Cease/7 and close. */
   | { type: 'collision-lost' }
   /** A write was not taken (the peer does not read): the SendHoldTimer starts unless it runs already. */

@@ -90,6 +90,20 @@ export class PeerSession {
     this.clearTimer(this.main);
   }
 
+  /** BFD reports the path to the peer down: the session drops at once (Cease/10), and retries with backoff. */
+  bfdDown(): void {
+    if (this.candidate) this.dropCandidate();
+    this.handle(this.main, { type: 'bfd-down' });
+  }
+
+  /** The path is back (BFD Up): a session waiting out its reconnect backoff tries now. */
+  retryNow(): void {
+    const m = this.main;
+    if (m.fsm.state === 'Idle' && m.fsm.started && m.fsm.deadlines['idle-hold'] !== undefined) {
+      this.handle(m, { type: 'timer', timer: 'idle-hold' });
+    }
+  }
+
   /** An incoming connection from this peer's address (the speaker's listener routes it here). */
   accept(conn: Connection): void {
     const m = this.main;

@@ -57,6 +57,7 @@ const events: Record<string, FsmEvent> = {
   'message-error': { type: 'message-error', error: { code: 1, subcode: 2 } },
   'max-prefix': { type: 'max-prefix', data, restartMs: 60_000 },
   collision: { type: 'collision-lost' },
+  'bfd-down': { type: 'bfd-down' },
 };
 
 /** [state, event, next state, action types, reason (when the state changes)] */
@@ -114,6 +115,11 @@ const table: Row[] = [
   ['Established', 'stop', 'Idle', ['send-notification', 'close', 'down'], 'admin-shutdown'],
   ['Established', 'collision', 'Idle', ['send-notification', 'close', 'down'], 'collision-lost'],
   ['Established', 'tcp-connected', 'Established', []],
+  ['Established', 'bfd-down', 'Idle', ['send-notification', 'close', 'down'], 'bfd-down'],
+  ['OpenConfirm', 'bfd-down', 'Idle', ['send-notification', 'close'], 'bfd-down'],
+  ['OpenSent', 'bfd-down', 'Idle', ['send-notification', 'close'], 'bfd-down'],
+  ['Active', 'bfd-down', 'Active', []],
+  ['Idle', 'bfd-down', 'Idle', []],
   ['Established', 'start', 'Established', []],
 ];
 
@@ -198,6 +204,7 @@ describe('fsm step: notifications and timers', () => {
     assert.deepEqual(sub('Established', 'hold'), [4, 0]);
     assert.deepEqual(sub('OpenSent', 'collision'), [6, 7]);
     assert.deepEqual(sub('Established', 'stop'), [6, 2]);
+    assert.deepEqual(sub('Established', 'bfd-down'), [6, 10]); // RFC 9384 BFD Down
     assert.deepEqual(sub('OpenSent', 'bad-open'), [2, 2]);
   });
 

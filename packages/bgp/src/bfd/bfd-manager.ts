@@ -1,0 +1,285 @@
+// BFD sessions with their timers and one transport: carries out what bfdStep decides, demultiplexes received
+// packets (RFC 5880 §6.8.6: by Your Discriminator, else by source address), and reports state changes.
+import { EventEmitter } from 'node:events';
+import { type Clock, systemClock, type TimerHandle } from '@gannet/core';
+import type { Logger } from '../session/peer-session.js';
+import { BfdDiag, type BfdStateName, bfdDiagName, decodeBfdPacket, encodeBfdPacket } from './packet.js';
+import {
+  type BfdEvent,
+  type BfdSessionState,
+  bfdStep,
+  checkBfdConfig,
+  detectionTimeUs,
+  initialBfdState,
+  txIntervalUs,
+} from './step.js';
+import type { BfdDatagram, BfdTransport, BfdTransportFactory } from './transport.js';
+
+export interface BfdPeerOptions {
+  /** The peer's address (single hop: directly connected). */
+  peer: string;
+  /** Our address towards it (source of our packets), when fixed. */
+  local?: string;
+  /** Desired Min TX and Required Min RX, ms (default 300), and the detect multiplier (default 3). */
+  minTxMs?: number;
+  minRxMs?: number;
+  multiplier?: number;
+}
+
+export interface BfdStateEvent {
+  peer: string;
+  from: BfdStateName;
+  to: BfdStateName;
+  /** Our diagnostic after the change (why we went down), e.g. 'control-detection-time-expired'. */
+  diag: string;
+  /** The peer said it is administratively down (RFC 5880 AdminDown): not a path failure (RFC 5882 §3.2). */
+  peerAdminDown: boolean;
+  /** The peer's C bit: its BFD does not share fate with its control plane. */
+  remoteCpi: boolean;
+}
+
+export interface BfdSessionStatus {
+  peer: string;
+  state: BfdStateName;
+  /** Our last diagnostic and the peer's, as names ('none' when none). */
+  localDiag: string;
+  remoteDiag: string;
+  remoteState: BfdStateName;
+  localDiscr: number;
+  remoteDiscr: number;
+  /** The agreed transmit interval and our detection time, ms (0 while unknown). */
+  txIntervalMs: number;
+  detectTimeMs: number;
+  /** Seconds since the session came Up (0 when it is not Up). */
+  uptimeSeconds: number;
+  /** Transitions from Up to anything else, since the session was added. */
+  downs: number;
+  packetsIn: number;
+  packetsOut: number;
+}
+
+export interface BfdManagerEvents {
+  state: [event: BfdStateEvent];
+}
+
+export interface BfdManagerOptions {
+  transport: BfdTransportFactory;
+  clock?: Clock;
+  random?: () => number;
+  logger?: Logger;
+}
+
+interface Entry {
+  opts: BfdPeerOptions;
+  fsm: BfdSessionState;
+  timer?: TimerHandle;
+  upAt?: number;
+  downs: number;
+  packetsIn: number;
+  packetsOut: number;
+}
+
+const noopLogger: Logger = { debug() {}, info() {}, warn() {}, error() {} };
+
+/** The RFC 5880 configuration of a peer's options (ms → µs, defaults 300/300/3). */
+export function bfdConfigOf(o: BfdPeerOptions): {
+  desiredMinTxUs: number;
+  requiredMinRxUs: number;
+  detectMult: number;
+} {
+  return {
+    desiredMinTxUs: Math.round((o.minTxMs ?? 300) * 1000),
+    requiredMinRxUs: Math.round((o.minRxMs ?? 300) * 1000),
+    detectMult: o.multiplier ?? 3,
+  };
+}
+
+export class BfdManager extends EventEmitter<BfdManagerEvents> {
+  private readonly clock: Clock;
+  private readonly random: () => number;
+  private readonly log: Logger;
+  private readonly byPeer = new Map<string, Entry>();
+  private readonly byDiscr = new Map<number, Entry>();
+  private transport: BfdTransport | undefined;
+  private starting: Promise<void> | undefined;
+  /** Packets discarded, by reason (§6.8.6 checks, or no session for them). */
+  readonly discarded = new Map<string, number>();
+
+  constructor(private readonly options: BfdManagerOptions) {
+    super();
+    this.clock = options.clock ?? systemClock;
+    this.random = options.random ?? Math.random;
+    this.log = options.logger ?? noopLogger;
+  }
+
+  /** Opens the transport and starts every session added so far. */
+  start(): Promise<void> {
+    this.starting ??= (async () => {
+      this.transport = await this.options.transport((d) => this.receive(d));
+      for (const e of this.byPeer.values()) this.handle(e, { type: 'start' });
+    })();
+    return this.starting;
+  }
+
+  /** Stops every session (each sends AdminDown once, so the peer does not count it as a failure) and the transport. */
+  async close(): Promise<void> {
+    for (const peer of [...this.byPeer.keys()]) this.remove(peer);
+    await this.transport?.close();
+    this.transport = undefined;
+    this.starting = undefined;
+  }
+
+  has(peer: string): boolean {
+    return this.byPeer.has(peer);
+  }
+
+  /** Adds a session, or applies new timers to an existing one (a Poll Sequence when it is Up). */
+  set(o: BfdPeerOptions): void {
+    const config = bfdConfigOf(o);
+    checkBfdConfig(config);
+    const e = this.byPeer.get(o.peer);
+    if (e) {
+      e.opts = o;
+      this.handle(e, { type: 'configure', config });
+      return;
+    }
+    const entry: Entry = {
+      opts: o,
+      fsm: initialBfdState(config, this.newDiscriminator()),
+      downs: 0,
+      packetsIn: 0,
+      packetsOut: 0,
+    };
+    this.byPeer.set(o.peer, entry);
+    this.byDiscr.set(entry.fsm.localDiscr, entry);
+    if (this.transport) this.handle(entry, { type: 'start' });
+  }
+
+  /** Removes a session: AdminDown goes out once (RFC 5880 §6.8.16 would repeat it; the peer's timers cover a loss). */
+  remove(peer: string): void {
+    const e = this.byPeer.get(peer);
+    if (!e) return;
+    if (this.transport && e.fsm.state !== 'AdminDown') this.handle(e, { type: 'admin-down' });
+    if (e.timer) this.clock.clearTimeout(e.timer);
+    this.byPeer.delete(peer);
+    this.byDiscr.delete(e.fsm.localDiscr);
+    this.transport?.release(peer);
+  }
+
+  /** Administratively disables (true) or re-enables a session (RFC 5880 AdminDown). */
+  adminDown(peer: string, down: boolean): void {
+    const e = this.byPeer.get(peer);
+    if (e) this.handle(e, { type: down ? 'admin-down' : 'admin-up' });
+  }
+
+  state(peer: string): BfdStateName | undefined {
+    return this.byPeer.get(peer)?.fsm.state;
+  }
+
+  status(peer: string): BfdSessionStatus | undefined {
+    const e = this.byPeer.get(peer);
+    if (!e) return undefined;
+    const s = e.fsm;
+    const known = s.remote.detectMult > 0;
+    return {
+      peer,
+      state: s.state,
+      localDiag: bfdDiagName(s.localDiag),
+      remoteDiag: bfdDiagName(s.remote.diag),
+      remoteState: s.remote.state,
+      localDiscr: s.localDiscr,
+      remoteDiscr: s.remoteDiscr,
+      txIntervalMs: known ? txIntervalUs(s) / 1000 : 0,
+      detectTimeMs: known ? detectionTimeUs(s) / 1000 : 0,
+      uptimeSeconds: e.upAt === undefined ? 0 : Math.floor((this.clock.now() - e.upAt) / 1000),
+      downs: e.downs,
+      packetsIn: e.packetsIn,
+      packetsOut: e.packetsOut,
+    };
+  }
+
+  statuses(): BfdSessionStatus[] {
+    return [...this.byPeer.keys()].map((p) => this.status(p) as BfdSessionStatus);
+  }
+
+  private newDiscriminator(): number {
+    for (;;) {
+      const d = 1 + Math.floor(this.random() * 0xfffffffe);
+      if (!this.byDiscr.has(d)) return d;
+    }
+  }
+
+  private discard(reason: string): void {
+    this.discarded.set(reason, (this.discarded.get(reason) ?? 0) + 1);
+  }
+
+  private receive(d: BfdDatagram): void {
+    const r = decodeBfdPacket(d.data);
+    if (!r.ok) {
+      this.discard(r.reason);
+      return;
+    }
+    const p = r.packet;
+    // §6.8.6: a non-zero Your Discriminator selects the session; zero: the session is found by the source address
+    // (single hop, RFC 5881 §3).
+    const e = p.yourDiscr !== 0 ? this.byDiscr.get(p.yourDiscr) : this.byPeer.get(d.from);
+    if (!e || e.opts.peer !== d.from) {
+      this.discard(e ? 'wrong-source' : 'no-session');
+      return;
+    }
+    e.packetsIn++;
+    this.handle(e, { type: 'received', packet: p });
+  }
+
+  private handle(e: Entry, event: BfdEvent): void {
+    if (!this.byPeer.has(e.opts.peer) && event.type !== 'admin-down') return;
+    const r = bfdStep(e.fsm, event, { now: this.clock.now(), random: this.random });
+    e.fsm = r.state;
+    for (const a of r.actions) {
+      e.packetsOut++;
+      this.transport?.send(e.opts.peer, e.opts.local, encodeBfdPacket(a.packet));
+    }
+    this.schedule(e);
+    const t = r.transition;
+    if (t) {
+      if (t.to === 'Up') e.upAt = this.clock.now();
+      if (t.from === 'Up') {
+        e.downs++;
+        e.upAt = undefined;
+      }
+      const ev: BfdStateEvent = {
+        peer: e.opts.peer,
+        from: t.from,
+        to: t.to,
+        diag: bfdDiagName(t.diag),
+        peerAdminDown: t.diag === BfdDiag.NeighborDown && t.remote.state === 'AdminDown',
+        remoteCpi: t.remote.cpi,
+      };
+      const level = t.from === 'Up' && !ev.peerAdminDown ? 'warn' : 'info';
+      this.log[level](`bfd ${t.to}`, {
+        peer: ev.peer,
+        from: t.from,
+        diag: ev.diag,
+        remoteDiag: bfdDiagName(t.remote.diag),
+      });
+      this.emit('state', ev);
+    }
+  }
+
+  private schedule(e: Entry): void {
+    if (e.timer) this.clock.clearTimeout(e.timer);
+    e.timer = undefined;
+    if (!this.byPeer.has(e.opts.peer)) return;
+    const { tx, detect } = e.fsm.deadlines;
+    let name: 'tx' | 'detect' | undefined;
+    let at = Number.POSITIVE_INFINITY;
+    if (tx !== undefined) [name, at] = ['tx', tx];
+    if (detect !== undefined && detect < at) [name, at] = ['detect', detect];
+    if (name === undefined) return;
+    const timer = name;
+    e.timer = this.clock.setTimeout(() => {
+      e.timer = undefined;
+      this.handle(e, { type: 'timer', timer });
+    }, at - this.clock.now());
+  }
+}
