@@ -18,6 +18,9 @@ export interface RouteStatus {
     communities?: string[];
     /** Large communities as text ("65000:1:2"); absent when none. */
     largeCommunities?: string[];
+    /** RFC 4456 attributes of a reflected route, when it carries them. */
+    originatorId?: string;
+    clusterList?: string[];
   };
   paths: number;
 }
@@ -40,5 +43,8 @@ export function routeStatus(
   const { communities, largeCommunities } = b.attributes;
   if (communities?.length) best.communities = communities.map(formatCommunity);
   if (largeCommunities?.length) best.largeCommunities = largeCommunities.map(formatLargeCommunity);
+  const { originatorId, clusterList } = b.attributes;
+  if (originatorId !== undefined) best.originatorId = originatorId;
+  if (clusterList?.length) best.clusterList = [...clusterList];
   return { afi, prefix, nexthops: [...nexthops], best, paths };
 }
