@@ -6,12 +6,22 @@ import { type CliIo, UsageError } from '../cli/cli-io.js';
 import { table } from '../cli/status.js';
 import { DEFAULT_STATE_ROOT, Lab } from './lab.js';
 import { labReport, pingAll, sessionsUp, waitProgress } from './lab-check.js';
+import { linkStates } from './lab-faults.js';
 import { listNetns } from './lab-host.js';
-import { isLabNamespace, type LabOptions, type LabRuntime, planLab, type RouterKind } from './topology.js';
+import { fabricSessionsUp } from './lab-router-status.js';
+import {
+  isLabNamespace,
+  type LabOptions,
+  type LabRuntime,
+  planLab,
+  type RouterKind,
+  type TopologyKind,
+} from './topology.js';
 
 const HELP = `Usage:
   gannet lab up [--nodes N] [--router frr|bird|none] [--pods-per-node K] [--runtime netns|containerd] [--name NAME]
-                [--timeout SECONDS]
+                [--topology flat|dual-homed|leaf-spine] [--racks R --nodes-per-rack N --spines S]
+                [--hold-time SECONDS] [--timeout SECONDS]
   gannet lab status [--name NAME] [--json]
   gannet lab down [--name NAME]
 
@@ -22,6 +32,10 @@ other pod. Every namespace is named gnt-NAME-… (NAME defaults to "lab"); nothi
 namespace. With --runtime containerd each node also runs its own containerd (Debian's package, its files under the
 lab's directory) and the pods are CRI sandboxes whose network gannet-cni (+ portmap) sets up through libcni, as on a
 Kubernetes node. 'down' removes exactly what 'up' made, also after a crash. Needs root.
+
+Topologies (docs/lab.md): flat (default) is one segment and one router; dual-homed gives every node two uplinks to
+two routers (ECMP through both); leaf-spine builds R racks of N nodes (default 2 × 2), a leaf router per rack and S
+spines (default 2), leaves eBGP to every spine, ECMP across spines. --hold-time sets every session's (default 9).
 `;
 
 export async function labCommand(args: string[], io: CliIo): Promise<number> {
@@ -42,6 +56,7 @@ export async function labCommand(args: string[], io: CliIo): Promise<number> {
         router: v.router as RouterKind,
         podsPerNode: intArg(v['pods-per-node'], '--pods-per-node'),
         runtime: v.runtime as LabRuntime,
+        ...topologyOptions(v),
       };
       const lab = new Lab(planLab(options), env);
       return await up(lab, intArg(v.timeout, '--timeout') * 1000, io);
@@ -93,6 +108,11 @@ function parseLabArgs(args: string[]) {
         runtime: { type: 'string', default: 'netns' },
         'pods-per-node': { type: 'string', default: '2' },
         timeout: { type: 'string', default: '120' },
+        topology: { type: 'string' },
+        racks: { type: 'string' },
+        'nodes-per-rack': { type: 'string' },
+        spines: { type: 'string' },
+        'hold-time': { type: 'string' },
         json: { type: 'boolean' },
         'state-dir': { type: 'string', default: DEFAULT_STATE_ROOT },
       },
@@ -101,6 +121,20 @@ function parseLabArgs(args: string[]) {
   } catch (err) {
     throw new UsageError((err as Error).message, { cause: err });
   }
+}
+
+/** The options beyond the flat lab's, only when given (a flat lab's state file stays as it was). */
+function topologyOptions(v: ReturnType<typeof parseLabArgs>['values']): Partial<LabOptions> {
+  const o: Partial<LabOptions> = {};
+  if (v.topology !== undefined) o.topology = v.topology as TopologyKind;
+  if (v.racks !== undefined) o.racks = intArg(v.racks, '--racks');
+  if (v['nodes-per-rack'] !== undefined) o.nodesPerRack = intArg(v['nodes-per-rack'], '--nodes-per-rack');
+  if (v.spines !== undefined) o.spines = intArg(v.spines, '--spines');
+  if (v['hold-time'] !== undefined) o.holdTime = intArg(v['hold-time'], '--hold-time');
+  if ((o.racks ?? o.nodesPerRack ?? o.spines) !== undefined && o.topology !== 'leaf-spine') {
+    throw new UsageError('--racks, --nodes-per-rack and --spines need --topology leaf-spine');
+  }
+  return o;
 }
 
 function intArg(s: string | undefined, flag: string): number {
@@ -124,7 +158,12 @@ async function up(lab: Lab, timeoutMs: number, io: CliIo): Promise<number> {
     Math.max(1000, deadline - Date.now()),
     async () => {
       const s = sessionsUp(lab, await labReport(lab));
-      return { done: s.up === s.total, line: `BGP sessions Established: ${s.up}/${s.total}` };
+      const f = await fabricSessionsUp(lab.dir, lab.plan.routers);
+      const fabric = f.total > 0 ? `, leaf–spine ${f.up}/${f.total}` : '';
+      return {
+        done: s.up === s.total && f.up === f.total,
+        line: `BGP sessions Established: ${s.up}/${s.total}${fabric}`,
+      };
     },
     say,
   );
@@ -160,8 +199,12 @@ async function summary(
   const { plan } = lab;
   const s = sessionsUp(lab, reports);
   const lines: string[] = [''];
+  const routers =
+    plan.topology === 'flat'
+      ? `router ${plan.router ? `${plan.router.kind.toUpperCase()} (AS ${plan.router.asn}, ${plan.router.address})` : 'none (iBGP full mesh)'}`
+      : `${plan.topology}: ${plan.routers.map((r) => `${r.name} (AS ${r.asn})`).join(', ')}`;
   lines.push(
-    `Lab "${plan.options.name}": ${plan.nodes.length} nodes${plan.options.runtime === 'containerd' ? ' (containerd)' : ''}, router ${plan.router ? `${plan.router.kind.toUpperCase()} (AS ${plan.router.asn}, ${plan.router.address})` : 'none (iBGP full mesh)'}, ${lab.state.pods.length} pods; sessions ${s.up}/${s.total} Established${seconds !== undefined ? `; ready in ${seconds.toFixed(1)} s` : ''}`,
+    `Lab "${plan.options.name}": ${plan.nodes.length} nodes${plan.options.runtime === 'containerd' ? ' (containerd)' : ''}, ${routers}, ${lab.state.pods.length} pods; sessions ${s.up}/${s.total} Established${seconds !== undefined ? `; ready in ${seconds.toFixed(1)} s` : ''}`,
   );
   lines.push('');
   lines.push(
@@ -183,6 +226,13 @@ async function summary(
       ]),
     ),
   );
+  lines.push('');
+  lines.push(
+    table(
+      ['LINK', 'FROM', 'TO', 'STATE'],
+      linkStates(plan).map((l) => [l.name, l.from, l.to, l.state]),
+    ),
+  );
   const n1 = plan.nodes[0]!;
   const pod = lab.state.pods.find((p) => p.node !== n1.name) ?? lab.state.pods[0];
   lines.push('');
@@ -193,9 +243,10 @@ async function summary(
   lines.push(`  ip netns exec ${n1.ns} ${gannet} status   # sessions and routes of ${n1.name}`);
   lines.push(`  ip netns exec ${n1.ns} ip route show proto gannet`);
   if (pod) lines.push(`  ip netns exec ${lab.state.pods[0]!.ns} ping -c 3 ${pod.ip}`);
-  if (plan.router?.kind === 'frr')
-    lines.push(`  ip netns exec ${plan.router.ns} vtysh --vty_socket ${lab.dir}/router -c 'show bgp summary'`);
-  if (plan.router?.kind === 'bird') lines.push(`  birdc -s ${lab.dir}/router/bird.ctl show protocols`);
+  const r0 = plan.routers[0];
+  if (r0?.kind === 'frr')
+    lines.push(`  ip netns exec ${r0.ns} vtysh --vty_socket ${lab.dir}/${r0.name} -c 'show bgp summary'`);
+  if (r0?.kind === 'bird') lines.push(`  birdc -s ${lab.dir}/${r0.name}/bird.ctl show protocols`);
   lines.push(`  ${gannet} lab status${named}`);
   lines.push(`  ${gannet} lab down${named}`);
   return `${lines.join('\n')}\n`;

@@ -1,8 +1,8 @@
 // The lab: nodes, an optional router and pods as network namespaces on this machine, one real agent per node, pods
 // attached through the real gannet-cni. Everything it makes is recorded in <stateRoot>/<name>/lab.json as it goes,
 // so `down` removes exactly that, also after a crash. Nothing is added to the machine's own namespace.
-import { chmodSync, chownSync, existsSync, mkdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
-import { dirname, join } from 'node:path';
+import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { defaultBinDir, gannetCommand } from '../bin/self.js';
 import {
   containerdMissing,
@@ -11,8 +11,9 @@ import {
   pauseImageTar,
   removeCniCacheEntries,
 } from './lab-containerd.js';
-import { inNs, ip, isLabNs, listNetns, readPidFile, sleep, spawnDetached, stopPid } from './lab-host.js';
-import { birdConfig, frrConfig } from './router-config.js';
+import { inNs, ip, isLabNs, listNetns, pool, readPidFile, sleep, spawnDetached, stopPid } from './lab-host.js';
+import { routerDir, startRouter } from './lab-routers.js';
+import type { PlannedLink } from './plan-types.js';
 import { cniConf, type LabOptions, type LabPlan, nodeConfigYaml, type PlannedNode, planLab } from './topology.js';
 
 export const DEFAULT_STATE_ROOT = '/run/gannet/lab';
@@ -82,7 +83,7 @@ export class Lab {
     ip('-n', ns, 'link', 'set', 'lo', 'up');
   }
 
-  private track(role: string, pid: number): void {
+  track(role: string, pid: number): void {
     this.state.processes.push({ role, pid });
     this.save();
   }
@@ -105,39 +106,30 @@ export class Lab {
     mkdirSync(this.dir, { recursive: true });
     this.save();
 
-    this.say(
-      `creating ${plan.nodes.length} nodes${plan.router ? ` and a ${plan.router.kind.toUpperCase()} router` : ' (iBGP full mesh)'} as namespaces ${plan.prefix}*`,
-    );
-    this.addNs(plan.segmentNs);
-    ip('-n', plan.segmentNs, 'link', 'add', 'br0', 'type', 'bridge');
-    ip('-n', plan.segmentNs, 'link', 'set', 'br0', 'up');
-    if (plan.router) {
-      ip('-n', plan.segmentNs, 'addr', 'add', `${plan.router.address}/24`, 'dev', 'br0');
-      await inNs(plan.segmentNs, 'sysctl', ['-qw', 'net.ipv4.ip_forward=1']);
+    this.say(describePlan(plan));
+    const nodeNs = new Set(plan.nodes.map((n) => n.ns));
+    const fabricNs = [...new Set([...plan.segments.map((s) => s.ns), ...plan.routers.map((r) => r.ns)])];
+    for (const ns of fabricNs) this.addNs(ns);
+    for (const seg of plan.segments) {
+      ip('-n', seg.ns, 'link', 'add', seg.bridge, 'type', 'bridge');
+      ip('-n', seg.ns, 'link', 'set', seg.bridge, 'up');
+      if (seg.gateway) ip('-n', seg.ns, 'addr', 'add', seg.gateway, 'dev', seg.bridge);
     }
+    const multipath = plan.topology !== 'flat';
+    for (const r of plan.routers)
+      await inNs(r.ns, 'sysctl', ['-qw', 'net.ipv4.ip_forward=1', ...(multipath ? ECMP_SYSCTLS : [])]);
     for (const node of plan.nodes) {
       this.addNs(node.ns);
-      ip(
-        'link',
-        'add',
-        'eth0',
-        'netns',
-        node.ns,
-        'type',
-        'veth',
-        'peer',
-        'name',
-        node.segmentIf,
-        'netns',
-        plan.segmentNs,
-      );
-      ip('-n', plan.segmentNs, 'link', 'set', node.segmentIf, 'master', 'br0');
-      ip('-n', plan.segmentNs, 'link', 'set', node.segmentIf, 'up');
-      ip('-n', node.ns, 'addr', 'add', `${node.address}/24`, 'dev', 'eth0');
-      ip('-n', node.ns, 'link', 'set', 'eth0', 'up');
+      for (const link of plan.links) if (link.a.ns === node.ns) addLink(link);
+      if (multipath) await inNs(node.ns, 'sysctl', ['-qw', ...ECMP_SYSCTLS]);
       mkdirSync(this.nodeDir(node), { recursive: true });
     }
-    if (plan.router) await this.startRouter();
+    for (const link of plan.links) if (!nodeNs.has(link.a.ns)) addLink(link);
+    await Promise.all(plan.routers.map((r) => startRouter(this, r)));
+    for (const r of plan.routers)
+      this.say(
+        `${r.role === 'tor' ? 'router' : r.role} ${r.ns}: ${r.kind.toUpperCase()} AS ${r.asn}, router id ${r.routerId}`,
+      );
     this.say('starting one gannet agent per node');
     for (const node of plan.nodes) this.startAgent(node);
     await this.waitNodeState();
@@ -149,51 +141,11 @@ export class Lab {
       }
     } else if (plan.options.podsPerNode > 0) {
       this.say(`attaching ${plan.nodes.length * plan.options.podsPerNode} pods through gannet-cni`);
-      for (const node of plan.nodes) for (const pod of node.pods) await this.addPod(node, pod.id, pod.ns);
+      // nodes in parallel (each node's own pods one after the other, as a kubelet would)
+      await pool(plan.nodes, 4, async (node) => {
+        for (const pod of node.pods) await this.addPod(node, pod.id, pod.ns);
+      });
     }
-  }
-
-  private async startRouter(): Promise<void> {
-    const r = this.plan.router!;
-    const dir = join(this.dir, 'router');
-    mkdirSync(dir, { recursive: true });
-    if (r.kind === 'frr') {
-      // FRR drops privileges to its own user: it must own its directory and be able to reach it.
-      for (const d of [dirname(this.dir), this.dir]) chmodSync(d, statSync(d).mode | 0o011);
-      chownFrr(dir);
-      const conf = frrConfig(this.plan, dir);
-      writeFileSync(join(dir, 'zebra.conf'), conf.zebra);
-      writeFileSync(join(dir, 'bgpd.conf'), conf.bgpd);
-      chownFrr(dir);
-      const common = ['-z', join(dir, 'zserv.api'), '--vty_socket', dir, '-u', 'frr', '-g', 'frr', '-P', '0'];
-      const zebra = spawnDetached(
-        r.ns,
-        '/usr/lib/frr/zebra',
-        ['-f', join(dir, 'zebra.conf'), '-i', join(dir, 'zebra.pid'), ...common],
-        join(dir, 'zebra.out'),
-      );
-      this.track('zebra', zebra);
-      await waitUntil('zebra to start', () => existsSync(join(dir, 'zserv.api')), 10_000, 100, join(dir, 'zebra.out'));
-      const bgpd = spawnDetached(
-        r.ns,
-        '/usr/lib/frr/bgpd',
-        ['-f', join(dir, 'bgpd.conf'), '-i', join(dir, 'bgpd.pid'), ...common],
-        join(dir, 'bgpd.out'),
-      );
-      this.track('bgpd', bgpd);
-      await waitUntil('bgpd to start', () => existsSync(join(dir, 'bgpd.vty')), 10_000, 100, join(dir, 'bgpd.out'));
-    } else {
-      writeFileSync(join(dir, 'bird.conf'), birdConfig(this.plan, dir));
-      const pid = spawnDetached(
-        r.ns,
-        '/usr/sbin/bird',
-        ['-f', '-c', join(dir, 'bird.conf'), '-s', join(dir, 'bird.ctl'), '-P', join(dir, 'bird.pid')],
-        join(dir, 'bird.out'),
-      );
-      this.track('bird', pid);
-      await waitUntil('bird to start', () => existsSync(join(dir, 'bird.ctl')), 10_000, 100, join(dir, 'bird.out'));
-    }
-    this.say(`router ${r.ns}: ${r.kind.toUpperCase()} AS ${r.asn} at ${r.address}`);
   }
 
   /** Starts (or restarts) the agent of `node`; returns its PID. */
@@ -376,9 +328,11 @@ export class Lab {
     const procs = [...this.state.processes].reverse();
     await Promise.all(procs.map((p) => stopPid(p.pid, this.dir, 'SIGTERM', 5000)));
     // Pid files of daemons that re-spawned themselves (none should, but their PID files say for sure).
-    for (const f of ['router/bgpd.pid', 'router/zebra.pid', 'router/bird.pid']) {
-      const pid = readPidFile(join(this.dir, f));
-      if (pid !== undefined) await stopPid(pid, this.dir, 'SIGTERM', 3000);
+    for (const r of this.plan.routers) {
+      for (const d of ['bgpd', 'zebra', 'bird']) {
+        const pid = readPidFile(join(routerDir(this.dir, r), `${d}.pid`));
+        if (pid !== undefined) await stopPid(pid, this.dir, 'SIGTERM', 3000);
+      }
     }
     if (containerd) await this.killSandboxLeftovers();
     const known = new Set(this.state.namespaces);
@@ -399,23 +353,44 @@ function alive(pid: number): boolean {
   }
 }
 
+/** Routers and (with more than one path) nodes: ECMP hashing on L4, next hops whose link or neighbour is down skipped. */
+const ECMP_SYSCTLS = [
+  'net.ipv4.fib_multipath_hash_policy=1',
+  'net.ipv4.fib_multipath_use_neigh=1',
+  'net.ipv4.conf.all.ignore_routes_with_linkdown=1',
+];
+
+/** Creates a planned veth pair: addresses, bridge ports, both ends up. */
+export function addLink(link: PlannedLink): void {
+  const { a, b } = link;
+  ip('link', 'add', a.ifname, 'netns', a.ns, 'type', 'veth', 'peer', 'name', b.ifname, 'netns', b.ns);
+  for (const end of [b, a]) {
+    if (end.bridge) ip('-n', end.ns, 'link', 'set', end.ifname, 'master', end.bridge);
+    if (end.address) ip('-n', end.ns, 'addr', 'add', end.address, 'dev', end.ifname);
+    ip('-n', end.ns, 'link', 'set', end.ifname, 'up');
+  }
+}
+
+/** One line saying what `up` is building. */
+export function describePlan(plan: LabPlan): string {
+  const kind = plan.routers[0]?.kind.toUpperCase();
+  const ns = `as namespaces ${plan.prefix}*`;
+  if (plan.topology === 'dual-homed')
+    return `creating ${plan.nodes.length} dual-homed nodes and two ${kind} routers ${ns}`;
+  if (plan.topology === 'leaf-spine') {
+    const leaves = plan.routers.filter((r) => r.role === 'leaf').length;
+    const spines = plan.routers.length - leaves;
+    return `creating a leaf-spine fabric: ${leaves} racks × ${plan.nodes.length / leaves} nodes, ${leaves} ${kind} leaves, ${spines} ${kind} spines ${ns}`;
+  }
+  return `creating ${plan.nodes.length} nodes${plan.router ? ` and a ${plan.router.kind.toUpperCase()} router` : ' (iBGP full mesh)'} ${ns}`;
+}
+
 export function deleteNs(ns: string): void {
   try {
     ip('netns', 'del', ns);
   } catch {
     // already gone
   }
-}
-
-function chownFrr(dir: string): void {
-  const passwd = readFileSync('/etc/passwd', 'utf8')
-    .split('\n')
-    .find((l) => l.startsWith('frr:'));
-  if (!passwd) throw new Error('the frr user does not exist: install Debian package frr (bash scripts/setup.sh does)');
-  const [, , uid, gid] = passwd.split(':');
-  chownSync(dir, Number(uid), Number(gid));
-  for (const f of ['zebra.conf', 'bgpd.conf'])
-    if (existsSync(join(dir, f))) chownSync(join(dir, f), Number(uid), Number(gid));
 }
 
 export async function waitUntil(

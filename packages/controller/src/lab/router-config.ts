@@ -1,10 +1,22 @@
-// Configuration of the lab's router (FRR or BIRD 2 from Debian), rendered from the plan (pure; unit-tested).
+// Configuration of the lab's routers (FRR or BIRD 2 from Debian), rendered from the plan (pure; unit-tested). Every
+// router allows ECMP: FRR `maximum-paths 8` with `bgp bestpath as-path multipath-relax` (equal AS path length from
+// different neighbouring ASes, as a leaf hears from its spines or a node from both of its routers), BIRD
+// `merge paths on` in the kernel protocol.
+import type { PlannedRouter } from './plan-types.js';
 import type { LabPlan } from './topology.js';
 
-export function frrConfig(plan: LabPlan, dir: string): { zebra: string; bgpd: string } {
-  const r = plan.router!;
-  const neighbors = plan.nodes.map(
-    (n) => ` neighbor ${n.address} remote-as ${n.asn}\n neighbor ${n.address} timers 3 9`,
+function keepalive(hold: number): number {
+  return Math.max(1, Math.floor(hold / 3));
+}
+
+export function frrConfig(
+  plan: LabPlan,
+  dir: string,
+  r: PlannedRouter = plan.routers[0]!,
+): { zebra: string; bgpd: string } {
+  const hold = plan.holdTime;
+  const neighbors = r.neighbors.map(
+    (n) => ` neighbor ${n.address} remote-as ${n.asn}\n neighbor ${n.address} timers ${keepalive(hold)} ${hold}`,
   );
   return {
     zebra: `hostname ${r.ns}\nlog file ${dir}/zebra.log\n`,
@@ -12,7 +24,7 @@ export function frrConfig(plan: LabPlan, dir: string): { zebra: string; bgpd: st
 log file ${dir}/bgpd.log
 !
 router bgp ${r.asn}
- bgp router-id ${r.address}
+ bgp router-id ${r.routerId}
  no bgp ebgp-requires-policy
  no bgp network import-check
  bgp bestpath as-path multipath-relax
@@ -25,20 +37,24 @@ ${neighbors.join('\n')}
   };
 }
 
-export function birdConfig(plan: LabPlan, dir: string): string {
-  const r = plan.router!;
-  const peers = plan.nodes
-    .map((n) => `protocol bgp ${n.name} from gannet_nodes {\n  neighbor ${n.address} as ${n.asn};\n}`)
+export function birdConfig(plan: LabPlan, dir: string, r: PlannedRouter = plan.routers[0]!): string {
+  // One local address for all (a ToR on its segment): in the template, as the flat lab always wrote it.
+  const locals = new Set(r.neighbors.map((n) => n.localAddress));
+  const shared = locals.size <= 1 ? (r.neighbors[0]?.localAddress ?? r.routerId) : undefined;
+  const peers = r.neighbors
+    .map(
+      (n) =>
+        `protocol bgp ${n.name} from gannet_nodes {\n${shared ? '' : `  local ${n.localAddress} as ${r.asn};\n`}  neighbor ${n.address} as ${n.asn};\n}`,
+    )
     .join('\n');
   return `# Written by 'gannet lab up' (${dir}).
-router id ${r.address};
+router id ${r.routerId};
 log "${dir}/bird.log" all;
 protocol device { scan time 10; }
 protocol direct { ipv4; interface "br0"; }
 protocol kernel { ipv4 { export where source = RTS_BGP; }; merge paths on; }
 template bgp gannet_nodes {
-  local ${r.address} as ${r.asn};
-  hold time 9;
+${shared ? `  local ${shared} as ${r.asn};\n` : ''}  hold time ${plan.holdTime};
   # after an error (a hold timer expiry: a node's link cut), back after 1-10 s rather than BIRD's default 60-300 s
   error wait time 1, 10;
   ipv4 { import all; export all; };

@@ -1,7 +1,37 @@
-// The lab's plan: names, addresses and ASNs, computed from the options alone (pure; unit-tested).
-// Nodes and the router share one L2 segment, 172.30.0.0/24 (a bridge in the router's — or, without a router, the
-// fabric's — namespace). Node i: 172.30.0.i, pod CIDR 10.244.i.0/24. With a router (AS 65000) each node peers eBGP
-// with its own ASN 65000+i, a common ToR design; without one, the nodes form an iBGP full mesh in AS 64512.
+// The lab's plan: names, addresses and ASNs, computed from the options alone (pure; unit-tested). One plan per
+// topology behind planLab: plan-flat.ts (one segment, one router or an iBGP mesh: the lab of old), plan-dual-homed.ts
+// (two routers, two segments, every node on both), plan-leaf-spine.ts (a leaf per rack, eBGP to every spine).
+// Common to all: node i is named node<i>, its pod CIDR is 10.244.i.0/24, its namespace gnt-<lab>-node<i>.
+import { planDualHomed } from './plan-dual-homed.js';
+import { planFlat } from './plan-flat.js';
+import { planLeafSpine } from './plan-leaf-spine.js';
+import {
+  DEFAULT_HOLD_TIME,
+  LAB_LIMITS,
+  type PlannedLink,
+  type PlannedRouter,
+  type PlannedSegment,
+  TOPOLOGIES,
+  type TopologyKind,
+} from './plan-types.js';
+
+export type {
+  LinkEnd,
+  PlannedLink,
+  PlannedNeighbor,
+  PlannedRouter,
+  PlannedSegment,
+  TopologyKind,
+} from './plan-types.js';
+export {
+  DEFAULT_HOLD_TIME,
+  LAB_LIMITS,
+  MESH_ASN,
+  plannedPods,
+  ROUTER_ADDRESS,
+  ROUTER_ASN,
+  SEGMENT_PREFIX,
+} from './plan-types.js';
 
 export type RouterKind = 'frr' | 'bird' | 'none';
 
@@ -14,6 +44,14 @@ export interface LabOptions {
   podsPerNode: number;
   /** netns (default): pods are bare namespaces wired by gannet-cni; containerd: CRI sandboxes of a containerd per node. */
   runtime?: LabRuntime;
+  /** flat (default), dual-homed or leaf-spine. */
+  topology?: TopologyKind;
+  /** leaf-spine: racks (one leaf each), nodes per rack, spines. */
+  racks?: number;
+  nodesPerRack?: number;
+  spines?: number;
+  /** BGP hold time of every session in seconds (default 9; keepalives every third of it). */
+  holdTime?: number;
 }
 
 export interface PlannedPod {
@@ -34,24 +72,28 @@ export interface PlannedNode {
   segmentIf: string;
   peers: { address: string; asn: number }[];
   pods: PlannedPod[];
+  /** leaf-spine: the node's rack (1-based). */
+  rack?: number;
 }
 
 export interface LabPlan {
   options: LabOptions;
   prefix: string;
-  /** Namespace that holds the segment bridge: the router's, or a plain fabric namespace. */
+  /** Namespace that holds the (first) segment bridge: the router's, or a plain fabric namespace. */
   segmentNs: string;
+  /** flat only: its one router. */
   router?: { kind: 'frr' | 'bird'; ns: string; address: string; asn: number };
   nodes: PlannedNode[];
   clusterCIDR: string;
   segmentCIDR: string;
+  topology: TopologyKind;
+  /** Every router of the fabric (flat: the router, if any). */
+  routers: PlannedRouter[];
+  segments: PlannedSegment[];
+  /** Every veth pair, named as `lab status` lists them. */
+  links: PlannedLink[];
+  holdTime: number;
 }
-
-export const LAB_LIMITS = { nodes: 50, podsPerNode: 50 } as const;
-export const ROUTER_ASN = 65000;
-export const MESH_ASN = 64512;
-export const SEGMENT_PREFIX = '172.30.0';
-export const ROUTER_ADDRESS = `${SEGMENT_PREFIX}.254`;
 
 /** Lab names become part of namespace and interface names: short, lower-case, not like the tests' gnt-t<hex>-. */
 export function checkLabName(name: string): string {
@@ -64,9 +106,6 @@ export function checkLabName(name: string): string {
 
 export function planLab(options: LabOptions): LabPlan {
   checkLabName(options.name);
-  if (!Number.isInteger(options.nodes) || options.nodes < 1 || options.nodes > LAB_LIMITS.nodes) {
-    throw new Error(`--nodes must be 1..${LAB_LIMITS.nodes}`);
-  }
   if (
     !Number.isInteger(options.podsPerNode) ||
     options.podsPerNode < 0 ||
@@ -78,56 +117,27 @@ export function planLab(options: LabOptions): LabPlan {
   if (options.runtime !== undefined && !['netns', 'containerd'].includes(options.runtime)) {
     throw new Error('--runtime must be netns or containerd');
   }
-  const prefix = `gnt-${options.name}-`;
-  const router =
-    options.router === 'none'
-      ? undefined
-      : { kind: options.router, ns: `${prefix}router`, address: ROUTER_ADDRESS, asn: ROUTER_ASN };
-  const nodes: PlannedNode[] = [];
-  for (let i = 1; i <= options.nodes; i++) {
-    const name = `node${i}`;
-    const pods: PlannedPod[] = [];
-    for (let j = 1; j <= options.podsPerNode; j++) {
-      pods.push({ id: `${name}-pod${j}`, ns: `${prefix}${name}-pod${j}`, node: name });
-    }
-    nodes.push({
-      name,
-      index: i,
-      ns: `${prefix}${name}`,
-      address: `${SEGMENT_PREFIX}.${i}`,
-      asn: router ? ROUTER_ASN + i : MESH_ASN,
-      podCIDR: `10.244.${i}.0/24`,
-      segmentIf: `n${i}`,
-      peers: [],
-      pods,
-    });
-  }
-  for (const n of nodes) {
-    n.peers = router
-      ? [{ address: router.address, asn: router.asn }]
-      : nodes.filter((o) => o !== n).map((o) => ({ address: o.address, asn: o.asn }));
-  }
-  return {
-    options,
-    prefix,
-    segmentNs: router ? router.ns : `${prefix}fabric`,
-    ...(router ? { router } : {}),
-    nodes,
-    clusterCIDR: '10.244.0.0/16',
-    segmentCIDR: `${SEGMENT_PREFIX}.0/24`,
-  };
+  const topology = options.topology ?? 'flat';
+  if (!TOPOLOGIES.includes(topology)) throw new Error(`--topology must be ${TOPOLOGIES.join(', ')}`);
+  const holdTime = options.holdTime ?? DEFAULT_HOLD_TIME;
+  if (!Number.isInteger(holdTime) || holdTime < 3 || holdTime > 65535) throw new Error('--hold-time must be 3..65535');
+  if (topology === 'dual-homed') return planDualHomed(options);
+  if (topology === 'leaf-spine') return planLeafSpine(options);
+  return planFlat(options);
 }
 
 /** Is `ns` one of the namespaces a lab of this name makes? (Used by `lab down` after a crash.) */
 export function isLabNamespace(name: string, ns: string): boolean {
   const p = `gnt-${name}-`;
   if (!ns.startsWith(p)) return false;
-  return /^(router|fabric|node\d+|node\d+-pod\d+)$/.test(ns.slice(p.length));
+  return /^(router\d*|fabric|leaf\d+|spine\d+|node\d+|node\d+-pod\d+)$/.test(ns.slice(p.length));
 }
 
 /** The agent's YAML config for one node. */
 export function nodeConfigYaml(plan: LabPlan, node: PlannedNode, dir: string): string {
-  const peers = node.peers.map((p) => `  - { address: ${p.address}, asn: ${p.asn}, holdTime: 9 }`).join('\n');
+  const peers = node.peers
+    .map((p) => `  - { address: ${p.address}, asn: ${p.asn}, holdTime: ${plan.holdTime} }`)
+    .join('\n');
   return `# Written by 'gannet lab up' for ${node.name} of lab ${plan.options.name}.
 nodeName: ${node.name}
 asn: ${node.asn}

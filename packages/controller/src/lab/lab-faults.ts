@@ -1,0 +1,90 @@
+// Faults on a running lab, by the names `lab status` lists: a link cut (its upper end — the router's bridge port or
+// the spine's interface — set down, so the lower end loses carrier as after a fibre cut) and healed, a router or a
+// node's agent killed (SIGKILL: a crash; a router also loses its links, as a switch that dies) and restarted.
+import { ip } from './lab-host.js';
+import type { PlannedLink, PlannedRouter } from './plan-types.js';
+import type { LabPlan, PlannedNode } from './topology.js';
+
+export interface LinkState {
+  name: string;
+  from: string;
+  to: string;
+  /** up; cut (upper end down); down (otherwise not up); missing (an end does not exist) */
+  state: 'up' | 'cut' | 'down' | 'missing';
+}
+
+/** Interface name → admin-up flag, for one namespace (undefined when the namespace is gone). */
+function adminUp(ns: string): Map<string, boolean> | undefined {
+  let out: string;
+  try {
+    out = ip('-n', ns, '-o', 'link', 'show');
+  } catch {
+    return undefined;
+  }
+  const m = new Map<string, boolean>();
+  for (const line of out.split('\n')) {
+    const r = /^\d+: ([^:@]+)(?:@[^:]+)?: <([^>]*)>/.exec(line);
+    if (r) m.set(r[1]!, r[2]!.split(',').includes('UP'));
+  }
+  return m;
+}
+
+const endName = (plan: LabPlan, ns: string, ifname: string) => `${ns.slice(plan.prefix.length)}:${ifname}`;
+
+export function linkStates(plan: LabPlan): LinkState[] {
+  const cache = new Map<string, Map<string, boolean> | undefined>();
+  const up = (ns: string, ifname: string) => {
+    if (!cache.has(ns)) cache.set(ns, adminUp(ns));
+    return cache.get(ns)?.get(ifname);
+  };
+  return plan.links.map((l) => {
+    const a = up(l.a.ns, l.a.ifname);
+    const b = up(l.b.ns, l.b.ifname);
+    const state = a === undefined || b === undefined ? 'missing' : a && b ? 'up' : a && !b ? 'cut' : 'down';
+    return { name: l.name, from: endName(plan, l.a.ns, l.a.ifname), to: endName(plan, l.b.ns, l.b.ifname), state };
+  });
+}
+
+export function findLink(plan: LabPlan, name: string): PlannedLink {
+  const link = plan.links.find((l) => l.name === name);
+  if (!link) {
+    const some = plan.links.slice(0, 6).map((l) => l.name);
+    throw new Error(
+      `no link "${name}" in this lab (${some.join(', ')}${plan.links.length > 6 ? ', …' : ''}; see lab status)`,
+    );
+  }
+  return link;
+}
+
+/** A node or a router by name. */
+export function findMember(plan: LabPlan, name: string): { node?: PlannedNode; router?: PlannedRouter } {
+  const node = plan.nodes.find((n) => n.name === name);
+  if (node) return { node };
+  const router = plan.routers.find((r) => r.name === name);
+  if (router) return { router };
+  const names = [...plan.nodes.map((n) => n.name), ...plan.routers.map((r) => r.name)];
+  throw new Error(
+    `no node or router "${name}" in this lab (${names.slice(0, 8).join(', ')}${names.length > 8 ? ', …' : ''})`,
+  );
+}
+
+export function cutLink(link: PlannedLink): void {
+  ip('-n', link.b.ns, 'link', 'set', link.b.ifname, 'down');
+}
+
+export function healLink(link: PlannedLink): void {
+  ip('-n', link.b.ns, 'link', 'set', link.b.ifname, 'up');
+}
+
+/** The links a router has (as either end). */
+export function routerLinks(plan: LabPlan, r: PlannedRouter): PlannedLink[] {
+  return plan.links.filter((l) => l.a.ns === r.ns || l.b.ns === r.ns);
+}
+
+/** Sets every interface of a router on its links down (a switch that dies) or up again. */
+export function setRouterLinks(plan: LabPlan, r: PlannedRouter, up: boolean): void {
+  for (const l of routerLinks(plan, r)) {
+    const end = l.b.ns === r.ns ? l.b : l.a;
+    ip('-n', end.ns, 'link', 'set', end.ifname, up ? 'up' : 'down');
+  }
+}
