@@ -2,9 +2,16 @@
 // The plugin is an executable (src/main.ts → dist/bin/gannet-cni, built by scripts/build-bins.mjs); the library
 // exports what other packages share with it: the node state file, the address store, names and codes.
 export { CniCode, CniError } from './errors.js';
-export { IpamStore, type IpamUsage, ipamUsage } from './ipam-store.js';
+export { IpamStore, type IpamUsage, ipamUsage, type Reservation } from './ipam-store.js';
 export { ipv4SpecialUse } from './ipv4.js';
-export { DEFAULT_DATA_DIR, DEFAULT_NODE_STATE_FILE, PLUGIN_TYPE, SUPPORTED_VERSIONS } from './netconf.js';
+export {
+  DEFAULT_DATA_DIR,
+  DEFAULT_NODE_STATE_FILE,
+  PLUGIN_TYPE,
+  type PodMeta,
+  podFromArgs,
+  SUPPORTED_VERSIONS,
+} from './netconf.js';
 export { type NodeState, readNodeState } from './node-state.js';
 export { hostVethName } from './pod-network.js';
 export { POD_GATEWAY } from './result.js';

@@ -1,5 +1,6 @@
 // The on-disk address store: one file per reserved address under `dataDir/<network>/`, named after the address and
-// holding "containerID\nifname\n". A claim is `link(tmp, address)`, which the kernel makes atomic: two processes can
+// holding "containerID\nifname\n", followed by "namespace\nname\nuid\n" of the pod when the runtime named it
+// (CNI_ARGS; the agent's NetworkPolicy reads them; claims written before had two lines and still parse). A claim is `link(tmp, address)`, which the kernel makes atomic: two processes can
 // never both create the same name, so no address is handed out twice, whatever the concurrency, without a lock.
 // The file is complete before it gets its name (written as a temp file first), so a crash leaves either no claim, a
 // whole claim (released by DEL or GC), or a temp file of a dead process (removed by the next allocation or GC).
@@ -17,7 +18,7 @@ import { dirname, join } from 'node:path';
 import { removeStaleLocks, sameStart } from './container-lock.js';
 import { CniCode, CniError } from './errors.js';
 import { formatIpv4, formatPrefix, type Ipv4Prefix, parseIpv4, prefixContains, prefixSize } from './ipv4.js';
-import { type Attachment, parsePodCidr } from './netconf.js';
+import { type Attachment, type PodMeta, parsePodCidr } from './netconf.js';
 
 const HINT_FILE = 'last_reserved_ip.0';
 let tempCounter = 0;
@@ -25,6 +26,8 @@ const TMP_PREFIX = '.tmp-';
 
 export interface Reservation extends Attachment {
   readonly address: number;
+  /** The pod, when the ADD that made the claim knew it. */
+  readonly pod?: PodMeta;
 }
 
 /** An allocation; `done()` ends it (call it once ADD has finished, in success or failure). */
@@ -101,7 +104,7 @@ export class IpamStore {
    * has none. Throws code 11 when the range is full. Until `done()`, the claim keeps a second name (the temp file of
    * this process): GC sees that the ADD is still in flight and leaves the claim alone.
    */
-  allocate(who: Attachment, range: Ipv4Prefix): Allocation {
+  allocate(who: Attachment, range: Ipv4Prefix, pod?: PodMeta): Allocation {
     const names = this.names();
     const used = new Set<number>();
     for (const name of names) {
@@ -117,7 +120,8 @@ export class IpamStore {
     const { first, last, count } = usableRange(range);
     const hint = this.hint();
     const start = hint !== undefined && hint >= first && hint < last ? hint + 1 : first;
-    const tmp = this.writeTemp(`${who.containerId}\n${who.ifname}\n`);
+    const meta = pod ? `${pod.namespace}\n${pod.name}\n${pod.uid ?? ''}\n` : '';
+    const tmp = this.writeTemp(`${who.containerId}\n${who.ifname}\n${meta}`);
     for (let i = 0; i < count; i++) {
       const address = first + ((start - first + i) % count);
       if (used.has(address)) continue;
@@ -241,15 +245,16 @@ export class IpamStore {
     }
   }
 
-  private owner(name: string): Attachment {
+  private owner(name: string): Attachment & { pod?: PodMeta } {
     let text = '';
     try {
       text = readFileSync(join(this.dir, name), 'utf8');
     } catch {
       // gone meanwhile or unreadable: an owner nobody has
     }
-    const [containerId = '', ifname = ''] = text.split('\n');
-    return { containerId, ifname };
+    const [containerId = '', ifname = '', namespace = '', podName = '', uid = ''] = text.split('\n');
+    if (!namespace || !podName) return { containerId, ifname };
+    return { containerId, ifname, pod: { namespace, name: podName, ...(uid && { uid }) } };
   }
 
   private hint(): number | undefined {

@@ -56,6 +56,15 @@ export interface CniEnv {
   readonly containerId: string;
   readonly netns: string;
   readonly ifname: string;
+  /** The pod, from CNI_ARGS (K8S_POD_NAMESPACE, K8S_POD_NAME, K8S_POD_UID) when the runtime gives them. */
+  readonly pod?: PodMeta;
+}
+
+/** Which pod an attachment belongs to, as kubelet's CRI runtime passes it in CNI_ARGS. */
+export interface PodMeta {
+  readonly namespace: string;
+  readonly name: string;
+  readonly uid?: string;
 }
 
 // Network names (spec: alphanumerics, `_`, `.`, `-`, starting alphanumeric); also used as a directory name.
@@ -239,5 +248,27 @@ export function parseEnv(env: Readonly<Record<string, string | undefined>>): Cni
       throw badEnv(`CNI_NETNS ${JSON.stringify(netns)} must be an absolute path like /run/netns/NAME`);
     }
   }
-  return { command: cmd, containerId, netns, ifname };
+  const pod = cmd === 'ADD' ? podFromArgs(env.CNI_ARGS ?? '') : undefined;
+  return { command: cmd, containerId, netns, ifname, ...(pod && { pod }) };
+}
+
+/** DNS-1123 names and UIDs: what the store may keep, one per line (anything else is not a pod's and is ignored). */
+const POD_FIELD_RE = /^[A-Za-z0-9]([-A-Za-z0-9_.]{0,251}[A-Za-z0-9])?$/;
+
+/**
+ * The pod of CNI_ARGS (`K8S_POD_NAMESPACE=x;K8S_POD_NAME=y;K8S_POD_UID=z;IgnoreUnknown=1`, as containerd and CRI-O
+ * set them). Undefined without both namespace and name, or when a value is not a Kubernetes name: the metadata only
+ * feeds NetworkPolicy, so a runtime that gives none (or odd ones) still gets its pod wired.
+ */
+export function podFromArgs(args: string): PodMeta | undefined {
+  const kv = new Map<string, string>();
+  for (const part of args.split(';')) {
+    const eq = part.indexOf('=');
+    if (eq > 0) kv.set(part.slice(0, eq), part.slice(eq + 1));
+  }
+  const namespace = kv.get('K8S_POD_NAMESPACE');
+  const name = kv.get('K8S_POD_NAME');
+  const uid = kv.get('K8S_POD_UID');
+  if (!namespace || !name || !POD_FIELD_RE.test(namespace) || !POD_FIELD_RE.test(name)) return undefined;
+  return { namespace, name, ...(uid && POD_FIELD_RE.test(uid) && { uid }) };
 }

@@ -84,7 +84,7 @@ class Plugin {
 
   private wire(who: { containerId: string; ifname: string }, node: { podCIDR: Ipv4Prefix; mtu: number }): unknown {
     const { network } = this.deps;
-    const claim = this.store.allocate(who, node.podCIDR);
+    const claim = this.store.allocate(who, node.podCIDR, this.env.pod);
     this.deps.onStep?.('reserved');
     const w = this.wiring(formatIpv4(claim.address), node.mtu);
     try {

@@ -28,6 +28,30 @@ describe('ipam: IpamStore on real files', () => {
   });
   afterEach(() => rmSync(dir, { recursive: true, force: true }));
 
+  it('keeps the pod (namespace, name, uid) with the claim; claims without it (older files) still parse', () => {
+    const store = new IpamStore(dir, 'net');
+    const r = prefix('10.244.1.0/24');
+    store.allocate(who('a'), r, { namespace: 'x', name: 'a', uid: 'u-1' }).done();
+    store.allocate(who('b'), r, { namespace: 'y', name: 'b' }).done();
+    assert.equal(readFileSync(join(dir, 'net', '10.244.1.2'), 'utf8'), 'a\neth0\nx\na\nu-1\n');
+    writeFileSync(join(dir, 'net', '10.244.1.9'), 'old\neth0\n'); // written before pods were recorded
+    assert.deepEqual(
+      store.list().sort((p, q) => p.address - q.address),
+      [
+        {
+          address: parseIpv4('10.244.1.2'),
+          containerId: 'a',
+          ifname: 'eth0',
+          pod: { namespace: 'x', name: 'a', uid: 'u-1' },
+        },
+        { address: parseIpv4('10.244.1.3'), containerId: 'b', ifname: 'eth0', pod: { namespace: 'y', name: 'b' } },
+        { address: parseIpv4('10.244.1.9'), containerId: 'old', ifname: 'eth0' },
+      ],
+    );
+    assert.equal(store.allocate(who('a'), r, { namespace: 'z', name: 'other' }).existing, true, 'a repeated ADD');
+    assert.deepEqual(store.release(who('old')), [parseIpv4('10.244.1.9')]);
+  });
+
   it('skips the network, first and broadcast addresses', () => {
     assert.deepEqual(usableRange(prefix('10.244.1.0/24')), {
       first: parseIpv4('10.244.1.2'),

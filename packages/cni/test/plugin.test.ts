@@ -97,6 +97,34 @@ describe('plugin: runCni with an in-memory network', () => {
     assert.equal(firstIp(other), '10.244.1.3/32');
   });
 
+  it('records the pod of CNI_ARGS (K8S_POD_*) with its address claim; none when absent or not a name', async () => {
+    const args =
+      'IgnoreUnknown=1;K8S_POD_NAMESPACE=shop;K8S_POD_NAME=web-0;K8S_POD_INFRA_CONTAINER_ID=ctr1;K8S_POD_UID=4f1c-9a';
+    assert.equal((await call('ADD', conf(), { CNI_ARGS: args })).exitCode, 0);
+    assert.equal(
+      (
+        await call('ADD', conf(), {
+          CNI_CONTAINERID: 'ctr2',
+          CNI_IFNAME: 'net1',
+          CNI_ARGS: 'K8S_POD_NAMESPACE=shop;K8S_POD_NAME=a\nb',
+        })
+      ).exitCode,
+      0,
+      'odd metadata never fails an ADD',
+    );
+    assert.equal((await call('ADD', conf(), { CNI_CONTAINERID: 'ctr3', CNI_IFNAME: 'net2' })).exitCode, 0);
+    const byId = new Map(
+      store()
+        .list()
+        .map((r) => [r.containerId, r.pod]),
+    );
+    assert.deepEqual(byId.get('ctr1'), { namespace: 'shop', name: 'web-0', uid: '4f1c-9a' });
+    assert.equal(byId.get('ctr2'), undefined);
+    assert.equal(byId.get('ctr3'), undefined);
+    assert.equal((await call('DEL', conf())).exitCode, 0);
+    assert.equal(store().list().length, 2, 'DEL releases the claim with its metadata');
+  });
+
   it('takes the pod CIDR and MTU from the node state file when the netconf has none', async () => {
     writeFileSync(stateFile, JSON.stringify({ nodeName: 'n1', podCIDRs: ['fd00::/64', '10.9.8.0/24'], mtu: 1380 }));
     const add = await call('ADD', conf({ podCIDR: undefined }));

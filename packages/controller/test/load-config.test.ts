@@ -157,7 +157,7 @@ describe('controller: config file', () => {
     for (const [text, message] of [
       ['natOutgoing: yes-please\n', 'line 5: natOutgoing: must be true or false, got "yes-please"'],
       ['natExclude: [192.168.0.1/16]\n', 'line 5: natExclude[0]: '],
-      ['policy: {file: [a.yaml]}\n', 'line 5: policy.file: unknown key (allowed here: files)'],
+      ['policy: {file: [a.yaml]}\n', 'line 5: policy.file: unknown key (allowed here: files, podsFile)'],
       ['policy: {files: a.yaml}\n', 'line 5: policy.files: must be a list'],
       ['policy:\n  files: ["", b]\n', 'line 6: policy.files[0]: must not be empty'],
     ] as const) {

@@ -387,7 +387,7 @@ export function parseConfig(text: string, file?: string): AgentConfig {
 }
 
 function parsePolicyConfig(w: Walker, node: Node | undefined): PolicyConfig {
-  const pf = w.fields(w.value(node, 'policy', 'map') as YAMLMap, 'policy', ['files'], []);
+  const pf = w.fields(w.value(node, 'policy', 'map') as YAMLMap, 'policy', ['files', 'podsFile'], []);
   const out: PolicyConfig = {};
   if (pf.has('files')) {
     const seq = w.value(pf.get('files'), 'policy.files', 'list') as { items: Node[] };
@@ -396,6 +396,10 @@ function parsePolicyConfig(w: Walker, node: Node | undefined): PolicyConfig {
       if (file === '') w.fail('must not be empty', `policy.files[${i}]`, item);
       return file;
     });
+  }
+  if (pf.has('podsFile')) {
+    out.podsFile = w.str(pf.get('podsFile'), 'policy.podsFile');
+    if (out.podsFile === '') w.fail('must not be empty', 'policy.podsFile', pf.get('podsFile'));
   }
   return out;
 }

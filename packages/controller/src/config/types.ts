@@ -70,4 +70,6 @@ export interface AgentConfig {
 export interface PolicyConfig {
   /** Standalone mode: YAML files of NetworkPolicy and Namespace documents, watched for changes. */
   files?: string[];
+  /** Standalone mode: the cluster's pods with labels and named ports (the lab writes it; docs/network-policy.md). */
+  podsFile?: string;
 }
