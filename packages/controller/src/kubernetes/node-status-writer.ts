@@ -20,8 +20,26 @@ import { GANNET_GROUP, GANNET_VERSION, NODE_STATUSES } from './resources.js';
 /** One session, as GET /api/v1/peers of the status API reports it (extra fields are ignored). */
 export type SessionStatus = PeerView;
 
+/** NetworkPolicy enforcement on this node (status.policy), when the agent enforces policy. */
+export interface NodePolicyReport {
+  /** The ruleset in the kernel matches the current input (false: never applied, or the last apply failed). */
+  applied: boolean;
+  policies: number;
+  /** Local pods at least one NetworkPolicy selects. */
+  selectedPods: number;
+  rules: number;
+  /** Duration of the last successful apply (compile + nft). */
+  lastApplyMs: number | null;
+  /** Failed applies since the agent started. */
+  applyErrors: number;
+  lastError: string | null;
+  /** NetworkPolicies the compiler refused, with the object and field (see docs/kubernetes.md). */
+  rejected: readonly { policy: string; message: string; keptLastGood: boolean }[];
+}
+
 export interface NodeStatusReport {
   sessions: readonly SessionStatus[];
+  policy?: NodePolicyReport;
   /** The prefixes this node originates/advertises. */
   advertisedPrefixes: readonly string[];
   asn?: number;
@@ -47,6 +65,8 @@ export interface NodeStatusWriterOptions {
   heartbeatMs?: number;
   /** Above this many sessions, list only those not Established, up to this many (default 100). */
   maxSessions?: number;
+  /** At most this many refused NetworkPolicies are listed (status.policy.rejected; default 20); all are counted. */
+  maxRejected?: number;
   /** @deprecated server-side apply with force has no conflicts to retry; accepted and ignored. */
   maxConflictRetries?: number;
 }
@@ -60,6 +80,24 @@ export interface NodeStatusWriterEvents {
 export const FIELD_MANAGER = 'gannet';
 
 type Session = ReturnType<typeof renderSession>;
+
+function renderPolicy(p: NodePolicyReport, maxRejected: number) {
+  const clip = (t: string) => (t.length > 1024 ? `${t.slice(0, 1021)}...` : t);
+  return {
+    applied: p.applied,
+    policies: p.policies,
+    selectedPods: p.selectedPods,
+    rules: p.rules,
+    ...(p.lastApplyMs !== null ? { lastApplyMs: Math.round(p.lastApplyMs) } : {}),
+    applyErrors: p.applyErrors,
+    ...(p.lastError ? { lastError: clip(p.lastError) } : {}),
+    rejectedCount: p.rejected.length,
+    rejected: [...p.rejected]
+      .sort((a, b) => (a.policy < b.policy ? -1 : a.policy > b.policy ? 1 : 0))
+      .slice(0, maxRejected)
+      .map((r) => ({ policy: r.policy, message: clip(r.message), keptLastGood: r.keptLastGood })),
+  };
+}
 
 function renderSession(s: SessionStatus) {
   return {
@@ -83,6 +121,7 @@ export class NodeStatusWriter extends EventEmitter<NodeStatusWriterEvents> {
   private readonly minIntervalMs: number;
   private readonly heartbeatMs: number;
   private readonly maxSessions: number;
+  private readonly maxRejected: number;
   private pending: NodeStatusReport | undefined;
   private lastKey = '';
   private lastWriteAt = Number.NEGATIVE_INFINITY;
@@ -101,6 +140,7 @@ export class NodeStatusWriter extends EventEmitter<NodeStatusWriterEvents> {
     this.minIntervalMs = opts.minIntervalMs ?? 10_000;
     this.heartbeatMs = opts.heartbeatMs ?? 300_000;
     this.maxSessions = opts.maxSessions ?? 100;
+    this.maxRejected = opts.maxRejected ?? 20;
   }
 
   /** Records the latest status; it is written when the rate limit allows. */
@@ -164,10 +204,13 @@ export class NodeStatusWriter extends EventEmitter<NodeStatusWriterEvents> {
       return;
     }
     const status = this.render(report);
-    const { updatedAt: _u, summary: _s, sessions, ...rest } = status;
+    const { updatedAt: _u, summary: _s, sessions, policy, ...rest } = status;
+    // like uptimes, the last apply's duration alone is no reason to write (the heartbeat refreshes it)
+    const { lastApplyMs: _ms, ...policyKey } = (policy ?? {}) as Record<string, unknown>;
     const key = JSON.stringify({
       uid,
       ...rest,
+      policy: policyKey,
       sessions: (sessions as Session[]).map(({ uptimeSeconds: _t, ...s }) => s),
     });
     const now = this.clock.now();
@@ -235,6 +278,7 @@ export class NodeStatusWriter extends EventEmitter<NodeStatusWriterEvents> {
       ...(bounded ? { sessionCounts: counts, sessionsOmitted: all.length - sessions.length } : {}),
       sessions,
       advertisedPrefixes: [...r.advertisedPrefixes].sort(),
+      ...(r.policy ? { policy: renderPolicy(r.policy, this.maxRejected) } : {}),
       updatedAt: new Date((this.opts.wallClock ?? Date.now)()).toISOString(),
     };
   }
