@@ -11,7 +11,8 @@ import type { Backoff } from './kubernetes/clock.js';
 import { loadKubeConfig, nodeNameFromEnv } from './kubernetes/kube-config.js';
 import { httpStatusOf, type KubernetesError } from './kubernetes/kubernetes-error.js';
 import { KubernetesSource } from './kubernetes/kubernetes-source.js';
-import { NodeStatusWriter } from './kubernetes/node-status-writer.js';
+import { type NodePolicyReport, NodeStatusWriter } from './kubernetes/node-status-writer.js';
+import { KubernetesPolicySource } from './kubernetes/policy-source.js';
 import {
   DEFAULT_SAVED_CONFIG_FILE,
   readSavedConfig,
@@ -19,6 +20,8 @@ import {
   writeSavedConfig,
 } from './kubernetes/saved-config.js';
 import type { Logger } from './log.js';
+import type { PolicyInputSource } from './network-policy/input-source.js';
+import type { PolicyEngineStatus } from './network-policy/policy-engine.js';
 import type { PeerStatus } from './ports.js';
 
 export interface FirstConfig {
@@ -34,8 +37,10 @@ export interface KubernetesMode {
   subscribe: (apply: (config: AgentConfig) => void) => void;
   /** What is missing on the Kubernetes side (for /readyz); empty once the API gave a config. */
   notReady: () => string[];
-  /** Starts writing this node's session status back to the API (rate-limited by the writer). */
-  reportStatus: (peers: () => PeerStatus[]) => void;
+  /** Starts writing this node's session (and policy) status back to the API (rate-limited by the writer). */
+  reportStatus: (peers: () => PeerStatus[], policy?: () => PolicyEngineStatus | undefined) => void;
+  /** The policy engine's input: Pods, Namespaces, NetworkPolicies and Node addresses (empty with networkPolicy false). */
+  policySources: PolicyInputSource[];
   stop: () => void;
 }
 
@@ -58,6 +63,22 @@ export interface KubernetesModeOptions {
   savedConfigGraceMs?: number;
   /** The reflectors' retry backoff (tests); default exponential 1 s → 30 s with jitter. */
   backoff?: () => Backoff;
+  /** Watch Pods, Namespaces and NetworkPolicies for the policy engine (default true). */
+  networkPolicy?: boolean;
+}
+
+/** The engine's status and the refused NetworkPolicies, as GannetNodeStatus.status.policy reports them. */
+function policyReport(s: PolicyEngineStatus, source: KubernetesPolicySource | undefined): NodePolicyReport {
+  return {
+    applied: s.applied,
+    policies: s.policies,
+    selectedPods: s.selectedPods,
+    rules: s.rules,
+    lastApplyMs: s.lastApplyMs,
+    applyErrors: s.applyErrors,
+    lastError: s.lastError,
+    rejected: source?.rejected() ?? [],
+  };
 }
 
 /** What an API problem means for readiness, worded for /readyz; undefined when it does not hold readiness back. */
@@ -88,6 +109,25 @@ export async function startKubernetesMode(opts: KubernetesModeOptions): Promise<
     ...(opts.apiListen ? { apiListen: opts.apiListen } : {}),
     ...(opts.backoff ? { backoff: opts.backoff } : {}),
   });
+  // Started with the config source: the first sync of the cluster's pods is under way while BGP comes up.
+  const policySource =
+    opts.networkPolicy === false
+      ? undefined
+      : new KubernetesPolicySource({ kubeConfig, nodeName, ...(opts.backoff ? { backoff: opts.backoff } : {}) });
+  if (policySource) {
+    source.on('nodeAddresses', (a) => policySource.setNodeAddresses(a));
+    policySource.on('error', (err) =>
+      log.warn('Kubernetes API problem (network policy objects); the last ones stay enforced', { error: err.message }),
+    );
+    policySource.on('rejected', (r) =>
+      log.error('NetworkPolicy refused by the compiler', {
+        policy: r.policy,
+        error: r.message,
+        enforced: r.keptLastGood ? 'its last accepted version' : 'not at all',
+      }),
+    );
+    policySource.start();
+  }
   const savedPath = opts.savedConfigFile === false ? undefined : (opts.savedConfigFile ?? DEFAULT_SAVED_CONFIG_FILE);
   let saved: SavedConfig | undefined;
   if (savedPath) {
@@ -192,7 +232,8 @@ export async function startKubernetesMode(opts: KubernetesModeOptions): Promise<
       if (fromSaved) out.push(`running from the configuration saved at ${saved?.savedAt} until the API answers`);
       return out;
     },
-    reportStatus: (peers) => {
+    policySources: policySource ? [policySource] : [],
+    reportStatus: (peers, policy) => {
       // Owned by our Node: the status object goes when the Node goes.
       writer = new NodeStatusWriter({
         kubeConfig,
@@ -202,11 +243,13 @@ export async function startKubernetesMode(opts: KubernetesModeOptions): Promise<
       writer.on('error', (err) => log.warn('cannot write the node status', { error: err.message }));
       const tick = () => {
         if (!latest) return;
+        const p = policy?.();
         writer?.update({
           sessions: peers(),
           advertisedPrefixes: latest.podCIDRs,
           asn: latest.asn,
           routerId: latest.routerId,
+          ...(p ? { policy: policyReport(p, policySource) } : {}),
         });
       };
       tick();
@@ -218,6 +261,7 @@ export async function startKubernetesMode(opts: KubernetesModeOptions): Promise<
       if (timer) clearInterval(timer);
       writer?.stop();
       source.stop();
+      policySource?.stop();
       fail?.(new Error('stopped before a configuration came'));
     },
   };

@@ -208,4 +208,15 @@ function registerPolicyMetrics(registry: Registry, status: () => PolicyEngineSta
       },
     });
   }
+  // per source: a NetworkPolicy the compiler refused, a bad policy file, a failing watch each count one
+  new Gauge({
+    name: 'gannet_policy_source_problems',
+    help: 'What is wrong with each policy input source now (refused NetworkPolicies, bad files, failing watches)',
+    labelNames: ['source'],
+    registers: [registry],
+    collect() {
+      this.reset();
+      for (const src of status()?.sources ?? []) this.set({ source: src.name }, src.problems.length);
+    },
+  });
 }

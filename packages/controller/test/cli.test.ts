@@ -156,6 +156,9 @@ describe('controller: gannet CLI', () => {
       const u = capture();
       assert.equal(await main(['agent', '--config', 'x.yaml', '--api-listen', '127.0.0.1:1'], u.io), 2);
       assert.equal(u.err.join(''), 'gannet agent: --api-listen goes with --kubernetes\n');
+      const n = capture();
+      assert.equal(await main(['agent', '--config', 'x.yaml', '--no-network-policy'], n.io), 2);
+      assert.equal(n.err.join(''), 'gannet agent: --no-network-policy goes with --kubernetes\n');
     } finally {
       if (before === undefined) delete process.env.NODE_NAME;
       else process.env.NODE_NAME = before;

@@ -70,6 +70,8 @@ Runs the node agent: BGP sessions, kernel routes, the status API and metrics.
   --api-listen H:P      Kubernetes mode: the status API's address (default 127.0.0.1:9179; standalone: api.listen)
   --saved-config FILE   Kubernetes mode: the last derived config, kept to start BGP from while the API server is
                         away (default /run/gannet/kubernetes-config.json)
+  --no-network-policy   Kubernetes mode: do not watch Pods, Namespaces, NetworkPolicies nor write nftables (another
+                        engine enforces NetworkPolicy); routing is unchanged
   --log-level LEVEL     error, warn, info (default) or debug
   --log-format FORMAT   json (default when not a TTY) or text
   --check               validate the config and exit (Kubernetes mode: wait up to 30 s for the API's)
@@ -140,6 +142,7 @@ async function agentCommand(args: string[], io: CliIo): Promise<number> {
     kubeconfig: { type: 'string' },
     'api-listen': { type: 'string' },
     'saved-config': { type: 'string' },
+    'no-network-policy': { type: 'boolean' },
     'log-level': { type: 'string' },
     'log-format': { type: 'string' },
     check: { type: 'boolean' },
@@ -149,7 +152,7 @@ async function agentCommand(args: string[], io: CliIo): Promise<number> {
     return EXIT.ok;
   }
   if (!v.config === !v.kubernetes) throw new UsageError('give exactly one of --config FILE or --kubernetes');
-  for (const k of ['kubeconfig', 'api-listen', 'saved-config'] as const) {
+  for (const k of ['kubeconfig', 'api-listen', 'saved-config', 'no-network-policy'] as const) {
     if (v[k] !== undefined && !v.kubernetes) throw new UsageError(`--${k} goes with --kubernetes`);
   }
   const level = (v['log-level'] ?? 'info') as LogLevel;
@@ -166,6 +169,7 @@ async function agentCommand(args: string[], io: CliIo): Promise<number> {
   const k8sOptions = {
     ...(v.kubeconfig ? { kubeconfig: v.kubeconfig } : {}),
     ...(v['saved-config'] ? { savedConfigFile: v['saved-config'] } : {}),
+    ...(v['no-network-policy'] ? { networkPolicy: false } : {}),
     apiListen: v['api-listen'] ?? '127.0.0.1:9179',
     logger,
   };
@@ -178,7 +182,10 @@ async function agentCommand(args: string[], io: CliIo): Promise<number> {
       io.out(`${v.config}: ok (${config.peers.length} peers, pod CIDRs ${config.podCIDRs.join(', ')}${extra})\n`);
       return EXIT.ok;
     }
-    return await checkKubernetes(await startKubernetesMode({ ...k8sOptions, savedConfigFile: false }), io);
+    return await checkKubernetes(
+      await startKubernetesMode({ ...k8sOptions, savedConfigFile: false, networkPolicy: false }),
+      io,
+    );
   }
 
   // Signals first: a SIGTERM at any moment of the start ends the process cleanly, with nothing left half started.
@@ -219,12 +226,18 @@ async function agentCommand(args: string[], io: CliIo): Promise<number> {
         throw err;
       }
       try {
-        handle = await runAgent({ config: first.config, logger, subscribe: k8s.subscribe, statusApi });
+        handle = await runAgent({
+          config: first.config,
+          logger,
+          subscribe: k8s.subscribe,
+          statusApi,
+          ...(k8s.policySources.length > 0 ? { policy: { sources: k8s.policySources } } : {}),
+        });
       } catch (err) {
         k8s.stop();
         throw err;
       }
-      k8s.reportStatus(handle.peers);
+      k8s.reportStatus(handle.peers, () => statusApi.hub.policy());
       void handle.done.then(() => k8s.stop());
     }
     onStop = () => void handle.stop();

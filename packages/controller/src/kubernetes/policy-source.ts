@@ -3,10 +3,11 @@
 // says when the compiler's objects changed — coalesced (one watch chunk of many events is one change), never for a
 // relist that changed nothing. Not fatal: a refused or failing call (no RBAC for pods yet, API away) is reported
 // once per resource and retried; the last objects stay in force meanwhile. Every Node's InternalIPs come from the
-// config source's Node reflector through setNodeAddresses(). It has the shape of the policy engine's input source.
+// config source's Node reflector through setNodeAddresses(). It is one of the policy engine's input sources.
 import { EventEmitter } from 'node:events';
 import type { NamespaceInfo, NetworkPolicy, PodInfo } from '@gannet/policy';
 import type { KubeConfig } from '@kubernetes/client-node';
+import type { PolicyInputSource } from '../network-policy/input-source.js';
 import { type Backoff, type Clock, ExponentialBackoff, systemClock } from './clock.js';
 import { KubernetesError } from './kubernetes-error.js';
 import {
@@ -76,7 +77,7 @@ function sameObjects<T>(a: readonly T[], b: readonly T[]): boolean {
   return b.every((x) => set.has(x));
 }
 
-export class KubernetesPolicySource extends EventEmitter<PolicySourceEvents> {
+export class KubernetesPolicySource extends EventEmitter<PolicySourceEvents> implements PolicyInputSource {
   readonly name = 'kubernetes';
   readonly reflectors: {
     pods: Reflector<PodObject>;

@@ -16,6 +16,7 @@ import {
   type PodInfo,
   PolicyApplier,
   type PolicyInput,
+  type PolicyModel,
 } from '@gannet/policy';
 import type { Logger } from '../log.js';
 import type { PolicyInputSource } from './input-source.js';
@@ -122,6 +123,11 @@ export class PolicyEngine {
   idle(): Promise<void> {
     if (!this.timer && !this.running) return Promise.resolve();
     return new Promise((r) => this.idleWaiters.push(r));
+  }
+
+  /** The model last applied (read-only, until the next apply): tests evaluate packets against it. */
+  model(): PolicyModel | undefined {
+    return this.applier.current();
   }
 
   status(): PolicyEngineStatus {
