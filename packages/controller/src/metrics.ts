@@ -86,6 +86,38 @@ export function createMetrics(source: MetricsSource, opts: MetricsOptions = {}):
   );
 
   new Gauge({
+    name: 'gannet_bfd_session_state',
+    help: 'BFD session state per peer with BFD enabled: 1 for the current RFC 5880 state, 0 for the others',
+    labelNames: [...peerLabels, 'state'],
+    registers: [registry],
+    collect() {
+      this.reset();
+      for (const p of source.peers()) {
+        if (!p.bfd) continue;
+        for (const s of ['AdminDown', 'Down', 'Init', 'Up'])
+          this.set({ peer: p.address, asn: String(p.asn), state: s }, p.bfd.state === s ? 1 : 0);
+      }
+    },
+  });
+  const perBfdPeer = (name: string, help: string, pick: (b: NonNullable<PeerStatus['bfd']>) => number) =>
+    new Gauge({
+      name,
+      help,
+      labelNames: [...peerLabels],
+      registers: [registry],
+      collect() {
+        this.reset();
+        for (const p of source.peers()) if (p.bfd) this.set({ peer: p.address, asn: String(p.asn) }, pick(p.bfd));
+      },
+    });
+  perBfdPeer('gannet_bfd_session_downs', 'Times the BFD session left Up (monotonic)', (b) => b.downs);
+  perBfdPeer(
+    'gannet_bfd_detect_time_seconds',
+    'BFD detection time in force (0 until the peer is heard)',
+    (b) => b.detectTimeMs / 1000,
+  );
+
+  new Gauge({
     name: 'gannet_routes_installed',
     help: 'Kernel routes Gannet owns (our route protocol) that match the desired state',
     registers: [registry],

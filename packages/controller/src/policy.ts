@@ -68,5 +68,10 @@ export function resolvePeer(config: AgentConfig, peer: PeerConfig): SpeakerPeer 
   if (peer.localAddress !== undefined) out.localAddress = peer.localAddress;
   if (peer.enforceFirstAs !== undefined) out.enforceFirstAs = peer.enforceFirstAs;
   if (peer.routeReflectorClient) out.routeReflectorClient = true;
+  if (peer.bfd?.enabled) {
+    const { minRxMs, minTxMs, multiplier, checkControlPlaneFailure } = peer.bfd;
+    out.bfd = { minRxMs, minTxMs, multiplier };
+    if (checkControlPlaneFailure !== undefined) out.bfd.checkControlPlaneFailure = checkControlPlaneFailure;
+  }
   return out;
 }

@@ -29,6 +29,23 @@ export interface SpeakerPeer {
   enforceFirstAs?: boolean;
   /** An iBGP peer we reflect for (RFC 4456 client). */
   routeReflectorClient?: boolean;
+  /** BFD with this peer (absent: off). */
+  bfd?: { minRxMs: number; minTxMs: number; multiplier: number; checkControlPlaneFailure?: boolean };
+}
+
+/** A peer's BFD session as the status API reports it (RFC 5880 state names; diagnostics in kebab-case). */
+export interface BfdStatus {
+  state: 'AdminDown' | 'Down' | 'Init' | 'Up';
+  remoteState: 'AdminDown' | 'Down' | 'Init' | 'Up';
+  /** Why we last went down ('none', 'control-detection-time-expired', 'neighbor-signaled-session-down', ...). */
+  localDiag: string;
+  remoteDiag: string;
+  /** Agreed transmit interval and our detection time, ms (0 until the peer is heard). */
+  txIntervalMs: number;
+  detectTimeMs: number;
+  uptimeSeconds: number;
+  /** Times the session left Up since the agent started. */
+  downs: number;
 }
 
 export interface PeerStatus {
@@ -49,6 +66,8 @@ export interface PeerStatus {
   firstAsViolations?: number;
   /** Sessions dropped because the peer read nothing for the send hold time (RFC 9687), since start. */
   sendHoldExpired?: number;
+  /** The BFD session, when BFD is enabled for the peer. */
+  bfd?: BfdStatus;
 }
 
 /** A best-path change: `nexthops` empty means the prefix is gone. Several next hops = ECMP. */

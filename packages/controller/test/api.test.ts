@@ -193,4 +193,29 @@ describe('controller: status API', () => {
     assert.equal((await app.inject('/api/v1/nothing')).statusCode, 404);
     await app.close();
   });
+
+  it('a peer with BFD shows its session in /api/v1/peers and in gannet_bfd_* metrics', async () => {
+    const { app, speaker } = await setup();
+    const bfd = {
+      state: 'Down' as const,
+      remoteState: 'Up' as const,
+      localDiag: 'control-detection-time-expired',
+      remoteDiag: 'none',
+      txIntervalMs: 100,
+      detectTimeMs: 300,
+      uptimeSeconds: 0,
+      downs: 2,
+    };
+    speaker.status = [peerStatus({ bfd }), peerStatus({ address: '10.0.0.2' })];
+    const peers = (await app.inject('/api/v1/peers')).json();
+    assert.deepEqual(peers[0].bfd, bfd);
+    assert.equal('bfd' in peers[1], false);
+    const body = (await app.inject('/metrics')).body;
+    assert.match(body, /gannet_bfd_session_state\{peer="172\.30\.0\.254",asn="65000",state="Down"\} 1/);
+    assert.match(body, /gannet_bfd_session_state\{peer="172\.30\.0\.254",asn="65000",state="Up"\} 0/);
+    assert.match(body, /gannet_bfd_session_downs\{peer="172\.30\.0\.254",asn="65000"\} 2/);
+    assert.match(body, /gannet_bfd_detect_time_seconds\{peer="172\.30\.0\.254",asn="65000"\} 0\.3/);
+    assert.doesNotMatch(body, /gannet_bfd_session_state\{peer="10\.0\.0\.2"/);
+    await app.close();
+  });
 });

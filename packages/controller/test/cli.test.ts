@@ -265,8 +265,44 @@ describe('controller: gannet CLI', () => {
     assert.match(text, /10\.244\.2\.0\/24 {2}bgp {5}172\.30\.0\.2, 172\.30\.0\.3 +yes/);
     assert.match(text, /Routes: 3 \(1 local, 2 learned\); kernel: 3 installed, 0 refused\n/);
     assert.match(text, /\n… 1 more \(gannet status --all lists every route\)\n$/);
+    assert.doesNotMatch(text, /BFD/, 'no BFD column when no peer runs BFD');
     assert.equal(formatDuration(59), '59s');
     assert.equal(formatDuration(90061), '1d01h');
     assert.equal(table(['A', 'B'], [['xx', 'y']]), 'A   B\nxx  y');
+  });
+
+  it('shows a BFD column when a peer runs BFD: Up with its detection time, else the state and why', () => {
+    const peer = {
+      asn: 65000,
+      state: 'Established',
+      uptimeSeconds: 60,
+      lastError: null,
+      prefixesReceived: 1,
+      prefixesAccepted: 1,
+      prefixesAdvertised: 1,
+    };
+    const bfd = {
+      remoteState: 'Up' as const,
+      remoteDiag: 'none',
+      txIntervalMs: 100,
+      detectTimeMs: 300,
+      uptimeSeconds: 60,
+      downs: 0,
+    };
+    const text = renderStatus({
+      api: 'http://127.0.0.1:9179',
+      ready: true,
+      peers: [
+        { ...peer, address: '172.30.0.254', bfd: { ...bfd, state: 'Up', localDiag: 'none' } },
+        { ...peer, address: '172.30.0.9', bfd: { ...bfd, state: 'Down', localDiag: 'control-detection-time-expired' } },
+        { ...peer, address: '172.30.0.10' },
+      ],
+      summary: { routes: 0, local: 0, bgp: 0, installed: 0, failed: 0 },
+      routes: [],
+    });
+    assert.match(text, /PEER +ASN +STATE +UPTIME +BFD +RECEIVED/);
+    assert.match(text, /172\.30\.0\.254 .* 1m00s +Up 300ms +1/);
+    assert.match(text, /172\.30\.0\.9 .* Down \(control-detection-time-expired\) +1/);
+    assert.match(text, /172\.30\.0\.10 .* 1m00s +- +1/);
   });
 });

@@ -29,4 +29,40 @@ describe('controller: per-peer BGP options', () => {
       (e: unknown) => e instanceof ConfigError && /peers\[0\]\.enforceFirstAs/.test(e.message),
     );
   });
+
+  it('bfd: defaults 300/300/3, reaches the speaker peer, absent or disabled means no BFD', () => {
+    const on = parseConfig(config(', bfd: { enabled: true }'));
+    assert.deepEqual(on.peers[0]?.bfd, { enabled: true, minRxMs: 300, minTxMs: 300, multiplier: 3 });
+    assert.deepEqual(resolvePeer(on, on.peers[0]!).bfd, { minRxMs: 300, minTxMs: 300, multiplier: 3 });
+    const set = parseConfig(
+      config(', bfd: { minRxMs: 100, minTxMs: 150, multiplier: 5, checkControlPlaneFailure: true }'),
+    );
+    assert.deepEqual(resolvePeer(set, set.peers[0]!).bfd, {
+      minRxMs: 100,
+      minTxMs: 150,
+      multiplier: 5,
+      checkControlPlaneFailure: true,
+    });
+    const off = parseConfig(config(', bfd: { enabled: false, minRxMs: 100 }'));
+    assert.equal(off.peers[0]?.bfd?.enabled, false);
+    assert.equal('bfd' in resolvePeer(off, off.peers[0]!), false);
+    assert.equal('bfd' in resolvePeer(off, parseConfig(config('')).peers[0]!), false);
+  });
+
+  const bad: [string, RegExp][] = [
+    [', bfd: { minRxMs: 5 }', /peers\[0\]\.bfd\.minRxMs/],
+    [', bfd: { minTxMs: 100000 }', /peers\[0\]\.bfd\.minTxMs/],
+    [', bfd: { multiplier: 0 }', /peers\[0\]\.bfd\.multiplier/],
+    [', bfd: { enabled: yes please }', /peers\[0\]\.bfd\.enabled/],
+    [', bfd: { interval: 100 }', /peers\[0\]\.bfd\.interval/],
+    [', bfd: true', /peers\[0\]\.bfd/],
+  ];
+  for (const [extra, key] of bad) {
+    it(`refuses${extra}, naming the key and the line`, () => {
+      assert.throws(
+        () => parseConfig(config(extra), 'gannet.yaml'),
+        (e: unknown) => e instanceof ConfigError && key.test(e.message) && /gannet\.yaml:7/.test(e.message),
+      );
+    });
+  }
 });

@@ -101,7 +101,10 @@ export class BfdManager extends EventEmitter<BfdManagerEvents> {
   private readonly byPeer = new Map<string, Entry>();
   private readonly byDiscr = new Map<number, Entry>();
   private transport: BfdTransport | undefined;
-  private starting: Promise<void> | undefined;
+  private started = false;
+  private opening: Promise<void> | undefined;
+  /** Why the transport could not be opened (e.g. port 3784 taken), until it opens. */
+  transportError: Error | undefined;
   /** Packets discarded, by reason (§6.8.6 checks, or no session for them). */
   readonly discarded = new Map<string, number>();
 
@@ -112,21 +115,40 @@ export class BfdManager extends EventEmitter<BfdManagerEvents> {
     this.log = options.logger ?? noopLogger;
   }
 
-  /** Opens the transport and starts every session added so far. */
-  start(): Promise<void> {
-    this.starting ??= (async () => {
-      this.transport = await this.options.transport((d) => this.receive(d));
-      for (const e of this.byPeer.values()) this.handle(e, { type: 'start' });
+  /**
+   * Starts every session added so far, and those added later. The transport (UDP port 3784) opens with the first
+   * session: an agent without BFD peers binds nothing. A failure to open it is logged and kept in transportError;
+   * the next set() tries again.
+   */
+  async start(): Promise<void> {
+    this.started = true;
+    await this.open();
+  }
+
+  private open(): Promise<void> {
+    if (!this.started || this.transport || this.byPeer.size === 0) return Promise.resolve();
+    this.opening ??= (async () => {
+      try {
+        this.transport = await this.options.transport((d) => this.receive(d));
+        this.transportError = undefined;
+        for (const e of this.byPeer.values()) this.handle(e, { type: 'start' });
+      } catch (err) {
+        this.transportError = err as Error;
+        this.log.error('bfd: cannot open the transport', { error: (err as Error).message });
+      } finally {
+        this.opening = undefined;
+      }
     })();
-    return this.starting;
+    return this.opening;
   }
 
   /** Stops every session (each sends AdminDown once, so the peer does not count it as a failure) and the transport. */
   async close(): Promise<void> {
     for (const peer of [...this.byPeer.keys()]) this.remove(peer);
+    this.started = false;
+    await this.opening;
     await this.transport?.close();
     this.transport = undefined;
-    this.starting = undefined;
   }
 
   has(peer: string): boolean {
@@ -153,6 +175,7 @@ export class BfdManager extends EventEmitter<BfdManagerEvents> {
     this.byPeer.set(o.peer, entry);
     this.byDiscr.set(entry.fsm.localDiscr, entry);
     if (this.transport) this.handle(entry, { type: 'start' });
+    else void this.open();
   }
 
   /** Removes a session: AdminDown goes out once (RFC 5880 §6.8.16 would repeat it; the peer's timers cover a loss). */

@@ -1,6 +1,14 @@
 // Binds the agent's SpeakerPort to @gannet/bgp. The speaker is created at start(), when the agent knows whether this
 // is a graceful restart (our routes survived in the kernel).
-import { type ConnectionFactory, createSpeaker, type PeerOptions, type Speaker } from '@gannet/bgp';
+import {
+  BfdManager,
+  type BfdTransportFactory,
+  type ConnectionFactory,
+  createSpeaker,
+  type PeerOptions,
+  type Speaker,
+  udpBfdTransport,
+} from '@gannet/bgp';
 import type { Logger } from '../log.js';
 import type { BestChange, PeerStateEvent, PeerStatus, SpeakerPeer, SpeakerPort } from '../ports.js';
 import { LocalAddresses } from './local-addresses.js';
@@ -19,6 +27,8 @@ export interface BgpSpeakerOptions {
   localAddresses?: LocalAddresses;
   /** Be a route reflector (RFC 4456) for the peers marked routeReflectorClient. */
   routeReflector?: { clusterId?: string };
+  /** Where BFD packets go (default UDP: port 3784, opened only when some peer enables BFD). */
+  bfdTransport?: BfdTransportFactory;
 }
 
 export class BgpSpeaker implements SpeakerPort {
@@ -54,6 +64,12 @@ export class BgpSpeaker implements SpeakerPort {
       },
       initialSyncTimeoutMs: o.deferralTime * 1000,
       logger: o.logger,
+      bfd: new BfdManager({
+        transport:
+          o.bfdTransport ??
+          udpBfdTransport({ onError: (err, peer) => o.logger.debug('bfd socket error', { peer, error: err.message }) }),
+        logger: o.logger,
+      }),
       ...(o.connect ? { connect: o.connect } : {}),
     });
     speaker.on('best', (changes) => {
@@ -110,6 +126,20 @@ export class BgpSpeaker implements SpeakerPort {
       nextHopInvalid: p.nextHopInvalid,
       firstAsViolations: p.firstAsViolations,
       sendHoldExpired: p.sendHoldExpired,
+      ...(p.bfd
+        ? {
+            bfd: {
+              state: p.bfd.state,
+              remoteState: p.bfd.remoteState,
+              localDiag: p.bfd.localDiag,
+              remoteDiag: p.bfd.remoteDiag,
+              txIntervalMs: p.bfd.txIntervalMs,
+              detectTimeMs: p.bfd.detectTimeMs,
+              uptimeSeconds: p.bfd.uptimeSeconds,
+              downs: p.bfd.downs,
+            },
+          }
+        : {}),
     }));
   }
 
@@ -139,5 +169,6 @@ function toPeerOptions(p: SpeakerPeer): PeerOptions {
   if (p.localAddress !== undefined) o.localAddress = p.localAddress;
   if (p.enforceFirstAs !== undefined) o.enforceFirstAs = p.enforceFirstAs;
   if (p.routeReflectorClient) o.routeReflectorClient = true;
+  if (p.bfd) o.bfd = { ...p.bfd };
   return o;
 }

@@ -2,7 +2,7 @@
 import Fastify, { type FastifyInstance } from 'fastify';
 import type { Metrics } from '../metrics.js';
 import type { PolicyEngineStatus } from '../network-policy/policy-engine.js';
-import type { PeerStatus } from '../ports.js';
+import type { BfdStatus, PeerStatus } from '../ports.js';
 import { type RoutesSource, registerRoutesApi } from './routes-api.js';
 
 export interface StatusSource extends RoutesSource {
@@ -23,6 +23,8 @@ export interface PeerView {
   prefixesReceived: number;
   prefixesAccepted: number;
   prefixesAdvertised: number;
+  /** Present when BFD is enabled for the peer. */
+  bfd?: BfdStatus;
 }
 
 export function buildApi(source: StatusSource, metrics: Metrics): FastifyInstance {
@@ -52,6 +54,7 @@ export function buildApi(source: StatusSource, metrics: Metrics): FastifyInstanc
         prefixesReceived: p.prefixesReceived,
         prefixesAccepted: p.prefixesAccepted,
         prefixesAdvertised: p.prefixesAdvertised,
+        ...(p.bfd ? { bfd: p.bfd } : {}),
       })),
   );
   // NetworkPolicy and egress NAT: what is applied, from which sources, the last error. 404 when no engine runs.

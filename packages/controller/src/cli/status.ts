@@ -74,6 +74,34 @@ export function table(header: string[], rows: string[][]): string {
   return [line(header), ...rows.map(line)].join('\n');
 }
 
+/** The BFD column: '-' when off, else the state, and why it last went down while it is not Up. */
+function bfdCell(p: PeerView): string {
+  const b = p.bfd;
+  if (!b) return '-';
+  if (b.state === 'Up') return `Up ${b.detectTimeMs}ms`;
+  return b.localDiag === 'none' ? b.state : `${b.state} (${b.localDiag})`;
+}
+
+/** The sessions table; the BFD column only when some peer runs BFD. */
+function peerTable(peers: PeerView[]): string {
+  const bfd = peers.some((p) => p.bfd);
+  const header = ['PEER', 'ASN', 'STATE', 'UPTIME', ...(bfd ? ['BFD'] : []), 'RECEIVED', 'ACCEPTED', 'ADVERTISED'];
+  return table(
+    [...header, 'LAST ERROR'],
+    peers.map((p) => [
+      p.address,
+      String(p.asn),
+      p.state,
+      formatDuration(p.uptimeSeconds),
+      ...(bfd ? [bfdCell(p)] : []),
+      String(p.prefixesReceived),
+      String(p.prefixesAccepted),
+      String(p.prefixesAdvertised),
+      p.lastError ?? '',
+    ]),
+  );
+}
+
 export function renderStatus(r: StatusReport): string {
   const established = r.peers.filter((p) => p.state === 'Established').length;
   const s = r.summary;
@@ -82,19 +110,7 @@ export function renderStatus(r: StatusReport): string {
     `Gannet agent at ${r.api}: ${r.ready ? 'ready' : 'NOT READY'}`,
     '',
     `BGP sessions: ${established}/${r.peers.length} Established`,
-    table(
-      ['PEER', 'ASN', 'STATE', 'UPTIME', 'RECEIVED', 'ACCEPTED', 'ADVERTISED', 'LAST ERROR'],
-      r.peers.map((p) => [
-        p.address,
-        String(p.asn),
-        p.state,
-        formatDuration(p.uptimeSeconds),
-        String(p.prefixesReceived),
-        String(p.prefixesAccepted),
-        String(p.prefixesAdvertised),
-        p.lastError ?? '',
-      ]),
-    ),
+    peerTable(r.peers),
     '',
     `Routes: ${s.routes} (${s.local} local, ${s.bgp} learned); kernel: ${s.installed} installed, ${s.failed} refused`,
     table(

@@ -25,7 +25,7 @@ import {
   peerAddressProblem,
   podCidrProblem,
 } from '../net.js';
-import type { AgentConfig, PeerConfig, PolicyConfig, PrefixRule } from './types.js';
+import type { AgentConfig, PeerBfdConfig, PeerConfig, PolicyConfig, PrefixRule } from './types.js';
 
 export const DEFAULT_LISTEN = { address: '0.0.0.0', port: 179 } as const;
 export const DEFAULT_API_LISTEN = '127.0.0.1:9179';
@@ -242,6 +242,7 @@ const PEER_KEYS = [
   'localAddress',
   'enforceFirstAs',
   'routeReflectorClient',
+  'bfd',
 ] as const;
 const ASN_MAX = 4_294_967_295;
 
@@ -404,6 +405,23 @@ function parsePolicyConfig(w: Walker, node: Node | undefined): PolicyConfig {
   return out;
 }
 
+/** `bfd: { enabled, minRxMs, minTxMs, multiplier, checkControlPlaneFailure }` (defaults true/300/300/3/false). */
+function parsePeerBfd(w: Walker, node: Node | undefined, path: string): PeerBfdConfig {
+  const keys = ['enabled', 'minRxMs', 'minTxMs', 'multiplier', 'checkControlPlaneFailure'];
+  const f = w.fields(w.value(node, path, 'map') as YAMLMap, path, keys, []);
+  const ms = (k: string) => (f.has(k) ? w.int(f.get(k), `${path}.${k}`, 10, 60_000) : 300);
+  const out: PeerBfdConfig = {
+    enabled: f.has('enabled') ? w.bool(f.get('enabled'), `${path}.enabled`) : true,
+    minRxMs: ms('minRxMs'),
+    minTxMs: ms('minTxMs'),
+    multiplier: f.has('multiplier') ? w.int(f.get('multiplier'), `${path}.multiplier`, 1, 255) : 3,
+  };
+  if (f.has('checkControlPlaneFailure')) {
+    out.checkControlPlaneFailure = w.bool(f.get('checkControlPlaneFailure'), `${path}.checkControlPlaneFailure`);
+  }
+  return out;
+}
+
 function parsePeer(w: Walker, node: Node, path: string): PeerConfig {
   const map = w.value(node, path, 'map') as YAMLMap;
   const f = w.fields(map, path, PEER_KEYS, ['address', 'asn']);
@@ -420,6 +438,7 @@ function parsePeer(w: Walker, node: Node, path: string): PeerConfig {
     }
   }
   if (f.has('passive')) peer.passive = w.bool(f.get('passive'), `${path}.passive`);
+  if (f.has('bfd')) peer.bfd = parsePeerBfd(w, f.get('bfd'), `${path}.bfd`);
   if (f.has('maxPrefixes')) peer.maxPrefixes = w.int(f.get('maxPrefixes'), `${path}.maxPrefixes`, 1, 100_000_000);
   if (f.has('gracefulRestart')) peer.gracefulRestart = w.bool(f.get('gracefulRestart'), `${path}.gracefulRestart`);
   if (f.has('enforceFirstAs')) peer.enforceFirstAs = w.bool(f.get('enforceFirstAs'), `${path}.enforceFirstAs`);

@@ -10,6 +10,16 @@ export interface PrefixRule {
   action: 'permit' | 'deny';
 }
 
+/** BFD with a peer (RFC 5880/5881): its failure drops the BGP session at once. Intervals in ms. */
+export interface PeerBfdConfig {
+  enabled: boolean;
+  minRxMs: number;
+  minTxMs: number;
+  multiplier: number;
+  /** Leave a BFD down to graceful restart when the peer's BFD shares fate with its control plane (as FRR). */
+  checkControlPlaneFailure?: boolean;
+}
+
 export interface PeerConfig {
   address: string;
   asn: number;
@@ -32,6 +42,8 @@ export interface PeerConfig {
   enforceFirstAs?: boolean;
   /** An iBGP peer this node reflects routes for (RFC 4456 client); needs AgentConfig.routeReflector. */
   routeReflectorClient?: boolean;
+  /** BFD with this peer (absent: off). */
+  bfd?: PeerBfdConfig;
   /** Where the entry came from, for status and logs (e.g. "config", "mesh", "BGPPeer/tor-a"). */
   source?: string;
 }

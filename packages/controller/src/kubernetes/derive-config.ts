@@ -2,13 +2,14 @@
 // Pure: the same snapshot always gives the same config (peers sorted by address), so a relist that changed nothing
 // compares equal and emits nothing.
 import { parseIpv4, parsePrefixLength } from '@gannet/core';
-import type { AgentConfig, PeerConfig, PrefixRule } from '../config/types.js';
+import type { AgentConfig, PeerBfdConfig, PeerConfig, PrefixRule } from '../config/types.js';
 import { isIP, isIPv4, parseCidr } from '../net.js';
 import { KubernetesError } from './kubernetes-error.js';
 import { parseLabelSelector } from './label-selector.js';
 import {
   type BgpConfigurationObject,
   type BgpPeerObject,
+  type BgpPeerSpec,
   DEFAULT_ASN,
   DEFAULT_CONFIGURATION,
   type NodeObject,
@@ -99,6 +100,28 @@ function checkRules(rules: unknown, where: string): PrefixRule[] {
   });
 }
 
+/** spec.bfd → PeerBfdConfig (the schema's bounds, checked again: a cluster may run without the CRD's validation). */
+function checkBfd(b: NonNullable<BgpPeerSpec['bfd']>, key: string): PeerBfdConfig {
+  if (typeof b !== 'object' || b === null || Array.isArray(b)) throw invalid(`${key}: must be an object`);
+  const int = (k: 'minRxMs' | 'minTxMs' | 'multiplier', min: number, max: number, dflt: number): number => {
+    const v = b[k];
+    if (v === undefined) return dflt;
+    if (!Number.isInteger(v) || v < min || v > max) throw invalid(`${key}.${k}: must be an integer ${min}..${max}`);
+    return v;
+  };
+  for (const k of ['enabled', 'checkControlPlaneFailure'] as const) {
+    if (b[k] !== undefined && typeof b[k] !== 'boolean') throw invalid(`${key}.${k}: must be true or false`);
+  }
+  const out: PeerBfdConfig = {
+    enabled: b.enabled !== false,
+    minRxMs: int('minRxMs', 10, 60_000, 300),
+    minTxMs: int('minTxMs', 10, 60_000, 300),
+    multiplier: int('multiplier', 1, 255, 3),
+  };
+  if (b.checkControlPlaneFailure !== undefined) out.checkControlPlaneFailure = b.checkControlPlaneFailure;
+  return out;
+}
+
 /** BGPPeer → PeerConfig, or throws an INVALID_OBJECT error naming the object and field. */
 export function peerFromBgpPeer(obj: BgpPeerObject): PeerConfig {
   const name = obj.metadata?.name ?? '?';
@@ -130,6 +153,7 @@ export function peerFromBgpPeer(obj: BgpPeerObject): PeerConfig {
   if (s.gracefulRestart !== undefined) peer.gracefulRestart = s.gracefulRestart === true;
   if (s.import !== undefined) peer.import = checkRules(s.import, `${where}: spec.import`);
   if (s.export !== undefined) peer.export = checkRules(s.export, `${where}: spec.export`);
+  if (s.bfd !== undefined) peer.bfd = checkBfd(s.bfd, `${where}: spec.bfd`);
   return peer;
 }
 

@@ -109,6 +109,7 @@ function renderSession(s: SessionStatus) {
     prefixesReceived: s.prefixesReceived,
     prefixesAccepted: s.prefixesAccepted,
     prefixesAdvertised: s.prefixesAdvertised,
+    ...(s.bfd ? { bfd: { state: s.bfd.state, localDiag: s.bfd.localDiag, downs: s.bfd.downs } } : {}),
   };
 }
 

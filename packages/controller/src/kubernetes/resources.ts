@@ -43,6 +43,13 @@ export interface BgpPeerSpec {
   import?: PrefixRule[];
   export?: PrefixRule[];
   gracefulRestart?: boolean;
+  bfd?: {
+    enabled?: boolean;
+    minRxMs?: number;
+    minTxMs?: number;
+    multiplier?: number;
+    checkControlPlaneFailure?: boolean;
+  };
 }
 
 export interface BgpPeerObject extends KubeObject {

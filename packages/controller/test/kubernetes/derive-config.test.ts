@@ -152,6 +152,13 @@ describe('kubernetes/deriveAgentConfig', () => {
 });
 
 describe('kubernetes/peerFromBgpPeer', () => {
+  it('carries bfd with the defaults filled in (300/300/3)', () => {
+    const p = peerFromBgpPeer(
+      bgpPeer('tor', { peerAddress: '192.0.2.1', asn: 65000, bfd: { enabled: true, minRxMs: 100 } }) as BgpPeerObject,
+    );
+    assert.deepEqual(p.bfd, { enabled: true, minRxMs: 100, minTxMs: 300, multiplier: 3 });
+  });
+
   it('carries every setting', () => {
     const p = peerFromBgpPeer(
       bgpPeer('tor', {
@@ -204,6 +211,10 @@ describe('kubernetes/peerFromBgpPeer', () => {
       { spec: { peerAddress: '192.0.2.1', asn: 1, export: [{ prefix: '10.0.0.0/33', action: 'deny' }] } },
       /export\[0\].prefix/,
     ],
+    ['bfd not an object', { spec: { peerAddress: '192.0.2.1', asn: 1, bfd: true } }, /spec.bfd: must be an object/],
+    ['bfd minRxMs 5', { spec: { peerAddress: '192.0.2.1', asn: 1, bfd: { minRxMs: 5 } } }, /spec.bfd.minRxMs/],
+    ['bfd multiplier 0', { spec: { peerAddress: '192.0.2.1', asn: 1, bfd: { multiplier: 0 } } }, /bfd.multiplier/],
+    ['bfd enabled "yes"', { spec: { peerAddress: '192.0.2.1', asn: 1, bfd: { enabled: 'yes' } } }, /bfd.enabled/],
   ];
   for (const [what, obj, re] of bad) {
     it(`rejects ${what}`, () => {
