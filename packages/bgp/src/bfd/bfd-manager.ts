@@ -163,6 +163,7 @@ export class BfdManager extends EventEmitter<BfdManagerEvents> {
     if (e) {
       e.opts = o;
       this.handle(e, { type: 'configure', config });
+      if (!this.transport) void this.open();
       return;
     }
     const entry: Entry = {
@@ -257,6 +258,11 @@ export class BfdManager extends EventEmitter<BfdManagerEvents> {
   private handle(e: Entry, event: BfdEvent): void {
     if (!this.byPeer.has(e.opts.peer) && event.type !== 'admin-down') return;
     const r = bfdStep(e.fsm, event, { now: this.clock.now(), random: this.random });
+    if (!this.transport) {
+      // Not started (or the transport is not open yet): keep the configuration, run no timer; 'start' arms them.
+      e.fsm = { ...r.state, deadlines: {} };
+      return;
+    }
     e.fsm = r.state;
     for (const a of r.actions) {
       e.packetsOut++;

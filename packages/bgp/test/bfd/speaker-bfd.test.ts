@@ -160,4 +160,33 @@ describe('BfdManager', () => {
     assert.equal(lab.clock.pending(), 0, 'no timer left');
     await m.close();
   });
+
+  it('opens the transport only with a session, and retries a transport that failed to open', async () => {
+    const lab = new Lab();
+    const bnet = new MemoryBfdNetwork(lab.clock.defer);
+    let opens = 0;
+    let fail = true;
+    const m = new BfdManager({
+      clock: lab.clock,
+      transport: async (receive) => {
+        opens++;
+        if (fail) throw Object.assign(new Error('bind EADDRINUSE :::3784'), { code: 'EADDRINUSE' });
+        return bnet.factory(A)(receive);
+      },
+    });
+    await m.start();
+    assert.equal(opens, 0, 'no BFD peer: nothing bound');
+    m.set({ peer: B });
+    await settle();
+    assert.equal(opens, 1);
+    assert.match(m.transportError?.message ?? '', /EADDRINUSE/);
+    assert.equal(m.status(B)?.packetsOut, 0);
+    fail = false;
+    m.set({ peer: B, minRxMs: 200 });
+    await settle();
+    assert.equal(opens, 2);
+    assert.equal(m.transportError, undefined);
+    assert.equal(m.status(B)?.packetsOut, 1, 'the session started once the transport opened');
+    await m.close();
+  });
 });
