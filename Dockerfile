@@ -17,9 +17,10 @@ ARG RUNTIME_IMAGE=debian:bookworm-slim
 FROM ${NODE_IMAGE} AS build
 ENV CI=true
 WORKDIR /src
-# strip (binutils) takes the symbol table off the Node binary the executable is made from: 127 → 109 MB
+# strip (binutils) takes the symbol table off the Node binary the executable is made from: 127 → 109 MB; gcc and
+# libc6-dev compile the socket-options addon (scripts/build-native.mjs, against Node's headers in /usr/local/include)
 RUN apt-get update \
- && apt-get install -y --no-install-recommends binutils \
+ && apt-get install -y --no-install-recommends binutils gcc libc6-dev \
  && rm -rf /var/lib/apt/lists/*
 # the pnpm of package.json's "packageManager" field
 COPY package.json ./
@@ -36,11 +37,12 @@ COPY packages/policy/package.json packages/policy/
 COPY e2e/package.json e2e/
 RUN pnpm install --frozen-lockfile
 # sources only (no tests, no host node_modules or dist from the build context)
-COPY scripts/build-bins.mjs scripts/
+COPY scripts/build-bins.mjs scripts/build-native.mjs scripts/
 COPY packages/core/tsconfig.json packages/core/
 COPY packages/core/src packages/core/src
 COPY packages/bgp/tsconfig.json packages/bgp/
 COPY packages/bgp/src packages/bgp/src
+COPY packages/bgp/native packages/bgp/native
 COPY packages/routes/tsconfig.json packages/routes/
 COPY packages/routes/src packages/routes/src
 COPY packages/cni/tsconfig.json packages/cni/

@@ -4,6 +4,7 @@ import { execFileSync } from 'node:child_process';
 import { chmodSync, copyFileSync, existsSync, linkSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { dirname, join, relative, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { buildNative } from './build-native.mjs';
 
 const root = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 const binDir = join(root, 'dist', 'bin');
@@ -14,7 +15,8 @@ const binDir = join(root, 'dist', 'bin');
  * downloaded). `snapshot` builds a V8 startup snapshot of the bundle (the entry must then call
  * v8.startupSnapshot.setDeserializeMainFunction); otherwise V8's code cache is embedded. `execArgv`: the Node.js flags
  * the executable starts with (the SEA config's execArgv; NODE_OPTIONS still adds to them). `links`: more names of
- * the same executable (hard links), the entry dispatching on the name it was invoked under.
+ * the same executable (hard links), the entry dispatching on the name it was invoked under. `files`: more SEA assets,
+ * files as they are (the native addons of scripts/build-native.mjs, which the code dlopens from a temporary copy).
  */
 // gannet: one executable is the agent and CLI and, invoked as gannet-cni, the CNI plugin (multi-call.ts). Code cache,
 // no snapshot: on Node 24 a user-land startup snapshot starts 3–5 ms slower than the built-in snapshot plus an
@@ -30,6 +32,8 @@ const bins = [
     bundles: [{ asset: 'gannet.cjs', entry: 'packages/controller/dist/src/bin/run-gannet.js' }],
     execArgv: ['--max-semi-space-size=8'],
     links: ['gannet-cni'],
+    // TCP-MD5 / TTL / GTSM socket options (packages/bgp/src/session/native-addon.ts reads this asset name)
+    files: [{ asset: 'gannet-sockopt.node', file: 'packages/bgp/dist/native/gannet-sockopt.node' }],
   },
 ];
 
@@ -56,6 +60,7 @@ export async function buildSea({
   snapshot = false,
   execArgv,
   bundles = [],
+  files = [],
   workDir = join(root, 'dist', 'sea'),
 }) {
   const { build } = await import('esbuild');
@@ -103,6 +108,7 @@ export async function buildSea({
     assets[b.asset] = file;
     assets[`${b.asset}.cache`] = `${file}.cache`;
   }
+  for (const f of files) assets[f.asset] = join(root, f.file);
   writeFileSync(
     config,
     JSON.stringify({
@@ -112,7 +118,7 @@ export async function buildSea({
       useSnapshot: snapshot,
       useCodeCache: !snapshot,
       ...(execArgv ? { execArgv } : {}),
-      ...(bundles.length > 0 ? { assets } : {}),
+      ...(Object.keys(assets).length > 0 ? { assets } : {}),
     }),
   );
   // a clean environment: NODE_OPTIONS or NODE_EXTRA_CA_CERTS of the build must not leak into the snapshot
@@ -128,12 +134,20 @@ export async function buildSea({
 }
 
 async function main() {
+  buildNative();
   mkdirSync(binDir, { recursive: true });
   for (const bin of bins) {
     const entry = join(root, bin.entry);
     if (!existsSync(entry)) throw new Error(`build-bins: ${bin.name}: entry ${bin.entry} was not built`);
     const out = join(binDir, bin.name);
-    await buildSea({ entry, out, snapshot: bin.snapshot, execArgv: bin.execArgv, bundles: bin.bundles });
+    await buildSea({
+      entry,
+      out,
+      snapshot: bin.snapshot,
+      execArgv: bin.execArgv,
+      bundles: bin.bundles,
+      files: bin.files,
+    });
     for (const name of bin.links ?? []) {
       rmSync(join(binDir, name), { force: true });
       linkSync(out, join(binDir, name));

@@ -122,7 +122,7 @@ export function baseImage(log: (line: string) => void = () => {}): string {
 /** The base plus Node 24 (the host's version, from the npm registry) and npm: the build stage's NODE_IMAGE. */
 export function nodeImage(base: string, log: (line: string) => void = () => {}): string {
   const version = process.version.slice(1);
-  const ref = `localhost/gannet-test-cache/node:${version}-${base.split(':').pop()}`;
+  const ref = `localhost/gannet-test-cache/node-headers:${version}-${base.split(':').pop()}`;
   if (imageExists(ref)) return ref;
   const ctx = mkdtempSync(join(tmpdir(), 'gannet-node-image-'));
   try {
@@ -153,6 +153,8 @@ export function nodeImage(base: string, log: (line: string) => void = () => {}):
       [
         `FROM ${base}`,
         'COPY node/bin/node /usr/local/bin/node',
+        // Node's headers, as the official node images have them: the build compiles a Node-API addon against them
+        'COPY node/include /usr/local/include',
         'COPY npm /usr/local/lib/node_modules/npm',
         'RUN ln -s ../lib/node_modules/npm/bin/npm-cli.js /usr/local/bin/npm && node --version && npm --version',
         // `podman build --env` does not reach RUN steps: npm finds the extra CAs through the image's environment

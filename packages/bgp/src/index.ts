@@ -31,7 +31,16 @@ export {
 export { PrefixFilter, type PrefixRule } from './policy/prefix-filter.js';
 export { type Connection, type ConnectionFactory, type Listener, tcpConnectionFactory } from './session/connection.js';
 export { MemoryNetwork } from './session/memory-net.js';
+export { MemorySocketOptions, type MemorySocketState } from './session/memory-socket-options.js';
 export type { Logger } from './session/peer-session.js';
+export {
+  type IpFamily,
+  MD5_MAX_KEY_BYTES,
+  nativeSocketOptions,
+  peerFamily,
+  type SocketOptions,
+  socketFd,
+} from './session/socket-options.js';
 export {
   type BestChange,
   createSpeaker,
