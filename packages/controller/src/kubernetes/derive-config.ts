@@ -6,6 +6,7 @@ import type { AgentConfig, PeerBfdConfig, PeerConfig, PrefixRule } from '../conf
 import { isIP, isIPv4, parseCidr } from '../net.js';
 import { KubernetesError } from './kubernetes-error.js';
 import { parseLabelSelector } from './label-selector.js';
+import { nodePeering, type ReflectionSettings, reflectionSettings } from './node-peering.js';
 import {
   type BgpConfigurationObject,
   type BgpPeerObject,
@@ -163,15 +164,24 @@ interface ClusterSettings {
   clusterCIDRs: string[];
   nodeASNs: Map<string, number>;
   port: number;
+  reflection: ReflectionSettings;
 }
 
 function clusterSettings(configs: Iterable<BgpConfigurationObject>, problems: KubernetesError[]): ClusterSettings {
-  const out: ClusterSettings = { asn: DEFAULT_ASN, mesh: true, clusterCIDRs: [], nodeASNs: new Map(), port: 179 };
+  const out: ClusterSettings = {
+    asn: DEFAULT_ASN,
+    mesh: true,
+    clusterCIDRs: [],
+    nodeASNs: new Map(),
+    port: 179,
+    reflection: reflectionSettings(undefined, '', problems),
+  };
   let obj: BgpConfigurationObject | undefined;
   for (const c of configs) if (c.metadata?.name === DEFAULT_CONFIGURATION) obj = c;
   const s = obj?.spec;
   if (!s) return out;
   const where = `BGPConfiguration/${DEFAULT_CONFIGURATION}`;
+  out.reflection = reflectionSettings(s, where, problems);
   if (s.asn !== undefined) {
     if (validAsn(s.asn)) out.asn = s.asn;
     else problems.push(invalid(`${where}: spec.asn must be an integer 1..${MAX_ASN}; using ${out.asn}`));
@@ -298,20 +308,19 @@ export function deriveAgentConfig(snap: ClusterSnapshot): Derivation {
   if (podCIDRs.length === 0) return notReady('has no spec.podCIDRs yet (is the node IPAM controller allocating?)');
 
   const asnOf = (name: string) => settings.nodeASNs.get(name) ?? settings.asn;
-  const peers = new Map<string, PeerConfig>();
-  if (settings.mesh) {
-    for (const n of nodes) {
-      const name = n.metadata?.name ?? '';
-      if (name === snap.nodeName) continue;
-      const address = nodeInternalIPv4(n);
-      if (!address || address === routerId) continue;
-      // Sourced from our own InternalIP (the address the other node dials back and expects us on), not from whichever
-      // address the kernel would pick for the route towards it: multi-homed nodes otherwise mismatch.
-      const peer: PeerConfig = { address, asn: asnOf(name), localAddress: routerId, source: `mesh:${name}` };
-      if (settings.port !== 179) peer.port = settings.port;
-      peers.set(address, peer);
-    }
-  }
+  // The full mesh, or route reflectors (node-peering.ts).
+  const peering = nodePeering({
+    nodes,
+    selfName: snap.nodeName,
+    routerId,
+    mesh: settings.mesh,
+    port: settings.port,
+    asnOf,
+    internalIPv4: nodeInternalIPv4,
+    settings: settings.reflection,
+  });
+  problems.push(...peering.problems);
+  const peers = peering.peers;
   const claimed = new Map<string, string>();
   for (const obj of byName(snap.peers)) {
     const name = obj.metadata?.name ?? '';
@@ -345,5 +354,6 @@ export function deriveAgentConfig(snap: ClusterSnapshot): Derivation {
     api: { listen: snap.apiListen },
     peers: [...peers.values()].sort((a, b) => byCodeUnits(a.address, b.address)),
   };
+  if (peering.routeReflector) config.routeReflector = peering.routeReflector;
   return { config, problems };
 }

@@ -64,6 +64,12 @@ export interface BgpConfigurationSpec {
   nodeASNs?: { node: string; asn: number }[];
   /** BGP listen port of every agent (default 179); the mesh dials the same port. */
   listenPort?: number;
+  /** Nodes whose labels match become route reflectors; the others peer only with them (no full mesh). */
+  routeReflectorSelector?: string;
+  /** CLUSTER_ID shared by every reflector (dotted quad); default: each reflector's router ID. */
+  routeReflectorClusterId?: string;
+  /** Above this many nodes the full mesh is off (reflectors or BGPPeers only). */
+  nodeToNodeMeshMaxNodes?: number;
 }
 
 export interface BgpConfigurationObject extends KubeObject {

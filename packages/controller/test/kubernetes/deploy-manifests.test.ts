@@ -241,6 +241,9 @@ describe('CRD schemas against docs/kubernetes.md and bad objects', () => {
     ['a nodeASNs entry without asn', conf({ nodeASNs: [{ node: 'n1' }] }), /nodeASNs\[0\]\.asn: required/],
     ['mesh as a string', conf({ nodeToNodeMesh: 'no' }), /nodeToNodeMesh: must be boolean/],
     ['listenPort 0', conf({ listenPort: 0 }), /listenPort: must be >= 1/],
+    ['a mesh limit of 0', conf({ nodeToNodeMeshMaxNodes: 0 }), /nodeToNodeMeshMaxNodes: must be >= 1/],
+    ['a cluster ID that is no dotted quad', conf({ routeReflectorClusterId: '10.1' }), /routeReflectorClusterId/],
+    ['a selector that is no string', conf({ routeReflectorSelector: 5 }), /routeReflectorSelector: must be string/],
   ];
   for (const [what, obj, re] of bad) {
     it(`rejects ${what}`, () => {
