@@ -20,7 +20,8 @@ import {
 
 const HELP = `Usage:
   gannet lab up [--nodes N] [--router frr|bird|none] [--pods-per-node K] [--runtime netns|containerd] [--name NAME]
-                [--topology flat|dual-homed|leaf-spine] [--racks R --nodes-per-rack N --spines S]
+                [--topology flat|dual-homed|leaf-spine|rr] [--racks R --nodes-per-rack N --spines S]
+                [--route-reflectors R]
                 [--hold-time SECONDS] [--timeout SECONDS]
   gannet lab status [--name NAME] [--json]
   gannet lab down [--name NAME]
@@ -35,7 +36,8 @@ Kubernetes node. 'down' removes exactly what 'up' made, also after a crash. Need
 
 Topologies (docs/lab.md): flat (default) is one segment and one router; dual-homed gives every node two uplinks to
 two routers (ECMP through both); leaf-spine builds R racks of N nodes (default 2 × 2), a leaf router per rack and S
-spines (default 2), leaves eBGP to every spine, ECMP across spines. --hold-time sets every session's (default 9).
+spines (default 2), leaves eBGP to every spine, ECMP across spines; rr has no router: the first R nodes (default 2)
+are route reflectors and every other node peers with them only (iBGP, AS 64512). --hold-time sets every session's (default 9).
 `;
 
 export async function labCommand(args: string[], io: CliIo): Promise<number> {
@@ -113,6 +115,7 @@ function parseLabArgs(args: string[]) {
         'nodes-per-rack': { type: 'string' },
         spines: { type: 'string' },
         'hold-time': { type: 'string' },
+        'route-reflectors': { type: 'string' },
         json: { type: 'boolean' },
         'state-dir': { type: 'string', default: DEFAULT_STATE_ROOT },
       },
@@ -131,6 +134,10 @@ function topologyOptions(v: ReturnType<typeof parseLabArgs>['values']): Partial<
   if (v['nodes-per-rack'] !== undefined) o.nodesPerRack = intArg(v['nodes-per-rack'], '--nodes-per-rack');
   if (v.spines !== undefined) o.spines = intArg(v.spines, '--spines');
   if (v['hold-time'] !== undefined) o.holdTime = intArg(v['hold-time'], '--hold-time');
+  if (v['route-reflectors'] !== undefined) o.routeReflectors = intArg(v['route-reflectors'], '--route-reflectors');
+  if (o.routeReflectors !== undefined && o.topology !== 'rr') {
+    throw new UsageError('--route-reflectors needs --topology rr');
+  }
   if ((o.racks ?? o.nodesPerRack ?? o.spines) !== undefined && o.topology !== 'leaf-spine') {
     throw new UsageError('--racks, --nodes-per-rack and --spines need --topology leaf-spine');
   }
@@ -200,9 +207,14 @@ async function summary(
   const s = sessionsUp(lab, reports);
   const lines: string[] = [''];
   const routers =
-    plan.topology === 'flat'
-      ? `router ${plan.router ? `${plan.router.kind.toUpperCase()} (AS ${plan.router.asn}, ${plan.router.address})` : 'none (iBGP full mesh)'}`
-      : `${plan.topology}: ${plan.routers.map((r) => `${r.name} (AS ${r.asn})`).join(', ')}`;
+    plan.topology === 'rr'
+      ? `route reflectors ${plan.nodes
+          .filter((n) => n.routeReflector)
+          .map((n) => n.name)
+          .join(', ')} (cluster ${plan.routeReflectorClusterId})`
+      : plan.topology === 'flat'
+        ? `router ${plan.router ? `${plan.router.kind.toUpperCase()} (AS ${plan.router.asn}, ${plan.router.address})` : 'none (iBGP full mesh)'}`
+        : `${plan.topology}: ${plan.routers.map((r) => `${r.name} (AS ${r.asn})`).join(', ')}`;
   lines.push(
     `Lab "${plan.options.name}": ${plan.nodes.length} nodes${plan.options.runtime === 'containerd' ? ' (containerd)' : ''}, ${routers}, ${lab.state.pods.length} pods; sessions ${s.up}/${s.total} Established${seconds !== undefined ? `; ready in ${seconds.toFixed(1)} s` : ''}`,
   );

@@ -115,7 +115,7 @@ export class Lab {
       ip('-n', seg.ns, 'link', 'set', seg.bridge, 'up');
       if (seg.gateway) ip('-n', seg.ns, 'addr', 'add', seg.gateway, 'dev', seg.bridge);
     }
-    const multipath = plan.topology !== 'flat';
+    const multipath = plan.topology !== 'flat' && plan.topology !== 'rr';
     for (const r of plan.routers)
       await inNs(r.ns, 'sysctl', ['-qw', 'net.ipv4.ip_forward=1', ...(multipath ? ECMP_SYSCTLS : [])]);
     for (const node of plan.nodes) {
@@ -377,6 +377,10 @@ export function describePlan(plan: LabPlan): string {
   const ns = `as namespaces ${plan.prefix}*`;
   if (plan.topology === 'dual-homed')
     return `creating ${plan.nodes.length} dual-homed nodes and two ${kind} routers ${ns}`;
+  if (plan.topology === 'rr') {
+    const rr = plan.nodes.filter((n) => n.routeReflector).length;
+    return `creating ${plan.nodes.length} nodes, ${rr} of them route reflectors (iBGP, no router) ${ns}`;
+  }
   if (plan.topology === 'leaf-spine') {
     const leaves = plan.routers.filter((r) => r.role === 'leaf').length;
     const spines = plan.routers.length - leaves;

@@ -26,7 +26,7 @@ export function plannedPods(prefix: string, name: string, podsPerNode: number): 
   return pods;
 }
 
-export const TOPOLOGIES = ['flat', 'dual-homed', 'leaf-spine'] as const;
+export const TOPOLOGIES = ['flat', 'dual-homed', 'leaf-spine', 'rr'] as const;
 export type TopologyKind = (typeof TOPOLOGIES)[number];
 
 /** Linux's limit on interface names (IFNAMSIZ - 1). */

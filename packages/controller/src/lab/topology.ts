@@ -5,6 +5,7 @@
 import { planDualHomed } from './plan-dual-homed.js';
 import { planFlat } from './plan-flat.js';
 import { planLeafSpine } from './plan-leaf-spine.js';
+import { planRouteReflectors } from './plan-rr.js';
 import {
   DEFAULT_HOLD_TIME,
   LAB_LIMITS,
@@ -52,6 +53,8 @@ export interface LabOptions {
   spines?: number;
   /** BGP hold time of every session in seconds (default 9; keepalives every third of it). */
   holdTime?: number;
+  /** rr: how many of the nodes (the first ones) are route reflectors (default 2). */
+  routeReflectors?: number;
 }
 
 export interface PlannedPod {
@@ -70,8 +73,10 @@ export interface PlannedNode {
   podCIDR: string;
   /** Interface name of this node's veth on the segment side (in the router/fabric namespace). */
   segmentIf: string;
-  peers: { address: string; asn: number }[];
+  peers: { address: string; asn: number; routeReflectorClient?: boolean }[];
   pods: PlannedPod[];
+  /** rr: this node reflects routes for its clients. */
+  routeReflector?: boolean;
   /** leaf-spine: the node's rack (1-based). */
   rack?: number;
 }
@@ -93,6 +98,8 @@ export interface LabPlan {
   /** Every veth pair, named as `lab status` lists them. */
   links: PlannedLink[];
   holdTime: number;
+  /** rr: the CLUSTER_ID every reflector uses. */
+  routeReflectorClusterId?: string;
 }
 
 /** Lab names become part of namespace and interface names: short, lower-case, not like the tests' gnt-t<hex>-. */
@@ -123,6 +130,7 @@ export function planLab(options: LabOptions): LabPlan {
   if (!Number.isInteger(holdTime) || holdTime < 3 || holdTime > 65535) throw new Error('--hold-time must be 3..65535');
   if (topology === 'dual-homed') return planDualHomed(options);
   if (topology === 'leaf-spine') return planLeafSpine(options);
+  if (topology === 'rr') return planRouteReflectors(options);
   return planFlat(options);
 }
 
@@ -136,8 +144,14 @@ export function isLabNamespace(name: string, ns: string): boolean {
 /** The agent's YAML config for one node. */
 export function nodeConfigYaml(plan: LabPlan, node: PlannedNode, dir: string): string {
   const peers = node.peers
-    .map((p) => `  - { address: ${p.address}, asn: ${p.asn}, holdTime: ${plan.holdTime} }`)
+    .map(
+      (p) =>
+        `  - { address: ${p.address}, asn: ${p.asn}, holdTime: ${plan.holdTime}${p.routeReflectorClient ? ', routeReflectorClient: true' : ''} }`,
+    )
     .join('\n');
+  const rr = node.routeReflector
+    ? `routeReflector: { clusterId: ${plan.routeReflectorClusterId ?? node.address} }\n`
+    : '';
   return `# Written by 'gannet lab up' for ${node.name} of lab ${plan.options.name}.
 nodeName: ${node.name}
 asn: ${node.asn}
@@ -149,7 +163,7 @@ api: { listen: 127.0.0.1:9179 }
 nodeStateFile: ${dir}/node-state.json
 ipam: { dataDir: ${dir}/ipam, network: gannet }
 gracefulRestart: { restartTime: 120, deferralTime: 10 }
-peers:${peers ? `\n${peers}` : ' []'}
+${rr}peers:${peers ? `\n${peers}` : ' []'}
 `;
 }
 
