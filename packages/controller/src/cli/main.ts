@@ -52,6 +52,7 @@ Usage:
   gannet status [--api URL] [--all] [--json] sessions and routes of the local agent
   gannet lab up [--nodes N] [--router frr|bird|none] [--pods-per-node K]
   gannet lab status | gannet lab down        the lab: nodes, router and pods as network namespaces
+  gannet doctor SRC DST [--lab NAME]        walk the path between two pods, name the first broken hop
   gannet router-config --vendor V (--config FILE | --kubernetes)
                                              what a ToR router needs to peer with the nodes (frr, bird, junos, eos)
 
@@ -112,6 +113,10 @@ export async function main(argv: string[], io: CliIo = stdio): Promise<number> {
       case 'lab': {
         const { labCommand } = await import('../lab/lab-command.js');
         return await labCommand(rest, io);
+      }
+      case 'doctor': {
+        const { doctorCommand } = await import('../doctor/doctor-command.js');
+        return await doctorCommand(rest, io);
       }
       case 'router-config': {
         const { routerConfigCommand } = await import('../router-config/router-config-command.js');
