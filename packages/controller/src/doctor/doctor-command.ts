@@ -76,7 +76,8 @@ async function labInput(name: string, srcArg: string, dstArg: string, stateRoot?
   };
   const nodes = new Map(lab.plan.nodes.map((n) => [n.ns, n.name] as const));
   const labels = new Map<string, string>();
-  if (lab.plan.router) labels.set(lab.plan.router.ns, `router (${lab.plan.router.kind.toUpperCase()})`);
+  for (const r of lab.plan.routers)
+    labels.set(r.ns, `${r.role === 'tor' ? 'router' : r.role} ${r.name} (${r.kind.toUpperCase()})`);
   const pods = new Set(lab.state.pods.map((p) => p.ns));
   const src = find(srcArg);
   const dst = find(dstArg);
