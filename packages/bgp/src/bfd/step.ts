@@ -194,9 +194,10 @@ export function bfdStep(state: BfdSessionState, event: BfdEvent, env: BfdEnv): B
       if (event.timer === 'tx') {
         if (transmits(s)) actions.push({ type: 'send', packet: controlPacket(s) });
       } else {
-        // §6.8.4: no packet for a Detection Time. The peer is forgotten (§6.8.1) and a live session goes Down.
+        // §6.8.4: no packet for a Detection Time: a live session goes Down and bfd.RemoteDiscr is zeroed (§6.8.1).
+        // What the peer last said (its state, diagnostic, timers) stays, for status.
         if (s.state === 'Init' || s.state === 'Up') to('Down', BfdDiag.DetectExpired);
-        s = { ...s, remoteDiscr: 0, remote: INITIAL_REMOTE };
+        s = { ...s, remoteDiscr: 0 };
       }
       break;
     }
