@@ -57,10 +57,19 @@ describe('controller: gannet CLI', () => {
     if (process.getuid?.() !== 0) return; // the rest is checked after the lab's root check
     const b = capture();
     assert.equal(await main(['lab', 'frobnicate'], b.io), 2);
-    assert.equal(b.err.join(''), 'gannet lab: unknown lab command "frobnicate" (up, status, down)\n');
+    assert.equal(
+      b.err.join(''),
+      'gannet lab: unknown lab command "frobnicate" (up, status, down, cut, heal, kill, restart, flap)\n',
+    );
     const c = capture();
     assert.equal(await main(['lab', 'up', '--nodes', 'three'], c.io), 2);
     assert.equal(c.err.join(''), 'gannet lab: --nodes must be a whole number\n');
+    const d = capture();
+    assert.equal(await main(['lab', 'up', 'extra'], d.io), 2);
+    assert.equal(d.err.join(''), 'gannet lab: unexpected argument "extra"\n');
+    const e = capture();
+    assert.equal(await main(['lab', 'up', '--racks', '2'], e.io), 2);
+    assert.match(e.err.join(''), /--racks, --nodes-per-rack and --spines need --topology leaf-spine/);
   });
 
   it('agent with a broken config names the file, line and key, exits 1 and starts nothing', async () => {

@@ -6,6 +6,8 @@ import { type CliIo, UsageError } from '../cli/cli-io.js';
 import { table } from '../cli/status.js';
 import { DEFAULT_STATE_ROOT, Lab } from './lab.js';
 import { labReport, pingAll, sessionsUp, waitProgress } from './lab-check.js';
+import { FAULT_COMMANDS, faultCommand } from './lab-fault-command.js';
+import { saveBaseline } from './lab-fault-run.js';
 import { linkStates } from './lab-faults.js';
 import { listNetns } from './lab-host.js';
 import { fabricSessionsUp } from './lab-router-status.js';
@@ -25,6 +27,10 @@ const HELP = `Usage:
                 [--hold-time SECONDS] [--timeout SECONDS]
   gannet lab status [--name NAME] [--json]
   gannet lab down [--name NAME]
+  gannet lab cut LINK [--watch SECONDS]      gannet lab heal LINK
+  gannet lab kill NODE|ROUTER [--watch SECONDS]
+  gannet lab restart NODE|ROUTER [--graceful]
+  gannet lab flap LINK [--times N] [--interval SECONDS]
 
 Builds, as network namespaces on this machine, N nodes (default 3), a router (default frr: FRR's bgpd+zebra from
 Debian; bird: BIRD 2; none: the nodes form an iBGP full mesh) and K pods per node (default 2) attached through
@@ -38,11 +44,20 @@ Topologies (docs/lab.md): flat (default) is one segment and one router; dual-hom
 two routers (ECMP through both); leaf-spine builds R racks of N nodes (default 2 × 2), a leaf router per rack and S
 spines (default 2), leaves eBGP to every spine, ECMP across spines; rr has no router: the first R nodes (default 2)
 are route reflectors and every other node peers with them only (iBGP, AS 64512). --hold-time sets every session's (default 9).
+spines (default 2), leaves eBGP to every spine, ECMP across spines. --hold-time sets every session's (default 9).
+
+Faults (links and members named as 'lab status' lists them): cut sets a link's upper end down (the lower end loses
+carrier), heal brings it back; kill is a crash (an agent: SIGKILL; a router: its daemons killed and its links down);
+restart stops (SIGKILL, or SIGTERM with --graceful) and starts again; flap cuts and heals N times. While a fault is
+applied the first pod of every node pings the first pod of every other node every 10 ms; the report gives per pair
+packets lost and the longest blackhole, when traffic was whole again, and when the routes settled or were all back.
 `;
 
 export async function labCommand(args: string[], io: CliIo): Promise<number> {
   const [sub, ...rest] = args;
-  const { values: v } = parseLabArgs(rest);
+  const { values: v, positionals } = parseLabArgs(rest);
+  const isFault = (FAULT_COMMANDS as readonly string[]).includes(sub ?? '');
+  if (positionals.length > (isFault ? 1 : 0)) throw new UsageError(`unexpected argument "${positionals.at(-1)}"`);
   if (v.help || sub === '--help' || sub === '-h' || sub === undefined) {
     io.out(HELP);
     return sub === undefined ? 2 : 0;
@@ -93,8 +108,29 @@ export async function labCommand(args: string[], io: CliIo): Promise<number> {
       io.out(`[lab] removed ${stray.length} namespaces of lab "${name}"\n`);
       return 0;
     }
-    default:
-      throw new UsageError(`unknown lab command "${sub}" (up, status, down)`);
+    default: {
+      if (!isFault)
+        throw new UsageError(`unknown lab command "${sub}" (up, status, down, ${FAULT_COMMANDS.join(', ')})`);
+      const lab = Lab.load(name, env);
+      if (!lab) {
+        io.out(`no lab "${name}" (start one with: gannet lab up)\n`);
+        return 1;
+      }
+      return await faultCommand(
+        lab,
+        sub!,
+        {
+          target: positionals[0],
+          ...(v.watch !== undefined ? { watch: intArg(v.watch, '--watch') } : {}),
+          ...(v.times !== undefined ? { times: intArg(v.times, '--times') } : {}),
+          ...(v.interval !== undefined ? { interval: intArg(v.interval, '--interval') } : {}),
+          graceful: !!v.graceful,
+          json: !!v.json,
+          all: !!v.all,
+        },
+        io,
+      );
+    }
   }
 }
 
@@ -116,10 +152,16 @@ function parseLabArgs(args: string[]) {
         spines: { type: 'string' },
         'hold-time': { type: 'string' },
         'route-reflectors': { type: 'string' },
+        watch: { type: 'string' },
+        times: { type: 'string' },
+        interval: { type: 'string' },
+        graceful: { type: 'boolean' },
+        all: { type: 'boolean' },
         json: { type: 'boolean' },
         'state-dir': { type: 'string', default: DEFAULT_STATE_ROOT },
       },
       strict: true,
+      allowPositionals: true,
     });
   } catch (err) {
     throw new UsageError((err as Error).message, { cause: err });
@@ -187,6 +229,7 @@ async function up(lab: Lab, timeoutMs: number, io: CliIo): Promise<number> {
     );
   }
   const reports = await labReport(lab);
+  if (sessions.done && pings.done) await saveBaseline(lab); // what heal and restart wait to see again
   io.out(await summary(lab, reports, (Date.now() - t0) / 1000));
   if (!sessions.done || !pings.done) {
     say(`NOT converged within ${Math.round(timeoutMs / 1000)} s: ${sessions.done ? pings.line : sessions.line}`);

@@ -1,7 +1,9 @@
 // Faults on a running lab, by the names `lab status` lists: a link cut (its upper end — the router's bridge port or
 // the spine's interface — set down, so the lower end loses carrier as after a fibre cut) and healed, a router or a
 // node's agent killed (SIGKILL: a crash; a router also loses its links, as a switch that dies) and restarted.
+import type { Lab } from './lab.js';
 import { ip } from './lab-host.js';
+import { startRouter, stopRouter } from './lab-routers.js';
 import type { PlannedLink, PlannedRouter } from './plan-types.js';
 import type { LabPlan, PlannedNode } from './topology.js';
 
@@ -87,4 +89,31 @@ export function setRouterLinks(plan: LabPlan, r: PlannedRouter, up: boolean): vo
     const end = l.b.ns === r.ns ? l.b : l.a;
     ip('-n', end.ns, 'link', 'set', end.ifname, up ? 'up' : 'down');
   }
+}
+
+/** Kills a router (its daemons by SIGKILL, its links down: a switch that dies) or a node's agent (SIGKILL). */
+export async function killMember(lab: Lab, name: string): Promise<void> {
+  const m = findMember(lab.plan, name);
+  if (m.node) return await lab.stopAgent(m.node, 'SIGKILL');
+  const r = m.router!;
+  await stopRouter(lab, lab.state.processes, r, 'SIGKILL');
+  setRouterLinks(lab.plan, r, false);
+}
+
+/**
+ * Restarts a node's agent or a router: stopped (SIGTERM with `graceful`: the agent's graceful restart; else SIGKILL,
+ * a crash) unless already dead, a router's links up again, started again.
+ */
+export async function restartMember(lab: Lab, name: string, graceful: boolean): Promise<void> {
+  const m = findMember(lab.plan, name);
+  const signal = graceful ? 'SIGTERM' : 'SIGKILL';
+  if (m.node) {
+    await lab.stopAgent(m.node, signal);
+    lab.startAgent(m.node);
+    return;
+  }
+  const r = m.router!;
+  await stopRouter(lab, lab.state.processes, r, signal);
+  setRouterLinks(lab.plan, r, true);
+  await startRouter(lab, r);
 }

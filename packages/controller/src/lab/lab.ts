@@ -84,6 +84,8 @@ export class Lab {
   }
 
   track(role: string, pid: number): void {
+    // a restarted daemon replaces its predecessor
+    this.state.processes = this.state.processes.filter((p) => p.role !== role);
     this.state.processes.push({ role, pid });
     this.save();
   }

@@ -19,7 +19,9 @@ export function frrConfig(
     (n) => ` neighbor ${n.address} remote-as ${n.asn}\n neighbor ${n.address} timers ${keepalive(hold)} ${hold}`,
   );
   return {
-    zebra: `hostname ${r.ns}\nlog file ${dir}/zebra.log\n`,
+    // Routes with plain next hops, not kernel nexthop objects: FRR 8.4 leaves an ECMP group short of a next hop
+    // whose link went down and came back (the kernel drops the nexthop from the group; zebra never re-adds it).
+    zebra: `hostname ${r.ns}\nlog file ${dir}/zebra.log\nno zebra nexthop kernel enable\n`,
     bgpd: `hostname ${r.ns}
 log file ${dir}/bgpd.log
 !

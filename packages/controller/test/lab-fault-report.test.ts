@@ -1,0 +1,100 @@
+import assert from 'node:assert/strict';
+import { faultReport, pairReport, renderFaultReport, runs } from '../src/lab/fault-report.js';
+import { parseFpingSummary } from '../src/lab/lab-check.js';
+import { parseFpingLoop, samplesFrom } from '../src/lab/lab-fping.js';
+
+describe('controller: lab fault report', () => {
+  it('finds runs of consecutive losses', () => {
+    assert.deepEqual(runs([]), []);
+    assert.deepEqual(runs([4]), [[4, 1]]);
+    assert.deepEqual(runs([1, 2, 3, 7, 9, 10]), [
+      [1, 3],
+      [7, 1],
+      [9, 2],
+    ]);
+  });
+
+  it('per pair: packets lost, the longest blackhole, when the last loss ended after the fault', () => {
+    // pingers started 300 ms before the fault, every 10 ms: packet k leaves at -300 + 10k ms
+    const p = pairReport(
+      { from: 'a', to: 'b', sent: 1000, lost: [40, 41, 42, 100, 101, 102, 103, 104, 500] },
+      10,
+      -300,
+    );
+    assert.equal(p.lost, 9);
+    assert.equal(p.longestBlackholeMs, 50);
+    assert.equal(p.restoredAfterMs, -300 + 501 * 10);
+    const none = pairReport({ from: 'a', to: 'b', sent: 10, lost: [] }, 10, -300);
+    assert.deepEqual([none.lost, none.longestBlackholeMs, none.restoredAfterMs], [0, 0, 0]);
+    // losses that ended before the fault count as lost but never as "after the fault" with a negative time
+    assert.equal(pairReport({ from: 'a', to: 'b', sent: 50, lost: [1, 2] }, 10, -300).restoredAfterMs, 0);
+  });
+
+  it('sums pairs: totals, the worst blackhole of any pair, the latest restoration, route timings as given', () => {
+    const r = faultReport(
+      'cut x',
+      [
+        { from: 'a', to: 'b', sent: 500, lost: [100, 101, 102] },
+        { from: 'b', to: 'a', sent: 498, lost: [100, 101, 102, 103, 104, 105, 106, 300] },
+        { from: 'a', to: 'c', sent: 500, lost: [] },
+      ],
+      10,
+      -200,
+      { routesSettledAfterMs: 1234, routesBackAfterMs: 2345, routesDiffering: 0 },
+    );
+    assert.equal(r.sent, 1498);
+    assert.equal(r.lost, 11);
+    assert.equal(r.pairsWithLoss, 2);
+    assert.equal(r.longestBlackholeMs, 70);
+    assert.equal(r.trafficRestoredAfterMs, -200 + 301 * 10);
+    const text = renderFaultReport(r);
+    assert.match(
+      text,
+      /^cut x: 11\/1498 packets lost \(pings every 10 ms between 3 pod pairs, 2 with loss\); longest blackhole 0\.07 s; traffic whole again after 2\.81 s\nroutes settled after 1\.23 s; every route back after 2\.35 s\n/,
+    );
+    assert.equal(text.split('\n').filter((l) => /^[ab] /.test(l)).length, 2, 'only pairs with loss listed');
+    assert.equal(
+      renderFaultReport(r, true)
+        .split('\n')
+        .filter((l) => /^[ab] /.test(l)).length,
+      3,
+    );
+    assert.match(renderFaultReport(faultReport('heal y', [], 10, 0, { routesDiffering: 3 })), /3 routes still differ/);
+  });
+
+  it('parses fping: replies by sequence number, sent from the summary less those still within their timeout', () => {
+    const out = [
+      '[1796426753.05393] 10.244.2.2 : [0], 64 bytes, 0.092 ms (0.092 avg, 0% loss)',
+      '[1796426753.05447] 10.244.3.2 : [0], 64 bytes, 0.051 ms (0.051 avg, 0% loss)',
+      '[1796426753.06393] 10.244.2.2 : [1], 64 bytes, 0.092 ms (0.092 avg, 0% loss)',
+      '[1796426753.09393] 10.244.2.2 : [4], 64 bytes, 0.092 ms (0.092 avg, 0% loss)',
+      '',
+      '10.244.2.2 : xmt/rcv/%loss = 8/3/62%, min/avg/max = 0.018/0.057/0.107',
+      '10.244.3.2 : xmt/rcv/%loss = 7/1/85%, min/avg/max = 0.019/0.038/0.102',
+      '10.244.4.2 : xmt/rcv/%loss = 7/0/100%',
+    ].join('\n');
+    const parsed = parseFpingLoop(out, 2);
+    const samples = samplesFrom(
+      'p1',
+      [
+        { id: 'p2', ip: '10.244.2.2' },
+        { id: 'p3', ip: '10.244.3.2' },
+        { id: 'p9', ip: '10.244.9.2' },
+      ],
+      parsed,
+    );
+    assert.deepEqual(samples, [
+      { from: 'p1', to: 'p2', sent: 6, lost: [2, 3, 5] },
+      { from: 'p1', to: 'p3', sent: 5, lost: [1, 2, 3, 4] },
+      { from: 'p1', to: 'p9', sent: 0, lost: [] },
+    ]);
+    assert.deepEqual(
+      [...parseFpingSummary(out)],
+      [
+        ['10.244.2.2', 3],
+        ['10.244.3.2', 1],
+        ['10.244.4.2', 0],
+      ],
+    );
+  });
+});
