@@ -165,6 +165,8 @@ interface ClusterSettings {
   nodeASNs: Map<string, number>;
   port: number;
   reflection: ReflectionSettings;
+  /** Egress NAT, as the agent config's keys (absent: the agent's defaults). */
+  nat: Pick<AgentConfig, 'natOutgoing' | 'natExclude'>;
 }
 
 function clusterSettings(configs: Iterable<BgpConfigurationObject>, problems: KubernetesError[]): ClusterSettings {
@@ -175,6 +177,7 @@ function clusterSettings(configs: Iterable<BgpConfigurationObject>, problems: Ku
     nodeASNs: new Map(),
     port: 179,
     reflection: reflectionSettings(undefined, '', problems),
+    nat: {},
   };
   let obj: BgpConfigurationObject | undefined;
   for (const c of configs) if (c.metadata?.name === DEFAULT_CONFIGURATION) obj = c;
@@ -201,6 +204,20 @@ function clusterSettings(configs: Iterable<BgpConfigurationObject>, problems: Ku
   for (const [i, n] of (s.nodeASNs ?? []).entries()) {
     if (typeof n?.node === 'string' && validAsn(n.asn)) out.nodeASNs.set(n.node, n.asn);
     else problems.push(invalid(`${where}: spec.nodeASNs[${i}] needs node and asn 1..${MAX_ASN}; entry ignored`));
+  }
+  if (s.natOutgoing !== undefined) {
+    if (typeof s.natOutgoing === 'boolean') out.nat.natOutgoing = s.natOutgoing;
+    else problems.push(invalid(`${where}: spec.natOutgoing must be true or false; using the default (true)`));
+  }
+  if (s.natExclude !== undefined) {
+    out.nat.natExclude = [];
+    for (const [i, c] of (Array.isArray(s.natExclude) ? s.natExclude : []).entries()) {
+      try {
+        out.nat.natExclude.push(parseCidr(c).text);
+      } catch (e) {
+        problems.push(invalid(`${where}: spec.natExclude[${i}]: ${(e as Error).message}; entry ignored`));
+      }
+    }
   }
   return out;
 }
@@ -355,5 +372,6 @@ export function deriveAgentConfig(snap: ClusterSnapshot): Derivation {
     peers: [...peers.values()].sort((a, b) => byCodeUnits(a.address, b.address)),
   };
   if (peering.routeReflector) config.routeReflector = peering.routeReflector;
+  Object.assign(config, settings.nat);
   return { config, problems };
 }

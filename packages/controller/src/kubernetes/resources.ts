@@ -70,6 +70,10 @@ export interface BgpConfigurationSpec {
   routeReflectorClusterId?: string;
   /** Above this many nodes the full mesh is off (reflectors or BGPPeers only). */
   nodeToNodeMeshMaxNodes?: number;
+  /** Masquerade pod traffic leaving clusterCIDRs to the node's address (default true). */
+  natOutgoing?: boolean;
+  /** Destinations outside clusterCIDRs that pod traffic reaches without NAT. */
+  natExclude?: string[];
 }
 
 export interface BgpConfigurationObject extends KubeObject {

@@ -64,6 +64,24 @@ describe('kubernetes/deriveAgentConfig', () => {
     );
   });
 
+  it('egress NAT: natOutgoing and natExclude pass to the config; absent, the agent defaults; bad entries reported', () => {
+    assert.equal('natOutgoing' in deriveAgentConfig(snap()).config!, false);
+    const cfg = (spec: Record<string, unknown>) =>
+      deriveAgentConfig(snap({ configurations: [{ metadata: { name: 'default' }, spec }] }));
+    const off = cfg({ natOutgoing: false, natExclude: ['10.0.0.0/8', '192.168.0.1/16', 'fd00::/8'] });
+    assert.equal(off.config?.natOutgoing, false);
+    assert.deepEqual(off.config?.natExclude, ['10.0.0.0/8', 'fd00::/8']);
+    assert.deepEqual(
+      off.problems.map((p) => p.message),
+      [
+        'BGPConfiguration/default: spec.natExclude[1]: "192.168.0.1/16" has host bits set (did you mean 192.168.0.0/16?); entry ignored',
+      ],
+    );
+    const bad = cfg({ natOutgoing: 'no' });
+    assert.equal('natOutgoing' in bad.config!, false);
+    assert.match(bad.problems[0]!.message, /spec\.natOutgoing must be true or false; using the default \(true\)/);
+  });
+
   it('a BGPPeer for a mesh address replaces the mesh entry; a duplicate BGPPeer is reported', () => {
     const d = deriveAgentConfig(
       snap({
