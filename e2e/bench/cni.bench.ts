@@ -1,7 +1,8 @@
 // ADD and DEL latency of gannet-cni (the single executable), run as a runtime does (nsenter into the node, CNI_* and
 // PATH only), next to Debian's ptp + host-local run the same way, and next to a hello-world single executable built
 // the same way (Node's bare start-up). 100 sequential pods, then 50 concurrent pods, p50/p99 per operation.
-// Goals (issue 5): gannet p50 ≤ hello p50 + 1.5 × ptp p50; gannet p99 < 150 ms.
+// Goals (issue 5): gannet p50 ≤ hello p50 + 1.5 × ptp p50; gannet p99 < 150 ms. A dual-stack gannet-cni (one IPv4
+// and one IPv6 address per pod) runs interleaved with the IPv4-only one; goal (issue 13): its p50/p99 ≤ 1.2× them.
 // GANNET_CNI_BASELINE=<another gannet-cni build> adds it as a fourth variant, interleaved pod by pod with the others,
 // for A/B comparisons on a noisy machine (`cp dist/bin/gannet-cni /tmp/before`, change, build, bench); its 50
 // concurrent pods then run 3 rounds alternating with gannet-cni's.
@@ -67,11 +68,6 @@ async function main(): Promise<void> {
     const hello = await buildHello(work);
     const node = net.ns('node');
     const baseline = process.env.GANNET_CNI_BASELINE;
-    // one set of pod namespaces per plugin, so that their ADDs can interleave
-    const sets = baseline ? 3 : 2;
-    const pods: Netns[][] = Array.from({ length: sets }, (_, k) =>
-      Array.from({ length: SEQUENTIAL }, (_, i) => net.ns(`p${k}x${i}`)),
-    );
     const variants: Variant[] = [
       {
         label: 'gannet-cni',
@@ -103,6 +99,19 @@ async function main(): Promise<void> {
         conf: { ...(variants[0] as Variant).conf, name: 'gbase', podCIDR: '10.246.0.0/24' },
       });
     }
+    const dualV: Variant = {
+      label: 'gannet-cni dual-stack',
+      bin: gannet,
+      conf: {
+        ...(variants[0] as Variant).conf,
+        name: 'gdual',
+        podCIDR: undefined,
+        podCIDRs: ['10.247.0.0/24', 'fd00:10:247::/64'],
+      },
+    };
+    variants.push(dualV);
+    // one set of pod namespaces per plugin, so that their ADDs can interleave
+    const pods: Netns[][] = variants.map((_, k) => Array.from({ length: SEQUENTIAL }, (_, i) => net.ns(`p${k}x${i}`)));
     const call = (v: Variant, command: PluginCall['command'], i: number) =>
       execPlugin({
         bin: v.bin,
@@ -182,6 +191,16 @@ async function main(): Promise<void> {
         n: 0,
       };
     for (const mode of [String(SEQUENTIAL), String(CONCURRENT)]) {
+      for (const op of ['ADD', 'DEL']) {
+        const v4 = find('gannet-cni', mode, op);
+        const dual = rows.find((r) => r.what === dualV.label && r.mode.startsWith(mode) && r.op === op)?.s;
+        if (!dual) continue;
+        const r50 = dual.p50 / v4.p50;
+        const r99 = dual.p99 / v4.p99;
+        console.log(
+          `goal ${mode} ${op} dual-stack/IPv4: p50 ${dual.p50.toFixed(1)}/${v4.p50.toFixed(1)} = ${r50.toFixed(2)}×, p99 ${dual.p99.toFixed(1)}/${v4.p99.toFixed(1)} = ${r99.toFixed(2)}× ≤ 1.2×: ${r50 <= 1.2 && r99 <= 1.2 ? 'met' : r50 <= 1.2 ? 'p50 met, p99 MISSED' : 'MISSED'}`,
+        );
+      }
       const bare = find('hello', mode, 'exec').p50;
       for (const op of ['ADD', 'DEL']) {
         const g = find('gannet', mode, op);

@@ -3,7 +3,6 @@
 // exports what other packages share with it: the node state file, the address store, names and codes.
 export { CniCode, CniError } from './errors.js';
 export { IpamStore, type IpamUsage, ipamUsage, type Reservation } from './ipam-store.js';
-export { ipv4SpecialUse } from './ipv4.js';
 export {
   DEFAULT_DATA_DIR,
   DEFAULT_NODE_STATE_FILE,
@@ -13,5 +12,6 @@ export {
   SUPPORTED_VERSIONS,
 } from './netconf.js';
 export { type NodeState, readNodeState } from './node-state.js';
+export { checkPodCidr, type PodCidr } from './pod-cidr.js';
 export { hostVethName } from './pod-network.js';
-export { POD_GATEWAY } from './result.js';
+export { POD_GATEWAY, POD_GATEWAY6 } from './result.js';

@@ -1,6 +1,8 @@
-// The on-disk address store: one file per reserved address under `dataDir/<network>/`, named after the address and
-// holding "containerID\nifname\n", followed by "namespace\nname\nuid\n" of the pod when the runtime named it
-// (CNI_ARGS; the agent's NetworkPolicy reads them; claims written before had two lines and still parse). A claim is `link(tmp, address)`, which the kernel makes atomic: two processes can
+// The on-disk address store: one file per reserved address under `dataDir/<network>/`, named after the address (its
+// canonical text, dotted quad or RFC 5952, both families in one directory) and holding "containerID\nifname\n",
+// followed by "namespace\nname\nuid\n" of the pod when the runtime named it (CNI_ARGS; the agent's NetworkPolicy
+// reads them; claims written before had two lines and still parse). A dual-stack attachment has two claims, one per
+// family, each as crash-safe as the other. A claim is `link(tmp, address)`, which the kernel makes atomic: two processes can
 // never both create the same name, so no address is handed out twice, whatever the concurrency, without a lock.
 // The file is complete before it gets its name (written as a temp file first), so a crash leaves either no claim, a
 // whole claim (released by DEL or GC), or a temp file of a dead process (removed by the next allocation or GC).
@@ -15,24 +17,28 @@ import {
   writeFileSync,
 } from 'node:fs';
 import { dirname, join } from 'node:path';
+import type { IpFamily } from '@gannet/core';
 import { removeStaleLocks, sameStart } from './container-lock.js';
 import { CniCode, CniError } from './errors.js';
-import { formatIpv4, formatPrefix, type Ipv4Prefix, parseIpv4, prefixContains, prefixSize } from './ipv4.js';
 import { type Attachment, type PodMeta, parsePodCidr } from './netconf.js';
+import { addressAt, offsetOf, type PodCidr, storedAddress } from './pod-cidr.js';
 
-const HINT_FILE = 'last_reserved_ip.0';
+/** The round-robin hint per family (host-local's names for a first and a second range). */
+const HINT_FILE: Readonly<Record<IpFamily, string>> = { 4: 'last_reserved_ip.0', 6: 'last_reserved_ip.1' };
 let tempCounter = 0;
 const TMP_PREFIX = '.tmp-';
 
 export interface Reservation extends Attachment {
-  readonly address: number;
+  /** Canonical text of the address. */
+  readonly address: string;
   /** The pod, when the ADD that made the claim knew it. */
   readonly pod?: PodMeta;
 }
 
 /** An allocation; `done()` ends it (call it once ADD has finished, in success or failure). */
 export interface Allocation {
-  readonly address: number;
+  /** Canonical text of the address. */
+  readonly address: string;
   /** True when the attachment already had this address (a repeated ADD). */
   readonly existing: boolean;
   readonly done: () => void;
@@ -60,13 +66,6 @@ function errno(err: unknown): string | undefined {
   return (err as NodeJS.ErrnoException).code;
 }
 
-/** Addresses a pod may get from a prefix: all but the network address, the first address and broadcast. */
-export function usableRange(range: Ipv4Prefix): { first: number; last: number; count: number } {
-  const first = range.network + 2;
-  const last = range.network + prefixSize(range) - 2;
-  return { first, last, count: Math.max(0, last - first + 1) };
-}
-
 export class IpamStore {
   readonly dir: string;
 
@@ -86,17 +85,18 @@ export class IpamStore {
   private reservations(names: readonly string[]): Reservation[] {
     const out: Reservation[] = [];
     for (const name of names) {
-      const address = parseIpv4(name);
+      const address = storedAddress(name);
       if (address === undefined) continue;
       out.push({ address, ...this.owner(name) });
     }
     return out;
   }
 
-  /** The address reserved for an attachment, if any. */
-  find(who: Attachment): number | undefined {
-    for (const r of this.list()) if (r.containerId === who.containerId && r.ifname === who.ifname) return r.address;
-    return undefined;
+  /** The addresses reserved for an attachment (one per family at most, unless a pod CIDR changed under it). */
+  find(who: Attachment): string[] {
+    const out: string[] = [];
+    for (const r of this.list()) if (r.containerId === who.containerId && r.ifname === who.ifname) out.push(r.address);
+    return out;
   }
 
   /**
@@ -104,62 +104,69 @@ export class IpamStore {
    * has none. Throws code 11 when the range is full. Until `done()`, the claim keeps a second name (the temp file of
    * this process): GC sees that the ADD is still in flight and leaves the claim alone.
    */
-  allocate(who: Attachment, range: Ipv4Prefix, pod?: PodMeta): Allocation {
+  allocate(who: Attachment, range: PodCidr, pod?: PodMeta): Allocation {
     const names = this.names();
     const used = new Set<number>();
     for (const name of names) {
-      const address = parseIpv4(name);
+      const address = storedAddress(name);
       if (address === undefined) continue;
+      const offset = offsetOf(range, address);
+      if (offset === undefined) continue; // the other family, or another range
       const owner = this.owner(name);
-      if (owner.containerId === who.containerId && owner.ifname === who.ifname && prefixContains(range, address)) {
+      if (owner.containerId === who.containerId && owner.ifname === who.ifname) {
         return { address, existing: true, done: () => {} };
       }
-      used.add(address);
+      used.add(offset);
     }
     this.removeDeadTemps(names);
-    const { first, last, count } = usableRange(range);
-    const hint = this.hint();
+    const { first, last, count } = range;
+    const hint = this.hint(range);
     const start = hint !== undefined && hint >= first && hint < last ? hint + 1 : first;
     const meta = pod ? `${pod.namespace}\n${pod.name}\n${pod.uid ?? ''}\n` : '';
     const tmp = this.writeTemp(`${who.containerId}\n${who.ifname}\n${meta}`);
+    // bounded by the free addresses met, not by the window (2^32 for an IPv6 /64): the loop ends at the first
+    // offset nobody holds, after at most used.size + racing claims steps
     for (let i = 0; i < count; i++) {
-      const address = first + ((start - first + i) % count);
-      if (used.has(address)) continue;
+      const offset = first + ((start - first + i) % count);
+      if (used.has(offset)) continue;
+      const address = addressAt(range, offset);
       try {
-        linkSync(tmp, join(this.dir, formatIpv4(address)));
+        linkSync(tmp, join(this.dir, address));
       } catch (err) {
         if (errno(err) === 'EEXIST') continue; // another process claimed it first
         tryUnlink(tmp);
-        throw ioError(`cannot reserve ${formatIpv4(address)} in ${this.dir}`, err);
+        throw ioError(`cannot reserve ${address} in ${this.dir}`, err);
       }
-      this.setHint(address);
+      this.setHint(range, address);
       return { address, existing: false, done: () => tryUnlink(tmp) };
     }
     tryUnlink(tmp);
     throw new CniError(
       CniCode.TryAgainLater,
-      `no free address in pod CIDR ${formatPrefix(range)}: all ${count} addresses are reserved; delete pods or give the node a larger CIDR`,
+      `no free address in pod CIDR ${range.text}: all ${count} addresses are reserved; delete pods or give the node a larger CIDR`,
       `store ${this.dir}`,
     );
   }
 
   /**
-   * Releases every address of an attachment (and temp files of dead processes); returns the addresses. A missing
+   * Releases every address of an attachment (or of those `only` names; and temp files of dead processes); returns
+   * the addresses. A missing
    * store or already released addresses are not an error; a claim that cannot be removed (a read-only store) is an
    * I/O failure, code 5: the address is still reserved and the runtime must retry the DEL.
    */
-  release(who: Attachment): number[] {
+  release(who: Attachment, only?: readonly string[]): string[] {
     const names = this.names(); // one directory read for both passes
     this.removeDeadTemps(names);
-    const released: number[] = [];
+    const released: string[] = [];
     for (const r of this.reservations(names)) {
       if (r.containerId !== who.containerId || r.ifname !== who.ifname) continue;
-      const path = join(this.dir, formatIpv4(r.address));
+      if (only && !only.includes(r.address)) continue;
+      const path = join(this.dir, r.address);
       try {
         unlinkSync(path);
       } catch (err) {
         if (errno(err) !== 'ENOENT') {
-          throw ioError(`cannot release ${formatIpv4(r.address)} of ${who.containerId}/${who.ifname} (${path})`, err);
+          throw ioError(`cannot release ${r.address} of ${who.containerId}/${who.ifname} (${path})`, err);
         }
       }
       released.push(r.address);
@@ -211,7 +218,7 @@ export class IpamStore {
     const kept: { reservation: Reservation; error: unknown }[] = [];
     for (const r of this.reservations(names)) {
       if (keep.has(`${r.containerId}\n${r.ifname}`)) continue;
-      const path = join(this.dir, formatIpv4(r.address));
+      const path = join(this.dir, r.address);
       if (linkCount(path) > 1) continue; // an ADD in flight: not garbage yet
       try {
         cleanup(r);
@@ -226,12 +233,13 @@ export class IpamStore {
   }
 
   /** Addresses used and free in a range (for STATUS and the agent's metrics). */
-  usage(range: Ipv4Prefix): IpamUsage {
-    const { first, last, count } = usableRange(range);
+  usage(range: PodCidr): IpamUsage {
+    const { first, last, count } = range;
     let used = 0;
     for (const name of this.names()) {
-      const a = parseIpv4(name);
-      if (a !== undefined && a >= first && a <= last) used++;
+      const a = storedAddress(name);
+      const offset = a === undefined ? undefined : offsetOf(range, a);
+      if (offset !== undefined && offset >= first && offset <= last) used++;
     }
     return { used, free: count - used, total: count };
   }
@@ -257,18 +265,19 @@ export class IpamStore {
     return { containerId, ifname, pod: { namespace, name: podName, ...(uid && { uid }) } };
   }
 
-  private hint(): number | undefined {
+  /** The offset of the last reservation in this range, if the hint names one. */
+  private hint(range: PodCidr): number | undefined {
     try {
-      return parseIpv4(readFileSync(join(this.dir, HINT_FILE), 'utf8').trim());
+      return offsetOf(range, readFileSync(join(this.dir, HINT_FILE[range.family]), 'utf8').trim());
     } catch {
       return undefined;
     }
   }
 
-  private setHint(address: number): void {
+  private setHint(range: PodCidr, address: string): void {
     try {
-      const tmp = this.writeTemp(formatIpv4(address));
-      renameSync(tmp, join(this.dir, HINT_FILE));
+      const tmp = this.writeTemp(address);
+      renameSync(tmp, join(this.dir, HINT_FILE[range.family]));
     } catch {
       // the hint only spreads allocations; losing it is harmless
     }
@@ -328,7 +337,8 @@ function ioError(msg: string, err: unknown): CniError {
 }
 
 /**
- * For the agent's metrics: addresses used and free in a node's pod CIDR (e.g. "10.244.1.0/24"), read from the store
+ * For the agent's metrics: addresses used and free in a node's pod CIDR (e.g. "10.244.1.0/24" or
+ * "fd00:10:244:1::/64"), read from the store
  * of network `network` under `dataDir` (the netconf's `dataDir` and `name`). Throws a CniError (code 7) on a bad CIDR.
  */
 export function ipamUsage(opts: { dataDir: string; network: string; podCIDR: string }): IpamUsage {

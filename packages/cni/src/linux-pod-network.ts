@@ -10,10 +10,17 @@
 // the gateway with proxy_arp (proxy_delay 0), as Calico does, and the pod also gets a permanent neighbour entry for
 // the gateway with the host veth's MAC, so that the pod reaches the host even where the host namespace has no route
 // to 169.254.1.1 (proxy ARP only answers for addresses the host can route), and without an ARP round trip.
+//
+// IPv6: the pod's address is a /128 added with `nodad`, so it is usable at once (no ~1-2 s of tentative state from
+// duplicate address detection; the address is the IPAM's, unique by construction). The default route points at
+// fe80::1 with a permanent neighbour entry for it (the host veth's MAC), and the host has a permanent neighbour entry
+// for the pod's address (the pod veth's MAC): no neighbour discovery in either direction, so neither end needs a
+// non-tentative link-local address before the first packet. The host veth carries no IPv6 address of its own.
 import { readFileSync, statSync, writeFileSync } from 'node:fs';
 import { type CommandResult, type RunCommand, runCommand } from './command.js';
 import { CniCode, CniError } from './errors.js';
 import { type NetnsState, netnsRefusal, type PodNetwork, type PodWiring } from './pod-network.js';
+import { POD_GATEWAY, POD_GATEWAY6 } from './result.js';
 
 /** Reads and writes /proc/sys (keys like `net/ipv4/ip_forward`); read returns undefined when absent. */
 export interface Sysctl {
@@ -105,6 +112,29 @@ function sameFile(a: string, b: string): boolean {
   }
 }
 
+/** The lines of the pod's `ip -batch`, each with what it does (to explain the line ip names on failure). */
+function podLines(w: PodWiring, pid: number): { line: string; what: string }[] {
+  const dev = w.podIfName;
+  const out = [
+    {
+      line: `link add ${dev} mtu ${w.mtu} address ${w.podMac} type veth peer name ${w.hostIfName} mtu ${w.mtu} address ${w.hostMac} netns ${pid}`,
+      what: 'link',
+    },
+  ];
+  if (w.ipv4 !== undefined) out.push({ line: `addr add ${w.ipv4}/32 dev ${dev}`, what: 'addr' });
+  if (w.ipv6 !== undefined) out.push({ line: `addr add ${w.ipv6}/128 dev ${dev} nodad`, what: 'addr' });
+  out.push({ line: `link set ${dev} up`, what: 'up' });
+  if (w.ipv4 !== undefined) {
+    out.push({ line: `route add default via ${POD_GATEWAY} dev ${dev} onlink`, what: 'default' });
+    out.push({ line: `neigh replace ${POD_GATEWAY} lladdr ${w.hostMac} dev ${dev} nud permanent`, what: 'neigh' });
+  }
+  if (w.ipv6 !== undefined) {
+    out.push({ line: `route add default via ${POD_GATEWAY6} dev ${dev}`, what: 'default' });
+    out.push({ line: `neigh replace ${POD_GATEWAY6} lladdr ${w.hostMac} dev ${dev} nud permanent`, what: 'neigh' });
+  }
+  return out;
+}
+
 function parseJsonLines(text: string): unknown[][] {
   return text
     .split('\n')
@@ -133,21 +163,20 @@ export class LinuxPodNetwork implements PodNetwork {
 
   /** The `ip -batch` script run inside the pod's namespace. */
   podBatch(w: PodWiring): string {
-    return [
-      `link add ${w.podIfName} mtu ${w.mtu} address ${w.podMac} type veth peer name ${w.hostIfName} mtu ${w.mtu} address ${w.hostMac} netns ${this.pid}`,
-      `addr add ${w.address}/32 dev ${w.podIfName}`,
-      `link set ${w.podIfName} up`,
-      `route add default via ${w.gateway} dev ${w.podIfName} onlink`,
-      `neigh replace ${w.gateway} lladdr ${w.hostMac} dev ${w.podIfName} nud permanent`,
-      '',
-    ].join('\n');
+    return podLines(w, this.pid)
+      .map((l) => `${l.line}\n`)
+      .join('');
   }
 
   /** The `ip -batch` script run in the plugin's (the host's) namespace. */
   hostBatch(w: PodWiring): string {
-    return [`link set ${w.hostIfName} up`, `route replace ${w.address}/32 dev ${w.hostIfName} scope link`, ''].join(
-      '\n',
-    );
+    const lines = [`link set ${w.hostIfName} up`];
+    if (w.ipv4 !== undefined) lines.push(`route replace ${w.ipv4}/32 dev ${w.hostIfName} scope link`);
+    if (w.ipv6 !== undefined) {
+      lines.push(`route replace ${w.ipv6}/128 dev ${w.hostIfName}`);
+      lines.push(`neigh replace ${w.ipv6} lladdr ${w.podMac} dev ${w.hostIfName} nud permanent`);
+    }
+    return `${lines.join('\n')}\n`;
   }
 
   add(w: PodWiring): void {
@@ -166,12 +195,12 @@ export class LinuxPodNetwork implements PodNetwork {
       );
     }
     if (r.status !== 0) {
-      const line = failedLine(r);
+      const what = podLines(w, this.pid)[failedLine(r) - 1]?.what;
       const exists = /File exists/.test(r.stderr);
       const hint =
-        exists && line === 1
+        exists && what === 'link'
           ? ` (the pod already has an interface named ${w.podIfName})`
-          : exists && line === 4
+          : exists && what === 'default'
             ? ' (the pod already has a default route: gannet-cni must be its first network)'
             : '';
       throw failed(`cannot create and configure the veth pair in ${w.netns}`, r, hint);
@@ -182,12 +211,22 @@ export class LinuxPodNetwork implements PodNetwork {
     // forwarding: read first, write only when off. A write takes the RTNL lock with rtnl_trylock() and restarts
     // the syscall while it is busy (a spin under concurrent ADDs); a new veth normally inherits forwarding=1 from
     // conf.default once net.ipv4.ip_forward is 1.
-    if (this.readSysctl('net/ipv4/ip_forward') !== '1') this.sysctl('net/ipv4/ip_forward', '1');
-    const forwarding = `net/ipv4/conf/${w.hostIfName}/forwarding`;
-    if (this.readSysctl(forwarding) !== '1') this.sysctl(forwarding, '1');
+    if (w.ipv4 !== undefined) {
+      if (this.readSysctl('net/ipv4/ip_forward') !== '1') this.sysctl('net/ipv4/ip_forward', '1');
+      const forwarding = `net/ipv4/conf/${w.hostIfName}/forwarding`;
+      if (this.readSysctl(forwarding) !== '1') this.sysctl(forwarding, '1');
+    }
+    if (w.ipv6 !== undefined) {
+      // IPv6 has no per-interface forwarding switch that routes (conf/*/forwarding only picks host or router
+      // behaviour); all.forwarding is the one, and the kernel copies it to every interface when it is set
+      if (this.readSysctl('net/ipv6/conf/all/forwarding') !== '1') this.sysctl('net/ipv6/conf/all/forwarding', '1');
+    }
     this.onStep('sysctls');
     const h = this.run('ip', ['-batch', '-'], this.hostBatch(w));
-    if (h.status !== 0) throw failed(`cannot bring up ${w.hostIfName} and route ${w.address}/32 to it`, h);
+    if (h.status !== 0) {
+      const routes = [w.ipv4 && `${w.ipv4}/32`, w.ipv6 && `${w.ipv6}/128`].filter(Boolean).join(' and ');
+      throw failed(`cannot bring up ${w.hostIfName} and route ${routes} to it`, h);
+    }
     this.onStep('routed');
   }
 
@@ -213,27 +252,44 @@ export class LinuxPodNetwork implements PodNetwork {
         problems.push(`proxy_arp is off on ${w.hostIfName}`);
       }
     }
-    const route = this.run('ip', ['-j', 'route', 'show', 'exact', `${w.address}/32`]);
-    const routes = (parseJsonLines(route.stdout)[0] ?? []) as { dev?: string }[];
-    if (!routes.some((rt) => rt.dev === w.hostIfName)) {
-      problems.push(`host route ${w.address}/32 dev ${w.hostIfName} is missing`);
+    const families = [
+      { ip: w.ipv4, len: 32, inet: 'inet', gw: POD_GATEWAY, flags: [] as string[] },
+      { ip: w.ipv6, len: 128, inet: 'inet6', gw: POD_GATEWAY6, flags: ['-6'] },
+    ].filter((f): f is typeof f & { ip: string } => f.ip !== undefined);
+    for (const f of families) {
+      const route = this.run('ip', [...f.flags, '-j', 'route', 'show', 'exact', `${f.ip}/${f.len}`]);
+      const routes = (parseJsonLines(route.stdout)[0] ?? []) as { dev?: string }[];
+      if (!routes.some((rt) => rt.dev === w.hostIfName)) {
+        problems.push(`host route ${f.ip}/${f.len} dev ${w.hostIfName} is missing`);
+      }
     }
     const refused = netnsRefusal(w.netns, this.netnsState(w.netns));
     if (refused) return [...problems, refused.replace(/^CNI_NETNS /, 'network namespace ')];
     const pod = this.inPod(w.netns, `addr show dev ${w.podIfName}\nroute show default\n`, ['-j']);
-    const [addrs = [], defaults = []] = parseJsonLines(pod.stdout) as [
+    const [addrs = [], defaults4 = []] = parseJsonLines(pod.stdout) as [
       { addr_info?: { family: string; local: string; prefixlen: number }[]; flags?: string[] }[]?,
       { gateway?: string; dev?: string }[]?,
     ];
     const podIf = addrs[0];
     if (pod.status !== 0 && !podIf) return [...problems, `pod interface ${w.podIfName} is missing in ${w.netns}`];
-    if (!podIf?.addr_info?.some((a) => a.family === 'inet' && a.local === w.address && a.prefixlen === 32)) {
-      problems.push(`pod interface ${w.podIfName} lacks ${w.address}/32`);
+    // `ip -batch` takes no family per line: the IPv6 default route is a second run, only for a pod that has IPv6
+    const defaults6 =
+      w.ipv6 === undefined
+        ? []
+        : ((parseJsonLines(this.inPod(w.netns, 'route show default\n', ['-6', '-j']).stdout)[0] ?? []) as {
+            gateway?: string;
+            dev?: string;
+          }[]);
+    for (const f of families) {
+      if (!podIf?.addr_info?.some((a) => a.family === f.inet && a.local === f.ip && a.prefixlen === f.len)) {
+        problems.push(`pod interface ${w.podIfName} lacks ${f.ip}/${f.len}`);
+      }
+      const defaults = f.len === 32 ? defaults4 : defaults6;
+      if (!defaults.some((d) => d.gateway === f.gw && d.dev === w.podIfName)) {
+        problems.push(`pod default route via ${f.gw} dev ${w.podIfName} is missing`);
+      }
     }
     if (!podIf?.flags?.includes('UP')) problems.push(`pod interface ${w.podIfName} is down`);
-    if (!defaults.some((d) => d.gateway === w.gateway && d.dev === w.podIfName)) {
-      problems.push(`pod default route via ${w.gateway} dev ${w.podIfName} is missing`);
-    }
     return problems;
   }
 

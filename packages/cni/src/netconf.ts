@@ -3,7 +3,7 @@
 // with the spec's code and a message naming the offending key or variable.
 import { normalize } from 'node:path';
 import { CniCode, CniError } from './errors.js';
-import { type Ipv4Prefix, ipv4SpecialUse, parseIpv4Prefix } from './ipv4.js';
+import { checkPodCidr, type PodCidr } from './pod-cidr.js';
 
 /**
  * The spec versions whose configurations we accept and whose results we produce: 0.3.x is what many existing
@@ -41,7 +41,8 @@ export interface Attachment {
 export interface NetConf {
   readonly cniVersion: CniVersion;
   readonly name: string;
-  readonly podCIDR?: Ipv4Prefix;
+  /** From `podCIDR` and/or `podCIDRs`: at most one per family, IPv4 first. Empty: read the node state file. */
+  readonly podCIDRs: readonly PodCidr[];
   readonly mtu?: number;
   readonly dataDir: string;
   readonly nodeStateFile: string;
@@ -148,8 +149,7 @@ export function parseNetConf(stdin: string, command: CniCommand): NetConf {
       `unsupported field ipam=${JSON.stringify(ipam)}: gannet-cni allocates addresses itself; remove the ipam section`,
     );
   }
-  let podCIDR: Ipv4Prefix | undefined;
-  if (conf.podCIDR !== undefined) podCIDR = parsePodCidr(conf.podCIDR, 'podCIDR');
+  const podCIDRs = netconfPodCidrs(conf);
   let mtu: number | undefined;
   if (conf.mtu !== undefined) {
     if (!Number.isInteger(conf.mtu) || (conf.mtu as number) < 68 || (conf.mtu as number) > 65535) {
@@ -174,7 +174,7 @@ export function parseNetConf(stdin: string, command: CniCommand): NetConf {
     name,
     dataDir: storePath(conf),
     nodeStateFile: optionalPath(conf, 'nodeStateFile', DEFAULT_NODE_STATE_FILE),
-    ...(podCIDR && { podCIDR }),
+    podCIDRs,
     ...(mtu !== undefined && { mtu }),
     ...(prevResult && { prevResult }),
     ...(validAttachments && { validAttachments }),
@@ -182,20 +182,50 @@ export function parseNetConf(stdin: string, command: CniCommand): NetConf {
   return out;
 }
 
-/** Validates a pod CIDR: an IPv4 prefix with host bits zero, /8 to /30 (room for at least one pod), not special-use. */
-export function parsePodCidr(value: unknown, what: string): Ipv4Prefix {
-  const prefix = typeof value === 'string' ? parseIpv4Prefix(value) : undefined;
-  if (!prefix) {
-    throw invalid(
-      `${what} must be an IPv4 prefix with host bits zero like 10.244.1.0/24, got ${JSON.stringify(value)}`,
-    );
+/**
+ * Validates a pod CIDR: an IPv4 or IPv6 prefix with host bits zero, IPv4 /8 to /30, IPv6 /16 to /120 (room for the
+ * IPAM's window), not special-use. `what` names the key in the error.
+ */
+export function parsePodCidr(value: unknown, what: string): PodCidr {
+  const c = checkPodCidr(value);
+  if (typeof c === 'string') throw invalid(`${what} ${c}`);
+  return c;
+}
+
+/**
+ * The pod CIDRs of a list: one per family, IPv4 first. In the netconf a second one of a family is an error naming
+ * its key (which of the two pods should be numbered from is not ours to guess); in the node state (`firstWins`, an
+ * agent originating more prefixes than its pods use) the first of each family is the pods', as it always was.
+ */
+export function podCidrsOf(entries: readonly { value: unknown; key: string }[], firstWins = false): PodCidr[] {
+  const byFamily = new Map<number, { cidr: PodCidr; key: string }>();
+  for (const { value, key } of entries) {
+    const cidr = parsePodCidr(value, key);
+    const seen = byFamily.get(cidr.family);
+    if (seen && firstWins) continue;
+    if (seen) {
+      throw invalid(
+        `${key} ${cidr.text} is a second IPv${cidr.family} pod CIDR (${seen.key} is ${seen.cidr.text}): give one per family`,
+      );
+    }
+    byFamily.set(cidr.family, { cidr, key });
   }
-  if (prefix.length < 8 || prefix.length > 30) {
-    throw invalid(`${what} ${value} must be between /8 and /30 to hold pods`);
+  return [4, 6].flatMap((f) => (byFamily.has(f) ? [byFamily.get(f)!.cidr] : []));
+}
+
+/** `podCIDR` (one, either family) and `podCIDRs` (a list, one per family) of the netconf. */
+function netconfPodCidrs(conf: Record<string, unknown>): PodCidr[] {
+  const entries: { value: unknown; key: string }[] = [];
+  if (conf.podCIDR !== undefined) entries.push({ value: conf.podCIDR, key: 'podCIDR' });
+  if (conf.podCIDRs !== undefined) {
+    if (!Array.isArray(conf.podCIDRs) || conf.podCIDRs.length === 0) {
+      throw invalid(
+        `podCIDRs must be a non-empty array of prefixes (one per family), got ${JSON.stringify(conf.podCIDRs)}`,
+      );
+    }
+    for (const [i, value] of conf.podCIDRs.entries()) entries.push({ value, key: `podCIDRs[${i}]` });
   }
-  const special = ipv4SpecialUse(prefix);
-  if (special) throw invalid(`${what} ${value} overlaps the special-use range ${special}: pods cannot use it`);
-  return prefix;
+  return podCidrsOf(entries);
 }
 
 function parseValidAttachments(value: unknown): Attachment[] {

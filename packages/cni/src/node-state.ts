@@ -1,10 +1,10 @@
 // The node state file the agent writes (default /run/gannet/node-state.json):
 // { "nodeName": "node1", "podCIDRs": ["10.244.1.0/24"], "mtu": 1500, "updatedAt": "ISO-8601" }.
-// When the netconf has no podCIDR the plugin takes the first IPv4 entry of podCIDRs from here.
+// When the netconf has no podCIDR(s) the plugin takes podCIDRs from here: one per family (IPv4, IPv6 or both).
 import { closeSync, constants, fstatSync, openSync, readSync } from 'node:fs';
 import { CniCode, CniError } from './errors.js';
-import type { Ipv4Prefix } from './ipv4.js';
-import { parsePodCidr } from './netconf.js';
+import { podCidrsOf } from './netconf.js';
+import type { PodCidr } from './pod-cidr.js';
 
 export interface NodeState {
   readonly nodeName: string;
@@ -13,9 +13,9 @@ export interface NodeState {
   readonly updatedAt: string;
 }
 
-/** What the plugin takes from the node state: the pod CIDR and the agent's MTU, if it set one. */
+/** What the plugin takes from the node state: the pod CIDRs (one per family) and the agent's MTU, if it set one. */
 export interface NodeNetwork {
-  readonly podCIDR: Ipv4Prefix;
+  readonly podCIDRs: readonly PodCidr[];
   readonly mtu?: number;
 }
 
@@ -49,7 +49,7 @@ export function readSmallFile(path: string): string {
   }
 }
 
-/** Reads the node's pod CIDR from the agent's state file; code 11 when the agent has not written it (yet). */
+/** Reads the node's pod CIDRs from the agent's state file; code 11 when the agent has not written it (yet). */
 export function readNodeState(file: string, read: (path: string) => string = readSmallFile): NodeNetwork {
   let text: string;
   try {
@@ -70,12 +70,14 @@ export function readNodeState(file: string, read: (path: string) => string = rea
   } catch {
     throw notReady(file, `${file} is not valid JSON`);
   }
-  const cidrs = Array.isArray(state?.podCIDRs) ? state.podCIDRs : [];
-  const v4 = cidrs.find((c) => typeof c === 'string' && !c.includes(':'));
-  if (v4 === undefined) throw notReady(file, `${file} lists no IPv4 entry in podCIDRs`);
-  const podCIDR = parsePodCidr(v4, `podCIDRs[0] in ${file}`);
+  const cidrs: unknown[] = Array.isArray(state?.podCIDRs) ? state.podCIDRs : [];
+  if (cidrs.length === 0) throw notReady(file, `${file} lists no entry in podCIDRs`);
+  const podCIDRs = podCidrsOf(
+    cidrs.map((value, i) => ({ value, key: `podCIDRs[${i}] in ${file}` })),
+    true,
+  );
   const mtu = state.mtu;
   return Number.isInteger(mtu) && (mtu as number) >= 68 && (mtu as number) <= 65535
-    ? { podCIDR, mtu: mtu as number }
-    : { podCIDR };
+    ? { podCIDRs, mtu: mtu as number }
+    : { podCIDRs };
 }

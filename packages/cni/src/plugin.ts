@@ -1,16 +1,19 @@
 // One CNI invocation: (environment, stdin) → (stdout, exit status), with the kernel behind PodNetwork. The spec's
 // commands are a flat switch; each is a short sequence whose order makes crashes recoverable: ADD reserves the
 // address before it creates anything, DEL deletes the veth before it releases the address, so whatever a crash
-// leaves is found again from (containerID, ifname) alone. ADD and DEL of one container hold its lock
+// leaves is found again from (containerID, ifname) alone. A dual-stack pod gets one address per family (the node's
+// pod CIDRs, IPv4 first), each its own claim in the store: a crash between the two leaves a claim that the repeated
+// ADD finds again, or that DEL or GC frees. ADD and DEL of one container hold its lock
 // (container-lock.ts): a DEL racing an ADD runs before the reservation or after the wiring, never in between.
+import { ipFamilyOf } from '@gannet/core';
 import { type LockOptions, lockContainer } from './container-lock.js';
 import { CniCode, CniError, toCniError } from './errors.js';
-import { IpamStore } from './ipam-store.js';
-import { formatIpv4, type Ipv4Prefix } from './ipv4.js';
+import { type Allocation, IpamStore } from './ipam-store.js';
 import { type CniEnv, type NetConf, parseEnv, parseNetConf, peekVersion, SUPPORTED_VERSIONS } from './netconf.js';
 import { readNodeState, readSmallFile } from './node-state.js';
+import type { PodCidr } from './pod-cidr.js';
 import { hostVethName, netnsRefusal, type PodNetwork, type PodWiring, vethMacs } from './pod-network.js';
-import { buildResult, POD_GATEWAY, readPrevResult } from './result.js';
+import { buildResult, readPrevResult } from './result.js';
 
 export interface CniRequest {
   readonly env: Readonly<Record<string, string | undefined>>;
@@ -31,6 +34,11 @@ export interface PluginDeps {
   readonly onStep?: (step: string) => void;
   /** The container lock's clock, sleep and liveness test (tests play crashed and slow holders). */
   readonly lock?: LockOptions;
+}
+
+interface NodeNetwork {
+  readonly podCIDRs: readonly PodCidr[];
+  readonly mtu: number;
 }
 
 /** Plugin-specific code (the spec reserves 100+ for plugins): CHECK found the attachment not as ADD left it. */
@@ -82,25 +90,38 @@ class Plugin {
     }
   }
 
-  private wire(who: { containerId: string; ifname: string }, node: { podCIDR: Ipv4Prefix; mtu: number }): unknown {
+  private wire(who: { containerId: string; ifname: string }, node: NodeNetwork): unknown {
     const { network } = this.deps;
-    const claim = this.store.allocate(who, node.podCIDR, this.env.pod);
-    this.deps.onStep?.('reserved');
-    const w = this.wiring(formatIpv4(claim.address), node.mtu);
+    const claims: Allocation[] = [];
     try {
-      network.add(w);
-    } catch (err) {
       try {
-        network.remove(w.hostIfName);
-      } catch {
-        // reported below with the original failure; a later DEL or GC retries
+        for (const cidr of node.podCIDRs) claims.push(this.store.allocate(who, cidr, this.env.pod));
+      } catch (err) {
+        // one family reserved, the other full: free what this ADD claimed (a repeated ADD's own addresses stay)
+        const fresh = claims.filter((c) => !c.existing).map((c) => c.address);
+        if (fresh.length > 0) this.store.release(who, fresh);
+        throw err;
       }
-      this.store.release(who);
-      throw err;
+      this.deps.onStep?.('reserved');
+      const w = this.wiring(
+        claims.map((c) => c.address),
+        node.mtu,
+      );
+      try {
+        network.add(w);
+      } catch (err) {
+        try {
+          network.remove(w.hostIfName);
+        } catch {
+          // reported below with the original failure; a later DEL or GC retries
+        }
+        this.store.release(who);
+        throw err;
+      }
+      return buildResult(this.conf.cniVersion, w);
     } finally {
-      claim.done();
+      for (const c of claims) c.done();
     }
-    return buildResult(this.conf.cniVersion, w);
   }
 
   DEL(): undefined {
@@ -142,7 +163,7 @@ class Plugin {
     if (!prev) {
       throw new CniError(
         CniCode.InvalidNetworkConfig,
-        `prevResult has no interface ${this.env.ifname} in a sandbox with an IPv4 address`,
+        `prevResult has no interface ${this.env.ifname} in a sandbox with an IP address`,
       );
     }
     const state = this.deps.network.netnsState(this.env.netns);
@@ -153,11 +174,25 @@ class Plugin {
     const who = this.attachment();
     const reserved = this.store.find(who);
     const problems: string[] = [];
-    if (reserved === undefined) problems.push(`no address is reserved for ${who.containerId}/${who.ifname}`);
-    else if (formatIpv4(reserved) !== prev.address) {
-      problems.push(`prevResult says ${prev.address} but ${formatIpv4(reserved)} is reserved`);
+    if (reserved.length === 0) problems.push(`no address is reserved for ${who.containerId}/${who.ifname}`);
+    else {
+      for (const [family, said] of [
+        [4, prev.ipv4],
+        [6, prev.ipv6],
+      ] as const) {
+        const mine = reserved.filter((a) => ipFamilyOf(a) === family);
+        if (said === undefined) {
+          if (mine.length > 0)
+            problems.push(`prevResult has no IPv${family} address but ${mine.join(', ')} is reserved`);
+        } else if (!mine.includes(said)) {
+          problems.push(
+            `prevResult says ${said} but ${mine.length > 0 ? `${mine.join(', ')} is` : `no IPv${family} address is`} reserved`,
+          );
+        }
+      }
     }
-    problems.push(...this.deps.network.check(this.wiring(prev.address, this.nodeNetwork().mtu)));
+    const addresses = [prev.ipv4, prev.ipv6].filter((a) => a !== undefined);
+    problems.push(...this.deps.network.check(this.wiring(addresses, this.nodeNetwork().mtu)));
     if (problems.length > 0) {
       throw new CniError(CHECK_FAILED, `attachment ${who.containerId}/${who.ifname} is broken: ${problems.join('; ')}`);
     }
@@ -170,7 +205,7 @@ class Plugin {
       this.deps.network.remove(hostVethName(r.containerId, r.ifname));
     });
     if (kept.length > 0) {
-      const why = kept.map((k) => `${formatIpv4(k.reservation.address)}: ${toCniError(k.error).message}`);
+      const why = kept.map((k) => `${k.reservation.address}: ${toCniError(k.error).message}`);
       throw new CniError(
         CniCode.IoFailure,
         `GC kept ${kept.length} stale address(es) whose veth it could not delete (the next GC retries): ${why.join('; ')}`,
@@ -180,19 +215,21 @@ class Plugin {
   }
 
   STATUS(): undefined {
-    let podCIDR: Ipv4Prefix;
+    let podCIDRs: readonly PodCidr[];
     try {
-      podCIDR = this.nodeNetwork(false).podCIDR;
+      podCIDRs = this.nodeNetwork(false).podCIDRs;
     } catch (err) {
       const e = toCniError(err);
       throw new CniError(CniCode.PluginNotAvailable, e.message, e.details, { cause: err });
     }
-    const usage = this.store.usage(podCIDR);
-    if (usage.free === 0) {
-      throw new CniError(
-        CniCode.PluginNotAvailable,
-        `pod CIDR exhausted: all ${usage.total} addresses are in use; delete pods or give the node a larger CIDR`,
-      );
+    for (const cidr of podCIDRs) {
+      const usage = this.store.usage(cidr);
+      if (usage.free === 0) {
+        throw new CniError(
+          CniCode.PluginNotAvailable,
+          `pod CIDR ${cidr.text} exhausted: all ${usage.total} addresses are in use; delete pods or give the node a larger CIDR`,
+        );
+      }
     }
     return undefined;
   }
@@ -201,14 +238,14 @@ class Plugin {
     return { containerId: this.env.containerId, ifname: this.env.ifname };
   }
 
-  /** Pod CIDR from the netconf, else the node state; MTU from the netconf, node state, uplink, else 1500. */
-  private nodeNetwork(wantMtu = true): { podCIDR: Ipv4Prefix; mtu: number } {
+  /** Pod CIDRs from the netconf, else the node state; MTU from the netconf, node state, uplink, else 1500. */
+  private nodeNetwork(wantMtu = true): NodeNetwork {
     const { conf } = this;
     let stateMtu: number | undefined;
-    let podCIDR = conf.podCIDR;
-    if (!podCIDR) {
+    let podCIDRs = conf.podCIDRs;
+    if (podCIDRs.length === 0) {
       const state = readNodeState(conf.nodeStateFile, this.readFile);
-      podCIDR = state.podCIDR;
+      podCIDRs = state.podCIDRs;
       stateMtu = state.mtu;
     } else if (conf.mtu === undefined && wantMtu) {
       try {
@@ -218,10 +255,13 @@ class Plugin {
       }
     }
     const mtu = conf.mtu ?? stateMtu ?? (wantMtu ? this.deps.network.uplinkMtu() : undefined) ?? DEFAULT_MTU;
-    return { podCIDR, mtu };
+    return { podCIDRs, mtu };
   }
 
-  private wiring(address: string, mtu: number): PodWiring {
+  /** The wiring of this attachment with its addresses (at most one per family). */
+  private wiring(addresses: readonly string[], mtu: number): PodWiring {
+    const ipv4 = addresses.find((a) => ipFamilyOf(a) === 4);
+    const ipv6 = addresses.find((a) => ipFamilyOf(a) === 6);
     const { containerId, ifname } = this.env;
     const macs = vethMacs(containerId, ifname);
     return {
@@ -230,8 +270,8 @@ class Plugin {
       podMac: macs.pod,
       hostIfName: hostVethName(containerId, ifname),
       hostMac: macs.host,
-      address,
-      gateway: POD_GATEWAY,
+      ...(ipv4 !== undefined && { ipv4 }),
+      ...(ipv6 !== undefined && { ipv6 }),
       mtu,
     };
   }

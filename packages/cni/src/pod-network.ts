@@ -25,9 +25,10 @@ export interface PodWiring {
   readonly podMac: string;
   readonly hostIfName: string;
   readonly hostMac: string;
-  /** Pod address, dotted quad; configured as /32. */
-  readonly address: string;
-  readonly gateway: string;
+  /** The pod's IPv4 address, dotted quad, configured as /32 with a default route via POD_GATEWAY (169.254.1.1). */
+  readonly ipv4?: string;
+  /** The pod's IPv6 address (RFC 5952), configured as /128 without DAD, default route via POD_GATEWAY6 (fe80::1). */
+  readonly ipv6?: string;
   readonly mtu: number;
 }
 

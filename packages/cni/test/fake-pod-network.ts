@@ -17,7 +17,7 @@ export class FakePodNetwork implements PodNetwork {
   mtu: number | undefined = 9000;
 
   add(w: PodWiring): void {
-    this.calls.push(`add ${w.hostIfName} ${w.address}`);
+    this.calls.push(`add ${w.hostIfName} ${[w.ipv4, w.ipv6].filter((a) => a !== undefined).join(' ')}`);
     if (!this.namespaces.has(w.netns)) throw new CniError(CniCode.InvalidEnvironment, `no ${w.netns}`);
     for (const l of this.links.values()) {
       if (l.netns === w.netns && l.podIfName === w.podIfName && l.hostIfName !== w.hostIfName) {
@@ -38,7 +38,8 @@ export class FakePodNetwork implements PodNetwork {
     const l = this.links.get(w.hostIfName);
     if (!l) return [`host interface ${w.hostIfName} is missing`];
     const problems: string[] = [];
-    if (l.address !== w.address) problems.push(`address ${l.address} != ${w.address}`);
+    if (l.ipv4 !== w.ipv4) problems.push(`address ${l.ipv4} != ${w.ipv4}`);
+    if (l.ipv6 !== w.ipv6) problems.push(`address ${l.ipv6} != ${w.ipv6}`);
     if (l.mtu !== w.mtu) problems.push(`mtu ${l.mtu} != ${w.mtu}`);
     return problems;
   }

@@ -4,22 +4,23 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Worker } from 'node:worker_threads';
 import { CniCode, CniError } from '../src/errors.js';
-import { IpamStore, ipamUsage, usableRange } from '../src/ipam-store.js';
-import { formatIpv4, type Ipv4Prefix, parseIpv4, parseIpv4Prefix } from '../src/ipv4.js';
+import { IpamStore, ipamUsage } from '../src/ipam-store.js';
+import { checkPodCidr, type PodCidr } from '../src/pod-cidr.js';
 
-function prefix(text: string): Ipv4Prefix {
-  const p = parseIpv4Prefix(text);
-  if (!p) throw new Error(text);
+function prefix(text: string): PodCidr {
+  const p = checkPodCidr(text);
+  if (typeof p === 'string') throw new Error(p);
   return p;
 }
 const who = (id: string, ifname = 'eth0') => ({ containerId: id, ifname });
 /** A whole allocation, as ADD makes it: claim, then done(). */
-function take(store: IpamStore, w: { containerId: string; ifname: string }, r: Ipv4Prefix): number {
+function take(store: IpamStore, w: { containerId: string; ifname: string }, r: PodCidr): string {
   const a = store.allocate(w, r);
   a.done();
   return a.address;
 }
-const ip = (n: number) => formatIpv4(n);
+const ip = (a: string) => a;
+const parseIpv4 = (a: string) => a;
 
 describe('ipam: IpamStore on real files', () => {
   let dir: string;
@@ -36,7 +37,7 @@ describe('ipam: IpamStore on real files', () => {
     assert.equal(readFileSync(join(dir, 'net', '10.244.1.2'), 'utf8'), 'a\neth0\nx\na\nu-1\n');
     writeFileSync(join(dir, 'net', '10.244.1.9'), 'old\neth0\n'); // written before pods were recorded
     assert.deepEqual(
-      store.list().sort((p, q) => p.address - q.address),
+      store.list().sort((p, q) => (p.address < q.address ? -1 : 1)),
       [
         {
           address: parseIpv4('10.244.1.2'),
@@ -53,12 +54,9 @@ describe('ipam: IpamStore on real files', () => {
   });
 
   it('skips the network, first and broadcast addresses', () => {
-    assert.deepEqual(usableRange(prefix('10.244.1.0/24')), {
-      first: parseIpv4('10.244.1.2'),
-      last: parseIpv4('10.244.1.254'),
-      count: 253,
-    });
-    assert.equal(usableRange(prefix('10.0.0.0/30')).count, 1);
+    const r = prefix('10.244.1.0/24');
+    assert.deepEqual([r.first, r.last, r.count], [2, 254, 253]);
+    assert.equal(prefix('10.0.0.0/30').count, 1);
   });
 
   it('hands out addresses round-robin, one file per address naming the owner', () => {
@@ -86,8 +84,8 @@ describe('ipam: IpamStore on real files', () => {
     const again = store.allocate(who('a'), r);
     assert.deepEqual([again.address, again.existing], [first, true]);
     assert.notEqual(take(store, who('a', 'net1'), r), first, 'another ifname is another attachment');
-    assert.equal(store.find(who('a')), first);
-    assert.equal(store.find(who('zzz')), undefined);
+    assert.deepEqual(store.find(who('a')), [first]);
+    assert.deepEqual(store.find(who('zzz')), []);
   });
 
   it('wraps around and fails with code 11 when the range is full', () => {
@@ -150,7 +148,7 @@ describe('ipam: IpamStore on real files', () => {
     const r = prefix('10.244.1.0/24');
     const inFlight = store.allocate(who('new'), r);
     assert.deepEqual(store.gc([]).released, [], 'not in the runtime list yet, but its ADD is running');
-    assert.equal(store.find(who('new')), inFlight.address);
+    assert.deepEqual(store.find(who('new')), [inFlight.address]);
     inFlight.done();
     assert.deepEqual(
       store.gc([]).released.map((x) => x.containerId),
@@ -208,7 +206,7 @@ describe('ipam: IpamStore on real files', () => {
       free: 252,
       total: 253,
     });
-    assert.throws(() => ipamUsage({ dataDir: dir, network: 'net', podCIDR: 'x' }), /IPv4 prefix/);
+    assert.throws(() => ipamUsage({ dataDir: dir, network: 'net', podCIDR: 'x' }), /IPv4 or IPv6 prefix/);
   });
 
   it('reports an unwritable store as an I/O failure (code 5)', () => {
@@ -227,7 +225,7 @@ describe('ipam: IpamStore on real files', () => {
     const results = await Promise.all(
       shares.map(
         (share) =>
-          new Promise<{ got: [string, number][]; errors: string[] }>((resolve, reject) => {
+          new Promise<{ got: [string, string][]; errors: string[] }>((resolve, reject) => {
             const worker = new Worker(new URL('./ipam-worker.js', import.meta.url), {
               workerData: { dataDir: dir, ids: share, cidr: '10.244.0.0/24' },
             });
@@ -244,11 +242,130 @@ describe('ipam: IpamStore on real files', () => {
     assert.equal(got.length, 200);
     assert.equal(new Set(got.map(([, a]) => a)).size, 200, 'all addresses distinct');
     const store = new IpamStore(dir, 'net');
-    for (const [id, address] of got) assert.equal(store.find(who(id)), address, `${id} owns its address on disk`);
+    for (const [id, address] of got) assert.deepEqual(store.find(who(id)), [address], `${id} owns its address on disk`);
     assert.equal(store.list().length, 200);
     assert.deepEqual(
       readdirSync(join(dir, 'net')).filter((n) => n.startsWith('.tmp')),
       [],
+    );
+  });
+});
+
+describe('ipam: IPv6 and dual-stack', () => {
+  let dir: string;
+  beforeEach(() => {
+    dir = mkdtempSync(join(tmpdir(), 'gannet-ipam6-'));
+  });
+  afterEach(() => rmSync(dir, { recursive: true, force: true }));
+
+  it('hands out IPv6 addresses round-robin as RFC 5952 file names, with a hint of their own', () => {
+    const store = new IpamStore(dir, 'net');
+    const v6 = prefix('fd00:10:244:1::/64');
+    const v4 = prefix('10.244.1.0/24');
+    assert.equal(take(store, who('a'), v6), 'fd00:10:244:1::2');
+    assert.equal(take(store, who('a'), v4), '10.244.1.2', 'the same attachment: one claim per family');
+    assert.equal(take(store, who('b'), v6), 'fd00:10:244:1::3');
+    assert.equal(readFileSync(join(dir, 'net', 'fd00:10:244:1::3'), 'utf8'), 'b\neth0\n');
+    store.release(who('b'));
+    assert.equal(take(store, who('c'), v6), 'fd00:10:244:1::4', 'round-robin: the freed ::3 is not reused first');
+    assert.equal(take(store, who('c'), v4), '10.244.1.3', 'the IPv4 hint is not moved by IPv6 claims');
+    assert.deepEqual(store.find(who('a')).sort(), ['10.244.1.2', 'fd00:10:244:1::2']);
+    assert.deepEqual(readdirSync(join(dir, 'net')).sort(), [
+      '10.244.1.2',
+      '10.244.1.3',
+      'fd00:10:244:1::2',
+      'fd00:10:244:1::4',
+      'last_reserved_ip.0',
+      'last_reserved_ip.1',
+    ]);
+    assert.deepEqual(store.usage(v6), { used: 2, free: 2 ** 32 - 3 - 2, total: 2 ** 32 - 3 });
+    assert.deepEqual(store.usage(v4), { used: 2, free: 251, total: 253 });
+    assert.deepEqual(store.release(who('a')).sort(), ['10.244.1.2', 'fd00:10:244:1::2'], 'DEL frees both');
+  });
+
+  it('a repeated allocation finds the existing IPv6 claim; another attachment gets the next', () => {
+    const store = new IpamStore(dir, 'net');
+    const v6 = prefix('fd00::/64');
+    const first = take(store, who('a'), v6);
+    const again = store.allocate(who('a'), v6);
+    assert.deepEqual([again.address, again.existing], [first, true]);
+    assert.equal(take(store, who('a', 'net1'), v6), 'fd00::3');
+  });
+
+  it('IPv6 exhaustion: a full /120 fails with code 11 naming the CIDR; the IPv4 side is unaffected', function () {
+    this.timeout(20_000); // 254 allocations, each reading the store (~1.3 s idle)
+    const store = new IpamStore(dir, 'net');
+    const v6 = prefix('fd00::/120');
+    const got = new Set<string>();
+    for (let i = 0; i < 253; i++) got.add(take(store, who(`c${i}`), v6));
+    assert.equal(got.size, 253);
+    assert.ok(!got.has('fd00::') && !got.has('fd00::1') && !got.has('fd00::ff'));
+    assert.throws(
+      () => store.allocate(who('full'), v6),
+      (err: unknown) =>
+        err instanceof CniError &&
+        err.code === CniCode.TryAgainLater &&
+        /no free address in pod CIDR fd00::\/120: all 253 addresses are reserved/.test(err.message),
+    );
+    assert.deepEqual(store.usage(v6), { used: 253, free: 0, total: 253 });
+    assert.equal(take(store, who('full'), prefix('10.0.0.0/24')), '10.0.0.2');
+    store.release(who('c100'));
+    assert.equal(take(store, who('full'), v6), 'fd00::66', 'wraps to the freed address');
+  });
+
+  it('crash recovery: an IPv6 claim of a dead ADD is kept while it lives, freed by GC after; DEL frees it too', () => {
+    const alive = new Set([process.pid]);
+    const store = new IpamStore(dir, 'net', (pid) => alive.has(pid));
+    const v4 = prefix('10.244.1.0/24');
+    const v6 = prefix('fd00::/64');
+    // a dual-stack ADD that dies between its two claims: the IPv4 one done, the IPv6 one in flight
+    take(store, who('crashed'), v4);
+    store.allocate(who('crashed'), v6); // never done()
+    assert.deepEqual(
+      store.gc([]).released.map((r) => r.address),
+      ['10.244.1.2'],
+      'the in-flight IPv6 claim stays',
+    );
+    alive.clear(); // the ADD process is gone
+    assert.deepEqual(
+      store.gc([]).released.map((r) => r.address),
+      ['fd00::2'],
+    );
+    assert.deepEqual(
+      readdirSync(join(dir, 'net')).filter((n) => n.startsWith('.tmp')),
+      [],
+    );
+    // the same crash, then the runtime's DEL
+    take(store, who('again'), v4);
+    store.allocate(who('again'), v6);
+    assert.deepEqual(store.release(who('again')).sort(), ['10.244.1.3', 'fd00::3']);
+    assert.deepEqual(store.list(), []);
+  });
+
+  it('a repeated ADD after a crash between the families reuses the first claim and adds the second', () => {
+    const store = new IpamStore(dir, 'net');
+    const v4 = prefix('10.244.1.0/24');
+    const v6 = prefix('fd00::/64');
+    take(store, who('a'), v4);
+    const again4 = store.allocate(who('a'), v4);
+    const new6 = store.allocate(who('a'), v6);
+    assert.deepEqual([again4.existing, new6.existing, new6.address], [true, false, 'fd00::2']);
+    new6.done();
+    assert.deepEqual(store.release(who('a'), ['fd00::2']), ['fd00::2'], 'release of named addresses only');
+    assert.deepEqual(store.find(who('a')), ['10.244.1.2']);
+  });
+
+  it('ipamUsage reads an IPv6 pod CIDR; a bad one is code 7', () => {
+    const store = new IpamStore(dir, 'net');
+    take(store, who('a'), prefix('fd00::/120'));
+    assert.deepEqual(ipamUsage({ dataDir: dir, network: 'net', podCIDR: 'fd00::/120' }), {
+      used: 1,
+      free: 252,
+      total: 253,
+    });
+    assert.throws(
+      () => ipamUsage({ dataDir: dir, network: 'net', podCIDR: 'fd00::/124' }),
+      (err: unknown) => err instanceof CniError && err.code === 7,
     );
   });
 });

@@ -1,13 +1,13 @@
 // Worker thread for the concurrency test: allocates addresses for its share of containers as fast as it can.
 import { parentPort, workerData } from 'node:worker_threads';
 import { IpamStore } from '../src/ipam-store.js';
-import { parseIpv4Prefix } from '../src/ipv4.js';
+import { checkPodCidr } from '../src/pod-cidr.js';
 
 const { dataDir, ids, cidr } = workerData as { dataDir: string; ids: string[]; cidr: string };
-const range = parseIpv4Prefix(cidr);
-if (!range) throw new Error(`bad cidr ${cidr}`);
+const range = checkPodCidr(cidr);
+if (typeof range === 'string') throw new Error(`bad cidr ${cidr}: ${range}`);
 const store = new IpamStore(dataDir, 'net');
-const got: [string, number][] = [];
+const got: [string, string][] = [];
 const errors: string[] = [];
 for (const id of ids) {
   try {

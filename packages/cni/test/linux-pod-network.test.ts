@@ -11,8 +11,7 @@ const w: PodWiring = {
   podMac: '0e:00:00:00:00:01',
   hostIfName: 'gnt0123456789a',
   hostMac: 'ee:00:00:00:00:01',
-  address: '10.244.1.5',
-  gateway: '169.254.1.1',
+  ipv4: '10.244.1.5',
   mtu: 1450,
 };
 
@@ -264,5 +263,75 @@ describe('LinuxPodNetwork with a scripted ip', () => {
     const m = vethMacs('abc', 'eth0');
     assert.match(m.host, /^ee(:[0-9a-f]{2}){5}$/);
     assert.match(m.pod, /^0e(:[0-9a-f]{2}){5}$/);
+  });
+});
+
+describe('LinuxPodNetwork: IPv6', () => {
+  const dual: PodWiring = { ...w, ipv6: 'fd00:10:244:1::5' };
+  it('ADD dual-stack: /128 without DAD, fe80::1 gateway with a permanent neighbour, both host routes', () => {
+    const { net, calls, sysctls } = fake();
+    sysctls.set('net/ipv6/conf/all/forwarding', '0');
+    net.add(dual);
+    assert.equal(
+      calls[0]?.input,
+      'link add eth0 mtu 1450 address 0e:00:00:00:00:01 type veth peer name gnt0123456789a mtu 1450 address ee:00:00:00:00:01 netns 4321\n' +
+        'addr add 10.244.1.5/32 dev eth0\n' +
+        'addr add fd00:10:244:1::5/128 dev eth0 nodad\n' +
+        'link set eth0 up\n' +
+        'route add default via 169.254.1.1 dev eth0 onlink\n' +
+        'neigh replace 169.254.1.1 lladdr ee:00:00:00:00:01 dev eth0 nud permanent\n' +
+        'route add default via fe80::1 dev eth0\n' +
+        'neigh replace fe80::1 lladdr ee:00:00:00:00:01 dev eth0 nud permanent\n',
+    );
+    assert.equal(
+      calls[1]?.input,
+      'link set gnt0123456789a up\n' +
+        'route replace 10.244.1.5/32 dev gnt0123456789a scope link\n' +
+        'route replace fd00:10:244:1::5/128 dev gnt0123456789a\n' +
+        'neigh replace fd00:10:244:1::5 lladdr 0e:00:00:00:00:01 dev gnt0123456789a nud permanent\n',
+    );
+    assert.equal(sysctls.get('net/ipv6/conf/all/forwarding'), '1');
+  });
+
+  it('ADD IPv6-only: no IPv4 line, no IPv4 forwarding written', () => {
+    const { net, calls, sysctls } = fake();
+    sysctls.set('net/ipv6/conf/all/forwarding', '1');
+    const { ipv4: _, ...only6 } = dual;
+    net.add(only6);
+    assert.doesNotMatch(calls[0]?.input ?? '', /169\.254|\/32/);
+    assert.match(calls[0]?.input ?? '', /route add default via fe80::1 dev eth0\n/);
+    assert.doesNotMatch(calls[1]?.input ?? '', /\/32/);
+    assert.equal(sysctls.get('net/ipv4/ip_forward'), '0', 'not touched');
+  });
+
+  it('ADD dual-stack: an existing default route is explained whichever family it is', () => {
+    // line 7 of the dual batch is the IPv6 default route
+    const { net } = fake([{ status: 1, stderr: 'RTNETLINK answers: File exists\nCommand failed -:7\n' }]);
+    assert.throws(() => net.add(dual), /already has a default route: gannet-cni must be its first network/);
+  });
+
+  it('CHECK dual-stack: asks for the IPv6 host route and the pod IPv6 default route, names what is missing', () => {
+    const link = JSON.stringify([{ flags: ['UP'], mtu: 1450 }]);
+    const podAddrs = JSON.stringify([
+      {
+        flags: ['UP'],
+        addr_info: [
+          { family: 'inet', local: '10.244.1.5', prefixlen: 32 },
+          { family: 'inet6', local: 'fd00:10:244:1::5', prefixlen: 128 },
+        ],
+      },
+    ]);
+    const { net, calls, sysctls } = fake([
+      { stdout: link },
+      { stdout: JSON.stringify([{ dev: 'gnt0123456789a' }]) },
+      { stdout: '[]' }, // no IPv6 host route
+      { stdout: `${podAddrs}\n${JSON.stringify([{ gateway: '169.254.1.1', dev: 'eth0' }])}\n` },
+      { stdout: JSON.stringify([{ gateway: 'fe80::1', dev: 'eth0' }]) },
+    ]);
+    sysctls.set('net/ipv4/conf/gnt0123456789a/proxy_arp', '1');
+    assert.deepEqual(net.check(dual), ['host route fd00:10:244:1::5/128 dev gnt0123456789a is missing']);
+    assert.deepEqual(calls[2]?.args, ['-6', '-j', 'route', 'show', 'exact', 'fd00:10:244:1::5/128']);
+    assert.deepEqual(calls[4]?.args, [`--net=${w.netns}`, 'ip', '-6', '-j', '-batch', '-']);
+    assert.equal(calls[4]?.input, 'route show default\n');
   });
 });

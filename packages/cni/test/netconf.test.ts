@@ -1,6 +1,5 @@
 import assert from 'node:assert/strict';
 import { CniCode, CniError } from '../src/errors.js';
-import { formatPrefix } from '../src/ipv4.js';
 import { DEFAULT_DATA_DIR, DEFAULT_NODE_STATE_FILE, parseEnv, parseNetConf, peekVersion } from '../src/netconf.js';
 
 const base = { cniVersion: '1.1.0', name: 'gannet', type: 'gannet-cni' };
@@ -23,7 +22,10 @@ describe('netconf: parseNetConf', () => {
     );
     assert.equal(c.cniVersion, '1.1.0');
     assert.equal(c.name, 'gannet');
-    assert.equal(formatPrefix(c.podCIDR ?? { network: 0, length: 0 }), '10.244.1.0/24');
+    assert.deepEqual(
+      c.podCIDRs.map((p) => p.text),
+      ['10.244.1.0/24'],
+    );
     assert.equal(c.mtu, 1400);
     assert.equal(c.dataDir, '/tmp/x');
     assert.equal(c.nodeStateFile, '/tmp/s.json');
@@ -34,7 +36,7 @@ describe('netconf: parseNetConf', () => {
     const c = parseNetConf(conf({ runtimeConfig: { portMappings: [] }, args: {}, capabilities: {}, ipam: {} }), 'ADD');
     assert.equal(c.dataDir, DEFAULT_DATA_DIR);
     assert.equal(c.nodeStateFile, DEFAULT_NODE_STATE_FILE);
-    assert.equal(c.podCIDR, undefined);
+    assert.deepEqual(c.podCIDRs, []);
     assert.equal(c.mtu, undefined);
   });
 
@@ -92,11 +94,33 @@ describe('netconf: parseNetConf', () => {
     ['missing name', { name: undefined }, /name must be/],
     ['a name with a slash', { name: '../etc' }, /name must be/],
     ['another type', { type: 'bridge' }, /type is "bridge"/],
-    ['a podCIDR that is no prefix', { podCIDR: '10.244.1.0' }, /podCIDR must be an IPv4 prefix/],
+    ['a podCIDR that is no prefix', { podCIDR: '10.244.1.0' }, /podCIDR must be an IPv4 or IPv6 prefix/],
     ['a podCIDR with host bits', { podCIDR: '10.244.1.1/24' }, /host bits zero/],
-    ['a podCIDR octet over 255', { podCIDR: '10.256.1.0/24' }, /IPv4 prefix/],
+    ['a podCIDR octet over 255', { podCIDR: '10.256.1.0/24' }, /IPv4 or IPv6 prefix/],
     ['a /31 podCIDR', { podCIDR: '10.244.1.0/31' }, /between \/8 and \/30/],
-    ['an IPv6 podCIDR', { podCIDR: 'fd00::/64' }, /IPv4 prefix/],
+    [
+      'an IPv6 podCIDR too long for the IPAM',
+      { podCIDR: 'fd00::/121' },
+      /podCIDR fd00::\/121 must be between \/16 and \/120 to hold pods \(the IPAM needs at least 8 host bits\)/,
+    ],
+    ['an IPv6 podCIDR shorter than /16', { podCIDR: 'fd00::/15' }, /between \/16 and \/120/],
+    ['an IPv6 podCIDR with host bits', { podCIDR: 'fd00::1/64' }, /host bits zero/],
+    ['a link-local IPv6 podCIDR', { podCIDR: 'fe80::/64' }, /special-use range link-local \(fe80::\/10\)/],
+    ['an IPv4-mapped podCIDR', { podCIDR: '::ffff:10.0.0.0/120' }, /special-use range IPv4-mapped/],
+    ['a multicast IPv6 podCIDR', { podCIDR: 'ff02::/64' }, /special-use range multicast/],
+    ['podCIDRs not a list', { podCIDRs: '10.0.0.0/24' }, /podCIDRs must be a non-empty array/],
+    ['an empty podCIDRs', { podCIDRs: [] }, /podCIDRs must be a non-empty array/],
+    [
+      'two IPv4 podCIDRs',
+      { podCIDRs: ['10.0.0.0/24', '10.0.1.0/24'] },
+      /podCIDRs\[1\] 10\.0\.1\.0\/24 is a second IPv4 pod CIDR \(podCIDRs\[0\] is 10\.0\.0\.0\/24\)/,
+    ],
+    [
+      'podCIDR and podCIDRs of one family',
+      { podCIDR: 'fd00::/64', podCIDRs: ['fd01::/64'] },
+      /podCIDRs\[0\] fd01::\/64 is a second IPv6 pod CIDR \(podCIDR is fd00::\/64\)/,
+    ],
+    ['a bad podCIDRs entry', { podCIDRs: ['10.0.0.0/24', 'fd00::/200'] }, /podCIDRs\[1\] must be an IPv4 or IPv6/],
     ['a loopback podCIDR', { podCIDR: '127.0.0.0/24' }, /127\.0\.0\.0\/24 overlaps the special-use range loopback/],
     ['a link-local podCIDR', { podCIDR: '169.254.1.0/24' }, /special-use range link-local \(169\.254\.0\.0\/16\)/],
     ['a multicast podCIDR', { podCIDR: '239.1.0.0/16' }, /special-use range multicast \(224\.0\.0\.0\/4\)/],

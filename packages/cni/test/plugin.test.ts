@@ -151,10 +151,16 @@ describe('plugin: runCni with an in-memory network', () => {
     assertError(await call('STATUS', conf({ podCIDR: undefined })), 50, /no pod CIDR/);
     writeFileSync(stateFile, '{"podCIDRs": [');
     assertError(await call('ADD', conf({ podCIDR: undefined })), 11, /not valid JSON/);
-    writeFileSync(stateFile, '{"podCIDRs": ["fd00::/64"]}');
-    assertError(await call('ADD', conf({ podCIDR: undefined })), 11, /no IPv4 entry/);
+    writeFileSync(stateFile, '{"podCIDRs": []}');
+    assertError(await call('ADD', conf({ podCIDR: undefined })), 11, /lists no entry in podCIDRs/);
     writeFileSync(stateFile, '{"podCIDRs": ["10.1.0.0/33"]}');
-    assertError(await call('ADD', conf({ podCIDR: undefined })), 7, /podCIDRs\[0\] in .* must be an IPv4 prefix/);
+    assertError(
+      await call('ADD', conf({ podCIDR: undefined })),
+      7,
+      /podCIDRs\[0\] in .* must be an IPv4 or IPv6 prefix/,
+    );
+    writeFileSync(stateFile, '{"podCIDRs": ["fd00::/124"]}');
+    assertError(await call('ADD', conf({ podCIDR: undefined })), 7, /podCIDRs\[0\] in .* fd00::\/124 must be between/);
     writeFileSync(stateFile, '{"podCIDRs": ["10.1.0.0/24"]}');
     assert.equal((await call('STATUS', conf({ podCIDR: undefined }))).exitCode, 0);
     assert.equal(net.links.size, 0);

@@ -1,6 +1,5 @@
 // Address and prefix helpers for the agent's config: the parsing and canonical text are @gannet/core's.
-import { ipv4SpecialUse } from '@gannet/cni';
-import { checkIpPrefix, formatIp, parseIp, parseIpv4 } from '@gannet/core';
+import { checkIpPrefix, formatIp, ipSpecialUse, parseIp, parseIpv4 } from '@gannet/core';
 
 export interface Cidr {
   family: 4 | 6;
@@ -73,28 +72,15 @@ export function cidrsOverlap(a: Cidr, b: Cidr): boolean {
   return cidrContains(a, b) || cidrContains(b, a);
 }
 
-const SPECIAL_USE_V6: readonly [string, string][] = [
-  ['::/128', 'unspecified (::/128)'],
-  ['::1/128', 'loopback (::1/128)'],
-  ['::ffff:0:0/96', 'IPv4-mapped (::ffff:0:0/96)'],
-  ['fe80::/10', 'link-local (fe80::/10)'],
-  ['ff00::/8', 'multicast (ff00::/8)'],
-];
-let specialV6: { cidr: Cidr; what: string }[] | undefined;
-
 /**
  * Why a prefix cannot number pods, or undefined: the whole address space, or an overlap with a special-use range
- * (IPv4: gannet-cni's own list, so the agent and the plugin refuse the same prefixes).
+ * (@gannet/core's list, which gannet-cni checks too, so the agent and the plugin refuse the same prefixes).
  */
 export function podCidrProblem(c: Cidr): string | undefined {
   if (c.length === 0) return 'is the whole address space (a default route), not a pod range';
-  if (c.family === 4) {
-    const what = ipv4SpecialUse({ network: Number(c.value), length: c.length });
-    return what ? `overlaps the special-use range ${what}` : undefined;
-  }
-  specialV6 ??= SPECIAL_USE_V6.map(([text, what]) => ({ cidr: parseCidr(text), what }));
-  const hit = specialV6.find((s) => cidrsOverlap(s.cidr, c));
-  return hit ? `overlaps the special-use range ${hit.what}` : undefined;
+  const p = checkIpPrefix(c.text);
+  const what = typeof p === 'string' ? undefined : ipSpecialUse(p);
+  return what ? `overlaps the special-use range ${what}` : undefined;
 }
 
 /** Why an address cannot be a BGP peer's (unspecified, multicast, broadcast), or undefined. */

@@ -2,12 +2,12 @@ import assert from 'node:assert/strict';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { IpamStore } from '@gannet/cni';
+import { checkPodCidr, IpamStore, type PodCidr } from '@gannet/cni';
 import { FakeClock } from '@gannet/core/testing';
 import { parsePodsFile } from '../src/network-policy/pods-file.js';
 import { LocalPodsSource } from '../src/network-policy/pods-source.js';
 
-const PREFIX = { network: (10 << 24) | (244 << 16) | (1 << 8), length: 24 };
+const PREFIX = checkPodCidr('10.244.1.0/24') as PodCidr;
 
 describe('controller: standalone pods for network policy', () => {
   let dir: string;

@@ -17,3 +17,4 @@ export {
 } from './ip.js';
 export { formatIpv4, maskIpv4, parseIpv4, parseIpv4Prefix, parsePrefixLength } from './ipv4.js';
 export { formatIpv6, parseIpv6 } from './ipv6.js';
+export { ipSpecialUse } from './special-use.js';

@@ -14,7 +14,7 @@
 import { type FSWatcher, readFileSync, watch } from 'node:fs';
 import { basename, dirname } from 'node:path';
 import { IpamStore } from '@gannet/cni';
-import { type Clock, formatIpv4, systemClock, type TimerHandle } from '@gannet/core';
+import { type Clock, ipFamilyOf, systemClock, type TimerHandle } from '@gannet/core';
 import type { PodInfo } from '@gannet/policy';
 import { isIPv4 } from '../net.js';
 import type { PolicyInputSource, PolicyObjects } from './input-source.js';
@@ -105,11 +105,16 @@ export class LocalPodsSource implements PolicyInputSource {
   private readStore(): boolean {
     let claims: { ip: string; namespace: string; name: string }[];
     try {
-      claims = this.store.list().map((r) => ({
-        ip: formatIpv4(r.address),
-        namespace: r.pod?.namespace ?? 'default',
-        name: r.pod?.name ?? (r.containerId || `unknown-${formatIpv4(r.address)}`),
-      }));
+      // IPv4 claims only, as the pods file's IPs (isIPv4 below): a dual-stack pod's IPv6 claim is a second claim of
+      // the same pod, which the policy model does not take yet (docs/dual-stack.md)
+      claims = this.store
+        .list()
+        .filter((r) => ipFamilyOf(r.address) === 4)
+        .map((r) => ({
+          ip: r.address,
+          namespace: r.pod?.namespace ?? 'default',
+          name: r.pod?.name ?? (r.containerId || `unknown-${r.address}`),
+        }));
       this.storeProblem = undefined;
     } catch (err) {
       const problem = `cannot read the CNI address store: ${(err as Error).message}`;
