@@ -4,7 +4,7 @@ import { type ConflistTarget, conflistTargetFromEnv, installConflist } from './c
 import type { AgentConfig } from './config/types.js';
 import type { Logger } from './log.js';
 import { DEFAULT_NODE_STATE_FILE, writeNodeState } from './node-state.js';
-import { resolvePeer } from './policy.js';
+import { resolvePeer, unadvertisedPodCidrs } from './policy.js';
 import type { BestChange, DesiredRoute, PeerStateEvent, PeerStatus, RoutesPort, SpeakerPort } from './ports.js';
 import { compareKeys, indexAfter, orderKey, RouteIndex } from './route-index.js';
 
@@ -108,6 +108,7 @@ export class Agent {
       throw err;
     }
     this.started = true;
+    this.warnUnadvertised();
     this.log.info('agent started', {
       node: this.config.nodeName,
       asn: this.config.asn,
@@ -135,8 +136,15 @@ export class Agent {
     }
     this.deps.speaker.setPeers(next.peers.map((p) => resolvePeer(next, p)));
     this.pushRoutes();
+    this.warnUnadvertised();
     this.log.info('configuration applied', { peers: next.peers.length, podCIDRs: next.podCIDRs });
     return true;
+  }
+
+  /** A pod CIDR of a family no peer has is not advertised (one session per family): say so at every config. */
+  private warnUnadvertised(): void {
+    for (const u of unadvertisedPodCidrs(this.config))
+      this.log.warn('pod CIDR not advertised', { key: u.key, why: u.why });
   }
 
   /** Graceful: sessions closed without NOTIFICATION (peers keep our routes), kernel routes left in place. */

@@ -73,5 +73,27 @@ export function resolvePeer(config: AgentConfig, peer: PeerConfig): SpeakerPeer 
     out.bfd = { minRxMs, minTxMs, multiplier };
     if (checkControlPlaneFailure !== undefined) out.bfd.checkControlPlaneFailure = checkControlPlaneFailure;
   }
+  // one session per family: a session carries its own address family only, whose next hop (our local address of
+  // the session) is of that family; IPv4 over IPv6 (RFC 8950) is not spoken (docs/dual-stack.md)
+  out.families = [peer.address.includes(':') ? 'ipv6' : 'ipv4'];
+  return out;
+}
+
+/**
+ * Pod CIDRs that no session carries: a session carries its own family only, so an IPv6 pod CIDR on a node whose peers
+ * are all IPv4 (or the reverse) is never advertised. The agent warns of each (key, CIDR, why); none without peers.
+ */
+export function unadvertisedPodCidrs(config: Pick<AgentConfig, 'podCIDRs' | 'peers'>): { key: string; why: string }[] {
+  if (config.peers.length === 0) return [];
+  const family = (a: string) => (a.includes(':') ? 6 : 4);
+  const out: { key: string; why: string }[] = [];
+  config.podCIDRs.forEach((p, i) => {
+    const f = family(p);
+    if (config.peers.some((peer) => family(peer.address ?? '') === f)) return;
+    out.push({
+      key: `podCIDRs[${i}]`,
+      why: `${p} is IPv${f} but every peer is IPv${f === 4 ? 6 : 4}: a session carries its own family only (one session per family), so ${p} is not advertised; add a peer with an IPv${f} address`,
+    });
+  });
   return out;
 }

@@ -29,6 +29,11 @@ export interface SpeakerPeer {
   enforceFirstAs?: boolean;
   /** An iBGP peer we reflect for (RFC 4456 client). */
   routeReflectorClient?: boolean;
+  /**
+   * Address families the session carries: the family of the peer's address only (one session per family; see
+   * docs/dual-stack.md). Absent: the speaker's default (both).
+   */
+  families?: ('ipv4' | 'ipv6')[];
   /** BFD with this peer (absent: off). */
   bfd?: { minRxMs: number; minTxMs: number; multiplier: number; checkControlPlaneFailure?: boolean };
 }

@@ -170,5 +170,6 @@ function toPeerOptions(p: SpeakerPeer): PeerOptions {
   if (p.enforceFirstAs !== undefined) o.enforceFirstAs = p.enforceFirstAs;
   if (p.routeReflectorClient) o.routeReflectorClient = true;
   if (p.bfd) o.bfd = { ...p.bfd };
+  if (p.families !== undefined) o.families = [...p.families];
   return o;
 }

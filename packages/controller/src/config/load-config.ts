@@ -25,6 +25,7 @@ import {
   peerAddressProblem,
   podCidrProblem,
 } from '../net.js';
+import { defaultRouterId } from './router-id.js';
 import type { AgentConfig, PeerBfdConfig, PeerConfig, PolicyConfig, PrefixRule } from './types.js';
 
 export const DEFAULT_LISTEN = { address: '0.0.0.0', port: 179 } as const;
@@ -261,18 +262,23 @@ export function parseConfig(text: string, file?: string): AgentConfig {
   const w = new Walker(doc, lines, file);
   const root = doc.contents as Node | null;
   if (!isMap(root)) throw new ConfigError('the config must be a YAML mapping of keys', undefined, 1, file);
-  const f = w.fields(root, '', TOP_KEYS, ['nodeName', 'asn', 'routerId', 'podCIDRs']);
+  const f = w.fields(root, '', TOP_KEYS, ['nodeName', 'asn', 'podCIDRs']);
 
   const nodeName = w.str(f.get('nodeName'), 'nodeName');
   if (!/^[a-z0-9]([-a-z0-9.]{0,251}[a-z0-9])?$/.test(nodeName)) {
     w.fail('must be a DNS-1123 name (lower-case letters, digits, "-" and ".")', 'nodeName', f.get('nodeName'));
   }
   const asn = w.int(f.get('asn'), 'asn', 1, ASN_MAX);
-  const routerId = w.str(f.get('routerId'), 'routerId');
-  if (!isIPv4(routerId)) w.fail(`must be a dotted-quad IPv4 address, got "${routerId}"`, 'routerId', f.get('routerId'));
-  // the BGP Identifier is any non-zero 32-bit value (RFC 6286 §2.1); the speaker refuses 0.0.0.0 as well
-  if (parseCidr(`${routerId}/32`).value === 0n) {
-    w.fail('must not be 0.0.0.0 (a BGP Identifier is non-zero, RFC 6286)', 'routerId', f.get('routerId'));
+  // optional: an IPv6-only node has no IPv4 address to take it from (defaulted below, see router-id.ts)
+  let routerId = '';
+  if (f.has('routerId')) {
+    routerId = w.str(f.get('routerId'), 'routerId');
+    if (!isIPv4(routerId))
+      w.fail(`must be a dotted-quad IPv4 address, got "${routerId}"`, 'routerId', f.get('routerId'));
+    // the BGP Identifier is any non-zero 32-bit value (RFC 6286 §2.1); the speaker refuses 0.0.0.0 as well
+    if (parseCidr(`${routerId}/32`).value === 0n) {
+      w.fail('must not be 0.0.0.0 (a BGP Identifier is non-zero, RFC 6286)', 'routerId', f.get('routerId'));
+    }
   }
   const podCIDRs = w.podCidrList(f.get('podCIDRs'), 'podCIDRs');
   if (podCIDRs.length === 0) w.fail('must list at least one prefix', 'podCIDRs', f.get('podCIDRs'));
@@ -318,6 +324,7 @@ export function parseConfig(text: string, file?: string): AgentConfig {
     });
   }
 
+  if (routerId === '') routerId = defaultRouterId(nodeName, listen.address).routerId;
   const config: AgentConfig = { nodeName, asn, routerId, podCIDRs, clusterCIDRs, listen, api, peers };
   if (f.has('nodeStateFile')) config.nodeStateFile = w.str(f.get('nodeStateFile'), 'nodeStateFile');
   if (f.has('routes')) {
@@ -490,10 +497,17 @@ export function checkConsistency(config: AgentConfig, fail: (message: string, ke
   const clusters = config.clusterCIDRs.map((c) => parseCidr(c));
   config.podCIDRs.forEach((p, i) => {
     const pod = parseCidr(p);
+    if (clusters.length > 0 && !clusters.some((c) => c.family === pod.family)) {
+      fail(
+        `${p} is IPv${pod.family} but clusterCIDRs has IPv${pod.family === 4 ? 6 : 4} prefixes only (${config.clusterCIDRs.join(', ')}): other nodes' IPv${pod.family} pod routes would never be accepted; add an IPv${pod.family} cluster CIDR`,
+        `podCIDRs[${i}]`,
+      );
+    }
     if (clusters.length > 0 && !clusters.some((c) => cidrContains(c, pod))) {
       fail(`${p} is not inside any of clusterCIDRs (${config.clusterCIDRs.join(', ')})`, `podCIDRs[${i}]`);
     }
   });
+  checkFamilies(config, fail);
   config.peers.forEach((peer, i) => {
     if (peer.address === config.routerId && peer.asn === config.asn) {
       fail('a peer cannot be this node itself (same address as routerId and same ASN)', `peers[${i}].address`);
@@ -505,6 +519,23 @@ export function checkConsistency(config: AgentConfig, fail: (message: string, ke
       fail(
         `a route reflector client is an iBGP peer (asn ${config.asn}), got ${peer.asn}`,
         `peers[${i}].routeReflectorClient`,
+      );
+    }
+  });
+}
+
+/**
+ * Each session carries its own address family only (one session per family, no RFC 8950 extended next hop: see
+ * docs/dual-stack.md): a session sourced from an address of the other family would have no next hop to give for its
+ * routes. (A pod CIDR of a family no peer has is not advertised: the agent warns of it, see unadvertisedPodCidrs.)
+ */
+function checkFamilies(config: AgentConfig, fail: (message: string, key: string) => never): void {
+  const family = (a: string) => (a.includes(':') ? 6 : 4);
+  config.peers.forEach((peer, i) => {
+    if (peer.localAddress !== undefined && family(peer.localAddress) !== family(peer.address)) {
+      fail(
+        `${peer.localAddress} is IPv${family(peer.localAddress)} but the peer ${peer.address} is IPv${family(peer.address)}: a session's next hop is its local address, of the peer's family; give an IPv${family(peer.address)} localAddress, or a peer entry per family`,
+        `peers[${i}].localAddress`,
       );
     }
   });

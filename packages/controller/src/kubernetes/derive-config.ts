@@ -2,6 +2,7 @@
 // Pure: the same snapshot always gives the same config (peers sorted by address), so a relist that changed nothing
 // compares equal and emits nothing.
 import { parseIpv4, parsePrefixLength } from '@gannet/core';
+import { routerIdFromName } from '../config/router-id.js';
 import type { AgentConfig, PeerBfdConfig, PeerConfig, PrefixRule } from '../config/types.js';
 import { isIP, isIPv4, parseCidr } from '../net.js';
 import { KubernetesError } from './kubernetes-error.js';
@@ -47,6 +48,20 @@ function invalid(message: string): KubernetesError {
 /** The node's IPv4 InternalIP: its router ID and the address the mesh dials. */
 export function nodeInternalIPv4(node: NodeObject): string | undefined {
   return node.status?.addresses?.find((a) => a.type === 'InternalIP' && isIPv4(a.address))?.address;
+}
+
+/**
+ * The node's InternalIP of each family (the first one listed): a dual-stack node has both, and the mesh runs one
+ * session per family between two nodes that both have it.
+ */
+export function nodeInternalIPs(node: NodeObject): { 4?: string; 6?: string } {
+  const out: { 4?: string; 6?: string } = {};
+  for (const a of node.status?.addresses ?? []) {
+    if (a.type !== 'InternalIP' || typeof a.address !== 'string' || !isIP(a.address)) continue;
+    const f = isIPv4(a.address) ? 4 : 6;
+    out[f] ??= f === 6 ? parseCidr(`${a.address}/128`).address : a.address;
+  }
+  return out;
 }
 
 /**
@@ -314,8 +329,10 @@ export function deriveAgentConfig(snap: ClusterSnapshot): Derivation {
     problems: [...problems, new KubernetesError('ERR_GANNET_K8S_NODE_NOT_READY', `Node/${snap.nodeName}: ${why}`)],
   });
   if (!self) return notReady('not found in the API (is NODE_NAME right?)');
-  const routerId = nodeInternalIPv4(self);
-  if (!routerId) return notReady('has no IPv4 InternalIP in status.addresses yet');
+  const own = nodeInternalIPs(self);
+  if (own[4] === undefined && own[6] === undefined) return notReady('has no InternalIP in status.addresses yet');
+  // an IPv6-only node has no IPv4 address to be its BGP Identifier: one derived from its name (router-id.ts)
+  const routerId = own[4] ?? routerIdFromName(snap.nodeName);
   let podCIDRs: string[];
   try {
     podCIDRs = nodePodCIDRs(self);
@@ -333,7 +350,8 @@ export function deriveAgentConfig(snap: ClusterSnapshot): Derivation {
     mesh: settings.mesh,
     port: settings.port,
     asnOf,
-    internalIPv4: nodeInternalIPv4,
+    ownIPs: own,
+    internalIPs: nodeInternalIPs,
     settings: settings.reflection,
   });
   problems.push(...peering.problems);
@@ -344,7 +362,7 @@ export function deriveAgentConfig(snap: ClusterSnapshot): Derivation {
     try {
       if (!parseLabelSelector(obj.spec?.nodeSelector).matches(self.metadata?.labels)) continue;
       const peer = peerFromBgpPeer(obj);
-      if (peer.address === routerId) continue; // a ToR peer list that includes ourselves
+      if (peer.address === own[4] || peer.address === own[6]) continue; // a ToR peer list that includes ourselves
       const first = claimed.get(peer.address);
       if (first) {
         problems.push(invalid(`BGPPeer/${name}: peer ${peer.address} is already configured by ${first}; ignored`));

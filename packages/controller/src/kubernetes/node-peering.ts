@@ -62,7 +62,9 @@ export interface PeeringInput {
   mesh: boolean;
   port: number;
   asnOf: (nodeName: string) => number;
-  internalIPv4: (node: NodeObject) => string | undefined;
+  /** Our own InternalIP of each family: a session per family both nodes have one of, sourced from ours. */
+  ownIPs: { 4?: string; 6?: string };
+  internalIPs: (node: NodeObject) => { 4?: string; 6?: string };
   settings: ReflectionSettings;
 }
 
@@ -75,10 +77,10 @@ export interface Peering {
 }
 
 export function nodePeering(input: PeeringInput): Peering {
-  const { nodes, selfName, routerId, settings } = input;
+  const { nodes, selfName, settings } = input;
   const out: Peering = { peers: new Map(), problems: [] };
   const selfAsn = input.asnOf(selfName);
-  const others: { name: string; address: string; reflector: boolean }[] = [];
+  const others: { name: string; address: string; local: string; reflector: boolean }[] = [];
   let selfReflects = false;
   for (const n of nodes) {
     const name = n.metadata?.name ?? '';
@@ -87,20 +89,25 @@ export function nodePeering(input: PeeringInput): Peering {
       selfReflects = reflector;
       continue;
     }
-    const address = input.internalIPv4(n);
-    if (!address || address === routerId) continue;
-    others.push({ name, address, reflector });
+    // one session per family both nodes have an InternalIP of (a dual-stack pair: two)
+    const theirs = input.internalIPs(n);
+    for (const f of [4, 6] as const) {
+      const address = theirs[f];
+      const local = input.ownIPs[f];
+      if (!address || !local || address === local) continue;
+      others.push({ name, address, local, reflector });
+    }
   }
-  const add = (o: { name: string; address: string }, source: string, client = false) => {
+  const add = (o: { name: string; address: string; local: string }, source: string, client = false) => {
     // Sourced from our own InternalIP (the address the other node dials back and expects us on), not from whichever
     // address the kernel would pick for the route towards it: multi-homed nodes otherwise mismatch.
-    const peer: PeerConfig = { address: o.address, asn: input.asnOf(o.name), localAddress: routerId, source };
+    const peer: PeerConfig = { address: o.address, asn: input.asnOf(o.name), localAddress: o.local, source };
     if (input.port !== 179) peer.port = input.port;
     // A client is iBGP by definition; a node with another ASN (nodeASNs) is an ordinary eBGP peer of the reflector.
     if (client && peer.asn === selfAsn) peer.routeReflectorClient = true;
     out.peers.set(o.address, peer);
   };
-  const reflectors = others.filter((o) => o.reflector).length + (selfReflects ? 1 : 0);
+  const reflectors = new Set(others.filter((o) => o.reflector).map((o) => o.name)).size + (selfReflects ? 1 : 0);
   if (reflectors > 0) {
     if (selfReflects) {
       out.routeReflector = settings.clusterId ? { clusterId: settings.clusterId } : {};

@@ -1,4 +1,5 @@
 import assert from 'node:assert/strict';
+import { routerIdFromName } from '../../src/config/router-id.js';
 import {
   type ClusterSnapshot,
   defaultClusterCIDRs,
@@ -162,10 +163,62 @@ describe('kubernetes/deriveAgentConfig', () => {
     assert.equal(deriveAgentConfig(snap({ peers: [tor] })).config?.peers[0]?.localAddress, undefined);
   });
 
-  it('is not ready without an IPv4 InternalIP', () => {
+  it('is not ready without an InternalIP', () => {
     const d = deriveAgentConfig(snap({ nodes: [{ metadata: { name: 'n1' }, spec: { podCIDRs: ['10.244.1.0/24'] } }] }));
     assert.equal(d.config, undefined);
     assert.equal(d.problems[0]?.code, 'ERR_GANNET_K8S_NODE_NOT_READY');
+    assert.match(d.problems[0]?.message ?? '', /has no InternalIP/);
+  });
+});
+
+describe('kubernetes/deriveAgentConfig: dual-stack and IPv6-only nodes', () => {
+  const dual = (name: string, i: number): NodeObject => ({
+    metadata: { name },
+    spec: { podCIDR: `10.244.${i}.0/24`, podCIDRs: [`10.244.${i}.0/24`, `fd00:10:244:${i}::/64`] },
+    status: {
+      addresses: [
+        { type: 'InternalIP', address: `10.0.0.${i}` },
+        { type: 'InternalIP', address: `FD00::${i}` },
+      ],
+    },
+  });
+  const v6only = (name: string, i: number): NodeObject => ({
+    metadata: { name },
+    spec: { podCIDRs: [`fd00:10:244:${i}::/64`] },
+    status: { addresses: [{ type: 'InternalIP', address: `fd00::${i}` }] },
+  });
+
+  it('dual-stack Nodes: both pod CIDRs, a mesh session per family sourced from our InternalIP of that family', () => {
+    const d = deriveAgentConfig(snap({ nodes: [dual('n1', 1), dual('n2', 2), v6only('n3', 3)] }));
+    assert.deepEqual(d.config?.podCIDRs, ['10.244.1.0/24', 'fd00:10:244:1::/64']);
+    assert.equal(d.config?.routerId, '10.0.0.1');
+    assert.deepEqual(
+      d.config?.peers.map((p) => [p.address, p.localAddress, p.source]),
+      [
+        ['10.0.0.2', '10.0.0.1', 'mesh:n2'],
+        ['fd00::2', 'fd00::1', 'mesh:n2'],
+        ['fd00::3', 'fd00::1', 'mesh:n3'],
+      ],
+      'an IPv6-only node meets us over IPv6 only',
+    );
+    assert.deepEqual(d.config?.clusterCIDRs, ['10.244.0.0/16', 'fd00:10:244::/48']);
+  });
+
+  it('IPv6-only Node: ready, router ID derived from the node name, IPv6 mesh and IPv6 BGPPeers', () => {
+    const tor = bgpPeer('tor6', { peerAddress: 'fd00::fe', asn: 65000 }) as BgpPeerObject;
+    const self = bgpPeer('self', { peerAddress: 'fd00::1', asn: 65000 }) as BgpPeerObject;
+    const d = deriveAgentConfig(snap({ nodes: [v6only('n1', 1), v6only('n2', 2)], peers: [tor, self] }));
+    assert.ok(d.config, d.problems.map((p) => p.message).join('; '));
+    assert.equal(d.config?.routerId, routerIdFromName('n1'));
+    assert.deepEqual(d.config?.podCIDRs, ['fd00:10:244:1::/64']);
+    assert.deepEqual(
+      d.config?.peers.map((p) => [p.address, p.localAddress ?? null, p.source]),
+      [
+        ['fd00::2', 'fd00::1', 'mesh:n2'],
+        ['fd00::fe', null, 'BGPPeer/tor6'],
+      ],
+      'a BGPPeer naming our own InternalIP is skipped',
+    );
   });
 });
 
