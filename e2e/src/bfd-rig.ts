@@ -96,7 +96,18 @@ const frrBfdd = (peer: string, t: Timers) => `bfd
 !
 `;
 
-function frrBgpd(o: { asn: number; id: string; peer: string; peerAsn: number; prefix: string; bfd: boolean }): string {
+interface FrrBgpdOptions {
+  asn: number;
+  id: string;
+  peer: string;
+  peerAsn: number;
+  prefix: string;
+  bfd: boolean;
+  /** Keepalive and hold time, s (default 30 90). */
+  timers?: [number, number];
+}
+
+function frrBgpd(o: FrrBgpdOptions): string {
   return `frr defaults traditional
 hostname gnt
 log stdout informational
@@ -106,7 +117,7 @@ router bgp ${o.asn}
  no bgp ebgp-requires-policy
  no bgp network import-check
  neighbor ${o.peer} remote-as ${o.peerAsn}
- neighbor ${o.peer} timers 30 90
+ neighbor ${o.peer} timers ${(o.timers ?? [30, 90]).join(' ')}
  neighbor ${o.peer} timers connect 1
 ${o.bfd ? ` neighbor ${o.peer} bfd profile fast\n` : ''} !
  address-family ipv4 unicast
@@ -116,17 +127,26 @@ ${o.bfd ? ` neighbor ${o.peer} bfd profile fast\n` : ''} !
 `;
 }
 
-/** The FRR router: originates ROUTER_PREFIX, BFD with the node at `t`, hold time 90 s. */
-export async function startFrrRouter(net: TestNet, ns: Netns, t: Timers): Promise<Router> {
-  const bgpd = frrBgpd({
+/**
+ * The FRR router: originates ROUTER_PREFIX, BFD with the node at `t` (undefined: BFD off), keepalive/hold 30/90 s
+ * unless `timers` says otherwise.
+ */
+export async function startFrrRouter(
+  net: TestNet,
+  ns: Netns,
+  t: Timers | undefined,
+  timers?: [number, number],
+): Promise<Router> {
+  const o: FrrBgpdOptions = {
     asn: 65000,
     id: ROUTER_ADDR,
     peer: NODE_ADDR,
     peerAsn: 65001,
     prefix: ROUTER_PREFIX,
-    bfd: true,
-  });
-  const frr = await startFrrSuite(net, ns, bgpd, frrBfdd(NODE_ADDR, t));
+    bfd: t !== undefined,
+  };
+  if (timers) o.timers = timers;
+  const frr = await startFrrSuite(net, ns, frrBgpd(o), t ? frrBfdd(NODE_ADDR, t) : 'bfd\n!\n');
   return {
     kind: 'frr',
     hasNodeRoute: () => {
