@@ -86,7 +86,7 @@ describe('controller: lab plan', () => {
     assert.ok(isLabNamespace('lab', 'gnt-lab-node12-pod3'));
     assert.ok(isLabNamespace('lab', 'gnt-lab-fabric'));
     assert.ok(!isLabNamespace('lab', 'gnt-lab2-node1'));
-    assert.ok(!isLabNamespace('lab', 'gnt-lab-node1-x'));
+    assert.ok(!isLabNamespace('lab', 'gnt-lab-node1-x-y')); // (node1-x is a pod of `lab pod add x`)
     assert.ok(!isLabNamespace('lab', 'gnt-t0a1b2c-x-a'));
     assert.ok(!isLabNamespace('lab', 'other'));
   });

@@ -10,6 +10,7 @@ import { FAULT_COMMANDS, faultCommand } from './lab-fault-command.js';
 import { saveBaseline } from './lab-fault-run.js';
 import { linkStates } from './lab-faults.js';
 import { listNetns } from './lab-host.js';
+import { labPolicyCommand, POLICY_HELP, POLICY_SUBCOMMANDS } from './lab-policy-command.js';
 import { fabricSessionsUp } from './lab-router-status.js';
 import {
   isLabNamespace,
@@ -31,6 +32,7 @@ const HELP = `Usage:
   gannet lab kill NODE|ROUTER [--watch SECONDS]
   gannet lab restart NODE|ROUTER [--graceful]
   gannet lab flap LINK [--times N] [--interval SECONDS]
+${POLICY_HELP}
 
 Builds, as network namespaces on this machine, N nodes (default 3), a router (default frr: FRR's bgpd+zebra from
 Debian; bird: BIRD 2; none: the nodes form an iBGP full mesh) and K pods per node (default 2) attached through
@@ -44,17 +46,21 @@ Topologies (docs/lab.md): flat (default) is one segment and one router; dual-hom
 two routers (ECMP through both); leaf-spine builds R racks of N nodes (default 2 × 2), a leaf router per rack and S
 spines (default 2), leaves eBGP to every spine, ECMP across spines; rr has no router: the first R nodes (default 2)
 are route reflectors and every other node peers with them only (iBGP, AS 64512). --hold-time sets every session's (default 9).
-spines (default 2), leaves eBGP to every spine, ECMP across spines. --hold-time sets every session's (default 9).
 
 Faults (links and members named as 'lab status' lists them): cut sets a link's upper end down (the lower end loses
 carrier), heal brings it back; kill is a crash (an agent: SIGKILL; a router: its daemons killed and its links down);
 restart stops (SIGKILL, or SIGTERM with --graceful) and starts again; flap cuts and heals N times. While a fault is
 applied the first pod of every node pings the first pod of every other node every 10 ms; the report gives per pair
 packets lost and the longest blackhole, when traffic was whole again, and when the routes settled or were all back.
+
+NetworkPolicy (docs/network-policy.md): nodes have a default route via their router, which carries the "outside"
+address 198.51.100.1 (egress NAT: pods reach it from their node's address). 'gannet lab pod --help' and
+'gannet lab policy --help' tell more.
 `;
 
 export async function labCommand(args: string[], io: CliIo): Promise<number> {
   const [sub, ...rest] = args;
+  if ((POLICY_SUBCOMMANDS as readonly string[]).includes(sub ?? '')) return await labPolicyCommand(sub!, rest, io);
   const { values: v, positionals } = parseLabArgs(rest);
   const isFault = (FAULT_COMMANDS as readonly string[]).includes(sub ?? '');
   if (positionals.length > (isFault ? 1 : 0)) throw new UsageError(`unexpected argument "${positionals.at(-1)}"`);

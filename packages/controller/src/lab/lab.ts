@@ -3,6 +3,7 @@
 // so `down` removes exactly that, also after a crash. Nothing is added to the machine's own namespace.
 import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import type { NamespaceInfo, NetworkPolicy } from '@gannet/policy';
 import { defaultBinDir, gannetCommand } from '../bin/self.js';
 import {
   containerdMissing,
@@ -12,6 +13,7 @@ import {
   removeCniCacheEntries,
 } from './lab-containerd.js';
 import { inNs, ip, isLabNs, listNetns, pool, readPidFile, sleep, spawnDetached, stopPid } from './lab-host.js';
+import { removePolicyTables, setupEgress, writePodsFile, writePoliciesFile } from './lab-policy.js';
 import { routerDir, startRouter } from './lab-routers.js';
 import type { PlannedLink } from './plan-types.js';
 import { cniConf, type LabOptions, type LabPlan, nodeConfigYaml, type PlannedNode, planLab } from './topology.js';
@@ -27,8 +29,21 @@ export interface LabState {
   createdAt: string;
   namespaces: string[];
   processes: { role: string; pid: number }[];
-  /** `sandbox`: the CRI sandbox ID (runtime containerd); `ns` is then containerd's cni-… namespace. */
-  pods: { id: string; ns: string; node: string; ip: string; sandbox?: string }[];
+  /**
+   * `sandbox`: the CRI sandbox ID (runtime containerd); `ns` is then containerd's cni-… namespace. `namespace` and
+   * `labels`: the pod's Kubernetes namespace (default `default`) and labels, for NetworkPolicy (lab-policy.ts).
+   */
+  pods: {
+    id: string;
+    ns: string;
+    node: string;
+    ip: string;
+    sandbox?: string;
+    namespace?: string;
+    labels?: Record<string, string>;
+  }[];
+  /** NetworkPolicy and Namespace objects applied with `lab policy apply` (written to policies.yaml). */
+  policy?: { policies: NetworkPolicy[]; namespaces: NamespaceInfo[] };
 }
 
 export interface LabEnv {
@@ -74,6 +89,11 @@ export class Lab {
 
   private save(): void {
     writeFileSync(join(this.dir, 'lab.json'), `${JSON.stringify(this.state, null, 2)}\n`);
+  }
+
+  /** Records the state (lab.json) after a change made outside this class (lab-policy.ts). */
+  saveState(): void {
+    this.save();
   }
 
   private addNs(ns: string): void {
@@ -127,6 +147,10 @@ export class Lab {
       mkdirSync(this.nodeDir(node), { recursive: true });
     }
     for (const link of plan.links) if (!nodeNs.has(link.a.ns)) addLink(link);
+    setupEgress(plan);
+    // the agents' NetworkPolicy inputs exist before they start (they apply nothing until they could read them)
+    writePoliciesFile(this);
+    writePodsFile(this);
     await Promise.all(plan.routers.map((r) => startRouter(this, r)));
     for (const r of plan.routers)
       this.say(
@@ -232,8 +256,10 @@ export class Lab {
     try {
       const r = await c.runPod(id, `${this.plan.options.name}-${id}`);
       this.state.namespaces.push(r.netns);
-      this.state.pods.push({ id, ns: r.netns, node: node.name, ip: r.ip, sandbox: r.sandbox });
+      // the sandbox's metadata (lab-containerd.ts runPod): namespace "lab", name = id, which containerd passes on
+      this.state.pods.push({ id, ns: r.netns, node: node.name, ip: r.ip, sandbox: r.sandbox, namespace: 'lab' });
       this.save();
+      writePodsFile(this);
       return r.ip;
     } finally {
       c.cri.close();
@@ -266,8 +292,17 @@ export class Lab {
     removeCniCacheEntries(sandboxes);
   }
 
-  private cniEnv(command: string, id: string, podNs: string): NodeJS.ProcessEnv {
+  private cniEnv(
+    command: string,
+    id: string,
+    podNs: string,
+    pod?: { namespace: string; uid: string },
+  ): NodeJS.ProcessEnv {
     return {
+      // as containerd and CRI-O pass them: gannet-cni records the pod with its address (NetworkPolicy)
+      ...(pod && {
+        CNI_ARGS: `IgnoreUnknown=1;K8S_POD_NAMESPACE=${pod.namespace};K8S_POD_NAME=${id};K8S_POD_UID=${pod.uid}`,
+      }),
       PATH: process.env.PATH ?? '/usr/sbin:/usr/bin:/sbin:/bin',
       CNI_COMMAND: command,
       CNI_CONTAINERID: `${this.plan.options.name}-${id}`,
@@ -278,10 +313,16 @@ export class Lab {
   }
 
   /** Creates a pod namespace and attaches it with gannet-cni ADD, as a container runtime would. */
-  async addPod(node: PlannedNode, id: string, podNs: string): Promise<string> {
+  async addPod(
+    node: PlannedNode,
+    id: string,
+    podNs: string,
+    meta: { namespace?: string; labels?: Record<string, string>; uid?: string } = {},
+  ): Promise<string> {
     this.addNs(podNs);
+    const namespace = meta.namespace ?? 'default';
     const out = await inNs(node.ns, join(this.binDir, 'gannet-cni'), [], {
-      env: this.cniEnv('ADD', id, podNs),
+      env: this.cniEnv('ADD', id, podNs, { namespace, uid: meta.uid ?? `${this.plan.options.name}-${id}` }),
       input: cniConf(this.nodeDir(node)),
     }).catch((err: Error & { stdout?: string }) => {
       throw new Error(`gannet-cni ADD for ${id} failed: ${err.stdout?.trim() || err.message}`);
@@ -289,8 +330,16 @@ export class Lab {
     const result = JSON.parse(out) as { ips?: { address: string }[] };
     const addr = result.ips?.[0]?.address?.split('/')[0];
     if (!addr) throw new Error(`gannet-cni ADD for ${id} returned no address: ${out}`);
-    this.state.pods.push({ id, ns: podNs, node: node.name, ip: addr });
+    this.state.pods.push({
+      id,
+      ns: podNs,
+      node: node.name,
+      ip: addr,
+      ...(meta.namespace && { namespace: meta.namespace }),
+      ...(meta.labels && Object.keys(meta.labels).length > 0 && { labels: meta.labels }),
+    });
     this.save();
+    writePodsFile(this);
     return addr;
   }
 
@@ -310,6 +359,7 @@ export class Lab {
       this.state.pods = this.state.pods.filter((p) => p.id !== id);
       this.state.namespaces = this.state.namespaces.filter((n) => n !== pod.ns);
       this.save();
+      writePodsFile(this);
       return;
     }
     await inNs(node.ns, join(this.binDir, 'gannet-cni'), [], {
@@ -320,6 +370,7 @@ export class Lab {
     this.state.pods = this.state.pods.filter((p) => p.id !== id);
     this.state.namespaces = this.state.namespaces.filter((n) => n !== pod.ns);
     this.save();
+    writePodsFile(this);
   }
 
   /** Removes everything `build` made: processes by PID, then namespaces, then the state directory. */
@@ -337,6 +388,8 @@ export class Lab {
       }
     }
     if (containerd) await this.killSandboxLeftovers();
+    // our nftables table in each node namespace we made (the agents leave it on stop, on purpose), nothing else
+    await removePolicyTables(this);
     const known = new Set(this.state.namespaces);
     for (const ns of listNetns()) if (isLabNs(this.plan.options.name, ns)) known.add(ns);
     const order = [...known].sort((a, b) => b.split('-').length - a.split('-').length);

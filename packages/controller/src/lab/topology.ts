@@ -2,6 +2,7 @@
 // topology behind planLab: plan-flat.ts (one segment, one router or an iBGP mesh: the lab of old), plan-dual-homed.ts
 // (two routers, two segments, every node on both), plan-leaf-spine.ts (a leaf per rack, eBGP to every spine).
 // Common to all: node i is named node<i>, its pod CIDR is 10.244.i.0/24, its namespace gnt-<lab>-node<i>.
+import { dirname } from 'node:path';
 import { planDualHomed } from './plan-dual-homed.js';
 import { planFlat } from './plan-flat.js';
 import { planLeafSpine } from './plan-leaf-spine.js';
@@ -138,7 +139,8 @@ export function planLab(options: LabOptions): LabPlan {
 export function isLabNamespace(name: string, ns: string): boolean {
   const p = `gnt-${name}-`;
   if (!ns.startsWith(p)) return false;
-  return /^(router\d*|fabric|leaf\d+|spine\d+|node\d+|node\d+-pod\d+)$/.test(ns.slice(p.length));
+  // node<i>-<pod>: the pods of `up` (pod<j>) and of `lab pod add NAME`
+  return /^(router\d*|fabric|leaf\d+|spine\d+|node\d+|node\d+-[a-z][a-z0-9]{0,11})$/.test(ns.slice(p.length));
 }
 
 /** The agent's YAML config for one node. */
@@ -163,6 +165,7 @@ api: { listen: 127.0.0.1:9179 }
 nodeStateFile: ${dir}/node-state.json
 ipam: { dataDir: ${dir}/ipam, network: gannet }
 gracefulRestart: { restartTime: 120, deferralTime: 10 }
+policy: { files: [${dirname(dir)}/policies.yaml], podsFile: ${dirname(dir)}/pods.yaml }
 ${rr}peers:${peers ? `\n${peers}` : ' []'}
 `;
 }
