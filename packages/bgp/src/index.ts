@@ -29,6 +29,7 @@ export {
   WellKnownCommunity,
 } from './policy/communities.js';
 export { PrefixFilter, type PrefixRule } from './policy/prefix-filter.js';
+export { MAX_AS_PATH_PREPEND } from './rib/export-attributes.js';
 export { type Connection, type ConnectionFactory, type Listener, tcpConnectionFactory } from './session/connection.js';
 export { MemoryNetwork } from './session/memory-net.js';
 export { MemorySocketOptions, type MemorySocketState } from './session/memory-socket-options.js';

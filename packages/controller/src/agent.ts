@@ -23,6 +23,12 @@ export interface RouteView {
   nexthops: string[];
   source: 'bgp' | 'local';
   installed: boolean;
+  /** Learned routes: the best path's AS_PATH (ASNs in order, sets flattened). */
+  asPath?: number[];
+  /** Learned routes carrying communities: as text ("65000:100", "no-export"). */
+  communities?: string[];
+  /** Learned routes carrying large communities: as text ("65000:1:2"). */
+  largeCommunities?: string[];
 }
 
 /** Counts for `gannet status` and the summary endpoint, O(1). */
@@ -205,8 +211,15 @@ export class Agent {
         yield { prefix: l.prefix, nexthops: [], source: 'local', installed: this.installed(l.prefix) };
       } else if (r) {
         i++;
-        if (!r.gone)
-          yield { prefix: r.prefix, nexthops: r.nexthops, source: 'bgp', installed: this.installed(r.prefix) };
+        if (r.gone) continue;
+        const view: RouteView = {
+          prefix: r.prefix,
+          nexthops: r.nexthops,
+          source: 'bgp',
+          installed: this.installed(r.prefix),
+        };
+        const attrs = this.deps.speaker.routeAttributes?.(r.prefix);
+        yield attrs ? Object.assign(view, attrs) : view;
       }
     }
   }

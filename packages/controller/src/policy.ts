@@ -4,6 +4,7 @@
 // routes are never passed to another. A peer's own `import`/`export` rules replace the defaults, but our own pod CIDRs
 // are never imported whatever the rules say. The speaker evaluates the rules (@gannet/bgp PrefixFilter: first match
 // decides, no match denies).
+import { resolvePeerAttributes } from './config/load-peer-attributes.js';
 import type { AgentConfig, PeerConfig, PrefixRule } from './config/types.js';
 import { parseCidr } from './net.js';
 import type { SpeakerPeer } from './ports.js';
@@ -73,6 +74,7 @@ export function resolvePeer(config: AgentConfig, peer: PeerConfig): SpeakerPeer 
     out.bfd = { minRxMs, minTxMs, multiplier };
     if (checkControlPlaneFailure !== undefined) out.bfd.checkControlPlaneFailure = checkControlPlaneFailure;
   }
+  Object.assign(out, resolvePeerAttributes(config.peerDefaults, peer));
   // one session per family: a session carries its own address family only, whose next hop (our local address of
   // the session) is of that family; IPv4 over IPv6 (RFC 8950) is not spoken (docs/dual-stack.md)
   out.families = [peer.address.includes(':') ? 'ipv6' : 'ipv4'];

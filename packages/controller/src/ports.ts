@@ -1,6 +1,6 @@
 // The narrow interfaces the agent drives. Adapters bind them to @gannet/bgp and @gannet/routes; unit tests bind
 // them to in-memory doubles (test/fakes.ts). Nothing here touches a socket, the kernel or the clock.
-import type { PrefixRule } from './config/types.js';
+import type { PeerAttributes, PrefixRule } from './config/types.js';
 
 /** RFC 4271 state names as the status API reports them. */
 export type SessionState = 'Idle' | 'Connect' | 'Active' | 'OpenSent' | 'OpenConfirm' | 'Established';
@@ -13,8 +13,8 @@ export const SESSION_STATES: readonly SessionState[] = [
   'Established',
 ];
 
-/** One peer as the speaker should run it, with the agent's policy already resolved. */
-export interface SpeakerPeer {
+/** One peer as the speaker should run it, with the agent's policy (and peerDefaults) already resolved. */
+export interface SpeakerPeer extends PeerAttributes {
   address: string;
   asn: number;
   port?: number;
@@ -103,6 +103,17 @@ export interface SpeakerPort {
   onPeerState(listener: (event: PeerStateEvent) => void): void;
   /** Fires once: every peer sent End-of-RIB, or the deferral timer ran out. */
   onInitialSync(listener: () => void): void;
+  /** The best path's AS path and communities for a learned prefix (status API), O(1); undefined when unknown. */
+  routeAttributes?(prefix: string): RouteAttributes | undefined;
+}
+
+/** What the status API shows of a learned route's best path besides its next hops. */
+export interface RouteAttributes {
+  asPath: number[];
+  /** Standard communities as text ("65000:100", "no-export"); absent when none. */
+  communities?: string[];
+  /** Large communities as text ("65000:1:2"); absent when none. */
+  largeCommunities?: string[];
 }
 
 export interface DesiredRoute {

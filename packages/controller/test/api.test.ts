@@ -85,6 +85,28 @@ describe('controller: status API', () => {
     await app.close();
   });
 
+  it('GET /api/v1/routes shows the AS path, communities and large communities of learned routes', async () => {
+    const { app, speaker } = await setup();
+    speaker.attributes.set('10.244.2.0/24', {
+      asPath: [65000, 65000],
+      communities: ['65000:100', 'no-export'],
+      largeCommunities: ['65000:1:2'],
+    });
+    assert.deepEqual((await app.inject('/api/v1/routes')).json(), [
+      { prefix: '10.244.1.0/24', nexthops: [], source: 'local', installed: true },
+      {
+        prefix: '10.244.2.0/24',
+        nexthops: ['10.0.0.2'],
+        source: 'bgp',
+        installed: true,
+        asPath: [65000, 65000],
+        communities: ['65000:100', 'no-export'],
+        largeCommunities: ['65000:1:2'],
+      },
+    ]);
+    await app.close();
+  });
+
   it('GET /metrics serves Prometheus text with peer, route and IPAM metrics', async () => {
     const { app } = await setup();
     const res = await app.inject('/metrics');

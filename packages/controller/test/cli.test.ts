@@ -264,14 +264,26 @@ describe('controller: gannet CLI', () => {
       summary: { routes: 3, local: 1, bgp: 2, installed: 3, failed: 0 },
       routes: [
         { prefix: '10.244.1.0/24', nexthops: [], source: 'local', installed: true },
-        { prefix: '10.244.2.0/24', nexthops: ['172.30.0.2', '172.30.0.3'], source: 'bgp', installed: true },
+        {
+          prefix: '10.244.2.0/24',
+          nexthops: ['172.30.0.2', '172.30.0.3'],
+          source: 'bgp',
+          installed: true,
+          asPath: [65000, 65000, 64512],
+          communities: ['65000:100', 'no-export'],
+          largeCommunities: ['65000:1:2'],
+        },
       ],
     });
     assert.match(text, /^Gannet agent at http:\/\/127\.0\.0\.1:9179: ready\n/);
     assert.match(text, /BGP sessions: 1\/2 Established/);
     assert.match(text, /172\.30\.0\.254 {2}65000 {2}Established {2}1h02m {3}3 {9}2 {9}1\n/);
     assert.match(text, /172\.30\.0\.9 {4}65009 {2}Active {7}- .* connection-refused/);
-    assert.match(text, /10\.244\.2\.0\/24 {2}bgp {5}172\.30\.0\.2, 172\.30\.0\.3 +yes/);
+    assert.match(
+      text,
+      /10\.244\.2\.0\/24 {2}bgp {5}172\.30\.0\.2, 172\.30\.0\.3 +yes {8}65000 65000 64512 {2}65000:100 no-export 65000:1:2\n/,
+    );
+    assert.match(text, /PREFIX .* INSTALLED {2}AS PATH {12}COMMUNITIES\n/);
     assert.match(text, /Routes: 3 \(1 local, 2 learned\); kernel: 3 installed, 0 refused\n/);
     assert.match(text, /\n… 1 more \(gannet status --all lists every route\)\n$/);
     assert.doesNotMatch(text, /BFD/, 'no BFD column when no peer runs BFD');

@@ -4,6 +4,7 @@ import type {
   DesiredRoute,
   PeerStateEvent,
   PeerStatus,
+  RouteAttributes,
   RoutesPort,
   RoutesStatus,
   SpeakerPeer,
@@ -49,6 +50,11 @@ export class FakeSpeaker implements SpeakerPort {
   }
   emitBest(changes: BestChange[]) {
     for (const l of this.best) l(changes);
+  }
+  /** Best-path attributes by prefix, as routeAttributes() answers them. */
+  attributes = new Map<string, RouteAttributes>();
+  routeAttributes(prefix: string): RouteAttributes | undefined {
+    return this.attributes.get(prefix);
   }
   emitPeerState(e: PeerStateEvent) {
     for (const l of this.state) l(e);

@@ -10,7 +10,7 @@ import {
   udpBfdTransport,
 } from '@gannet/bgp';
 import type { Logger } from '../log.js';
-import type { BestChange, PeerStateEvent, PeerStatus, SpeakerPeer, SpeakerPort } from '../ports.js';
+import type { BestChange, PeerStateEvent, PeerStatus, RouteAttributes, SpeakerPeer, SpeakerPort } from '../ports.js';
 import { LocalAddresses } from './local-addresses.js';
 
 export interface BgpSpeakerOptions {
@@ -152,6 +152,15 @@ export class BgpSpeaker implements SpeakerPort {
   onInitialSync(listener: () => void): void {
     this.syncListeners.push(listener);
   }
+
+  routeAttributes(prefix: string): RouteAttributes | undefined {
+    const best = this.speaker?.route(prefix)?.best;
+    if (!best || best.source === 'local') return undefined;
+    const out: RouteAttributes = { asPath: best.asPath };
+    if (best.communities) out.communities = best.communities;
+    if (best.largeCommunities) out.largeCommunities = best.largeCommunities;
+    return out;
+  }
 }
 
 function toPeerOptions(p: SpeakerPeer): PeerOptions {
@@ -171,5 +180,11 @@ function toPeerOptions(p: SpeakerPeer): PeerOptions {
   if (p.routeReflectorClient) o.routeReflectorClient = true;
   if (p.bfd) o.bfd = { ...p.bfd };
   if (p.families !== undefined) o.families = [...p.families];
+  // what we attach to the routes we send it
+  if (p.communities !== undefined) o.communities = p.communities;
+  if (p.largeCommunities !== undefined) o.largeCommunities = p.largeCommunities;
+  if (p.localPref !== undefined) o.localPref = p.localPref;
+  if (p.med !== undefined) o.med = p.med;
+  if (p.asPathPrepend !== undefined) o.asPathPrepend = p.asPathPrepend;
   return o;
 }

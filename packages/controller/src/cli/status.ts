@@ -114,12 +114,14 @@ export function renderStatus(r: StatusReport): string {
     '',
     `Routes: ${s.routes} (${s.local} local, ${s.bgp} learned); kernel: ${s.installed} installed, ${s.failed} refused`,
     table(
-      ['PREFIX', 'SOURCE', 'NEXT HOPS', 'INSTALLED'],
+      ['PREFIX', 'SOURCE', 'NEXT HOPS', 'INSTALLED', 'AS PATH', 'COMMUNITIES'],
       r.routes.map((x) => [
         x.prefix,
         x.source,
         x.source === 'local' ? 'blackhole (pods: /32 host routes)' : x.nexthops.join(', '),
         x.installed ? 'yes' : 'NO',
+        x.source === 'local' ? '' : (x.asPath ?? []).join(' ') || '(empty)',
+        [...(x.communities ?? []), ...(x.largeCommunities ?? [])].join(' '),
       ]),
     ),
   ];

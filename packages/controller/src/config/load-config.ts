@@ -1,5 +1,6 @@
 // Standalone configuration: a YAML file validated key by key. Every error names the key and its line.
 import { closeSync, openSync, readSync } from 'node:fs';
+import { tryParseCommunity, tryParseLargeCommunity } from '@gannet/bgp';
 import { checkRouteProtocol, checkRouteTable } from '@gannet/routes';
 import {
   type Document,
@@ -25,6 +26,14 @@ import {
   peerAddressProblem,
   podCidrProblem,
 } from '../net.js';
+import {
+  COMMUNITY_HINT,
+  LARGE_COMMUNITY_HINT,
+  PEER_ATTRIBUTE_KEYS,
+  parsePeerAttributes,
+  parsePeerDefaults,
+  peerAttributeProblem,
+} from './load-peer-attributes.js';
 import { defaultRouterId } from './router-id.js';
 import type { AgentConfig, PeerBfdConfig, PeerConfig, PolicyConfig, PrefixRule } from './types.js';
 
@@ -64,7 +73,7 @@ function readBounded(path: string, max: number): string {
 
 type Kind = 'string' | 'int' | 'bool' | 'map' | 'list';
 
-class Walker {
+export class Walker {
   private aliasUses = 0;
 
   constructor(
@@ -229,6 +238,7 @@ const TOP_KEYS = [
   'natOutgoing',
   'natExclude',
   'policy',
+  'peerDefaults',
 ] as const;
 const PEER_KEYS = [
   'address',
@@ -244,6 +254,7 @@ const PEER_KEYS = [
   'enforceFirstAs',
   'routeReflectorClient',
   'bfd',
+  ...PEER_ATTRIBUTE_KEYS,
 ] as const;
 const ASN_MAX = 4_294_967_295;
 
@@ -390,6 +401,7 @@ export function parseConfig(text: string, file?: string): AgentConfig {
   if (f.has('natOutgoing')) config.natOutgoing = w.bool(f.get('natOutgoing'), 'natOutgoing');
   if (f.has('natExclude')) config.natExclude = w.cidrList(f.get('natExclude'), 'natExclude');
   if (f.has('policy')) config.policy = parsePolicyConfig(w, f.get('policy'));
+  if (f.has('peerDefaults')) config.peerDefaults = parsePeerDefaults(w, f.get('peerDefaults'));
   checkConsistency(config, (msg, key) => w.fail(msg, key, w.nodeAt(root, key)));
   return config;
 }
@@ -467,6 +479,7 @@ function parsePeer(w: Walker, node: Node, path: string): PeerConfig {
   for (const dir of ['import', 'export'] as const) {
     if (f.has(dir)) peer[dir] = parseRules(w, f.get(dir), `${path}.${dir}`);
   }
+  parsePeerAttributes(w, f, path, peer);
   return peer;
 }
 
@@ -477,7 +490,7 @@ function parseRules(w: Walker, node: Node | undefined, path: string): PrefixRule
     const f = w.fields(
       w.value(item, key, 'map') as YAMLMap,
       key,
-      ['prefix', 'ge', 'le', 'action'],
+      ['prefix', 'ge', 'le', 'community', 'largeCommunity', 'action'],
       ['prefix', 'action'],
     );
     const cidr = parseCidr(w.cidr(f.get('prefix'), `${key}.prefix`));
@@ -488,6 +501,25 @@ function parseRules(w: Walker, node: Node | undefined, path: string): PrefixRule
     const rule: PrefixRule = { prefix: cidr.text, action };
     if (f.has('ge')) rule.ge = w.int(f.get('ge'), `${key}.ge`, cidr.length, max);
     if (f.has('le')) rule.le = w.int(f.get('le'), `${key}.le`, rule.ge ?? cidr.length, max);
+    if (f.has('community')) {
+      rule.community = w.str(f.get('community'), `${key}.community`);
+      if (tryParseCommunity(rule.community) === undefined)
+        w.fail(
+          `"${rule.community}" is not a community: write ${COMMUNITY_HINT}`,
+          `${key}.community`,
+          f.get('community'),
+        );
+    }
+    if (f.has('largeCommunity')) {
+      rule.largeCommunity = w.str(f.get('largeCommunity'), `${key}.largeCommunity`);
+      if (tryParseLargeCommunity(rule.largeCommunity) === undefined) {
+        w.fail(
+          `"${rule.largeCommunity}" is not a large community: write ${LARGE_COMMUNITY_HINT}`,
+          `${key}.largeCommunity`,
+          f.get('largeCommunity'),
+        );
+      }
+    }
     return rule;
   });
 }
@@ -512,6 +544,8 @@ export function checkConsistency(config: AgentConfig, fail: (message: string, ke
     if (peer.address === config.routerId && peer.asn === config.asn) {
       fail('a peer cannot be this node itself (same address as routerId and same ASN)', `peers[${i}].address`);
     }
+    const attr = peerAttributeProblem(config, peer);
+    if (attr) fail(attr.message, `peers[${i}].${attr.key}`);
     if (peer.routeReflectorClient && !config.routeReflector) {
       fail('needs routeReflector (this node reflecting) at the top level', `peers[${i}].routeReflectorClient`);
     }

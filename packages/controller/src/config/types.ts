@@ -7,6 +7,10 @@ export interface PrefixRule {
   /** Accept prefix lengths from ge to le (inclusive); defaults: ge = le = the prefix's own length. */
   ge?: number;
   le?: number;
+  /** Matches only routes carrying this community ("65000:666", or a well-known name such as "no-export"). */
+  community?: string;
+  /** Matches only routes carrying this large community ("65000:0:666"). */
+  largeCommunity?: string;
   action: 'permit' | 'deny';
 }
 
@@ -20,7 +24,24 @@ export interface PeerBfdConfig {
   checkControlPlaneFailure?: boolean;
 }
 
-export interface PeerConfig {
+/**
+ * What we attach to the routes we send a peer (per peer, or for every peer as `peerDefaults`; a peer's own key
+ * replaces the default's). See docs/peering.md.
+ */
+export interface PeerAttributes {
+  /** Standard communities (RFC 1997): "65000:100" or a well-known name ("no-export"). */
+  communities?: string[];
+  /** Large communities (RFC 8092): "65000:1:2". */
+  largeCommunities?: string[];
+  /** LOCAL_PREF, sent to iBGP peers only. */
+  localPref?: number;
+  /** MULTI_EXIT_DISC. */
+  med?: number;
+  /** Our ASN prepended this many more times, eBGP peers only (0..10). */
+  asPathPrepend?: number;
+}
+
+export interface PeerConfig extends PeerAttributes {
   address: string;
   asn: number;
   port?: number;
@@ -69,6 +90,8 @@ export interface AgentConfig {
    * routerId). The default export to iBGP peers then reflects what import accepted instead of own pod CIDRs only.
    */
   routeReflector?: { clusterId?: string };
+  /** Attached to the routes sent to every peer, unless the peer sets the key itself. */
+  peerDefaults?: PeerAttributes;
   /** The CNI IPAM store to report addresses used/free in metrics. */
   ipam?: { dataDir?: string; network?: string };
   /** Masquerade pod traffic leaving clusterCIDRs to the node's address (default true). */

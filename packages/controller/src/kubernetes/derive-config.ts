@@ -3,11 +3,12 @@
 // compares equal and emits nothing.
 import { parseIpv4, parsePrefixLength } from '@gannet/core';
 import { routerIdFromName } from '../config/router-id.js';
-import type { AgentConfig, PeerBfdConfig, PeerConfig, PrefixRule } from '../config/types.js';
+import type { AgentConfig, PeerAttributes, PeerBfdConfig, PeerConfig, PrefixRule } from '../config/types.js';
 import { isIP, isIPv4, parseCidr } from '../net.js';
 import { KubernetesError } from './kubernetes-error.js';
 import { parseLabelSelector } from './label-selector.js';
 import { nodePeering, type ReflectionSettings, reflectionSettings } from './node-peering.js';
+import { attributesFromSpec, ruleCommunities } from './peer-attributes.js';
 import {
   type BgpConfigurationObject,
   type BgpPeerObject,
@@ -112,6 +113,11 @@ function checkRules(rules: unknown, where: string): PrefixRule[] {
       rule[k] = v;
     }
     if (rule.ge !== undefined && rule.le !== undefined && rule.le < rule.ge) throw invalid(`${key}.le: must be >= ge`);
+    try {
+      ruleCommunities(r, key, rule);
+    } catch (e) {
+      throw invalid((e as Error).message);
+    }
     return rule;
   });
 }
@@ -170,6 +176,11 @@ export function peerFromBgpPeer(obj: BgpPeerObject): PeerConfig {
   if (s.import !== undefined) peer.import = checkRules(s.import, `${where}: spec.import`);
   if (s.export !== undefined) peer.export = checkRules(s.export, `${where}: spec.export`);
   if (s.bfd !== undefined) peer.bfd = checkBfd(s.bfd, `${where}: spec.bfd`);
+  try {
+    Object.assign(peer, attributesFromSpec(s, 'spec.'));
+  } catch (e) {
+    throw invalid(`${where}: ${(e as Error).message}`);
+  }
   return peer;
 }
 
@@ -182,6 +193,7 @@ interface ClusterSettings {
   reflection: ReflectionSettings;
   /** Egress NAT, as the agent config's keys (absent: the agent's defaults). */
   nat: Pick<AgentConfig, 'natOutgoing' | 'natExclude'>;
+  peerDefaults: PeerAttributes | undefined;
 }
 
 function clusterSettings(configs: Iterable<BgpConfigurationObject>, problems: KubernetesError[]): ClusterSettings {
@@ -193,6 +205,7 @@ function clusterSettings(configs: Iterable<BgpConfigurationObject>, problems: Ku
     port: 179,
     reflection: reflectionSettings(undefined, '', problems),
     nat: {},
+    peerDefaults: undefined,
   };
   let obj: BgpConfigurationObject | undefined;
   for (const c of configs) if (c.metadata?.name === DEFAULT_CONFIGURATION) obj = c;
@@ -232,6 +245,15 @@ function clusterSettings(configs: Iterable<BgpConfigurationObject>, problems: Ku
       } catch (e) {
         problems.push(invalid(`${where}: spec.natExclude[${i}]: ${(e as Error).message}; entry ignored`));
       }
+    }
+  }
+  if (s.peerDefaults !== undefined) {
+    try {
+      if (typeof s.peerDefaults !== 'object' || s.peerDefaults === null)
+        throw new Error('spec.peerDefaults: must be an object');
+      out.peerDefaults = attributesFromSpec(s.peerDefaults, 'spec.peerDefaults.');
+    } catch (e) {
+      problems.push(invalid(`${where}: ${(e as Error).message}; peerDefaults ignored`));
     }
   }
   return out;
@@ -391,5 +413,7 @@ export function deriveAgentConfig(snap: ClusterSnapshot): Derivation {
   };
   if (peering.routeReflector) config.routeReflector = peering.routeReflector;
   Object.assign(config, settings.nat);
+  if (settings.peerDefaults && Object.keys(settings.peerDefaults).length > 0)
+    config.peerDefaults = settings.peerDefaults;
   return { config, problems };
 }

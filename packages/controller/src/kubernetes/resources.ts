@@ -1,5 +1,5 @@
 // The Kubernetes objects Kubernetes mode reads and writes: API coordinates and the fields we use.
-import type { PrefixRule } from '../config/types.js';
+import type { PeerAttributes, PrefixRule } from '../config/types.js';
 
 export const GANNET_GROUP = 'gannet.dev';
 export const GANNET_VERSION = 'v1';
@@ -32,7 +32,8 @@ export interface NodeObject extends KubeObject {
   status?: { addresses?: { type: string; address: string }[] };
 }
 
-export interface BgpPeerSpec {
+/** The attribute fields (communities, largeCommunities, localPref, med, asPathPrepend) as in the standalone config. */
+export interface BgpPeerSpec extends PeerAttributes {
   peerAddress?: string;
   asn?: number;
   port?: number;
@@ -74,6 +75,8 @@ export interface BgpConfigurationSpec {
   natOutgoing?: boolean;
   /** Destinations outside clusterCIDRs that pod traffic reaches without NAT. */
   natExclude?: string[];
+  /** Attached to the routes sent to every peer (mesh and BGPPeers) unless the BGPPeer sets the key itself. */
+  peerDefaults?: PeerAttributes;
 }
 
 export interface BgpConfigurationObject extends KubeObject {

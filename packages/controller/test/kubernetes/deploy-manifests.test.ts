@@ -244,6 +244,17 @@ describe('CRD schemas against docs/kubernetes.md and bad objects', () => {
     ['a mesh limit of 0', conf({ nodeToNodeMeshMaxNodes: 0 }), /nodeToNodeMeshMaxNodes: must be >= 1/],
     ['a cluster ID that is no dotted quad', conf({ routeReflectorClusterId: '10.1' }), /routeReflectorClusterId/],
     ['a selector that is no string', conf({ routeReflectorSelector: 5 }), /routeReflectorSelector: must be string/],
+    ['a community with 3 parts', peer({ ...ok, communities: ['1:2:3'] }), /communities\[0\]: must match/],
+    ['a large community with 2 parts', peer({ ...ok, largeCommunities: ['1:2'] }), /largeCommunities\[0\]: must match/],
+    ['asPathPrepend 11', peer({ ...ok, asPathPrepend: 11 }), /asPathPrepend: must be <= 10/],
+    ['a negative MED', peer({ ...ok, med: -1 }), /\.spec\.med: must be >= 0/],
+    [
+      'a rule community with spaces',
+      peer({ ...ok, import: [{ prefix: '10.0.0.0/8', community: '1 2', action: 'deny' }] }),
+      /import\[0\]\.community: must match/,
+    ],
+    ['an unknown peerDefaults field', conf({ peerDefaults: { weight: 5 } }), /peerDefaults\.weight: unknown field/],
+    ['peerDefaults prepend 20', conf({ peerDefaults: { asPathPrepend: 20 } }), /peerDefaults\.asPathPrepend/],
   ];
   for (const [what, obj, re] of bad) {
     it(`rejects ${what}`, () => {
