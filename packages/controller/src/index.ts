@@ -10,7 +10,21 @@ export { labReport, type NodeReport, pingAll, sessionsUp } from './lab/lab-check
 export { CNI_RESULTS_DIR, containerdConfig, PAUSE_IMAGE, pauseImageTar, shimPids } from './lab/lab-containerd.js';
 export { measureFault, routeSnapshot, saveBaseline } from './lab/lab-fault-run.js';
 export { cutLink, findLink, healLink, killMember, restartMember } from './lab/lab-faults.js';
+export {
+  addLabPod,
+  agentPolicyStatus,
+  applyPolicyFile,
+  deleteLabPod,
+  deletePolicy,
+  OUTSIDE_ADDRESS,
+  policyApplies,
+  removePolicyTables,
+  waitEnforced,
+} from './lab/lab-policy.js';
+export { probeMatrix } from './lab/lab-policy-command.js';
+export { type MatrixPod, ProbeHelper, type ProbeProtocol, probeAll, renderMatrix } from './lab/lab-probe.js';
 export { fabricSessionsUp } from './lab/lab-router-status.js';
 export { type LabOptions, type LabPlan, planLab } from './lab/topology.js';
 export { createLogger, type Logger } from './log.js';
+export type { PolicyEngineStatus } from './network-policy/policy-engine.js';
 export { type AgentHandle, runAgent } from './run-agent.js';

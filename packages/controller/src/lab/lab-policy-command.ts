@@ -46,6 +46,7 @@ function parse(args: string[]) {
         protocol: { type: 'string', default: 'tcp' },
         ports: { type: 'string', default: '' },
         lifetime: { type: 'string', default: '120' },
+        bind: { type: 'string', default: '0.0.0.0' },
         json: { type: 'boolean' },
       },
       strict: true,
@@ -63,7 +64,7 @@ export async function labPolicyCommand(sub: string, args: string[], io: CliIo): 
   }
   if (sub === 'probe-helper') {
     const ports = v.ports === '' ? [] : v.ports.split(',').map((p) => port(p, '--ports'));
-    return await probeHelper(ports, whole(v.lifetime, '--lifetime'));
+    return await probeHelper(ports, whole(v.lifetime, '--lifetime'), v.bind);
   }
   if (process.getuid?.() !== 0) throw new Error('the lab needs root (network namespaces)');
   const lab = Lab.load(v.name, { stateRoot: v['state-dir'] });

@@ -19,6 +19,7 @@ export class ProbeHelper {
     readonly ns: string,
     ports: number[],
     lifetimeSeconds = 120,
+    bind?: string,
   ) {
     const g = gannetCommand();
     this.child = spawn(
@@ -35,6 +36,7 @@ export class ProbeHelper {
         ports.join(','),
         '--lifetime',
         String(lifetimeSeconds),
+        ...(bind ? ['--bind', bind] : []),
       ],
       { stdio: ['pipe', 'pipe', 'pipe'] },
     );

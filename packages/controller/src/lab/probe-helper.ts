@@ -30,7 +30,11 @@ export interface ProbeReply {
   error?: string;
 }
 
-export async function probeHelper(ports: number[], lifetimeSeconds: number): Promise<number> {
+/**
+ * `bind`: listen on that address only (default all): a UDP socket bound to the wildcard answers from the interface's
+ * primary address, which a NATed client (conntrack expects the address it asked) would not take as the answer.
+ */
+export async function probeHelper(ports: number[], lifetimeSeconds: number, bind = '0.0.0.0'): Promise<number> {
   const conns = new Map<string, Socket>();
   const reply = (o: object) => process.stdout.write(`${JSON.stringify(o)}\n`);
   const closers: (() => void)[] = [];
@@ -43,14 +47,14 @@ export async function probeHelper(ports: number[], lifetimeSeconds: number): Pro
           s.pipe(s);
         });
         srv.once('error', reject);
-        srv.listen(port, '0.0.0.0', () => resolve());
+        srv.listen(port, bind, () => resolve());
         closers.push(() => srv.close());
       }),
       new Promise<void>((resolve, reject) => {
         const u = createSocket('udp4');
         u.on('message', (_msg, rinfo) => u.send(`${rinfo.address}\n`, rinfo.port, rinfo.address));
         u.once('error', reject);
-        u.bind(port, '0.0.0.0', () => resolve());
+        u.bind(port, bind, () => resolve());
         closers.push(() => u.close());
       }),
     ]),
