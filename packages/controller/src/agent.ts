@@ -4,7 +4,7 @@ import { type ConflistTarget, conflistTargetFromEnv, installConflist } from './c
 import type { AgentConfig } from './config/types.js';
 import type { Logger } from './log.js';
 import { DEFAULT_NODE_STATE_FILE, writeNodeState } from './node-state.js';
-import { resolvePeer, unadvertisedPodCidrs } from './policy.js';
+import { originPrefixes, resolvePeer, unadvertisedPodCidrs } from './policy.js';
 import type { BestChange, DesiredRoute, PeerStateEvent, PeerStatus, RoutesPort, SpeakerPort } from './ports.js';
 import { compareKeys, indexAfter, orderKey, RouteIndex } from './route-index.js';
 
@@ -104,7 +104,7 @@ export class Agent {
     try {
       adopted = (await this.deps.routes.start()).adopted;
       this.pushRoutes();
-      this.deps.speaker.setOrigins(this.config.podCIDRs);
+      this.deps.speaker.setOrigins(originPrefixes(this.config));
       this.deps.speaker.setPeers(this.config.peers.map((p) => resolvePeer(this.config, p)));
       await this.deps.speaker.start({ restarting: adopted > 0 });
     } catch (err) {
@@ -136,9 +136,9 @@ export class Agent {
     if (identityOf(next) !== identityOf(this.config)) return false;
     const before = this.config;
     this.config = next;
-    if (JSON.stringify(before.podCIDRs) !== JSON.stringify(next.podCIDRs)) {
-      this.writeState();
-      this.deps.speaker.setOrigins(next.podCIDRs);
+    if (JSON.stringify(before.podCIDRs) !== JSON.stringify(next.podCIDRs)) this.writeState();
+    if (JSON.stringify(originPrefixes(before)) !== JSON.stringify(originPrefixes(next))) {
+      this.deps.speaker.setOrigins(originPrefixes(next));
     }
     this.deps.speaker.setPeers(next.peers.map((p) => resolvePeer(next, p)));
     this.pushRoutes();

@@ -19,6 +19,8 @@ import {
   type SavedConfig,
   writeSavedConfig,
 } from './kubernetes/saved-config.js';
+import { emptyRanges } from './kubernetes/service-selection.js';
+import { KubernetesServiceSource } from './kubernetes/service-source.js';
 import type { Logger } from './log.js';
 import type { PolicyInputSource } from './network-policy/input-source.js';
 import type { PolicyEngineStatus } from './network-policy/policy-engine.js';
@@ -65,6 +67,8 @@ export interface KubernetesModeOptions {
   backoff?: () => Backoff;
   /** Watch Pods, Namespaces and NetworkPolicies for the policy engine (default true). */
   networkPolicy?: boolean;
+  /** Watch Services and EndpointSlices once BGPConfiguration lists Service ranges (default true). */
+  services?: boolean;
 }
 
 /** The engine's status and the refused NetworkPolicies, as GannetNodeStatus.status.policy reports them. */
@@ -128,6 +132,20 @@ export async function startKubernetesMode(opts: KubernetesModeOptions): Promise<
     );
     policySource.start();
   }
+  // Service advertisement: watched from the first config that lists Service ranges; its selection is the config's
+  // `advertise` (so the saved config keeps it too).
+  const services =
+    opts.services === false
+      ? undefined
+      : new KubernetesServiceSource({ kubeConfig, nodeName, ...(opts.backoff ? { backoff: opts.backoff } : {}) });
+  const withServices = (c: AgentConfig): AgentConfig => {
+    if (!services) return c;
+    services.setRanges(c.serviceRanges);
+    if (!emptyRanges(c.serviceRanges)) services.start();
+    const { advertise: _, ...rest } = c;
+    const p = services.current() ?? [];
+    return p.length > 0 ? { ...rest, advertise: p } : rest;
+  };
   const savedPath = opts.savedConfigFile === false ? undefined : (opts.savedConfigFile ?? DEFAULT_SAVED_CONFIG_FILE);
   let saved: SavedConfig | undefined;
   if (savedPath) {
@@ -187,7 +205,24 @@ export async function startKubernetesMode(opts: KubernetesModeOptions): Promise<
     if (d) problems.set(d[0], d[1]);
     if (err.code === 'ERR_GANNET_K8S_UNREACHABLE') startFromSaved(err.message);
   });
-  source.on('config', (config) => {
+  services?.on('error', (err) =>
+    log.warn('Kubernetes API problem (Services); the advertised Service addresses stay', { error: err.message }),
+  );
+  services?.on('refused', (r) =>
+    log.warn('Service address outside the configured lists: not advertised', {
+      service: r.service,
+      address: r.address,
+      kind: r.kind,
+    }),
+  );
+  services?.on('prefixes', (p) => {
+    log.info('Service prefixes to advertise', { count: p.length });
+    if (!latest) return;
+    latest = withServices(latest);
+    if (!settle) applyLater?.(latest);
+  });
+  source.on('config', (derived) => {
+    const config = withServices(derived);
     if (fromSaved && !synced) log.info('the Kubernetes API answered: applying its configuration over the saved one');
     synced = true;
     problems.clear();
@@ -246,7 +281,7 @@ export async function startKubernetesMode(opts: KubernetesModeOptions): Promise<
         const p = policy?.();
         writer?.update({
           sessions: peers(),
-          advertisedPrefixes: latest.podCIDRs,
+          advertisedPrefixes: [...latest.podCIDRs, ...(latest.advertise ?? [])],
           asn: latest.asn,
           routerId: latest.routerId,
           ...(p ? { policy: policyReport(p, policySource) } : {}),
@@ -262,6 +297,7 @@ export async function startKubernetesMode(opts: KubernetesModeOptions): Promise<
       writer?.stop();
       source.stop();
       policySource?.stop();
+      services?.stop();
       fail?.(new Error('stopped before a configuration came'));
     },
   };

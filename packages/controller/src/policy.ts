@@ -25,8 +25,14 @@ export function defaultImportRules(config: Pick<AgentConfig, 'podCIDRs' | 'clust
   return rules;
 }
 
-export function defaultExportRules(config: Pick<AgentConfig, 'podCIDRs'>): PrefixRule[] {
-  return config.podCIDRs.map((p) => ({ prefix: parseCidr(p).text, action: 'permit' as const }));
+export function defaultExportRules(config: Pick<AgentConfig, 'podCIDRs' | 'advertise'>): PrefixRule[] {
+  return originPrefixes(config).map((p) => ({ prefix: parseCidr(p).text, action: 'permit' as const }));
+}
+
+/** What the node originates: its pod CIDRs, then the `advertise` prefixes (Service addresses), without repeats. */
+export function originPrefixes(config: Pick<AgentConfig, 'podCIDRs' | 'advertise'>): string[] {
+  if (!config.advertise?.length) return config.podCIDRs;
+  return [...new Set([...config.podCIDRs, ...config.advertise.map((p) => parseCidr(p).text)])];
 }
 
 /**
@@ -34,7 +40,10 @@ export function defaultExportRules(config: Pick<AgentConfig, 'podCIDRs'>): Prefi
  * its Loc-RIB: its own pod CIDRs and what it learned); the speaker's RFC 4456 rules then decide which iBGP peer gets
  * which route. Towards eBGP peers the default stays own pod CIDRs only.
  */
-export function defaultExportFor(config: Pick<AgentConfig, 'podCIDRs' | 'asn' | 'routeReflector'>, peer: PeerConfig) {
+export function defaultExportFor(
+  config: Pick<AgentConfig, 'podCIDRs' | 'advertise' | 'asn' | 'routeReflector'>,
+  peer: PeerConfig,
+) {
   if (config.routeReflector && peer.asn === config.asn) return reflectorExportRules();
   return defaultExportRules(config);
 }

@@ -235,6 +235,7 @@ const TOP_KEYS = [
   'gracefulRestart',
   'ipam',
   'routeReflector',
+  'advertise',
   'natOutgoing',
   'natExclude',
   'policy',
@@ -382,6 +383,12 @@ export function parseConfig(text: string, file?: string): AgentConfig {
     config.ipam = {};
     if (ipf.has('dataDir')) config.ipam.dataDir = w.str(ipf.get('dataDir'), 'ipam.dataDir');
     if (ipf.has('network')) config.ipam.network = w.str(ipf.get('network'), 'ipam.network');
+  }
+  if (f.has('advertise')) {
+    // Service addresses (or any prefix this node answers for): originated and exported like the pod CIDRs, never
+    // blackholed (kube-proxy or the host handles them).
+    config.advertise = w.cidrList(f.get('advertise'), 'advertise');
+    if (config.advertise.length > MAX_PEERS) w.fail(`more than ${MAX_PEERS} prefixes`, 'advertise', f.get('advertise'));
   }
   if (f.has('routeReflector')) {
     const rf = w.fields(

@@ -92,6 +92,13 @@ export interface AgentConfig {
   routeReflector?: { clusterId?: string };
   /** Attached to the routes sent to every peer, unless the peer sets the key itself. */
   peerDefaults?: PeerAttributes;
+  /**
+   * More prefixes to originate besides podCIDRs, exported by default like them but never blackholed: Service
+   * addresses (standalone: the static `advertise:` list; Kubernetes: selected from Services, see serviceRanges).
+   */
+  advertise?: string[];
+  /** Kubernetes mode: BGPConfiguration's Service lists (the list guard); the selection lands in `advertise`. */
+  serviceRanges?: { clusterIPs: string[]; externalIPs: string[]; loadBalancerIPs: string[] };
   /** The CNI IPAM store to report addresses used/free in metrics. */
   ipam?: { dataDir?: string; network?: string };
   /** Masquerade pod traffic leaving clusterCIDRs to the node's address (default true). */

@@ -17,6 +17,7 @@ import {
   DEFAULT_CONFIGURATION,
   type NodeObject,
 } from './resources.js';
+import { type ServiceRanges, serviceRangesFrom } from './service-selection.js';
 
 export interface ClusterSnapshot {
   nodeName: string;
@@ -194,6 +195,7 @@ interface ClusterSettings {
   /** Egress NAT, as the agent config's keys (absent: the agent's defaults). */
   nat: Pick<AgentConfig, 'natOutgoing' | 'natExclude'>;
   peerDefaults: PeerAttributes | undefined;
+  serviceRanges: ServiceRanges | undefined;
 }
 
 function clusterSettings(configs: Iterable<BgpConfigurationObject>, problems: KubernetesError[]): ClusterSettings {
@@ -206,6 +208,7 @@ function clusterSettings(configs: Iterable<BgpConfigurationObject>, problems: Ku
     reflection: reflectionSettings(undefined, '', problems),
     nat: {},
     peerDefaults: undefined,
+    serviceRanges: undefined,
   };
   let obj: BgpConfigurationObject | undefined;
   for (const c of configs) if (c.metadata?.name === DEFAULT_CONFIGURATION) obj = c;
@@ -213,6 +216,7 @@ function clusterSettings(configs: Iterable<BgpConfigurationObject>, problems: Ku
   if (!s) return out;
   const where = `BGPConfiguration/${DEFAULT_CONFIGURATION}`;
   out.reflection = reflectionSettings(s, where, problems);
+  out.serviceRanges = serviceRangesFrom(s, where, problems);
   if (s.asn !== undefined) {
     if (validAsn(s.asn)) out.asn = s.asn;
     else problems.push(invalid(`${where}: spec.asn must be an integer 1..${MAX_ASN}; using ${out.asn}`));
@@ -415,5 +419,6 @@ export function deriveAgentConfig(snap: ClusterSnapshot): Derivation {
   Object.assign(config, settings.nat);
   if (settings.peerDefaults && Object.keys(settings.peerDefaults).length > 0)
     config.peerDefaults = settings.peerDefaults;
+  if (settings.serviceRanges) config.serviceRanges = settings.serviceRanges;
   return { config, problems };
 }

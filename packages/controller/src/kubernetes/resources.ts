@@ -77,6 +77,10 @@ export interface BgpConfigurationSpec {
   natExclude?: string[];
   /** Attached to the routes sent to every peer (mesh and BGPPeers) unless the BGPPeer sets the key itself. */
   peerDefaults?: PeerAttributes;
+  /** Service advertisement: ClusterIP ranges advertised as given; ExternalIPs / LB IPs only inside these lists. */
+  serviceClusterIPs?: string[];
+  serviceExternalIPs?: string[];
+  serviceLoadBalancerIPs?: string[];
 }
 
 export interface BgpConfigurationObject extends KubeObject {

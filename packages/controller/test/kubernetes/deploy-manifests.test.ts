@@ -242,6 +242,11 @@ describe('CRD schemas against docs/kubernetes.md and bad objects', () => {
     ['mesh as a string', conf({ nodeToNodeMesh: 'no' }), /nodeToNodeMesh: must be boolean/],
     ['listenPort 0', conf({ listenPort: 0 }), /listenPort: must be >= 1/],
     ['a mesh limit of 0', conf({ nodeToNodeMeshMaxNodes: 0 }), /nodeToNodeMeshMaxNodes: must be >= 1/],
+    [
+      'a Service range that is no CIDR',
+      conf({ serviceLoadBalancerIPs: ['198.51.100.7'] }),
+      /serviceLoadBalancerIPs\[0\]: must match/,
+    ],
     ['a cluster ID that is no dotted quad', conf({ routeReflectorClusterId: '10.1' }), /routeReflectorClusterId/],
     ['a selector that is no string', conf({ routeReflectorSelector: 5 }), /routeReflectorSelector: must be string/],
     ['a community with 3 parts', peer({ ...ok, communities: ['1:2:3'] }), /communities\[0\]: must match/],

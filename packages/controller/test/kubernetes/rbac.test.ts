@@ -7,8 +7,10 @@ import { join } from 'node:path';
 import { KubernetesSource } from '../../src/kubernetes/kubernetes-source.js';
 import { NodeStatusWriter } from '../../src/kubernetes/node-status-writer.js';
 import { KubernetesPolicySource } from '../../src/kubernetes/policy-source.js';
+import { KubernetesServiceSource } from '../../src/kubernetes/service-source.js';
 import { ALL_CALLS, type ApiCall, FakeApiServer } from './fake-apiserver.js';
 import { apiPod, namespace, networkPolicy, POLICY_RESOURCES } from './fake-pods.js';
+import { apiEndpointSlice, apiService, CORE_SERVICES, ENDPOINT_SLICES } from './fake-services.js';
 import { bgpPeer, CountingBackoff, eventually, FakeClock, kubeConfigFor, node, repoRoot } from './helpers.js';
 import { loadYaml, schemaOf } from './manifests.js';
 import { validate } from './openapi-validator.js';
@@ -44,15 +46,19 @@ describe('deploy/rbac.yaml against the calls the code makes', function () {
   let source: KubernetesSource | undefined;
   let writer: NodeStatusWriter | undefined;
   let policySource: KubernetesPolicySource | undefined;
+  let serviceSource: KubernetesServiceSource | undefined;
   afterEach(async () => {
     source?.stop();
     policySource?.stop();
+    serviceSource?.stop();
     writer?.stop();
     await server?.close();
   });
 
   it('the scenario issues exactly the granted (verb, resource) pairs, and the status it writes is schema-valid', async () => {
-    server = await FakeApiServer.start(POLICY_RESOURCES);
+    server = await FakeApiServer.start([...POLICY_RESOURCES, CORE_SERVICES, ENDPOINT_SLICES]);
+    server.put('services', apiService('shop', 'web', { lb: ['198.51.100.7'] }));
+    server.put('endpointslices', apiEndpointSlice('shop', 'web', ['node1']));
     server.put('namespaces', namespace('shop'));
     server.put('pods', apiPod('shop', 'web', { ips: ['10.244.1.2'] }));
     server.put('networkpolicies', networkPolicy('shop', 'deny', { podSelector: {} }));
@@ -75,6 +81,17 @@ describe('deploy/rbac.yaml against the calls the code makes', function () {
     await eventually(() => assert.ok(policySource!.synced()));
     await eventually(() => assert.equal(server.watchCount(), 6));
     assert.equal(policySource.objects().policies.length, 1);
+    serviceSource = new KubernetesServiceSource({
+      kubeConfig,
+      nodeName: 'node1',
+      clock,
+      backoff: () => new CountingBackoff(),
+    });
+    const advertised = new Promise<string[]>((r) => serviceSource!.once('prefixes', r));
+    serviceSource.setRanges({ clusterIPs: [], externalIPs: [], loadBalancerIPs: ['198.51.100.0/24'] });
+    serviceSource.start();
+    assert.deepEqual(await advertised, ['198.51.100.7/32']);
+    await eventually(() => assert.equal(server.watchCount(), 8));
     writer = new NodeStatusWriter({
       kubeConfig,
       nodeName: 'node1',
