@@ -5,7 +5,7 @@ import { execFileSync } from 'node:child_process';
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { CNI_RESULTS_DIR } from '@gannet/controller';
+import { agentPolicyStatus, applyPolicyFile, CNI_RESULTS_DIR, ProbeHelper } from '@gannet/controller';
 import { TestLab } from '../src/lab-fixture.js';
 import { requireRoot } from '../src/root.js';
 
@@ -66,6 +66,50 @@ describe('lab e2e: --runtime containerd (pods are CRI sandboxes)', function () {
     );
     assert.match(text, /2 nodes \(containerd\)/);
     for (const p of lab.lab.state.pods) assert.ok(text.includes(p.ip), `${p.ip} in the table`);
+  });
+
+  it('NetworkPolicy selects CRI pods by the namespace and name containerd passed in CNI_ARGS (K8S_POD_*)', async () => {
+    // gannet-cni recorded namespace "lab" and the sandbox's name with each claim; the agents police them
+    for (const n of lab.plan.nodes) {
+      const s = await agentPolicyStatus(n.ns);
+      assert.equal(s?.localPods, 2, `${n.name} knows its two sandboxes`);
+    }
+    const pod = (id: string) => lab.lab.state.pods.find((p) => p.id === id)!;
+    const target = pod('node1-pod1');
+    // only node2-pod1 may reach node1-pod1: the policy is in namespace "lab" (from K8S_POD_NAMESPACE) and selects
+    // by the label the lab gives each sandbox by name (pods.yaml: gannet.dev/pod=<K8S_POD_NAME>)
+    await applyPolicyFile(
+      lab.lab,
+      'cri-policy.yaml',
+      `kind: NetworkPolicy
+apiVersion: networking.k8s.io/v1
+metadata: {name: only-node2-pod1, namespace: lab}
+spec:
+  podSelector: {matchLabels: {gannet.dev/pod: node1-pod1}}
+  ingress: [{from: [{podSelector: {matchLabels: {gannet.dev/pod: node2-pod1}}}]}]
+`,
+    );
+    const ids = ['node1-pod1', 'node1-pod2', 'node2-pod1', 'node2-pod2'];
+    const helpers = new Map(ids.map((id) => [id, new ProbeHelper(pod(id).ns, [80], 60)]));
+    try {
+      await Promise.all([...helpers.values()].map((h) => h.ready));
+      const reach = async (from: string, to: string) =>
+        (await helpers.get(from)!.probe(pod(to).ip, 80, 'tcp', 1000)).ok;
+      assert.deepEqual(
+        await Promise.all([
+          reach('node2-pod1', target.id),
+          reach('node1-pod2', target.id),
+          reach('node2-pod2', target.id),
+        ]),
+        [true, false, false],
+        'node1-pod1 takes node2-pod1 only',
+      );
+      assert.equal(await reach('node1-pod2', 'node2-pod2'), true, 'the other pods are not selected');
+      const s = await agentPolicyStatus(lab.node('node1').ns);
+      assert.equal(s?.selectedPods, 1);
+    } finally {
+      await Promise.all([...helpers.values()].map((h) => h.stop()));
+    }
   });
 
   it('deleting a pod removes its sandbox: its namespace, veth and address go', async () => {

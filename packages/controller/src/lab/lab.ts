@@ -256,8 +256,17 @@ export class Lab {
     try {
       const r = await c.runPod(id, `${this.plan.options.name}-${id}`);
       this.state.namespaces.push(r.netns);
-      // the sandbox's metadata (lab-containerd.ts runPod): namespace "lab", name = id, which containerd passes on
-      this.state.pods.push({ id, ns: r.netns, node: node.name, ip: r.ip, sandbox: r.sandbox, namespace: 'lab' });
+      // the sandbox's metadata (lab-containerd.ts runPod): namespace "lab", name = id, which containerd passes to
+      // gannet-cni in CNI_ARGS; pods.yaml gives it the label gannet.dev/pod=<id> (NetworkPolicy selects by labels)
+      this.state.pods.push({
+        id,
+        ns: r.netns,
+        node: node.name,
+        ip: r.ip,
+        sandbox: r.sandbox,
+        namespace: 'lab',
+        labels: { 'gannet.dev/pod': id },
+      });
       this.save();
       writePodsFile(this);
       return r.ip;
