@@ -9,6 +9,7 @@ import { labReport, pingAll, sessionsUp, waitProgress } from './lab-check.js';
 import { FAULT_COMMANDS, faultCommand } from './lab-fault-command.js';
 import { saveBaseline } from './lab-fault-run.js';
 import { linkStates } from './lab-faults.js';
+import { loadLabFile } from './lab-file.js';
 import { listNetns } from './lab-host.js';
 import { labPolicyCommand, POLICY_HELP, POLICY_SUBCOMMANDS } from './lab-policy-command.js';
 import { fabricSessionsUp } from './lab-router-status.js';
@@ -26,6 +27,7 @@ const HELP = `Usage:
                 [--topology flat|dual-homed|leaf-spine|rr] [--racks R --nodes-per-rack N --spines S]
                 [--route-reflectors R]
                 [--hold-time SECONDS] [--timeout SECONDS]
+  gannet lab up -f lab.yaml [options]       (the same options as a file: docs/lab.md; flags given override it)
   gannet lab status [--name NAME] [--json]
   gannet lab down [--name NAME]
   gannet lab cut LINK [--watch SECONDS]      gannet lab heal LINK
@@ -61,7 +63,8 @@ address 198.51.100.1 (egress NAT: pods reach it from their node's address). 'gan
 export async function labCommand(args: string[], io: CliIo): Promise<number> {
   const [sub, ...rest] = args;
   if ((POLICY_SUBCOMMANDS as readonly string[]).includes(sub ?? '')) return await labPolicyCommand(sub!, rest, io);
-  const { values: v, positionals } = parseLabArgs(rest);
+  const { values: v, positionals, tokens } = parseLabArgs(rest);
+  const explicit = new Set<string>(tokens.filter((t) => t.kind === 'option').map((t) => t.name));
   const isFault = (FAULT_COMMANDS as readonly string[]).includes(sub ?? '');
   if (positionals.length > (isFault ? 1 : 0)) throw new UsageError(`unexpected argument "${positionals.at(-1)}"`);
   if (v.help || sub === '--help' || sub === '-h' || sub === undefined) {
@@ -73,16 +76,28 @@ export async function labCommand(args: string[], io: CliIo): Promise<number> {
   const name = v.name;
   switch (sub) {
     case 'up': {
-      const options: LabOptions = {
+      // -f FILE: the file's values over the defaults; options given on the command line over the file's
+      const file = v.file ? loadLabFile(v.file) : { options: {} };
+      const given = (o: string) => explicit.has(o) || !v.file;
+      const flags: Partial<LabOptions> = {
         name,
         nodes: intArg(v.nodes, '--nodes'),
         router: v.router as RouterKind,
         podsPerNode: intArg(v['pods-per-node'], '--pods-per-node'),
         runtime: v.runtime as LabRuntime,
-        ...topologyOptions(v),
       };
+      const fromFlags = Object.fromEntries(
+        Object.entries(flags).filter(([k]) => given(FLAG_OF[k as keyof typeof FLAG_OF])),
+      ) as Partial<LabOptions>;
+      const options = {
+        ...flags,
+        ...file.options,
+        ...fromFlags,
+        ...topologyOptions(v, file.options.topology),
+      } as LabOptions;
+      const timeout = given('timeout') || file.timeout === undefined ? intArg(v.timeout, '--timeout') : file.timeout;
       const lab = new Lab(planLab(options), env);
-      return await up(lab, intArg(v.timeout, '--timeout') * 1000, io);
+      return await up(lab, timeout * 1000, io);
     }
     case 'status': {
       const lab = Lab.load(name, env);
@@ -164,10 +179,12 @@ function parseLabArgs(args: string[]) {
         graceful: { type: 'boolean' },
         all: { type: 'boolean' },
         json: { type: 'boolean' },
+        file: { type: 'string', short: 'f' },
         'state-dir': { type: 'string', default: DEFAULT_STATE_ROOT },
       },
       strict: true,
       allowPositionals: true,
+      tokens: true,
     });
   } catch (err) {
     throw new UsageError((err as Error).message, { cause: err });
@@ -175,7 +192,9 @@ function parseLabArgs(args: string[]) {
 }
 
 /** The options beyond the flat lab's, only when given (a flat lab's state file stays as it was). */
-function topologyOptions(v: ReturnType<typeof parseLabArgs>['values']): Partial<LabOptions> {
+const FLAG_OF = { name: 'name', nodes: 'nodes', router: 'router', podsPerNode: 'pods-per-node', runtime: 'runtime' };
+
+function topologyOptions(v: ReturnType<typeof parseLabArgs>['values'], fileTopology?: string): Partial<LabOptions> {
   const o: Partial<LabOptions> = {};
   if (v.topology !== undefined) o.topology = v.topology as TopologyKind;
   if (v.racks !== undefined) o.racks = intArg(v.racks, '--racks');
@@ -183,10 +202,10 @@ function topologyOptions(v: ReturnType<typeof parseLabArgs>['values']): Partial<
   if (v.spines !== undefined) o.spines = intArg(v.spines, '--spines');
   if (v['hold-time'] !== undefined) o.holdTime = intArg(v['hold-time'], '--hold-time');
   if (v['route-reflectors'] !== undefined) o.routeReflectors = intArg(v['route-reflectors'], '--route-reflectors');
-  if (o.routeReflectors !== undefined && o.topology !== 'rr') {
+  if (o.routeReflectors !== undefined && (o.topology ?? fileTopology) !== 'rr') {
     throw new UsageError('--route-reflectors needs --topology rr');
   }
-  if ((o.racks ?? o.nodesPerRack ?? o.spines) !== undefined && o.topology !== 'leaf-spine') {
+  if ((o.racks ?? o.nodesPerRack ?? o.spines) !== undefined && (o.topology ?? fileTopology) !== 'leaf-spine') {
     throw new UsageError('--racks, --nodes-per-rack and --spines need --topology leaf-spine');
   }
   return o;
