@@ -14,7 +14,7 @@ say() { printf '\033[1m[setup]\033[0m %s\n' "$*"; }
 
 # containerd (+ runc) and busybox-static: the CRI e2e suite runs its own containerd with a pause image made from busybox;
 # gcc and libc6-dev: the build compiles the socket-options addon (TCP-MD5, TTL; scripts/build-native.mjs)
-debs=(gcc libc6-dev iproute2 iputils-ping fping curl frr bird2 containernetworking-plugins containerd busybox-static iperf3 procps psmisc ca-certificates openssl git nftables podman runc debootstrap)
+debs=(gcc libc6-dev iproute2 iputils-ping fping curl frr bird2 containernetworking-plugins containerd busybox-static iperf3 procps psmisc ca-certificates openssl git nftables podman runc debootstrap chromium)
 missing=()
 for p in "${debs[@]}"; do dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'ok installed' || missing+=("$p"); done
 command -v npm >/dev/null || missing+=(npm)

@@ -1,7 +1,8 @@
 // The status API as the process's first part: it listens before anything else starts (so /healthz answers while the
 // agent waits for its configuration, and a busy port fails the start before any child process or socket exists), and
 // the agent is attached to it once it runs. /readyz says what is still missing, from every part that has a say.
-import { ipamUsage } from '@gannet/cni';
+import { IpamStore, ipamUsage } from '@gannet/cni';
+import { formatIpv4 } from '@gannet/core';
 import type { Agent, RouteSummary, RouteView } from './agent.js';
 import { buildApi, type StatusSource } from './api/server.js';
 import type { Logger } from './log.js';
@@ -9,6 +10,7 @@ import { createMetrics, type Metrics } from './metrics.js';
 import { parseHostPort } from './net.js';
 import type { PolicyEngine, PolicyEngineStatus } from './network-policy/policy-engine.js';
 import type { PeerStatus, RoutesPort, RoutesStatus } from './ports.js';
+import type { PodView } from './web/live-feed.js';
 
 const NO_ROUTES: RoutesStatus = { desired: 0, installed: 0, failed: 0, applies: 0, errors: 0, lastApplySeconds: 0 };
 const NO_SUMMARY: RouteSummary = { routes: 0, local: 0, bgp: 0, installed: 0, failed: 0 };
@@ -19,6 +21,7 @@ export class StatusHub implements StatusSource {
   private kernel: RoutesPort | undefined;
   private policyEngine: PolicyEngine | undefined;
   private readonly checks: (() => string[])[] = [];
+  private podCache: { at: number; claims: { ip: string; namespace: string; name: string }[] } | undefined;
 
   attach(agent: Agent, routes: RoutesPort): void {
     this.agent = agent;
@@ -75,6 +78,38 @@ export class StatusHub implements StatusSource {
 
   routesStatus(): RoutesStatus {
     return this.kernel?.status() ?? NO_ROUTES;
+  }
+
+  nodeName(): string | undefined {
+    return this.agent?.currentConfig.nodeName;
+  }
+
+  /** This node's pods from gannet-cni's store (re-read at most once a second), with the policies selecting them. */
+  pods(): PodView[] {
+    const c = this.agent?.currentConfig;
+    if (!c) return [];
+    const now = Date.now();
+    if (!this.podCache || now - this.podCache.at > 1000) {
+      let claims: { ip: string; namespace: string; name: string }[] = [];
+      try {
+        claims = new IpamStore(c.ipam?.dataDir ?? '/var/lib/cni/gannet', c.ipam?.network ?? 'gannet')
+          .list()
+          .map((r) => ({
+            ip: formatIpv4(r.address),
+            namespace: r.pod?.namespace ?? 'default',
+            name: r.pod?.name ?? r.containerId,
+          }));
+      } catch {
+        // no store yet (no pod wired on this node)
+      }
+      this.podCache = { at: now, claims: claims.sort((a, b) => (a.ip < b.ip ? -1 : a.ip > b.ip ? 1 : 0)) };
+    }
+    const selection = this.policyEngine?.selection();
+    return this.podCache.claims.map((p) => ({
+      ...p,
+      ingress: selection?.get(p.ip)?.ingress ?? [],
+      egress: selection?.get(p.ip)?.egress ?? [],
+    }));
   }
 
   ipam(): { used: number; free: number } | undefined {

@@ -3,6 +3,8 @@ import Fastify, { type FastifyInstance } from 'fastify';
 import type { Metrics } from '../metrics.js';
 import type { PolicyEngineStatus } from '../network-policy/policy-engine.js';
 import type { BfdStatus, PeerStatus } from '../ports.js';
+import type { WebSource } from '../web/live-feed.js';
+import { registerWebView } from '../web/web-view.js';
 import { type RoutesSource, registerRoutesApi } from './routes-api.js';
 
 export interface StatusSource extends RoutesSource {
@@ -27,7 +29,7 @@ export interface PeerView {
   bfd?: BfdStatus;
 }
 
-export function buildApi(source: StatusSource, metrics: Metrics): FastifyInstance {
+export function buildApi(source: StatusSource & WebSource, metrics: Metrics): FastifyInstance {
   const app = Fastify({ logger: false });
   app.addHook('onClose', async () => metrics.close());
   // Liveness: the process runs and its event loop answers (it listens before the agent has a configuration).
@@ -64,5 +66,6 @@ export function buildApi(source: StatusSource, metrics: Metrics): FastifyInstanc
     return s;
   });
   registerRoutesApi(app, source);
+  registerWebView(app, source);
   return app;
 }

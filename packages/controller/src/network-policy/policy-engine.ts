@@ -130,6 +130,34 @@ export class PolicyEngine {
     return this.applier.current();
   }
 
+  /**
+   * Per local pod IP, the NetworkPolicies (namespace/name) selecting it, read off the applied model: the pod's entry
+   * in the ingress-pods / egress-pods verdict maps jumps to a group chain, which jumps to one chain per policy.
+   */
+  selection(): Map<string, { ingress: string[]; egress: string[] }> {
+    const out = new Map<string, { ingress: string[]; egress: string[] }>();
+    const model = this.applier.current();
+    if (!model) return out;
+    for (const [map, dir] of [
+      ['ingress-pods', 'ingress'],
+      ['egress-pods', 'egress'],
+    ] as const) {
+      for (const [ip, verdict] of model.sets.get(map)?.elements ?? []) {
+        const group = /^jump (\S+)$/.exec(verdict)?.[1];
+        const names = (group ? (model.chains.get(group)?.rules ?? []) : [])
+          .map((r) => (r.verdict.kind === 'jump' ? policyOfChain(r.verdict.chain) : undefined))
+          .filter((n): n is string => n !== undefined);
+        let entry = out.get(ip);
+        if (!entry) {
+          entry = { ingress: [], egress: [] };
+          out.set(ip, entry);
+        }
+        entry[dir] = names;
+      }
+    }
+    return out;
+  }
+
   status(): PolicyEngineStatus {
     const a = this.applier.status();
     return {
@@ -254,4 +282,10 @@ export class PolicyEngine {
       natExclude: this.settings.natExclude,
     };
   }
+}
+
+/** `pol.<namespace>.<name>.in|eg` → `namespace/name` (namespaces have no dots; policy names may). */
+function policyOfChain(chain: string): string | undefined {
+  const m = /^pol\.([^.]+)\.(.+)\.(?:in|eg)$/.exec(chain);
+  return m ? `${m[1]}/${m[2]}` : chain.replace(/^pol\.|\.(in|eg)$/g, '');
 }
