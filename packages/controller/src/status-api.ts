@@ -2,7 +2,6 @@
 // agent waits for its configuration, and a busy port fails the start before any child process or socket exists), and
 // the agent is attached to it once it runs. /readyz says what is still missing, from every part that has a say.
 import { IpamStore, ipamUsage } from '@gannet/cni';
-import { formatIpv4 } from '@gannet/core';
 import type { Agent, RouteSummary, RouteView } from './agent.js';
 import { buildApi, type StatusSource } from './api/server.js';
 import type { Logger } from './log.js';
@@ -21,7 +20,7 @@ export class StatusHub implements StatusSource {
   private kernel: RoutesPort | undefined;
   private policyEngine: PolicyEngine | undefined;
   private readonly checks: (() => string[])[] = [];
-  private podCache: { at: number; claims: { ip: string; namespace: string; name: string }[] } | undefined;
+  private podCache: { at: number; pods: { ips: string[]; namespace: string; name: string }[] } | undefined;
 
   attach(agent: Agent, routes: RoutesPort): void {
     this.agent = agent;
@@ -90,26 +89,35 @@ export class StatusHub implements StatusSource {
     if (!c) return [];
     const now = Date.now();
     if (!this.podCache || now - this.podCache.at > 1000) {
-      let claims: { ip: string; namespace: string; name: string }[] = [];
+      // one claim per address: a dual-stack pod has two, under the same container and interface
+      const byPod = new Map<string, { ips: string[]; namespace: string; name: string }>();
       try {
-        claims = new IpamStore(c.ipam?.dataDir ?? '/var/lib/cni/gannet', c.ipam?.network ?? 'gannet')
-          .list()
-          .map((r) => ({
-            ip: formatIpv4(r.address),
-            namespace: r.pod?.namespace ?? 'default',
-            name: r.pod?.name ?? r.containerId,
-          }));
+        for (const r of new IpamStore(c.ipam?.dataDir ?? '/var/lib/cni/gannet', c.ipam?.network ?? 'gannet').list()) {
+          const key = `${r.containerId}/${r.ifname}`;
+          const pod = byPod.get(key);
+          if (pod) pod.ips.push(r.address);
+          else
+            byPod.set(key, {
+              ips: [r.address],
+              namespace: r.pod?.namespace ?? 'default',
+              name: r.pod?.name ?? r.containerId,
+            });
+        }
       } catch {
         // no store yet (no pod wired on this node)
       }
-      this.podCache = { at: now, claims: claims.sort((a, b) => (a.ip < b.ip ? -1 : a.ip > b.ip ? 1 : 0)) };
+      const pods = [...byPod.values()].map((p) => ({
+        ...p,
+        ips: p.ips.sort((x, y) => x.length - y.length || (x < y ? -1 : 1)),
+      }));
+      pods.sort((x, y) => (x.ips[0]! < y.ips[0]! ? -1 : x.ips[0]! > y.ips[0]! ? 1 : 0));
+      this.podCache = { at: now, pods };
     }
     const selection = this.policyEngine?.selection();
-    return this.podCache.claims.map((p) => ({
-      ...p,
-      ingress: selection?.get(p.ip)?.ingress ?? [],
-      egress: selection?.get(p.ip)?.egress ?? [],
-    }));
+    const of = (ips: string[], dir: 'ingress' | 'egress') => [
+      ...new Set(ips.flatMap((ip) => selection?.get(ip)?.[dir] ?? [])),
+    ];
+    return this.podCache.pods.map((p) => ({ ...p, ingress: of(p.ips, 'ingress'), egress: of(p.ips, 'egress') }));
   }
 
   ipam(): { used: number; free: number } | undefined {

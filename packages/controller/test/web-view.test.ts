@@ -18,7 +18,9 @@ import { peerStatus } from './fakes.js';
 class Source implements WebSource {
   peerList: PeerStatus[] = [peerStatus()];
   routes: RouteView[] = [{ prefix: '10.244.2.0/24', nexthops: ['172.30.0.2'], source: 'bgp', installed: true }];
-  podList: PodView[] = [{ ip: '10.244.1.2', namespace: 'x', name: 'a', ingress: ['x/deny-all'], egress: [] }];
+  podList: PodView[] = [
+    { ips: ['10.244.1.2', 'fd00:244:1::2'], namespace: 'x', name: 'a', ingress: ['x/deny-all'], egress: [] },
+  ];
   isReady = true;
   ready() {
     return this.isReady;
@@ -133,7 +135,7 @@ describe('controller: web view', () => {
       };
       await until(/event: policy\ndata: null\n\n/);
       assert.match(text, /event: node\ndata: \{"name":"node1","ready":true/);
-      assert.match(text, /event: pods\ndata: \[\{"ip":"10.244.1.2"/);
+      assert.match(text, /event: pods\ndata: \[\{"ips":\["10.244.1.2","fd00:244:1::2"\]/);
       src.peerList = [peerStatus({ state: 'Idle' })];
       await until(/"state":"Idle"/);
       ac.abort();

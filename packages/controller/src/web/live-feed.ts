@@ -11,7 +11,8 @@ import type { StatusSource } from '../api/server.js';
 export const PAGE_ROUTES = 500;
 
 export interface PodView {
-  ip: string;
+  /** One per family (dual-stack pods have two). */
+  ips: string[];
   namespace: string;
   name: string;
   /** NetworkPolicies (namespace/name) selecting the pod, per direction. */

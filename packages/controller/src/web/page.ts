@@ -97,7 +97,7 @@ const on = {
   pods(d) {
     const list = (xs) => xs.length ? esc(xs.join(', ')) : '<span class="muted">all allowed</span>';
     $('pods').innerHTML = d.length === 0 ? '<tr><td colspan="4" class="empty">no pods on this node</td></tr>' :
-      d.map((p) => '<tr data-pod="' + esc(p.namespace + '/' + p.name) + '"><td>' + esc(p.namespace + '/' + p.name) + '</td><td>' + esc(p.ip) + '</td><td>' + list(p.ingress) + '</td><td>' + list(p.egress) + '</td></tr>').join('');
+      d.map((p) => '<tr data-pod="' + esc(p.namespace + '/' + p.name) + '"><td>' + esc(p.namespace + '/' + p.name) + '</td><td>' + esc(p.ips.join(', ')) + '</td><td>' + list(p.ingress) + '</td><td>' + list(p.egress) + '</td></tr>').join('');
   },
   policy(d) {
     $('policy').textContent = d ? '(NetworkPolicy: ' + d.policies + ' policies, ' + d.selectedPods + ' pods selected, ' + (d.applied ? 'applied' : 'NOT applied' + (d.lastError ? ': ' + d.lastError : '')) + (d.natOutgoing ? '; egress NAT on' : '') + ')' : '';
