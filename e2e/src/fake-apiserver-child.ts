@@ -1,6 +1,6 @@
 // The controller tests' in-process Kubernetes API server (packages/controller/test/kubernetes/fake-apiserver.ts),
 // run as a child inside a test namespace so an agent in that namespace reaches it on 127.0.0.1. Serves Nodes, the
-// gannet.dev CRDs, Pods, Namespaces and NetworkPolicies. Prints {"url": …} once listening; then takes JSON lines on
+// gannet.dev CRDs, Pods, Namespaces, NetworkPolicies, Services and EndpointSlices. Prints {"url": …} once listening; then takes JSON lines on
 // stdin: {"op":"put","plural":…,"object":{…}} or {"op":"remove","plural":…,"name":"ns/name"}, each answered {"ok":…}.
 import { createInterface } from 'node:readline';
 
@@ -15,7 +15,11 @@ const { FakeApiServer } = (await import(new URL('fake-apiserver.js', test).href)
   FakeApiServer: { start(defs: unknown[], opts: Record<string, unknown>): Promise<Server> };
 };
 const { POLICY_RESOURCES } = (await import(new URL('fake-pods.js', test).href)) as { POLICY_RESOURCES: unknown[] };
-const server = await FakeApiServer.start(POLICY_RESOURCES, { audit: false });
+const { CORE_SERVICES, ENDPOINT_SLICES } = (await import(new URL('fake-services.js', test).href)) as {
+  CORE_SERVICES: unknown;
+  ENDPOINT_SLICES: unknown;
+};
+const server = await FakeApiServer.start([...POLICY_RESOURCES, CORE_SERVICES, ENDPOINT_SLICES], { audit: false });
 process.stdout.write(`${JSON.stringify({ url: server.url })}\n`);
 createInterface({ input: process.stdin }).on('line', (line) => {
   try {
