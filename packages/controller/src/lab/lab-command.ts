@@ -4,6 +4,7 @@ import { isSea } from 'node:sea';
 import { parseArgs } from 'node:util';
 import { type CliIo, UsageError } from '../cli/cli-io.js';
 import { table } from '../cli/status.js';
+import { writeContainerlab } from './export-containerlab.js';
 import { DEFAULT_STATE_ROOT, Lab } from './lab.js';
 import { labReport, pingAll, sessionsUp, waitProgress } from './lab-check.js';
 import { FAULT_COMMANDS, faultCommand } from './lab-fault-command.js';
@@ -28,6 +29,7 @@ const HELP = `Usage:
                 [--route-reflectors R]
                 [--hold-time SECONDS] [--timeout SECONDS]
   gannet lab up -f lab.yaml [options]       (the same options as a file: docs/lab.md; flags given override it)
+  gannet lab export containerlab DIR [lab up options]   (the same plan as a containerlab topology: docs/lab.md)
   gannet lab status [--name NAME] [--json]
   gannet lab down [--name NAME]
   gannet lab cut LINK [--watch SECONDS]      gannet lab heal LINK
@@ -66,38 +68,31 @@ export async function labCommand(args: string[], io: CliIo): Promise<number> {
   const { values: v, positionals, tokens } = parseLabArgs(rest);
   const explicit = new Set<string>(tokens.filter((t) => t.kind === 'option').map((t) => t.name));
   const isFault = (FAULT_COMMANDS as readonly string[]).includes(sub ?? '');
-  if (positionals.length > (isFault ? 1 : 0)) throw new UsageError(`unexpected argument "${positionals.at(-1)}"`);
+  if (positionals.length > (isFault ? 1 : sub === 'export' ? 2 : 0))
+    throw new UsageError(`unexpected argument "${positionals.at(-1)}"`);
   if (v.help || sub === '--help' || sub === '-h' || sub === undefined) {
     io.out(HELP);
     return sub === undefined ? 2 : 0;
   }
-  if (process.getuid?.() !== 0) throw new Error('the lab needs root (network namespaces)');
+  if (process.getuid?.() !== 0 && sub !== 'export') throw new Error('the lab needs root (network namespaces)');
   const env = { stateRoot: v['state-dir'], progress: (line: string) => io.out(`[lab] ${line}\n`) };
   const name = v.name;
   switch (sub) {
     case 'up': {
-      // -f FILE: the file's values over the defaults; options given on the command line over the file's
-      const file = v.file ? loadLabFile(v.file) : { options: {} };
-      const given = (o: string) => explicit.has(o) || !v.file;
-      const flags: Partial<LabOptions> = {
-        name,
-        nodes: intArg(v.nodes, '--nodes'),
-        router: v.router as RouterKind,
-        podsPerNode: intArg(v['pods-per-node'], '--pods-per-node'),
-        runtime: v.runtime as LabRuntime,
-      };
-      const fromFlags = Object.fromEntries(
-        Object.entries(flags).filter(([k]) => given(FLAG_OF[k as keyof typeof FLAG_OF])),
-      ) as Partial<LabOptions>;
-      const options = {
-        ...flags,
-        ...file.options,
-        ...fromFlags,
-        ...topologyOptions(v, file.options.topology),
-      } as LabOptions;
-      const timeout = given('timeout') || file.timeout === undefined ? intArg(v.timeout, '--timeout') : file.timeout;
+      const { options, timeout } = upOptions(v, explicit);
       const lab = new Lab(planLab(options), env);
       return await up(lab, timeout * 1000, io);
+    }
+    case 'export': {
+      const [format, dir] = positionals;
+      if (format !== 'containerlab' || !dir)
+        throw new UsageError('usage: gannet lab export containerlab DIR [lab up options]');
+      const plan = planLab(upOptions(v, explicit).options);
+      const files = writeContainerlab(plan, dir);
+      io.out(
+        `[lab] wrote ${files.length} files to ${dir} (${plan.topology}: ${plan.routers.length} FRR routers, ${plan.nodes.length} nodes)\n`,
+      );
+      return 0;
     }
     case 'status': {
       const lab = Lab.load(name, env);
@@ -192,6 +187,33 @@ function parseLabArgs(args: string[]) {
 }
 
 /** The options beyond the flat lab's, only when given (a flat lab's state file stays as it was). */
+/** The options of `lab up` (and `lab export`): -f FILE's values over the defaults, flags given over the file's. */
+function upOptions(
+  v: ReturnType<typeof parseLabArgs>['values'],
+  explicit: Set<string>,
+): { options: LabOptions; timeout: number } {
+  const file = v.file ? loadLabFile(v.file) : { options: {} as Partial<LabOptions>, timeout: undefined };
+  const given = (o: string) => explicit.has(o) || !v.file;
+  const flags: Partial<LabOptions> = {
+    name: v.name,
+    nodes: intArg(v.nodes, '--nodes'),
+    router: v.router as RouterKind,
+    podsPerNode: intArg(v['pods-per-node'], '--pods-per-node'),
+    runtime: v.runtime as LabRuntime,
+  };
+  const fromFlags = Object.fromEntries(
+    Object.entries(flags).filter(([k]) => given(FLAG_OF[k as keyof typeof FLAG_OF])),
+  ) as Partial<LabOptions>;
+  const options = {
+    ...flags,
+    ...file.options,
+    ...fromFlags,
+    ...topologyOptions(v, file.options.topology),
+  } as LabOptions;
+  const timeout = given('timeout') || file.timeout === undefined ? intArg(v.timeout, '--timeout') : file.timeout;
+  return { options, timeout };
+}
+
 const FLAG_OF = { name: 'name', nodes: 'nodes', router: 'router', podsPerNode: 'pods-per-node', runtime: 'runtime' };
 
 function topologyOptions(v: ReturnType<typeof parseLabArgs>['values'], fileTopology?: string): Partial<LabOptions> {
