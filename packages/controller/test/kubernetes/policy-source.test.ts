@@ -217,6 +217,44 @@ describe('kubernetes/KubernetesPolicySource against the fake API server', functi
     assert.equal(r.source.reflectors.policies.stats.lists, 1, 'no relist');
   });
 
+  it('an ERROR event: reported once per resource, reopened after backoff from where it was; the objects stay', async () => {
+    r = await policyRig();
+    const before = r.source.objects();
+    r.server.errorWatches(500);
+    await eventually(() => assert.equal(r!.errors.length, 3), 'one error per resource');
+    assert.ok(r.errors.every((e) => /injected 500/.test(e.message)));
+    assert.equal(r.source.problems().length, 3, 'failing resources are problems (readiness, metrics)');
+    assert.equal(r.source.objects(), before, 'the last objects stay in force');
+    r.clock.advance(1000);
+    await eventually(() => assert.equal(r!.server.watchCount(), 3), 'watches back');
+    assert.equal(r.source.reflectors.pods.stats.lists, 1, 'resumed, not relisted');
+    r.server.put('pods', apiPod('y', 'later', { ips: ['10.244.1.20'] }));
+    await eventually(() => assert.equal(r!.changes, 2), 'changes flow again');
+    assert.deepEqual(r.source.problems(), []);
+  });
+
+  it('an API outage: nothing withdrawn, one error per resource, resumed without a change when it comes back', async () => {
+    r = await policyRig();
+    const before = r.source.objects();
+    await r.server.outage();
+    await eventually(() => assert.equal(r!.errors.length, 3), 'one error per resource');
+    for (let i = 0; i < 5; i++) {
+      await eventually(() => assert.equal(r!.clock.pending(), 3), 'three retries scheduled');
+      r.clock.advance(1000);
+      await eventually(() => assert.ok(r!.source.reflectors.pods.stats.failures >= i + 2), `retry ${i}`);
+    }
+    assert.equal(r.errors.length, 3, 'no error storm');
+    assert.equal(r.source.objects(), before);
+    assert.ok(r.source.synced(), 'still synced: the engine keeps enforcing the last objects');
+    await r.server.restore();
+    await eventually(() => {
+      r!.clock.advance(1000);
+      assert.equal(r!.server.watchCount(), 3);
+    }, 'watches back');
+    await settle();
+    assert.equal(r.changes, 1, 'nothing changed meanwhile: no change');
+  });
+
   it('403 on pods: reported once, not fatal, not synced until allowed; then it syncs', async () => {
     r = await policyRig({ start: false });
     r.server.forbid('list', 'pods');
