@@ -29,7 +29,11 @@ const bins = [
     kind: 'sea',
     entry: 'packages/controller/dist/src/bin/multi-call.js',
     // the CLI and agent: an asset compiled only when invoked as gannet (multi-call.ts reads these names)
-    bundles: [{ asset: 'gannet.cjs', entry: 'packages/controller/dist/src/bin/run-gannet.js' }],
+    // the BFD worker thread's code (packages/controller/src/adapters/bgp-speaker.ts reads this asset name)
+    bundles: [
+      { asset: 'gannet.cjs', entry: 'packages/controller/dist/src/bin/run-gannet.js' },
+      { asset: 'bfd-worker.cjs', entry: 'packages/bgp/dist/src/bfd/bfd-worker-main.js' },
+    ],
     execArgv: ['--max-semi-space-size=8'],
     links: ['gannet-cni'],
     // TCP-MD5 / TTL / GTSM socket options (packages/bgp/src/session/native-addon.ts reads this asset name)

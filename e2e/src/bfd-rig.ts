@@ -3,7 +3,7 @@
 // nftables table dropping everything in the router's namespace (the link stays up, as the machine's kernel has no
 // netem); the time a route leaves a kernel is read from `ip monitor route` as it happens.
 import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
-import { chmodSync, chownSync, existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { chmodSync, chownSync, existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -42,6 +42,8 @@ function frrUid(): { uid: number; gid: number } {
 
 export interface FrrSuite {
   dir: string;
+  /** PIDs by daemon name (zebra, bfdd, bgpd). */
+  pids: Record<string, number>;
   vtysh(command: string): string;
   configure(lines: string[]): string;
 }
@@ -78,6 +80,7 @@ export async function startFrrSuite(net: TestNet, ns: Netns, bgpd: string, bfdd:
   const vtysh = (command: string) => ns.run('vtysh', ['--vty_socket', dir, '-c', command], { timeoutMs: 10_000 });
   return {
     dir,
+    pids: { zebra: procs[0]!.pid, bfdd: procs[1]!.pid, bgpd: procs[2]!.pid },
     vtysh,
     configure: (lines) =>
       ns.run('vtysh', ['--vty_socket', dir, '-c', 'configure terminal', ...lines.flatMap((l) => ['-c', l])]),
@@ -242,9 +245,7 @@ peers:
   );
   const proc = net.spawn(ns, GANNET, ['agent', '--log-format', 'json', '--config', conf], { detached: true });
   const peer = async () => {
-    const script = `fetch('http://127.0.0.1:9179/api/v1/peers', { signal: AbortSignal.timeout(2000) })
-      .then((r) => r.text()).then((t) => process.stdout.write(t)).catch(() => process.stdout.write('[]'))`;
-    const peers = JSON.parse(ns.run(process.execPath, ['-e', script], { timeoutMs: 10_000 })) as {
+    const peers = JSON.parse(apiGet(ns, '/api/v1/peers') || '[]') as {
       state: string;
       bfd?: { state: string; localDiag: string; remoteDiag: string };
     }[];
@@ -252,6 +253,20 @@ peers:
     return peers[0] ?? { state: 'none' };
   };
   return { kind: 'gannet', peer, established: async () => (await peer()).state === 'Established' };
+}
+
+/** GET on the agent's status API inside `ns` (127.0.0.1:9179): the body, or '' when nothing answers. */
+export function apiGet(ns: Netns, path: string): string {
+  const script = `fetch('http://127.0.0.1:9179${path}', { signal: AbortSignal.timeout(2000) })
+    .then((r) => r.text()).then((t) => process.stdout.write(t)).catch(() => {})`;
+  return ns.run(process.execPath, ['-e', script], { timeoutMs: 10_000 });
+}
+
+/** CPU time (user + system) a process has used, ms (from /proc/PID/stat; 100 ticks per second on Linux). */
+export function cpuMs(pid: number): number {
+  const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+  const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  return (Number(f[11]) + Number(f[12])) * 10; // utime, stime (fields 14 and 15)
 }
 
 /** FRR (zebra+bfdd+bgpd) as the node: the reference for detection time. */

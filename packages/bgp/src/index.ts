@@ -7,6 +7,8 @@ export {
   type BfdSessionStatus,
   type BfdStateEvent,
 } from './bfd/bfd-manager.js';
+export type { BfdService } from './bfd/bfd-service.js';
+export { BfdWorker, type BfdWorkerOptions, type BfdWorkerSource, bfdWorkerUrl } from './bfd/bfd-worker.js';
 export { type BfdPacket, type BfdStateName, decodeBfdPacket, encodeBfdPacket } from './bfd/packet.js';
 export { type BfdConfig, type BfdEvent, type BfdSessionState, bfdStep, initialBfdState } from './bfd/step.js';
 export {

@@ -2,14 +2,15 @@
 // the BGP session — down drops it at once, unless the peer said it was administratively down (RFC 5882 §3.2) or
 // graceful restart covers a control-plane-dependent peer (FRR's check-control-plane-failure); up retries a session
 // waiting out its backoff.
-import type { BfdManager, BfdSessionStatus, BfdStateEvent } from './bfd/bfd-manager.js';
+import type { BfdPeerOptions, BfdSessionStatus, BfdStateEvent } from './bfd/bfd-manager.js';
+import type { BfdService } from './bfd/bfd-service.js';
 import type { Logger } from './session/peer-session.js';
 import type { PeerOptions } from './speaker-options.js';
 import type { PeerEntry } from './speaker-peer.js';
 
 export class SpeakerBfd {
   constructor(
-    private readonly manager: BfdManager | undefined,
+    private readonly manager: BfdService | undefined,
     private readonly entry: (address: string) => PeerEntry | undefined,
     private readonly log: Logger,
   ) {
@@ -27,7 +28,7 @@ export class SpeakerBfd {
       this.log.warn('bfd requested but the speaker has no BFD manager: ignored', { peer: p.address });
       return;
     }
-    const o: Parameters<BfdManager['set']>[0] = { peer: p.address };
+    const o: BfdPeerOptions = { peer: p.address };
     if (p.localAddress !== undefined) o.local = p.localAddress;
     if (p.bfd?.minTxMs !== undefined) o.minTxMs = p.bfd.minTxMs;
     if (p.bfd?.minRxMs !== undefined) o.minRxMs = p.bfd.minRxMs;

@@ -1,6 +1,6 @@
 // The speaker's configuration types and their validation: bad input gets a BgpConfigError naming the field.
 import { type Clock, type Defer, parseIp, parseIpv4 } from '@gannet/core';
-import type { BfdManager } from './bfd/bfd-manager.js';
+import type { BfdService } from './bfd/bfd-service.js';
 import { BgpConfigError } from './errors.js';
 import { exportAttributesOf, type PeerExportOptions, peerExportKey } from './peer-export.js';
 import { tryParseCommunity, tryParseLargeCommunity } from './policy/communities.js';
@@ -59,7 +59,7 @@ export interface SpeakerOptions {
    * BFD sessions for the peers that enable BFD (PeerOptions.bfd). The speaker starts it with itself and closes it
    * when it stops.
    */
-  bfd?: BfdManager;
+  bfd?: BfdService;
   /** A winston-compatible logger (child loggers are made with .child() when it has one). */
   logger?: Logger & { child?(meta: object): Logger };
 }

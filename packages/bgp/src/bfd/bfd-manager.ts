@@ -3,6 +3,7 @@
 import { EventEmitter } from 'node:events';
 import { type Clock, systemClock, type TimerHandle } from '@gannet/core';
 import type { Logger } from '../session/peer-session.js';
+import type { BfdService } from './bfd-service.js';
 import { BfdDiag, type BfdStateName, bfdDiagName, decodeBfdPacket, encodeBfdPacket } from './packet.js';
 import {
   type BfdEvent,
@@ -94,7 +95,7 @@ export function bfdConfigOf(o: BfdPeerOptions): {
   };
 }
 
-export class BfdManager extends EventEmitter<BfdManagerEvents> {
+export class BfdManager extends EventEmitter<BfdManagerEvents> implements BfdService {
   private readonly clock: Clock;
   private readonly random: () => number;
   private readonly log: Logger;

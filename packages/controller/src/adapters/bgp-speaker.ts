@@ -1,8 +1,11 @@
 // Binds the agent's SpeakerPort to @gannet/bgp. The speaker is created at start(), when the agent knows whether this
 // is a graceful restart (our routes survived in the kernel).
+import { getAsset, isSea } from 'node:sea';
 import {
   BfdManager,
+  type BfdService,
   type BfdTransportFactory,
+  BfdWorker,
   type ConnectionFactory,
   createSpeaker,
   type PeerOptions,
@@ -27,8 +30,30 @@ export interface BgpSpeakerOptions {
   localAddresses?: LocalAddresses;
   /** Be a route reflector (RFC 4456) for the peers marked routeReflectorClient. */
   routeReflector?: { clusterId?: string };
-  /** Where BFD packets go (default UDP: port 3784, opened only when some peer enables BFD). */
+  /**
+   * Where BFD packets go: given, BFD runs on the main thread over it (tests); absent, BFD runs over UDP (port 3784,
+   * opened only when some peer enables BFD) on a worker thread, or on the main thread when GANNET_BFD_THREAD=main
+   * (for comparison: e2e/bench/bfd-ingest.bench.ts).
+   */
   bfdTransport?: BfdTransportFactory;
+}
+
+/** The SEA asset holding the BFD worker's bundle (scripts/build-bins.mjs). */
+export const BFD_WORKER_ASSET = 'bfd-worker.cjs';
+
+function bfdService(o: BgpSpeakerOptions): BfdService {
+  const onError = (err: Error, peer?: string) => o.logger.debug('bfd socket error', { peer, error: err.message });
+  if (o.bfdTransport) return new BfdManager({ transport: o.bfdTransport, logger: o.logger });
+  if (process.env.GANNET_BFD_THREAD === 'main') {
+    return new BfdManager({ transport: udpBfdTransport({ onError }), logger: o.logger });
+  }
+  if (!isSea()) return new BfdWorker({ logger: o.logger });
+  // Inside the single executable the worker's code is an asset, a CommonJS wrapper function (build-bins.mjs).
+  const wrapper = new TextDecoder().decode(getAsset(BFD_WORKER_ASSET));
+  return new BfdWorker({
+    logger: o.logger,
+    source: { code: `(${wrapper})(exports, require, module, __filename, __dirname);` },
+  });
 }
 
 export class BgpSpeaker implements SpeakerPort {
@@ -64,12 +89,7 @@ export class BgpSpeaker implements SpeakerPort {
       },
       initialSyncTimeoutMs: o.deferralTime * 1000,
       logger: o.logger,
-      bfd: new BfdManager({
-        transport:
-          o.bfdTransport ??
-          udpBfdTransport({ onError: (err, peer) => o.logger.debug('bfd socket error', { peer, error: err.message }) }),
-        logger: o.logger,
-      }),
+      bfd: bfdService(o),
       ...(o.connect ? { connect: o.connect } : {}),
     });
     speaker.on('best', (changes) => {
