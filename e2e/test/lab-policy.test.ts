@@ -259,6 +259,15 @@ spec:
       assert.equal(podToPod.seen, ips.get('x/a'), 'across nodes, not NATed');
       const sameNode = await helpers.get('x/a')!.probe(ips.get('x/c')!, 80, 'tcp', 2000);
       assert.equal(sameNode.seen, ips.get('x/a'), 'on one node, not NATed');
+      // pod to another node's address: not NATed either (the lab lists the nodes' addresses in pods.yaml)
+      const node2 = new ProbeHelper(t.node('node2').ns, [8081], 60);
+      try {
+        await node2.ready;
+        const toNode = await helpers.get('x/a')!.probe(t.node('node2').address, 8081, 'tcp', 2000);
+        assert.equal(toNode.seen, ips.get('x/a'), 'pod to the other node, not NATed');
+      } finally {
+        await node2.stop();
+      }
     } finally {
       await outside.stop();
     }

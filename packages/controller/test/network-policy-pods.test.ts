@@ -24,6 +24,9 @@ describe('controller: standalone pods for network policy', () => {
     writeFileSync(
       podsFile,
       [
+        'nodes:',
+        '  - {name: n1, addresses: [172.30.0.1]}',
+        '  - {name: n2, addresses: [172.30.0.2, "fd00::2"]}',
         'pods:',
         '  - {namespace: x, name: a, node: n1, labels: {pod: a}, ports: [{name: http, containerPort: 80}]}',
         '  - {namespace: x, name: gone, node: n1, ips: [10.244.1.77], labels: {pod: gone}}',
@@ -45,6 +48,7 @@ describe('controller: standalone pods for network policy', () => {
     src.start(() => changes++);
     assert.equal(changes, 1);
     assert.equal(src.synced(), true);
+    assert.deepEqual(src.objects().nodeAddresses, ['172.30.0.1', '172.30.0.2'], 'IPv4 only (the tables are IPv4)');
     assert.deepEqual(src.objects().pods, [
       {
         namespace: 'x',
@@ -73,6 +77,7 @@ describe('controller: standalone pods for network policy', () => {
     writeFileSync(podsFile, 'pods:\n  - {namespace: x, name: a, labels: {n: 5}}\n');
     clock.advance(2000);
     assert.match(src.problems()[0]!, /pods\.yaml:2: pods\[0\]\.labels\.n: must be a string .*last good content stays/);
+    assert.deepEqual(src.objects().nodeAddresses, ['172.30.0.1', '172.30.0.2'], 'kept too');
     assert.equal(src.objects().pods!.find((p) => p.name === 'a')!.labels!.pod, 'a');
     src.stop();
     assert.equal(clock.pending(), 0);
@@ -95,7 +100,7 @@ describe('controller: standalone pods for network policy', () => {
   it('the pods file is strict: file, line and field', () => {
     const bad: [string, RegExp][] = [
       ['pods: {}\n', /p\.yaml:1: pods: must be a list$/],
-      ['pod: []\n', /p\.yaml:1: pod: unknown key \(allowed here: pods\)$/],
+      ['pod: []\n', /p\.yaml:1: pod: unknown key \(allowed here: pods, nodes\)$/],
       ['pods:\n  - {namespace: x}\n', /p\.yaml:2: pods\[0\]\.name: is required$/],
       ['pods:\n  - {namespace: X, name: a}\n', /p\.yaml:2: pods\[0\]\.namespace: "X" is not a DNS-1123 name$/],
       ['pods:\n  - name: a\n    namespace: x\n    ips: [10.1]\n', /p\.yaml:4: pods\[0\]\.ips\[0\]: must be an IP/],
@@ -111,5 +116,13 @@ describe('controller: standalone pods for network policy', () => {
     ];
     for (const [text, re] of bad) assert.throws(() => parsePodsFile(text, 'p.yaml'), re, text);
     assert.deepEqual(parsePodsFile('', 'p.yaml'), []);
+    assert.throws(
+      () => parsePodsFile('nodes:\n  - {name: n1, addresses: [1.2.3]}\n', 'p.yaml'),
+      /p\.yaml:2: nodes\[0\]\.addresses\[0\]: must be an IP address/,
+    );
+    assert.throws(
+      () => parsePodsFile('nodes:\n  - {name: n1, adresses: []}\n', 'p.yaml'),
+      /p\.yaml:2: nodes\[0\]\.adresses: unknown key/,
+    );
   });
 });

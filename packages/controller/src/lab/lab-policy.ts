@@ -48,9 +48,19 @@ export function writePodsFile(lab: Lab): void {
     ...(p.labels && Object.keys(p.labels).length > 0 && { labels: p.labels }),
     ports: LAB_POD_PORTS,
   }));
+  // the nodes' addresses too: pod-to-node traffic is never NATed, whichever node
+  const nodes = lab.plan.nodes.map((n) => ({
+    name: n.name,
+    addresses: [
+      ...new Set([
+        n.address,
+        ...lab.plan.links.filter((l) => l.a.ns === n.ns && l.a.address).map((l) => l.a.address!.split('/')[0]!),
+      ]),
+    ],
+  }));
   writeAtomic(
     labPolicyFiles(lab.dir).pods,
-    `# Written by gannet lab: every pod of lab ${lab.plan.options.name}.\n${stringify({ pods }, { aliasDuplicateObjects: false })}`,
+    `# Written by gannet lab: every node and pod of lab ${lab.plan.options.name}.\n${stringify({ nodes, pods }, { aliasDuplicateObjects: false })}`,
   );
 }
 

@@ -21,6 +21,14 @@ const POD_KEYS = ['namespace', 'name', 'node', 'ips', 'labels', 'ports', 'hostNe
 const PORT_KEYS = ['name', 'containerPort', 'protocol'];
 
 export function parsePodsFile(text: string, file: string): PodEntry[] {
+  return parsePodsDocument(text, file).pods;
+}
+
+/**
+ * The whole file: `pods`, and `nodes: [{name, addresses: [...]}]` — the cluster's node addresses, which pod traffic
+ * reaches without NAT (the agent knows only its own and its peers' otherwise).
+ */
+export function parsePodsDocument(text: string, file: string): { pods: PodEntry[]; nodeAddresses: string[] } {
   if (text.length > MAX_BYTES) throw new Error(`${file}: larger than ${MAX_BYTES} bytes`);
   const lines = new LineCounter();
   const doc = parseDocument(text, { lineCounter: lines, uniqueKeys: true, prettyErrors: false });
@@ -32,15 +40,38 @@ export function parsePodsFile(text: string, file: string): PodEntry[] {
   const first = doc.errors[0];
   if (first) fail({ range: first.pos }, '', `YAML: ${first.message.split('\n')[0]}`);
   const root = doc.contents as Node | null;
-  if (root === null) return [];
+  if (root === null) return { pods: [], nodeAddresses: [] };
   if (!isMap(root)) return fail(root, '', 'must be a mapping with a `pods` list');
   const keyOf = (p: { key: unknown }) => String((p.key as { value?: unknown })?.value ?? p.key);
-  for (const p of root.items) if (keyOf(p) !== 'pods') fail(p.key, keyOf(p), 'unknown key (allowed here: pods)');
+  for (const p of root.items) {
+    if (keyOf(p) !== 'pods' && keyOf(p) !== 'nodes') fail(p.key, keyOf(p), 'unknown key (allowed here: pods, nodes)');
+  }
+  const nodeAddresses: string[] = [];
+  const nodesNode = root.get('nodes', true) as Node | undefined;
+  if (nodesNode !== undefined && nodesNode !== null) {
+    if (!isSeq(nodesNode)) return fail(nodesNode, 'nodes', 'must be a list');
+    for (const [i, item] of nodesNode.items.entries()) {
+      if (!isMap(item)) return fail(item, `nodes[${i}]`, 'must be a mapping');
+      for (const p of item.items) {
+        if (keyOf(p) !== 'name' && keyOf(p) !== 'addresses') {
+          fail(p.key, `nodes[${i}].${keyOf(p)}`, 'unknown key (allowed here: name, addresses)');
+        }
+      }
+      const addrs = item.get('addresses', true) as Node | undefined;
+      if (!isSeq(addrs)) return fail(addrs ?? item, `nodes[${i}].addresses`, 'must be a list');
+      for (const [j, n] of addrs.items.entries()) {
+        const v = (n as { value?: unknown }).value;
+        if (typeof v !== 'string' || !isIP(v))
+          fail(n, `nodes[${i}].addresses[${j}]`, `must be an IP address, got ${JSON.stringify(v)}`);
+        nodeAddresses.push(v as string);
+      }
+    }
+  }
   const podsNode = root.get('pods', true) as Node | undefined;
-  if (podsNode === undefined || podsNode === null) return [];
+  if (podsNode === undefined || podsNode === null) return { pods: [], nodeAddresses };
   if (!isSeq(podsNode)) return fail(podsNode, 'pods', 'must be a list');
   const seen = new Set<string>();
-  return podsNode.items.map((item, i) => {
+  const pods = podsNode.items.map((item, i) => {
     const at = `pods[${i}]`;
     if (!isMap(item)) return fail(item, at, 'must be a mapping');
     const value = (k: string) => item.get(k, true) as Node | undefined;
@@ -122,4 +153,5 @@ export function parsePodsFile(text: string, file: string): PodEntry[] {
     }
     return entry;
   });
+  return { pods, nodeAddresses };
 }

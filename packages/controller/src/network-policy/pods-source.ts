@@ -7,7 +7,8 @@
 //     - { namespace: x, name: a, node: node1, ips: [10.244.1.2], labels: {pod: a},
 //         ports: [{name: http, containerPort: 80, protocol: TCP}], hostNetwork: false }
 //
-// A local pod (a claim in the store) takes the labels and ports of the entry with its namespace and name; an entry of
+// An optional `nodes: [{name, addresses: [...]}]` lists the cluster's node addresses (never NATed). A local pod (a
+// claim in the store) takes the labels and ports of the entry with its namespace and name; an entry of
 // another node (or with no node, when its IPs are not claimed here) is a remote pod. A store claim without pod
 // metadata (a runtime that gave no CNI_ARGS) is a pod of namespace `default` named after its container ID, without
 // labels. Both places are watched; a pods file that does not parse keeps its last good content (reported).
@@ -18,7 +19,7 @@ import { type Clock, ipFamilyOf, systemClock, type TimerHandle } from '@gannet/c
 import type { PodInfo } from '@gannet/policy';
 import { isIPv4 } from '../net.js';
 import type { PolicyInputSource, PolicyObjects } from './input-source.js';
-import { type PodEntry, parsePodsFile } from './pods-file.js';
+import { type PodEntry, parsePodsDocument } from './pods-file.js';
 
 export interface LocalPodsSourceOptions {
   nodeName: string;
@@ -47,6 +48,7 @@ export class LocalPodsSource implements PolicyInputSource {
   private fileProblem: string | undefined;
   private fileRead = false;
   private entries: PodEntry[] = [];
+  private nodeAddresses: string[] = [];
   private pods: PodInfo[] = [];
 
   constructor(private readonly opts: LocalPodsSourceOptions) {
@@ -81,7 +83,7 @@ export class LocalPodsSource implements PolicyInputSource {
   }
 
   objects(): PolicyObjects {
-    return { pods: this.pods };
+    return { pods: this.pods, nodeAddresses: this.nodeAddresses };
   }
 
   synced(): boolean {
@@ -146,7 +148,9 @@ export class LocalPodsSource implements PolicyInputSource {
     if (text === this.fileText) return false;
     this.fileText = text;
     try {
-      this.entries = parsePodsFile(text, file);
+      const doc = parsePodsDocument(text, file);
+      this.entries = doc.pods;
+      this.nodeAddresses = doc.nodeAddresses.filter((a) => isIPv4(a));
       this.fileProblem = undefined;
       this.fileRead = true;
     } catch (err) {
