@@ -18,6 +18,7 @@ export {
   MemoryBfdNetwork,
   udpBfdTransport,
 } from './bfd/transport.js';
+export type { PeerRangeOptions } from './dynamic-peers.js';
 export { BgpConfigError, BgpError, BgpStateError } from './errors.js';
 export type { FsmReason, SessionState } from './fsm/types.js';
 export type { PeerExportOptions } from './peer-export.js';
@@ -32,7 +33,14 @@ export {
 } from './policy/communities.js';
 export { PrefixFilter, type PrefixRule } from './policy/prefix-filter.js';
 export { MAX_AS_PATH_PREPEND } from './rib/export-attributes.js';
-export { type Connection, type ConnectionFactory, type Listener, tcpConnectionFactory } from './session/connection.js';
+export {
+  type Connection,
+  type ConnectionFactory,
+  createTcpConnectionFactory,
+  type Listener,
+  type TransportSecurity,
+  tcpConnectionFactory,
+} from './session/connection.js';
 export { MemoryNetwork } from './session/memory-net.js';
 export { MemorySocketOptions, type MemorySocketState } from './session/memory-socket-options.js';
 export type { Logger } from './session/peer-session.js';
@@ -41,6 +49,7 @@ export {
   MD5_MAX_KEY_BYTES,
   nativeSocketOptions,
   peerFamily,
+  readTcpMd5Counters,
   type SocketOptions,
   socketFd,
 } from './session/socket-options.js';

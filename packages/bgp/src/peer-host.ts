@@ -24,6 +24,8 @@ export interface PeerHost {
   changes(changes: RibChange[]): void;
   endOfRibReceived(address: string, afi: number): void;
   peerState(event: PeerStateEvent): void;
+  /** The kernel's TcpExt TCP-MD5 drop counters (TCPMD5NotFound, TCPMD5Unexpected, TCPMD5Failure), if known. */
+  tcpMd5Counters(): Record<string, number> | undefined;
 }
 
 export interface PeerStateEvent {
@@ -58,4 +60,8 @@ export interface PeerStatus {
   sendHoldExpired: number;
   /** The peer's BFD session, when BFD is enabled for it. */
   bfd?: BfdSessionStatus;
+  /** A dynamic peer: the range (prefix) it was accepted from. */
+  dynamic?: string;
+  /** What its TCP connections carry: whether a TCP-MD5 key is set (never the key), the TTL sent, the least accepted. */
+  transport?: { md5: boolean; ttl?: number; minTtl?: number };
 }

@@ -3,6 +3,7 @@ import { type Clock, type Defer, parseIp, parseIpv4 } from '@gannet/core';
 import type { BfdService } from './bfd/bfd-service.js';
 import { BgpConfigError } from './errors.js';
 import { exportAttributesOf, type PeerExportOptions, peerExportKey } from './peer-export.js';
+import { checkTransport, transportKey } from './peer-transport.js';
 import { tryParseCommunity, tryParseLargeCommunity } from './policy/communities.js';
 import type { PrefixRule } from './policy/prefix-filter.js';
 import type { ConnectionFactory } from './session/connection.js';
@@ -38,6 +39,11 @@ export interface SpeakerOptions {
    */
   defer?: Defer;
   connect?: ConnectionFactory;
+  /**
+   * The kernel's TCP-MD5 drop counters, read when a session with a password fails to come up, to say why. Default:
+   * /proc/net/netstat when `connect` is the real TCP factory (absent), else none.
+   */
+  tcpMd5Counters?: () => Record<string, number> | undefined;
   /** Random source in [0, 1) for the reconnect jitter (default Math.random). */
   random?: () => number;
   /**
@@ -123,6 +129,12 @@ export interface PeerOptions extends PeerExportOptions {
   disableConnectedCheck?: boolean;
   /** BFD with this peer: its failure drops the session at once. Needs SpeakerOptions.bfd. */
   bfd?: PeerBfdOptions;
+  /** TCP-MD5 password (RFC 2385), 1..80 bytes of UTF-8; never logged nor in peers(). See peer-transport.ts. */
+  password?: string;
+  /** eBGP: the TTL we send, 1..255 (default 1: single hop, as FRR and BIRD); > 1 also lifts the connected check. */
+  ebgpMultihop?: number;
+  /** GTSM (RFC 5082): send TTL 255 and accept only TTL ≥ 256 − hops (hops = ebgpMultihop, default 1). */
+  ttlSecurity?: boolean;
 }
 
 /** A strict dotted quad (no leading zeros, octets 0..255). */
@@ -218,6 +230,7 @@ export function validatePeerOptions(p: PeerOptions): void {
   checkRules(p.export, `${at}: export`);
   exportAttributesOf(p, `${at}: `);
   if (p.bfd !== undefined) checkBfd(p.bfd, `${at}: bfd`);
+  checkTransport(p, `${at}: `);
   if (p.families !== undefined) {
     if (
       !Array.isArray(p.families) ||
@@ -260,5 +273,6 @@ export function peerKey(p: PeerOptions): string {
     p.disableConnectedCheck ?? false,
     p.routeReflectorClient ?? false,
     peerExportKey(p),
+    transportKey(p),
   ]);
 }

@@ -5,8 +5,10 @@ import { BgpError } from './errors.js';
 import { type FsmConfig, type FsmReason, isHelperModeReason, type Transition } from './fsm/types.js';
 import { exportAttributesOf } from './peer-export.js';
 import type { PeerHost, PeerStatus } from './peer-host.js';
+import { isMultihop, transportSecurity } from './peer-transport.js';
 import { nextHopProblem } from './policy/next-hop.js';
 import type { RibPeerConfig } from './rib/types.js';
+import type { TransportSecurity } from './session/connection.js';
 import type { Negotiated, OpenParams } from './session/open.js';
 import { treatAsWithdraw } from './session/outbound.js';
 import { type Logger, type Outbound, PeerSession } from './session/peer-session.js';
@@ -38,6 +40,10 @@ function ribConfig(p: PeerOptions): RibPeerConfig {
 
 export class PeerEntry {
   readonly session: PeerSession;
+  /** TCP-MD5 key and TTLs of this peer's connections (both directions). */
+  readonly security: TransportSecurity;
+  /** A dynamic peer: the range (prefix) it was accepted from; it goes away when its session ends. */
+  dynamicRange: string | undefined;
   readonly log: Logger;
   readonly open: OpenParams;
   /** Families whose End-of-RIB arrived on the current session. */
@@ -92,6 +98,7 @@ export class PeerEntry {
         transition: (t: Transition) => {
           const reason = t.detail ?? t.reason; // the event's own words when it had some
           this.log.info(t.to === 'Established' ? 'peer up' : `peer ${t.to}`, { from: t.from, reason });
+          this.md5Diagnosis(t);
           speaker.peerState({
             address: opts.address,
             asn: opts.asn,
@@ -109,6 +116,9 @@ export class PeerEntry {
       },
     };
     if (opts.localAddress) Object.assign(sessionOpts, { localAddress: opts.localAddress });
+    this.security = transportSecurity(speaker.asn, opts);
+    if (Object.keys(this.security).length > 0) Object.assign(sessionOpts, { security: this.security });
+    if (this.security.md5Key) this.md5Seen = speaker.tcpMd5Counters();
     this.session = new PeerSession(sessionOpts);
   }
 
@@ -154,7 +164,7 @@ export class PeerEntry {
       asn: this.opts.asn,
       state: s.state,
       uptimeSeconds: up === undefined ? 0 : Math.floor((this.speaker.clock.now() - up) / 1000),
-      lastError: s.lastError,
+      lastError: this.md5Hint !== undefined && s.state !== 'Established' ? this.md5Hint : s.lastError,
       lastReason: s.lastReason,
       prefixesReceived: c.received,
       prefixesAccepted: c.accepted,
@@ -167,7 +177,60 @@ export class PeerEntry {
       nextHopInvalid: this.nextHopInvalid,
       firstAsViolations: this.firstAsViolations,
       sendHoldExpired: s.counters.sendHoldExpired,
+      ...this.transportStatus(),
     };
+  }
+
+  /** Why a TCP-MD5 session does not come up (shown as lastError while it is down, and logged when it changes). */
+  private md5Hint: string | undefined;
+  private md5Seen: Record<string, number> | undefined;
+
+  /**
+   * The kernel drops segments without the right TCP-MD5 signature silently: the session only sees connections that
+   * never complete. On each failed step of a peer with a password, the kernel's TcpExt MD5 counters (of the whole
+   * network namespace) tell whether segments were dropped since the last look, and which kind.
+   */
+  private md5Diagnosis(t: Transition): void {
+    if (!this.security.md5Key) return;
+    if (t.to === 'Established') {
+      this.md5Hint = undefined;
+      return;
+    }
+    const now = this.speaker.tcpMd5Counters();
+    const before = this.md5Seen;
+    if (now) this.md5Seen = now;
+    const rose = now && before ? Object.keys(now).filter((k) => (now[k] ?? 0) > (before[k] ?? 0)) : ([] as string[]);
+    let hint: string | undefined;
+    if (rose.length > 0) {
+      const why: Record<string, string> = {
+        TCPMD5Failure: 'signed with another password',
+        TCPMD5NotFound: 'unsigned: the sender has no password',
+        TCPMD5Unexpected: 'signed where we expect no signature',
+      };
+      const parts = rose.map((k) => `${k} +${(now?.[k] ?? 0) - (before?.[k] ?? 0)} (${why[k] ?? k})`);
+      hint = `TCP-MD5: the kernel dropped segments since the last attempt: ${parts.join(', ')} — check the password on both sides`;
+    } else if (
+      t.reason === 'connect-retry-expired' ||
+      (t.reason === 'connection-refused' && !(t.detail ?? '').includes('ECONNREFUSED'))
+    ) {
+      // what the counters said before stays the better explanation
+      if (this.md5Hint === undefined)
+        hint = 'TCP-MD5: no answer to our connection: a peer with another password, or none, drops it silently';
+    }
+    if (hint !== undefined && hint !== this.md5Hint) this.log.warn('session not up', { why: hint });
+    if (hint !== undefined) this.md5Hint = hint;
+  }
+
+  private transportStatus(): Pick<PeerStatus, 'dynamic' | 'transport'> {
+    const out: Pick<PeerStatus, 'dynamic' | 'transport'> = {};
+    if (this.dynamicRange !== undefined) out.dynamic = this.dynamicRange;
+    const { md5Key, ttl, minTtl } = this.security;
+    if (md5Key || ttl !== undefined || minTtl !== undefined) {
+      out.transport = { md5: md5Key !== undefined };
+      if (ttl !== undefined) out.transport.ttl = ttl;
+      if (minTtl !== undefined) out.transport.minTtl = minTtl;
+    }
+    return out;
   }
 
   private established(n: Negotiated): void {
@@ -267,7 +330,8 @@ export class PeerEntry {
     const ctx = {
       localAddress: this.session.localAddress,
       isLocal: o.isLocalAddress,
-      isConnected: this.external && this.opts.disableConnectedCheck !== true ? o.isConnected : undefined,
+      isConnected:
+        this.external && this.opts.disableConnectedCheck !== true && !isMultihop(this.opts) ? o.isConnected : undefined,
     };
     let update = u;
     const reject = (afi: number, nextHop: string, prefixes: string[], why: string) => {

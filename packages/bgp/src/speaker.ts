@@ -2,6 +2,7 @@
 // originated and withdrawn, and best-path changes emitted in batches. It wires sessions (session/) to the RIB (rib/).
 import { EventEmitter } from 'node:events';
 import { type Clock, type Defer, systemClock, systemDefer, type TimerHandle } from '@gannet/core';
+import type { PeerRangeOptions } from './dynamic-peers.js';
 import { BgpConfigError, BgpStateError } from './errors.js';
 import { Cease } from './fsm/step.js';
 import { withoutExport } from './peer-export.js';
@@ -10,9 +11,11 @@ import { parsePrefix, tryParsePrefix } from './policy/ip-prefix.js';
 import type { RibChange } from './rib/loc-rib.js';
 import { Rib } from './rib/rib.js';
 import { type RouteStatus, routeStatus } from './route-status.js';
-import { type ConnectionFactory, type Listener, normalizeAddress, tcpConnectionFactory } from './session/connection.js';
+import { type ConnectionFactory, type Listener, tcpConnectionFactory } from './session/connection.js';
 import type { Negotiated } from './session/open.js';
 import type { Logger } from './session/peer-session.js';
+import { readTcpMd5Counters } from './session/socket-options.js';
+import { PeerAcceptor } from './speaker-accept.js';
 import { SpeakerBfd } from './speaker-bfd.js';
 import {
   type PeerOptions,
@@ -97,6 +100,8 @@ export class Speaker extends EventEmitter<SpeakerEvents> {
   private readonly host: PeerHost;
   private listener: Listener | undefined;
   private readonly bfd: SpeakerBfd;
+  /** Listener keys, accepted connections' TTLs and dynamic neighbours (speaker-accept.ts). */
+  private readonly acceptor: PeerAcceptor;
   private running = false;
   /** RIB changes not yet emitted as 'best' (kept as the RIB's own lists: no copy per change). */
   private pendingBest: RibChange[][] = [];
@@ -139,8 +144,26 @@ export class Speaker extends EventEmitter<SpeakerEvents> {
       },
       changes: (changes) => this.changes(changes),
       endOfRibReceived: (address, afi) => this.endOfRibReceived(address, afi),
-      peerState: (event) => this.emit('peer-state', event),
+      tcpMd5Counters: () => (options.tcpMd5Counters ?? (options.connect ? undefined : readTcpMd5Counters))?.(),
+      peerState: (event) => {
+        this.emit('peer-state', event);
+        this.dynamicState(event);
+      },
     };
+    this.acceptor = new PeerAcceptor({
+      asn: this.asn,
+      clock: this.clock,
+      defer: this.defer,
+      log: this.log,
+      entries: this.entries,
+      listener: () => this.listener,
+      addDynamic: (p, range) => {
+        this.addPeer(p);
+        const e = this.entry(p.address);
+        e.dynamicRange = range;
+        return e;
+      },
+    });
   }
 
   /** Starts listening (unless listen: false) and starts every configured peer. */
@@ -149,7 +172,8 @@ export class Speaker extends EventEmitter<SpeakerEvents> {
     this.running = true;
     // '::' is dual-stack on Linux: IPv4 peers arrive as ::ffff:a.b.c.d (normalized by the connection).
     const listen = this.options.listen === undefined ? { address: '::', port: 179 } : this.options.listen;
-    if (listen) this.listener = await this.factory.listen(listen, (conn) => this.incoming(conn));
+    if (listen) this.listener = await this.factory.listen(listen, (conn) => this.acceptor.incoming(conn));
+    this.acceptor.syncKeys();
     await this.bfd.start();
     this.syncWaiting = new Set(this.entries.keys());
     const ms = this.options.gracefulRestart?.selectionDeferralMs ?? this.options.initialSyncTimeoutMs ?? 60_000;
@@ -172,6 +196,7 @@ export class Speaker extends EventEmitter<SpeakerEvents> {
     }
     await this.listener?.close();
     this.listener = undefined;
+    this.acceptor.listenerClosed();
     await this.bfd.close();
     this.flushBest();
   }
@@ -189,11 +214,36 @@ export class Speaker extends EventEmitter<SpeakerEvents> {
       if (seen.has(p.address)) throw new BgpConfigError(`peer ${p.address} is listed twice`);
       seen.add(p.address);
     }
-    for (const address of [...this.entries.keys()]) if (!seen.has(address)) this.removePeer(address);
+    for (const [address, e] of [...this.entries]) {
+      // dynamic peers stay until their session ends, unless a configured peer takes their address
+      if (e.dynamicRange !== undefined ? seen.has(address) : !seen.has(address)) this.removePeer(address);
+    }
     for (const p of peers) {
       if (this.entries.has(p.address)) this.updatePeer(p);
       else this.addPeer(p);
     }
+    this.acceptor.syncKeys();
+  }
+
+  /**
+   * Dynamic neighbours (FRR's bgp listen range): connections from these prefixes, from no configured peer, become
+   * passive peers with the AS their OPEN announces (if the range accepts it), removed when their session ends.
+   * Validated before anything changes; peers already accepted stay.
+   */
+  setPeerRanges(ranges: PeerRangeOptions[]): void {
+    this.acceptor.setRanges(ranges);
+  }
+
+  /** A dynamic peer whose session ended goes away (after the event, outside the session's own call). */
+  private dynamicState(event: PeerStateEvent): void {
+    if (event.state !== 'Idle') return;
+    const e = this.entries.get(event.address);
+    if (e?.dynamicRange === undefined) return;
+    this.defer(() => {
+      if (this.entries.get(event.address) !== e || e.session.state !== 'Idle') return;
+      this.log.info('dynamic peer removed: its session ended', { address: event.address, range: e.dynamicRange });
+      this.removePeer(event.address);
+    });
   }
 
   addPeer(p: PeerOptions): void {
@@ -205,6 +255,7 @@ export class Speaker extends EventEmitter<SpeakerEvents> {
     if (this.running) {
       entry.session.start();
     }
+    this.acceptor.syncKeys();
   }
 
   /** Applies new options to a peer: a change of import/export rules only re-filters; anything else resets it. */
@@ -236,6 +287,7 @@ export class Speaker extends EventEmitter<SpeakerEvents> {
     this.changes(this.rib.removePeer(address));
     this.syncWaiting?.delete(address);
     this.checkSync();
+    this.acceptor.syncKeys();
   }
 
   /** Originates a local prefix (e.g. the node's pod CIDR). */
@@ -346,16 +398,6 @@ export class Speaker extends EventEmitter<SpeakerEvents> {
     // removes kernel routes it adopted) must see them, or it removes routes it is about to re-add.
     this.flushBest();
     this.emit('initial-sync-complete');
-  }
-
-  private incoming(conn: Parameters<Parameters<ConnectionFactory['listen']>[1]>[0]): void {
-    const e = this.entries.get(normalizeAddress(conn.remoteAddress));
-    if (!e) {
-      this.log.info('connection from unknown address refused', { address: conn.remoteAddress });
-      conn.destroy();
-      return;
-    }
-    e.session.accept(conn);
   }
 
   private entry(address: string): PeerEntry {

@@ -4,7 +4,7 @@ import { type ConflistTarget, conflistTargetFromEnv, installConflist } from './c
 import type { AgentConfig } from './config/types.js';
 import type { Logger } from './log.js';
 import { DEFAULT_NODE_STATE_FILE, writeNodeState } from './node-state.js';
-import { originPrefixes, resolvePeer, unadvertisedPodCidrs } from './policy.js';
+import { originPrefixes, resolvePeer, resolvePeerRange, unadvertisedPodCidrs } from './policy.js';
 import type { BestChange, DesiredRoute, PeerStateEvent, PeerStatus, RoutesPort, SpeakerPort } from './ports.js';
 import { compareKeys, indexAfter, orderKey, RouteIndex } from './route-index.js';
 
@@ -106,6 +106,7 @@ export class Agent {
       this.pushRoutes();
       this.deps.speaker.setOrigins(originPrefixes(this.config));
       this.deps.speaker.setPeers(this.config.peers.map((p) => resolvePeer(this.config, p)));
+      this.deps.speaker.setPeerRanges((this.config.peerRanges ?? []).map((r) => resolvePeerRange(this.config, r)));
       await this.deps.speaker.start({ restarting: adopted > 0 });
     } catch (err) {
       this.stopping = true;
@@ -141,6 +142,7 @@ export class Agent {
       this.deps.speaker.setOrigins(originPrefixes(next));
     }
     this.deps.speaker.setPeers(next.peers.map((p) => resolvePeer(next, p)));
+    this.deps.speaker.setPeerRanges((next.peerRanges ?? []).map((r) => resolvePeerRange(next, r)));
     this.pushRoutes();
     this.warnUnadvertised();
     this.log.info('configuration applied', { peers: next.peers.length, podCIDRs: next.podCIDRs });

@@ -5,9 +5,9 @@
 // are never imported whatever the rules say. The speaker evaluates the rules (@gannet/bgp PrefixFilter: first match
 // decides, no match denies).
 import { resolvePeerAttributes } from './config/load-peer-attributes.js';
-import type { AgentConfig, PeerConfig, PrefixRule } from './config/types.js';
+import type { AgentConfig, PeerConfig, PeerRangeConfig, PrefixRule } from './config/types.js';
 import { parseCidr } from './net.js';
-import type { SpeakerPeer } from './ports.js';
+import type { SpeakerPeer, SpeakerPeerRange } from './ports.js';
 
 /** Sane default: a /16 cluster with /24 blocks has 256 prefixes; ten thousand covers large clusters and ToR tables. */
 export const DEFAULT_MAX_PREFIXES = 10_000;
@@ -87,6 +87,21 @@ export function resolvePeer(config: AgentConfig, peer: PeerConfig): SpeakerPeer 
   // one session per family: a session carries its own address family only, whose next hop (our local address of
   // the session) is of that family; IPv4 over IPv6 (RFC 8950) is not spoken (docs/dual-stack.md)
   out.families = [peer.address.includes(':') ? 'ipv6' : 'ipv4'];
+  if (peer.password !== undefined) out.password = peer.password;
+  if (peer.ebgpMultihop !== undefined) out.ebgpMultihop = peer.ebgpMultihop;
+  if (peer.ttlSecurity !== undefined) out.ttlSecurity = peer.ttlSecurity;
+  return out;
+}
+
+/** A dynamic-neighbour range with the agent's policy, as resolvePeer does for a peer (its AS: `asn` if exact). */
+export function resolvePeerRange(config: AgentConfig, range: PeerRangeConfig): SpeakerPeerRange {
+  const { prefix, asn, asnRange, limit, ...rest } = range;
+  const asPeer = resolvePeer(config, { ...rest, address: prefix.split('/')[0] ?? '', asn: asn ?? asnRange?.min ?? 0 });
+  const { address: _a, asn: _b, ...options } = asPeer;
+  const out: SpeakerPeerRange = { ...options, prefix };
+  if (asn !== undefined) out.asn = asn;
+  if (asnRange !== undefined) out.asnRange = { ...asnRange };
+  if (limit !== undefined) out.limit = limit;
   return out;
 }
 

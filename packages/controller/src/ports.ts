@@ -36,6 +36,21 @@ export interface SpeakerPeer extends PeerAttributes {
   families?: ('ipv4' | 'ipv6')[];
   /** BFD with this peer (absent: off). */
   bfd?: { minRxMs: number; minTxMs: number; multiplier: number; checkControlPlaneFailure?: boolean };
+  /** TCP-MD5 password (never logged, never in status). */
+  password?: string;
+  /** eBGP TTL (default 1: single hop). */
+  ebgpMultihop?: number;
+  /** GTSM (RFC 5082). */
+  ttlSecurity?: boolean;
+}
+
+/** Dynamic neighbours from a prefix (FRR's bgp listen range), policy resolved. */
+export interface SpeakerPeerRange
+  extends Omit<SpeakerPeer, 'address' | 'asn' | 'passive' | 'localAddress' | 'port' | 'bfd' | 'routeReflectorClient'> {
+  prefix: string;
+  asn?: number;
+  asnRange?: { min: number; max: number };
+  limit?: number;
 }
 
 /** A peer's BFD session as the status API reports it (RFC 5880 state names; diagnostics in kebab-case). */
@@ -73,6 +88,10 @@ export interface PeerStatus {
   sendHoldExpired?: number;
   /** The BFD session, when BFD is enabled for the peer. */
   bfd?: BfdStatus;
+  /** A dynamic peer: the range (prefix) it was accepted from; it goes away when its session ends. */
+  dynamic?: string;
+  /** What its TCP connections carry: a TCP-MD5 key or not (never the key), the TTL sent, the least accepted. */
+  transport?: { md5: boolean; ttl?: number; minTtl?: number };
 }
 
 /** A best-path change: `nexthops` empty means the prefix is gone. Several next hops = ECMP. */
@@ -96,6 +115,8 @@ export interface SpeakerPort {
   stop(opts: { graceful: boolean }): Promise<void>;
   /** Declarative: only added, removed or changed peers are reset. */
   setPeers(peers: SpeakerPeer[]): void;
+  /** Declarative: the dynamic-neighbour ranges (peers already accepted stay until their session ends). */
+  setPeerRanges(ranges: SpeakerPeerRange[]): void;
   /** Declarative set of locally originated prefixes. */
   setOrigins(prefixes: string[]): void;
   peers(): PeerStatus[];

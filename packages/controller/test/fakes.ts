@@ -8,6 +8,7 @@ import type {
   RoutesPort,
   RoutesStatus,
   SpeakerPeer,
+  SpeakerPeerRange,
   SpeakerPort,
 } from '../src/ports.js';
 
@@ -32,6 +33,11 @@ export class FakeSpeaker implements SpeakerPort {
   }
   setPeers(peers: SpeakerPeer[]) {
     this.peerSets.push(peers);
+  }
+  /** Every range list the agent set, in order. */
+  readonly rangeSets: SpeakerPeerRange[][] = [];
+  setPeerRanges(ranges: SpeakerPeerRange[]) {
+    this.rangeSets.push(ranges);
   }
   setOrigins(prefixes: string[]) {
     this.origins = [...prefixes];

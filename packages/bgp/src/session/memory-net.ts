@@ -1,8 +1,8 @@
 // In-memory connections for tests: a duplex pair with a bounded buffer (so backpressure is real), and a network of
 // listeners keyed by address so two speakers can talk to each other without sockets.
 import { EventEmitter } from 'node:events';
-import type { Defer } from '@gannet/core';
-import type { Connection, ConnectionFactory, ConnectOptions, Listener } from './connection.js';
+import { type Defer, ipPrefixContains, parseIp, parseIpPrefix } from '@gannet/core';
+import type { Connection, ConnectionFactory, ConnectOptions, Listener, TransportSecurity } from './connection.js';
 
 export class MemoryConnection extends EventEmitter implements Connection {
   peer!: MemoryConnection;
@@ -13,6 +13,8 @@ export class MemoryConnection extends EventEmitter implements Connection {
   private scheduled = false;
   /** Everything this side wrote, for assertions. */
   readonly written: Buffer[] = [];
+  /** The TTLs (and, outgoing, the MD5 key) set on this end, for assertions. */
+  security: TransportSecurity = {};
 
   constructor(
     readonly localAddress: string,
@@ -88,6 +90,10 @@ export class MemoryConnection extends EventEmitter implements Connection {
     this.defer(() => this.defer(() => this.destroy()));
   }
 
+  secure(security: TransportSecurity): void {
+    this.security = { ...this.security, ...security };
+  }
+
   destroy(): void {
     if (this.closed) return;
     this.closed = true;
@@ -118,35 +124,69 @@ export class MemoryNetwork {
   /** `defer` runs every connection's delivery (default: the microtask queue); pass FakeClock.defer to drain it. */
   constructor(private readonly defer?: Defer) {}
 
-  private readonly listeners = new Map<string, (conn: Connection) => void>();
+  private readonly listeners = new Map<string, { accept: (conn: Connection) => void; keys: Map<string, Buffer> }>();
   private nextPort = 40000;
   /** Every connection made, for tests that want to cut or inspect them. */
   readonly connections: MemoryConnection[] = [];
+  /**
+   * Connection attempts dropped for TCP-MD5 as the kernel would (the SYN signed with another key, or signed where
+   * none is expected, or unsigned where one is): the connect fails with ETIMEDOUT.
+   */
+  md5Drops = 0;
+
+  /** The listener's key for a client address: exact, else the longest prefix holding it. */
+  private static listenerKey(keys: Map<string, Buffer>, address: string): Buffer | undefined {
+    const exact = keys.get(address);
+    if (exact) return exact;
+    const a = parseIp(address);
+    let best: { length: number; key: Buffer } | undefined;
+    for (const [name, key] of keys) {
+      const p = name.includes('/') ? parseIpPrefix(name) : undefined;
+      if (a && p && ipPrefixContains(p, a) && (!best || p.length > best.length)) best = { length: p.length, key };
+    }
+    return best?.key;
+  }
 
   factory(address: string): ConnectionFactory {
     return {
       connect: async (opts: ConnectOptions) => {
         await Promise.resolve();
-        const accept = this.listeners.get(`${opts.host}:${opts.port}`);
-        if (!accept)
+        const listener = this.listeners.get(`${opts.host}:${opts.port}`);
+        if (!listener)
           throw Object.assign(new Error(`connect ECONNREFUSED ${opts.host}:${opts.port}`), { code: 'ECONNREFUSED' });
+        const from = opts.localAddress ?? address;
+        const theirKey = MemoryNetwork.listenerKey(listener.keys, from);
+        const myKey = opts.security?.md5Key;
+        if ((theirKey || myKey) && !(theirKey && myKey && theirKey.equals(myKey))) {
+          this.md5Drops++;
+          throw Object.assign(new Error(`connect ETIMEDOUT ${opts.host}:${opts.port}`), { code: 'ETIMEDOUT' });
+        }
+        const accept = listener.accept;
         const [mine, theirs] = memoryConnectionPair(
-          { address: opts.localAddress ?? address, port: this.nextPort++ },
+          { address: from, port: this.nextPort++ },
           { address: opts.host, port: opts.port },
           undefined,
           this.defer,
         );
+        if (opts.security) mine.security = { ...opts.security };
+        if (theirKey) theirs.security = { md5Key: theirKey };
         this.connections.push(mine, theirs);
         accept(theirs);
         return mine;
       },
       listen: async (opts, onConnection) => {
         const key = `${address}:${opts.port}`;
-        this.listeners.set(key, onConnection);
+        const keys = new Map<string, Buffer>();
+        this.listeners.set(key, { accept: onConnection, keys });
         const listener: Listener = {
           port: opts.port,
           close: async () => {
             this.listeners.delete(key);
+          },
+          setMd5Key: (peer, md5Key, prefixLength) => {
+            const name = prefixLength === undefined ? peer : `${peer}/${prefixLength}`;
+            if (md5Key && md5Key.length > 0) keys.set(name, Buffer.from(md5Key));
+            else keys.delete(name);
           },
         };
         return listener;

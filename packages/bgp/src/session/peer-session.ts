@@ -7,7 +7,7 @@ import { step } from '../fsm/step.js';
 import type { FsmAction, FsmEvent, FsmState, Notify, StepResult } from '../fsm/types.js';
 import { BgpWireError } from '../wire/bgp-wire-error.js';
 import type { CodecOptions, ErrorAction, OpenMessage } from '../wire/types.js';
-import type { Connection } from './connection.js';
+import type { Connection, ConnectOptions } from './connection.js';
 import { clearLinkTimer, type Link, newLink, scheduleLinkTimer } from './link.js';
 import { MessageCodec } from './message-codec.js';
 import { buildOpen, checkOpen, type Negotiated } from './open.js';
@@ -237,12 +237,9 @@ export class PeerSession {
 
   private connect(link: Link): void {
     const attempt = ++link.attempt;
-    const o = { host: this.opts.address, port: this.opts.port } as {
-      host: string;
-      port: number;
-      localAddress?: string;
-    };
+    const o: ConnectOptions = { host: this.opts.address, port: this.opts.port };
     if (this.opts.localAddress) o.localAddress = this.opts.localAddress;
+    if (this.opts.security) o.security = this.opts.security;
     this.opts.factory.connect(o).then(
       (conn) => {
         if (link.attempt !== attempt || link !== this.main) return conn.destroy();

@@ -2,7 +2,7 @@
 import type { Clock, Defer } from '@gannet/core';
 import type { FsmConfig, FsmReason, Transition } from '../fsm/types.js';
 import type { UpdateMessage } from '../wire/types.js';
-import type { ConnectionFactory } from './connection.js';
+import type { ConnectionFactory, TransportSecurity } from './connection.js';
 import type { Negotiated, OpenParams } from './open.js';
 import type { Outbound } from './outbound.js';
 
@@ -30,6 +30,8 @@ export interface PeerSessionOptions {
   asn: number;
   port: number;
   localAddress?: string;
+  /** TCP-MD5 key and TTLs for our outgoing connections (peer-transport.ts). */
+  security?: TransportSecurity;
   fsm: FsmConfig;
   open: OpenParams;
   clock: Clock;

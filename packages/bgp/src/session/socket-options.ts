@@ -4,6 +4,7 @@
 // (native/gannet-sockopt.c, loaded by native-addon.ts); MemorySocketOptions records what was set, for unit tests.
 // Everything works on file descriptors; socketFd() finds the one under a node:net or node:dgram socket.
 import type dgram from 'node:dgram';
+import { readFileSync } from 'node:fs';
 import net, { isIP } from 'node:net';
 import { BgpConfigError, BgpError } from '../errors.js';
 import { loadSockoptAddon, type SockoptAddon } from './native-addon.js';
@@ -138,6 +139,27 @@ export function socketFd(s: net.Socket | net.Server | dgram.Socket): number {
   if (typeof fd !== 'number' || fd < 0)
     throw new BgpError('socket-option', 'socket has no file descriptor (not yet bound or connected, or closed)');
   return fd;
+}
+
+/**
+ * The kernel's TCP-MD5 drop counters of this network namespace (/proc/net/netstat, TcpExt: TCPMD5NotFound,
+ * TCPMD5Unexpected, TCPMD5Failure), or undefined when they cannot be read.
+ */
+export function readTcpMd5Counters(file = '/proc/net/netstat'): Record<string, number> | undefined {
+  let text: string;
+  try {
+    text = readFileSync(file, 'utf8');
+  } catch {
+    return undefined;
+  }
+  const lines = text.split('\n').filter((l) => l.startsWith('TcpExt:'));
+  const names = lines[0]?.split(/\s+/) ?? [];
+  const values = lines[1]?.split(/\s+/) ?? [];
+  const out: Record<string, number> = {};
+  names.forEach((n, i) => {
+    if (n.startsWith('TCPMD5')) out[n] = Number(values[i] ?? 0);
+  });
+  return Object.keys(out).length > 0 ? out : undefined;
 }
 
 /** The family of a peer address as the socket options see it: IPv4 and IPv4-mapped IPv6 are 4. */

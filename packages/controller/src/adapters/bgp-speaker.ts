@@ -9,11 +9,20 @@ import {
   type ConnectionFactory,
   createSpeaker,
   type PeerOptions,
+  type PeerRangeOptions,
   type Speaker,
   udpBfdTransport,
 } from '@gannet/bgp';
 import type { Logger } from '../log.js';
-import type { BestChange, PeerStateEvent, PeerStatus, RouteAttributes, SpeakerPeer, SpeakerPort } from '../ports.js';
+import type {
+  BestChange,
+  PeerStateEvent,
+  PeerStatus,
+  RouteAttributes,
+  SpeakerPeer,
+  SpeakerPeerRange,
+  SpeakerPort,
+} from '../ports.js';
 import { LocalAddresses } from './local-addresses.js';
 
 export interface BgpSpeakerOptions {
@@ -59,6 +68,7 @@ function bfdService(o: BgpSpeakerOptions): BfdService {
 export class BgpSpeaker implements SpeakerPort {
   private speaker: Speaker | undefined;
   private peersWanted: SpeakerPeer[] = [];
+  private rangesWanted: SpeakerPeerRange[] = [];
   private origins = new Set<string>();
   private readonly bestListeners: ((c: BestChange[]) => void)[] = [];
   private readonly stateListeners: ((e: PeerStateEvent) => void)[] = [];
@@ -109,6 +119,7 @@ export class BgpSpeaker implements SpeakerPort {
     this.speaker = speaker;
     for (const p of this.origins) speaker.originate(p);
     speaker.setPeers(this.peersWanted.map(toPeerOptions));
+    speaker.setPeerRanges(this.rangesWanted.map(toRangeOptions));
     await speaker.start();
   }
 
@@ -119,6 +130,11 @@ export class BgpSpeaker implements SpeakerPort {
   setPeers(peers: SpeakerPeer[]): void {
     this.peersWanted = peers;
     this.speaker?.setPeers(peers.map(toPeerOptions));
+  }
+
+  setPeerRanges(ranges: SpeakerPeerRange[]): void {
+    this.rangesWanted = ranges;
+    this.speaker?.setPeerRanges(ranges.map(toRangeOptions));
   }
 
   setOrigins(prefixes: string[]): void {
@@ -146,6 +162,8 @@ export class BgpSpeaker implements SpeakerPort {
       nextHopInvalid: p.nextHopInvalid,
       firstAsViolations: p.firstAsViolations,
       sendHoldExpired: p.sendHoldExpired,
+      ...(p.dynamic ? { dynamic: p.dynamic } : {}),
+      ...(p.transport ? { transport: { ...p.transport } } : {}),
       ...(p.bfd
         ? {
             bfd: {
@@ -206,5 +224,17 @@ function toPeerOptions(p: SpeakerPeer): PeerOptions {
   if (p.localPref !== undefined) o.localPref = p.localPref;
   if (p.med !== undefined) o.med = p.med;
   if (p.asPathPrepend !== undefined) o.asPathPrepend = p.asPathPrepend;
+  if (p.password !== undefined) o.password = p.password;
+  if (p.ebgpMultihop !== undefined) o.ebgpMultihop = p.ebgpMultihop;
+  if (p.ttlSecurity !== undefined) o.ttlSecurity = p.ttlSecurity;
+  return o;
+}
+
+function toRangeOptions(r: SpeakerPeerRange): PeerRangeOptions {
+  const { address: _a, asn: _b, passive: _p, bfd: _f, ...options } = toPeerOptions({ ...r, address: '', asn: 0 });
+  const o: PeerRangeOptions = { ...options, prefix: r.prefix };
+  if (r.asn !== undefined) o.asn = r.asn;
+  if (r.asnRange !== undefined) o.asnRange = { ...r.asnRange };
+  if (r.limit !== undefined) o.limit = r.limit;
   return o;
 }

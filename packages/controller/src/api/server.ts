@@ -27,6 +27,10 @@ export interface PeerView {
   prefixesAdvertised: number;
   /** Present when BFD is enabled for the peer. */
   bfd?: BfdStatus;
+  /** A dynamic peer: the range (prefix) it came from. */
+  dynamic?: string;
+  /** Whether a TCP-MD5 key is set (never the key), the TTL sent and the least accepted, when any is set. */
+  transport?: { md5: boolean; ttl?: number; minTtl?: number };
 }
 
 export function buildApi(source: StatusSource & WebSource, metrics: Metrics): FastifyInstance {
@@ -57,6 +61,8 @@ export function buildApi(source: StatusSource & WebSource, metrics: Metrics): Fa
         prefixesAccepted: p.prefixesAccepted,
         prefixesAdvertised: p.prefixesAdvertised,
         ...(p.bfd ? { bfd: p.bfd } : {}),
+        ...(p.dynamic ? { dynamic: p.dynamic } : {}),
+        ...(p.transport ? { transport: p.transport } : {}),
       })),
   );
   // NetworkPolicy and egress NAT: what is applied, from which sources, the last error. 404 when no engine runs.

@@ -1,6 +1,8 @@
 // The `gannet` command line: agent, status, lab. Each command has --help; errors are one line and a non-zero exit.
 import { parseArgs } from 'node:util';
 import { loadConfigFile } from '../config/load-config.js';
+import { configFileWarnings } from '../config/peer-transport-config.js';
+import type { AgentConfig } from '../config/types.js';
 import type { FirstConfig, KubernetesMode, KubernetesModeOptions } from '../kubernetes-mode.js';
 import { createLogger, LOG_LEVELS, type LogLevel } from '../log.js';
 import { type CliIo, UsageError } from './cli-io.js';
@@ -179,6 +181,12 @@ async function agentCommand(args: string[], io: CliIo): Promise<number> {
     logger,
   };
   const config = v.config ? loadConfigFile(v.config) : undefined;
+  // a TCP-MD5 password in a file every user can read (the config file, a passwordFile): said, not refused
+  const modeWarnings = (c: AgentConfig): AgentConfig => {
+    for (const w of configFileWarnings(v.config ?? '', c)) logger.warn(w);
+    return c;
+  };
+  if (config) modeWarnings(config);
   if (v.check) {
     if (config) {
       const { checkPolicyFiles } = await import('../network-policy/file-source.js');
@@ -211,7 +219,7 @@ async function agentCommand(args: string[], io: CliIo): Promise<number> {
       handle = await runAgent({
         config,
         logger,
-        reload: () => loadConfigFile(file),
+        reload: () => modeWarnings(loadConfigFile(file)),
         policy: standalonePolicySources(config),
       });
     } else {

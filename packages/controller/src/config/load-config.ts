@@ -34,8 +34,9 @@ import {
   parsePeerDefaults,
   peerAttributeProblem,
 } from './load-peer-attributes.js';
+import { isRangeEntry, parseRange, parseTransport, TRANSPORT_KEYS } from './peer-transport-config.js';
 import { defaultRouterId } from './router-id.js';
-import type { AgentConfig, PeerBfdConfig, PeerConfig, PolicyConfig, PrefixRule } from './types.js';
+import type { AgentConfig, PeerBfdConfig, PeerConfig, PeerRangeConfig, PolicyConfig, PrefixRule } from './types.js';
 
 export const DEFAULT_LISTEN = { address: '0.0.0.0', port: 179 } as const;
 export const DEFAULT_API_LISTEN = '127.0.0.1:9179';
@@ -256,6 +257,7 @@ const PEER_KEYS = [
   'routeReflectorClient',
   'bfd',
   ...PEER_ATTRIBUTE_KEYS,
+  ...TRANSPORT_KEYS,
 ] as const;
 const ASN_MAX = 4_294_967_295;
 
@@ -320,6 +322,7 @@ export function parseConfig(text: string, file?: string): AgentConfig {
   }
 
   const peers: PeerConfig[] = [];
+  const peerRanges: PeerRangeConfig[] = [];
   if (f.has('peers') && f.get('peers') != null) {
     const seq = w.value(f.get('peers'), 'peers', 'list') as { items: Node[] };
     if (seq.items.length > MAX_PEERS) {
@@ -327,7 +330,14 @@ export function parseConfig(text: string, file?: string): AgentConfig {
     }
     const seen = new Map<string, number>();
     seq.items.forEach((item, i) => {
-      const peer = parsePeer(w, item, `peers[${i}]`);
+      if (isRangeEntry(w, item, `peers[${i}]`)) {
+        const range = parseRange(w, item, `peers[${i}]`, file, parseRules);
+        const prev = peerRanges.findIndex((r) => r.prefix === range.prefix);
+        if (prev >= 0) w.fail(`duplicate peer range ${range.prefix}`, `peers[${i}].prefix`, item);
+        peerRanges.push(range);
+        return;
+      }
+      const peer = parsePeer(w, item, `peers[${i}]`, file);
       const prev = seen.get(peer.address);
       if (prev !== undefined)
         w.fail(`duplicate peer address ${peer.address} (also peers[${prev}])`, `peers[${i}].address`, item);
@@ -338,6 +348,7 @@ export function parseConfig(text: string, file?: string): AgentConfig {
 
   if (routerId === '') routerId = defaultRouterId(nodeName, listen.address).routerId;
   const config: AgentConfig = { nodeName, asn, routerId, podCIDRs, clusterCIDRs, listen, api, peers };
+  if (peerRanges.length > 0) config.peerRanges = peerRanges;
   if (f.has('nodeStateFile')) config.nodeStateFile = w.str(f.get('nodeStateFile'), 'nodeStateFile');
   if (f.has('routes')) {
     const rf = w.fields(
@@ -448,7 +459,7 @@ function parsePeerBfd(w: Walker, node: Node | undefined, path: string): PeerBfdC
   return out;
 }
 
-function parsePeer(w: Walker, node: Node, path: string): PeerConfig {
+function parsePeer(w: Walker, node: Node, path: string, file?: string): PeerConfig {
   const map = w.value(node, path, 'map') as YAMLMap;
   const f = w.fields(map, path, PEER_KEYS, ['address', 'asn']);
   const address = w.str(f.get('address'), `${path}.address`);
@@ -487,6 +498,7 @@ function parsePeer(w: Walker, node: Node, path: string): PeerConfig {
     if (f.has(dir)) peer[dir] = parseRules(w, f.get(dir), `${path}.${dir}`);
   }
   parsePeerAttributes(w, f, path, peer);
+  parseTransport(w, f, path, peer, file);
   return peer;
 }
 

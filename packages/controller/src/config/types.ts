@@ -67,6 +67,30 @@ export interface PeerConfig extends PeerAttributes {
   bfd?: PeerBfdConfig;
   /** Where the entry came from, for status and logs (e.g. "config", "mesh", "BGPPeer/tor-a"). */
   source?: string;
+  /** TCP-MD5 password (RFC 2385), 1..80 bytes; from the file's `password`, `passwordFile` or a Secret. Never logged. */
+  password?: string;
+  /** Where `password` was read from (absolute path), when it came from `passwordFile`. */
+  passwordFile?: string;
+  /** Where `password` was read from, when it came from a Kubernetes Secret (BGPPeer spec.password.secretKeyRef). */
+  passwordSecretRef?: { namespace: string; name: string; key: string };
+  /** eBGP: the TTL we send, 1..255 (default 1: single hop); > 1 also lifts the connected next-hop check. */
+  ebgpMultihop?: number;
+  /** GTSM (RFC 5082): send TTL 255, accept only TTL ≥ 256 − hops (hops = ebgpMultihop, default 1). */
+  ttlSecurity?: boolean;
+}
+
+/**
+ * Dynamic neighbours: a `peers` entry with `prefix` instead of `address` accepts sessions from any address in it
+ * (FRR's bgp listen range), with the AS `asn` or any in `asnRange`; each becomes a passive peer while its session
+ * lasts. The other keys are a peer's.
+ */
+export interface PeerRangeConfig
+  extends Omit<PeerConfig, 'address' | 'asn' | 'passive' | 'localAddress' | 'bfd' | 'routeReflectorClient' | 'port'> {
+  prefix: string;
+  asn?: number;
+  asnRange?: { min: number; max: number };
+  /** At most this many peers from the range at once (default 100). */
+  limit?: number;
 }
 
 export interface AgentConfig {
@@ -78,6 +102,8 @@ export interface AgentConfig {
   listen: { address: string; port: number };
   api: { listen: string };
   peers: PeerConfig[];
+  /** Dynamic neighbours: `peers` entries with `prefix` instead of `address`. */
+  peerRanges?: PeerRangeConfig[];
   /** Extensions (optional in every source; defaults applied by the agent). */
   /** Where the agent writes the node state file that gannet-cni reads. */
   nodeStateFile?: string;
