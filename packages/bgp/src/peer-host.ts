@@ -20,6 +20,8 @@ export interface PeerHost {
   readonly log: Logger & { child?(meta: object): Logger };
   /** A restarting speaker before its initial sync (RFC 4724 §4.1): nothing is advertised yet. */
   readonly isDeferring: boolean;
+  /** Between start() and stop(). */
+  readonly isRunning: boolean;
   /** RIB changes a peer's UPDATE or state change made. */
   changes(changes: RibChange[]): void;
   endOfRibReceived(address: string, afi: number): void;

@@ -15,6 +15,8 @@ import { type Logger, type Outbound, PeerSession } from './session/peer-session.
 import type { PeerOptions } from './speaker-options.js';
 import type { UpdateMessage } from './wire/types.js';
 
+/** How often a peer with a TCP-MD5 password that is not up has the kernel's MD5 drop counters looked at. */
+const MD5_WATCH_MS = 5_000;
 /** How long the stale routes of a restarted peer wait for its End-of-RIB once it is back (RFC 4724 §4.2). */
 const STALE_PATH_MS = 360_000;
 const EMPTY: Outbound = { announce: [], withdraw: [], completed: [] };
@@ -99,6 +101,8 @@ export class PeerEntry {
           const reason = t.detail ?? t.reason; // the event's own words when it had some
           this.log.info(t.to === 'Established' ? 'peer up' : `peer ${t.to}`, { from: t.from, reason });
           this.md5Diagnosis(t);
+          // after this event's own work (which may clear the peer's timers)
+          if (t.to !== 'Established' && this.security.md5Key) speaker.defer(() => this.armMd5Watch());
           speaker.peerState({
             address: opts.address,
             asn: opts.asn,
@@ -153,6 +157,8 @@ export class PeerEntry {
   clearTimers(): void {
     if (this.staleTimer !== undefined) this.speaker.clock.clearTimeout(this.staleTimer);
     this.staleTimer = undefined;
+    if (this.md5Timer !== undefined) this.speaker.clock.clearTimeout(this.md5Timer);
+    this.md5Timer = undefined;
   }
 
   status(): PeerStatus {
@@ -184,13 +190,28 @@ export class PeerEntry {
   /** Why a TCP-MD5 session does not come up (shown as lastError while it is down, and logged when it changes). */
   private md5Hint: string | undefined;
   private md5Seen: Record<string, number> | undefined;
+  private md5Timer: TimerHandle | undefined;
+
+  /**
+   * While a peer with a password is not up, the counters are looked at every MD5_WATCH_MS too: a connection the
+   * kernel drops makes no event (our own attempt just waits, theirs never reaches the listener).
+   */
+  private armMd5Watch(): void {
+    if (this.md5Timer !== undefined || !this.speaker.isRunning) return;
+    this.md5Timer = this.speaker.clock.setTimeout(() => {
+      this.md5Timer = undefined;
+      if (!this.speaker.isRunning || this.session.state === 'Established') return;
+      this.md5Diagnosis({ to: this.session.state, reason: 'md5-watch' });
+      this.armMd5Watch();
+    }, MD5_WATCH_MS);
+  }
 
   /**
    * The kernel drops segments without the right TCP-MD5 signature silently: the session only sees connections that
    * never complete. On each failed step of a peer with a password, the kernel's TcpExt MD5 counters (of the whole
    * network namespace) tell whether segments were dropped since the last look, and which kind.
    */
-  private md5Diagnosis(t: Transition): void {
+  private md5Diagnosis(t: { to: string; reason: string; detail?: string }): void {
     if (!this.security.md5Key) return;
     if (t.to === 'Established') {
       this.md5Hint = undefined;

@@ -142,6 +142,9 @@ export class Speaker extends EventEmitter<SpeakerEvents> {
       get isDeferring() {
         return speaker.deferring;
       },
+      get isRunning() {
+        return speaker.running;
+      },
       changes: (changes) => this.changes(changes),
       endOfRibReceived: (address, afi) => this.endOfRibReceived(address, afi),
       tcpMd5Counters: () => (options.tcpMd5Counters ?? (options.connect ? undefined : readTcpMd5Counters))?.(),
