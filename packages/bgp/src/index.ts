@@ -32,6 +32,7 @@ export {
   WellKnownCommunity,
 } from './policy/communities.js';
 export { PrefixFilter, type PrefixRule } from './policy/prefix-filter.js';
+export type { ExportExplanation, PathExplanation, PrefixExplanation } from './rib/explain.js';
 export { MAX_AS_PATH_PREPEND } from './rib/export-attributes.js';
 export {
   type Connection,

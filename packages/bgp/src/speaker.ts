@@ -8,6 +8,7 @@ import { Cease } from './fsm/step.js';
 import { withoutExport } from './peer-export.js';
 import type { PeerHost, PeerStateEvent, PeerStatus } from './peer-host.js';
 import { parsePrefix, tryParsePrefix } from './policy/ip-prefix.js';
+import type { PrefixExplanation } from './rib/explain.js';
 import type { RibChange } from './rib/loc-rib.js';
 import { Rib } from './rib/rib.js';
 import { type RouteStatus, routeStatus } from './route-status.js';
@@ -333,6 +334,17 @@ export class Speaker extends EventEmitter<SpeakerEvents> {
     const sel = this.rib.lookup(p.afi, p.text);
     if (!sel?.best) return undefined;
     return routeStatus(p.afi, p.text, sel.best, sel.nexthops, this.rib.candidates(p.afi, p.text).length);
+  }
+
+  /**
+   * Why a prefix is or is not in the Loc-RIB and advertised: every path received for it (accepted, or rejected and
+   * why), the decision step each losing path was eliminated at, and per peer whether the best path is sent.
+   * Undefined when the text is no prefix.
+   */
+  explain(prefix: string): PrefixExplanation | undefined {
+    const p = tryParsePrefix(prefix);
+    if (!p) return undefined;
+    return this.rib.explain(p.afi, p.text);
   }
 
   /** Number of prefixes in the Loc-RIB (cheaper than routes().length). */

@@ -1,5 +1,7 @@
 // The node agent: joins the BGP speaker and the kernel routes. Small reconcilers, each owning one concern:
 // peers (config → speaker), origins (pod CIDRs → speaker), routes (best paths + blackholes → kernel), node state file.
+
+import type { PrefixExplanation } from '@gannet/bgp';
 import { type ConflistTarget, conflistTargetFromEnv, installConflist } from './cni-conflist.js';
 import type { AgentConfig } from './config/types.js';
 import type { Logger } from './log.js';
@@ -29,6 +31,15 @@ export interface RouteView {
   communities?: string[];
   /** Learned routes carrying large communities: as text ("65000:1:2"). */
   largeCommunities?: string[];
+}
+
+/** `gannet explain`: one prefix from BGP to the kernel. */
+export interface PrefixReport {
+  prefix: string;
+  /** One of this node's own pod CIDRs (originated here, a blackhole in the kernel). */
+  local: boolean;
+  kernel: { desired: boolean; installed?: boolean; error?: string };
+  bgp?: PrefixExplanation;
 }
 
 /** Counts for `gannet status` and the summary endpoint, O(1). */
@@ -224,6 +235,25 @@ export class Agent {
         yield attrs ? Object.assign(view, attrs) : view;
       }
     }
+  }
+
+  /**
+   * Why a prefix is, or is not, in the kernel: the speaker's explanation (paths received, the import rule, the
+   * decision, exports) and the kernel's side (desired by us? installed, or refused and why).
+   */
+  explain(prefix: string): PrefixReport {
+    const own = this.config.podCIDRs.includes(prefix);
+    const kernel = this.deps.routes.routeState(prefix);
+    const out: PrefixReport = {
+      prefix,
+      local: own,
+      kernel: kernel
+        ? { desired: true, installed: kernel.installed, ...(kernel.reason ? { error: kernel.reason } : {}) }
+        : { desired: false },
+    };
+    const bgp = this.deps.speaker.explain?.(prefix);
+    if (bgp) out.bgp = bgp;
+    return out;
   }
 
   /** Brings the route order up to date in slices that yield to the event loop (routeViews() then has little to do). */

@@ -1,5 +1,7 @@
 // The narrow interfaces the agent drives. Adapters bind them to @gannet/bgp and @gannet/routes; unit tests bind
 // them to in-memory doubles (test/fakes.ts). Nothing here touches a socket, the kernel or the clock.
+
+import type { PrefixExplanation } from '@gannet/bgp';
 import type { PeerAttributes, PrefixRule } from './config/types.js';
 
 /** RFC 4271 state names as the status API reports them. */
@@ -126,6 +128,8 @@ export interface SpeakerPort {
   onInitialSync(listener: () => void): void;
   /** The best path's AS path and communities for a learned prefix (status API), O(1); undefined when unknown. */
   routeAttributes?(prefix: string): RouteAttributes | undefined;
+  /** Every path received for a prefix and why it is or is not best and advertised (gannet explain). */
+  explain?(prefix: string): PrefixExplanation | undefined;
 }
 
 /** What the status API shows of a learned route's best path besides its next hops. */

@@ -2,11 +2,11 @@
 // agent waits for its configuration, and a busy port fails the start before any child process or socket exists), and
 // the agent is attached to it once it runs. /readyz says what is still missing, from every part that has a say.
 import { IpamStore, ipamUsage } from '@gannet/cni';
-import type { Agent, RouteSummary, RouteView } from './agent.js';
+import type { Agent, PrefixReport, RouteSummary, RouteView } from './agent.js';
 import { buildApi, type StatusSource } from './api/server.js';
 import type { Logger } from './log.js';
 import { createMetrics, type Metrics } from './metrics.js';
-import { parseHostPort } from './net.js';
+import { type Cidr, cidrContains, parseCidr, parseHostPort } from './net.js';
 import type { PolicyEngine, PolicyEngineStatus } from './network-policy/policy-engine.js';
 import type { PeerStatus, RoutesPort, RoutesStatus } from './ports.js';
 import type { PodView } from './web/live-feed.js';
@@ -77,6 +77,24 @@ export class StatusHub implements StatusSource {
 
   routesStatus(): RoutesStatus {
     return this.kernel?.status() ?? NO_ROUTES;
+  }
+
+  /** gannet explain: a prefix as given, or for an address the longest route containing it. */
+  explain(text: string): PrefixReport | undefined {
+    if (!this.agent) return undefined;
+    let prefix: string;
+    if (text.includes('/')) {
+      prefix = parseCidr(text).text;
+    } else {
+      const host = parseCidr(`${text}/${text.includes(':') ? 128 : 32}`);
+      let best: Cidr | undefined;
+      for (const r of this.agent.routeViews()) {
+        const c = parseCidr(r.prefix);
+        if (cidrContains(c, host) && (!best || c.length > best.length)) best = c;
+      }
+      prefix = best?.text ?? host.text;
+    }
+    return this.agent.explain(prefix);
   }
 
   nodeName(): string | undefined {

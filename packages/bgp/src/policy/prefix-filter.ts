@@ -95,6 +95,22 @@ export class PrefixFilter {
     return this.defaultAction;
   }
 
+  /**
+   * Which rule decides for a prefix (for explanations, not the data path): its 1-based number and the rule, or none
+   * when no rule matches and the default action applies.
+   */
+  explain(prefix: string, attrs?: RouteAttributes): { action: PolicyAction; rule?: number; matched?: PrefixRule } {
+    const p = tryParsePrefix(prefix);
+    if (!p) return { action: 'deny' };
+    for (const [i, r] of this.compiled.entries()) {
+      if (r.afi !== p.afi || p.length < r.ge || p.length > r.le) continue;
+      if (!leadingBitsEqual(r.words, p.words, r.length)) continue;
+      if ((r.community !== undefined || r.large !== undefined) && !carries(r, attrs)) continue;
+      return { action: r.permit ? 'permit' : 'deny', rule: i + 1, matched: this.rules[i]! };
+    }
+    return { action: this.defaultAction };
+  }
+
   permits(prefix: string, attrs?: RouteAttributes): boolean {
     return this.evaluate(prefix, attrs) === 'permit';
   }

@@ -51,10 +51,21 @@ export function pathReachable(p: RibPath, opts: DecisionOptions): boolean {
   return p.source.kind === 'local' || opts.isReachable === undefined || opts.isReachable(p.nextHop, p.afi);
 }
 
-export function selectBest(candidates: readonly RibPath[], opts: DecisionOptions): Selection {
+/**
+ * @param eliminated when given (explanations, not the data path), records for every candidate that is not the best
+ * the step that removed it; ECMP members other than the best are recorded as 'multipath'.
+ */
+export function selectBest(
+  candidates: readonly RibPath[],
+  opts: DecisionOptions,
+  eliminated?: Map<RibPath, DecisionReason>,
+): Selection {
   let reason: DecisionReason = 'only-path';
   let set: RibPath[] = [];
-  for (const p of candidates) if (pathReachable(p, opts)) set.push(p);
+  for (const p of candidates) {
+    if (pathReachable(p, opts)) set.push(p);
+    else eliminated?.set(p, 'nexthop-unreachable');
+  }
   if (set.length === 0) {
     return {
       best: undefined,
@@ -66,6 +77,7 @@ export function selectBest(candidates: readonly RibPath[], opts: DecisionOptions
   if (set.length < candidates.length) reason = 'nexthop-unreachable';
   const step = (next: RibPath[], why: DecisionReason) => {
     if (next.length < set.length) {
+      if (eliminated) for (const p of set) if (!next.includes(p)) eliminated.set(p, why);
       set = next;
       reason = why;
     }
@@ -114,6 +126,21 @@ export function selectBest(candidates: readonly RibPath[], opts: DecisionOptions
     ecmp = opts.multipathSameNeighborAs ? set.filter((p) => p.neighborAs === best.neighborAs) : set;
     if (ecmp.length > opts.maxPaths) ecmp = ecmp.slice(0, opts.maxPaths);
     if (ecmp.length > 1) reason = 'multipath';
+  }
+  if (eliminated) {
+    for (const p of set) {
+      if (p === best) continue;
+      if (ecmp.includes(p)) eliminated.set(p, 'multipath');
+      else
+        eliminated.set(
+          p,
+          p.tieBreakId !== best.tieBreakId
+            ? 'router-id'
+            : p.clusterListLength !== best.clusterListLength
+              ? 'cluster-list'
+              : 'peer-address',
+        );
+    }
   }
   return { best, ecmp, nexthops: ecmp.length === 1 ? best.nexthops : distinctNexthops(ecmp), reason };
 }

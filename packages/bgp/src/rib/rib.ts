@@ -9,6 +9,7 @@ import type { PathAttributes, UpdateMessage } from '../wire/types.js';
 import { AdjRibIn } from './adj-rib-in.js';
 import { AdjRibOut, type OutboundUpdate } from './adj-rib-out.js';
 import type { Selection } from './decision.js';
+import { explainPrefix, type PrefixExplanation } from './explain.js';
 import {
   checkExportAttributes,
   type ExportAttributes,
@@ -444,6 +445,24 @@ export class Rib {
 
   lookup(afi: number, prefix: string): Selection | undefined {
     return this.locRib.lookup(afi, prefix);
+  }
+
+  /** Every path received for one prefix, accepted or not, the decision and what each peer is sent (explain.ts). */
+  explain(afi: number, prefix: string): PrefixExplanation {
+    return explainPrefix({
+      afi,
+      prefix,
+      candidates: this.locRib.candidates(afi, prefix),
+      decision: this.locRib.options,
+      peers: [...this.peers.values()].map((p) => ({
+        address: p.adjIn.source.address,
+        adjIn: p.adjIn,
+        importFilter: p.importFilter,
+        out: p.out,
+        maxPrefixExceeded: p.maxPrefix?.exceeded(afi) ?? false,
+      })),
+      reflectionLoop: (path) => this.reflectionLoop(path),
+    });
   }
 
   candidates(afi: number, prefix: string): readonly RibPath[] {

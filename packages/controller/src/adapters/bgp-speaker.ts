@@ -1,6 +1,7 @@
 // Binds the agent's SpeakerPort to @gannet/bgp. The speaker is created at start(), when the agent knows whether this
 // is a graceful restart (our routes survived in the kernel).
 import { getAsset, isSea } from 'node:sea';
+import type { PrefixExplanation } from '@gannet/bgp';
 import {
   BfdManager,
   type BfdService,
@@ -189,6 +190,10 @@ export class BgpSpeaker implements SpeakerPort {
   }
   onInitialSync(listener: () => void): void {
     this.syncListeners.push(listener);
+  }
+
+  explain(prefix: string): PrefixExplanation | undefined {
+    return this.speaker?.explain(prefix);
   }
 
   routeAttributes(prefix: string): RouteAttributes | undefined {

@@ -1,5 +1,6 @@
 // The status API of ../shared/DESIGN.md: health, readiness, Prometheus metrics, peers and routes as JSON.
 import Fastify, { type FastifyInstance } from 'fastify';
+import type { PrefixReport } from '../agent.js';
 import type { Metrics } from '../metrics.js';
 import type { PolicyEngineStatus } from '../network-policy/policy-engine.js';
 import type { BfdStatus, PeerStatus } from '../ports.js';
@@ -14,6 +15,8 @@ export interface StatusSource extends RoutesSource {
   peers(): PeerStatus[];
   /** The NetworkPolicy engine's state (undefined: no engine runs in this agent). */
   policy?(): PolicyEngineStatus | undefined;
+  /** gannet explain (throws on text that is neither a prefix nor an address; undefined before the agent runs). */
+  explain?(prefixOrAddress: string): PrefixReport | undefined;
 }
 
 export interface PeerView {
@@ -70,6 +73,19 @@ export function buildApi(source: StatusSource & WebSource, metrics: Metrics): Fa
     const s = source.policy?.();
     if (!s) return reply.code(404).send({ error: 'no NetworkPolicy engine runs in this agent' });
     return s;
+  });
+  // gannet explain: one prefix from what peers sent to the kernel.
+  app.get('/api/v1/explain', async (req, reply) => {
+    const q = (req.query ?? {}) as Record<string, string | undefined>;
+    if (!q.prefix) return reply.code(400).send({ error: 'give ?prefix=CIDR (or an address)' });
+    let report: PrefixReport | undefined;
+    try {
+      report = source.explain?.(q.prefix);
+    } catch (err) {
+      return reply.code(400).send({ error: `${q.prefix}: ${(err as Error).message}` });
+    }
+    if (!report) return reply.code(503).send({ error: 'the agent is not running yet' });
+    return report;
   });
   registerRoutesApi(app, source);
   registerWebView(app, source);

@@ -54,6 +54,7 @@ Usage:
   gannet status [--api URL] [--all] [--json] sessions and routes of the local agent
   gannet lab up [--nodes N] [--router frr|bird|none] [--pods-per-node K]
   gannet lab status | gannet lab down        the lab: nodes, router and pods as network namespaces
+  gannet explain PREFIX [--api URL] [--json]  why a prefix is, or is not, in the kernel
   gannet doctor SRC DST [--lab NAME]        walk the path between two pods, name the first broken hop
   gannet router-config --vendor V (--config FILE | --kubernetes)
                                              what a ToR router needs to peer with the nodes (frr, bird, junos, eos)
@@ -115,6 +116,10 @@ export async function main(argv: string[], io: CliIo = stdio): Promise<number> {
       case 'lab': {
         const { labCommand } = await import('../lab/lab-command.js');
         return await labCommand(rest, io);
+      }
+      case 'explain': {
+        const { explainCommand } = await import('./explain.js');
+        return await explainCommand(rest, io);
       }
       case 'doctor': {
         const { doctorCommand } = await import('../doctor/doctor-command.js');
