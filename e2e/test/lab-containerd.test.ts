@@ -5,7 +5,7 @@ import { execFileSync } from 'node:child_process';
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { agentPolicyStatus, applyPolicyFile, CNI_RESULTS_DIR, ProbeHelper } from '@gannet/controller';
+import { addLabPod, agentPolicyStatus, applyPolicyFile, CNI_RESULTS_DIR, ProbeHelper } from '@gannet/controller';
 import { TestLab } from '../src/lab-fixture.js';
 import { requireRoot } from '../src/root.js';
 
@@ -109,6 +109,28 @@ spec:
       assert.equal(s?.selectedPods, 1);
     } finally {
       await Promise.all([...helpers.values()].map((h) => h.stop()));
+    }
+  });
+
+  it('lab pod add with --runtime containerd: a sandbox in its own namespace, with labels a policy selects', async () => {
+    const ip = await addLabPod(lab.lab, { name: 'web', node: 'node2', namespace: 'shop', labels: { app: 'web' } });
+    const web = lab.lab.state.pods.find((p) => p.id === 'web')!;
+    assert.match(web.sandbox ?? '', /^[0-9a-f]{64}$/);
+    assert.equal(web.ip, ip);
+    await applyPolicyFile(
+      lab.lab,
+      'shop.yaml',
+      'kind: NetworkPolicy\napiVersion: networking.k8s.io/v1\nmetadata: {name: web, namespace: shop}\n' +
+        'spec: {podSelector: {matchLabels: {app: web}}, ingress: [{ports: [{port: serve-81-tcp}]}]}\n',
+    );
+    const client = new ProbeHelper(lab.lab.state.pods.find((p) => p.id === 'node1-pod2')!.ns, [], 60);
+    const server = new ProbeHelper(web.ns, [80, 81], 60);
+    try {
+      await Promise.all([client.ready, server.ready]);
+      assert.equal((await client.probe(ip, 81, 'tcp', 1000)).ok, true, 'the named port serve-81-tcp is open');
+      assert.equal((await client.probe(ip, 80, 'tcp', 1000)).ok, false, '80 is not');
+    } finally {
+      await Promise.all([client.stop(), server.stop()]);
     }
   });
 

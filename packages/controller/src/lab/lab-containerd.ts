@@ -184,8 +184,18 @@ export class NodeContainerd {
   }
 
   /** RunPodSandbox as a kubelet would; the sandbox, its address and its network namespace's name. */
-  async runPod(name: string, uid: string): Promise<{ sandbox: string; ip: string; netns: string }> {
-    const sandbox = await this.cri.runPodSandbox({ name, namespace: 'lab', uid, labels: { 'gannet.dev/lab': 'true' } });
+  async runPod(
+    name: string,
+    uid: string,
+    namespace = 'lab',
+    labels: Record<string, string> = {},
+  ): Promise<{ sandbox: string; ip: string; netns: string }> {
+    const sandbox = await this.cri.runPodSandbox({
+      name,
+      namespace,
+      uid,
+      labels: { ...labels, 'gannet.dev/lab': 'true' },
+    });
     const st = await this.cri.podSandboxStatus(sandbox, true);
     const path = sandboxNetnsPath(st.info);
     if (!st.ip || !path) throw new Error(`sandbox ${name} (${sandbox}) has no IP or network namespace`);

@@ -81,7 +81,8 @@ export async function labPolicyCommand(sub: string, args: string[], io: CliIo): 
         ...(v.namespace && { namespace: v.namespace }),
         labels: parseLabels(v.labels),
       });
-      io.out(`pod/${target} added on ${v.node}: ${addr} (namespace ${lab.plan.prefix}${v.node}-${target})\n`);
+      const netns = lab.state.pods.find((p) => p.id === target)?.ns;
+      io.out(`pod/${target} added on ${v.node}: ${addr} (network namespace ${netns})\n`);
       return 0;
     }
     if (verb === 'del' || verb === 'delete') {

@@ -242,13 +242,13 @@ export async function addLabPod(
   const node = lab.plan.nodes.find((n) => n.name === o.node);
   if (!node) throw new Error(`no node "${o.node}" (nodes: ${lab.plan.nodes.map((n) => n.name).join(', ')})`);
   if (lab.state.pods.some((p) => p.id === o.name)) throw new Error(`pod "${o.name}" exists already`);
-  if (lab.plan.options.runtime === 'containerd') throw new Error('lab pod add: not with --runtime containerd yet');
   const before = await policyApplies(lab);
-  const addr = await lab.addPod(node, o.name, `${lab.plan.prefix}${node.name}-${o.name}`, {
-    namespace,
-    labels: o.labels ?? {},
-    uid: randomUUID(),
-  });
+  const meta = { namespace, labels: o.labels ?? {}, uid: randomUUID() };
+  // --runtime containerd: a CRI sandbox of the node's containerd (its namespace is containerd's cni-…)
+  const addr =
+    lab.plan.options.runtime === 'containerd'
+      ? await lab.runSandbox(node, o.name, meta)
+      : await lab.addPod(node, o.name, `${lab.plan.prefix}${node.name}-${o.name}`, meta);
   await waitEnforced(lab, before);
   return addr;
 }

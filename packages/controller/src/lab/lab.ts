@@ -251,21 +251,27 @@ export class Lab {
   }
 
   /** RunPodSandbox on the node's containerd; the sandbox's namespace is recorded before anything else can fail. */
-  async runSandbox(node: PlannedNode, id: string): Promise<string> {
+  async runSandbox(
+    node: PlannedNode,
+    id: string,
+    meta: { namespace?: string; labels?: Record<string, string>; uid?: string } = {},
+  ): Promise<string> {
     const c = this.containerd(node);
+    const namespace = meta.namespace ?? 'lab';
+    // `lab pod add` gives labels; the pods of `up` get gannet.dev/pod=<id> (NetworkPolicy selects by labels)
+    const labels = meta.labels ?? { 'gannet.dev/pod': id };
     try {
-      const r = await c.runPod(id, `${this.plan.options.name}-${id}`);
+      const r = await c.runPod(id, meta.uid ?? `${this.plan.options.name}-${id}`, namespace, labels);
       this.state.namespaces.push(r.netns);
-      // the sandbox's metadata (lab-containerd.ts runPod): namespace "lab", name = id, which containerd passes to
-      // gannet-cni in CNI_ARGS; pods.yaml gives it the label gannet.dev/pod=<id> (NetworkPolicy selects by labels)
+      // the sandbox's metadata: its namespace and name = id, which containerd passes to gannet-cni in CNI_ARGS
       this.state.pods.push({
         id,
         ns: r.netns,
         node: node.name,
         ip: r.ip,
         sandbox: r.sandbox,
-        namespace: 'lab',
-        labels: { 'gannet.dev/pod': id },
+        namespace,
+        ...(Object.keys(labels).length > 0 && { labels }),
       });
       this.save();
       writePodsFile(this);
