@@ -108,6 +108,24 @@ for (const router of ['frr', 'bird'] as const) {
       assert.deepEqual(nexthops(t.node('node2').ns, '10.244.1.0/24'), ['172.30.0.1 eth0', '172.31.0.1 eth1']);
     });
 
+    it('a silent uplink cut (carrier up, packets dropped): found by the hold timer, then one next hop; healed: two', async () => {
+      const link = findLink(t.plan, 'node1-router2');
+      const r = await measureFault(t.lab, 'cut node1-router2 (silent)', () => cutLink(link, true), {
+        repairs: false,
+        watchMs: (HOLD_S + 3) * 1000,
+      });
+      assert.ok(r.longestBlackholeMs <= (HOLD_S + 2) * 1000, `within the hold time: ${renderFaultReport(r)}`);
+      assert.ok(
+        (r.routesSettledAfterMs ?? 0) >= (HOLD_S - 1 - 1) * 1000,
+        `not before the hold timer: ${renderFaultReport(r)}`,
+      );
+      assert.deepEqual(nexthops(t.node('node2').ns, '10.244.1.0/24'), ['172.30.0.1 eth0']);
+      await allPingsOk(t);
+      const h = await measureFault(t.lab, 'heal node1-router2', () => healLink(link), { repairs: true });
+      assert.notEqual(h.routesBackAfterMs, undefined, renderFaultReport(h));
+      assert.deepEqual(nexthops(t.node('node2').ns, '10.244.1.0/24'), ['172.30.0.1 eth0', '172.31.0.1 eth1']);
+    });
+
     it('an agent restarted (SIGTERM) under ping loses nothing', async () => {
       const r = await measureFault(t.lab, 'restart node2', () => restartMember(t.lab, 'node2', true), {
         repairs: true,

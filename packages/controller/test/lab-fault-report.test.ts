@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { faultReport, pairReport, renderFaultReport, runs } from '../src/lab/fault-report.js';
 import { parseFpingSummary } from '../src/lab/lab-check.js';
+import { routeDiff } from '../src/lab/lab-fault-run.js';
 import { parseFpingLoop, samplesFrom } from '../src/lab/lab-fping.js';
 
 describe('controller: lab fault report', () => {
@@ -60,6 +61,14 @@ describe('controller: lab fault report', () => {
       3,
     );
     assert.match(renderFaultReport(faultReport('heal y', [], 10, 0, { routesDiffering: 3 })), /3 routes still differ/);
+  });
+
+  it('compares route snapshots: what is new and what is missing, per namespace', () => {
+    const before = { a: ['r1', 'r2'], b: ['r3'] };
+    assert.deepEqual(routeDiff(before, before), []);
+    assert.deepEqual(routeDiff({ a: ['r1', 'r4'], b: [] }, before), ['a: + r4', 'a: - r2', 'b: - r3']);
+    const r = faultReport('heal x', [], 10, 0, { routesDiffering: 1, routesDifferingSample: ['a: - r2'] });
+    assert.match(renderFaultReport(r), /1 routes still differ from before the fault\n {2}a: - r2\n/);
   });
 
   it('parses fping: replies by sequence number, sent from the summary less those still within their timeout', () => {

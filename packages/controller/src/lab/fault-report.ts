@@ -38,6 +38,8 @@ export interface FaultReport {
   routesBackAfterMs?: number;
   /** Routes compared and those still differing at the end. */
   routesDiffering?: number;
+  /** A few of them: "ns: + route" now but not before, "ns: - route" before but not now. */
+  routesDifferingSample?: string[];
 }
 
 /** Runs of consecutive numbers: [start, length] pairs, in order. */
@@ -74,7 +76,10 @@ export function faultReport(
   samples: PairSample[],
   intervalMs: number,
   startOffsetMs: number,
-  routes: Pick<FaultReport, 'routesSettledAfterMs' | 'routesBackAfterMs' | 'routesDiffering'> = {},
+  routes: Pick<
+    FaultReport,
+    'routesSettledAfterMs' | 'routesBackAfterMs' | 'routesDiffering' | 'routesDifferingSample'
+  > = {},
 ): FaultReport {
   const pairs = samples.map((s) => pairReport(s, intervalMs, startOffsetMs));
   return {
@@ -103,6 +108,7 @@ export function renderFaultReport(r: FaultReport, all = false): string {
   else if (r.routesDiffering !== undefined && r.routesDiffering > 0)
     routes.push(`${r.routesDiffering} routes still differ from before the fault`);
   if (routes.length > 0) lines.push(routes.join('; '));
+  for (const d of r.routesBackAfterMs === undefined ? (r.routesDifferingSample ?? []) : []) lines.push(`  ${d}`);
   const shown = all ? r.pairs : r.pairs.filter((p) => p.lost > 0);
   if (shown.length > 0) {
     const w = Math.max(4, ...shown.map((p) => p.from.length));

@@ -32,10 +32,10 @@ const HELP = `Usage:
   gannet lab export containerlab DIR [lab up options]   (the same plan as a containerlab topology: docs/lab.md)
   gannet lab status [--name NAME] [--json]
   gannet lab down [--name NAME]
-  gannet lab cut LINK [--watch SECONDS]      gannet lab heal LINK
+  gannet lab cut LINK [--silent] [--watch SECONDS]      gannet lab heal LINK
   gannet lab kill NODE|ROUTER [--watch SECONDS]
   gannet lab restart NODE|ROUTER [--graceful]
-  gannet lab flap LINK [--times N] [--interval SECONDS]
+  gannet lab flap LINK [--times N] [--interval SECONDS] [--silent]
 ${POLICY_HELP}
 
 Builds, as network namespaces on this machine, N nodes (default 3), a router (default frr: FRR's bgpd+zebra from
@@ -52,9 +52,10 @@ spines (default 2), leaves eBGP to every spine, ECMP across spines; rr has no ro
 are route reflectors and every other node peers with them only (iBGP, AS 64512). --hold-time sets every session's (default 9).
 
 Faults (links and members named as 'lab status' lists them): cut sets a link's upper end down (the lower end loses
-carrier), heal brings it back; kill is a crash (an agent: SIGKILL; a router: its daemons killed and its links down);
+carrier; --silent: carrier stays up and the lower end drops every packet, so only the hold timer notices), heal
+brings it back; kill is a crash (an agent: SIGKILL; a router: its daemons killed and its links down);
 restart stops (SIGKILL, or SIGTERM with --graceful) and starts again; flap cuts and heals N times. While a fault is
-applied the first pod of every node pings the first pod of every other node every 10 ms; the report gives per pair
+applied every pod pings every pod of the other nodes (above 12 pods: the first pod of each) every 10 ms; the report gives per pair
 packets lost and the longest blackhole, when traffic was whole again, and when the routes settled or were all back.
 
 NetworkPolicy (docs/network-policy.md): nodes have a default route via their router, which carries the "outside"
@@ -141,6 +142,7 @@ export async function labCommand(args: string[], io: CliIo): Promise<number> {
           ...(v.times !== undefined ? { times: intArg(v.times, '--times') } : {}),
           ...(v.interval !== undefined ? { interval: intArg(v.interval, '--interval') } : {}),
           graceful: !!v.graceful,
+          silent: !!v.silent,
           json: !!v.json,
           all: !!v.all,
         },
@@ -172,6 +174,7 @@ function parseLabArgs(args: string[]) {
         times: { type: 'string' },
         interval: { type: 'string' },
         graceful: { type: 'boolean' },
+        silent: { type: 'boolean' },
         all: { type: 'boolean' },
         json: { type: 'boolean' },
         file: { type: 'string', short: 'f' },

@@ -16,6 +16,7 @@ export interface FaultArgs {
   interval?: number;
   json?: boolean;
   all?: boolean;
+  silent?: boolean;
 }
 
 export async function faultCommand(lab: Lab, sub: string, a: FaultArgs, io: CliIo): Promise<number> {
@@ -30,7 +31,15 @@ export async function faultCommand(lab: Lab, sub: string, a: FaultArgs, io: CliI
   switch (sub) {
     case 'cut': {
       const link = findLink(lab.plan, a.target);
-      report = await measureFault(lab, `cut ${link.name}`, () => cutLink(link), { ...common, repairs: false });
+      report = await measureFault(
+        lab,
+        `cut ${link.name}${a.silent ? ' (silent)' : ''}`,
+        () => cutLink(link, !!a.silent),
+        {
+          ...common,
+          repairs: false,
+        },
+      );
       break;
     }
     case 'heal': {
@@ -66,7 +75,7 @@ export async function faultCommand(lab: Lab, sub: string, a: FaultArgs, io: CliI
         `flap ${link.name} ×${times}`,
         async () => {
           for (let i = 0; i < times; i++) {
-            cutLink(link);
+            cutLink(link, !!a.silent);
             await sleep(gap);
             healLink(link);
             if (i < times - 1) await sleep(gap);

@@ -8,6 +8,9 @@ import type { Lab } from './lab.js';
 import { type FpingRun, startFping } from './lab-fping.js';
 import { ip, sleep } from './lab-host.js';
 
+/** Up to this many pods, every pod pings every pod of the other nodes. */
+export const MAX_ALL_PODS = 12;
+
 export type RouteSnapshot = Record<string, string[]>;
 
 /** The routes towards the pod network in every node and router namespace, one line each, sorted. */
@@ -39,26 +42,32 @@ export function routeSnapshot(lab: Lab): RouteSnapshot {
 
 /** Routes present in one snapshot and not in the other (both ways). */
 export function routeDifferences(a: RouteSnapshot, b: RouteSnapshot): number {
-  let n = 0;
+  return routeDiff(a, b).length;
+}
+
+/** "ns: + route" (in `a` only) and "ns: - route" (in `b` only). */
+export function routeDiff(a: RouteSnapshot, b: RouteSnapshot): string[] {
+  const out: string[] = [];
   for (const ns of new Set([...Object.keys(a), ...Object.keys(b)])) {
     const x = new Set(a[ns] ?? []);
     const y = new Set(b[ns] ?? []);
-    for (const l of x) if (!y.has(l)) n++;
-    for (const l of y) if (!x.has(l)) n++;
+    for (const l of x) if (!y.has(l)) out.push(`${ns}: + ${l}`);
+    for (const l of y) if (!x.has(l)) out.push(`${ns}: - ${l}`);
   }
-  return n;
+  return out;
 }
 
 const BASELINE = 'routes.json';
 
 /** Records the converged routes (after `up`): what heal and restart wait to see again. */
 export async function saveBaseline(lab: Lab): Promise<RouteSnapshot> {
-  // settled: the same routes twice, 500 ms apart (bounded: 10 s)
+  // settled: the same routes for 2 s, polled every 250 ms (bounded: 20 s)
   let snap = routeSnapshot(lab);
-  for (let i = 0; i < 20; i++) {
-    await sleep(500);
+  let same = 0;
+  for (let i = 0; i < 80 && same < 8; i++) {
+    await sleep(250);
     const again = routeSnapshot(lab);
-    if (routeDifferences(snap, again) === 0) break;
+    same = routeDifferences(snap, again) === 0 ? same + 1 : 0;
     snap = again;
   }
   writeFileSync(join(lab.dir, BASELINE), `${JSON.stringify(snap, null, 1)}\n`);
@@ -91,10 +100,14 @@ export async function measureFault(
   const intervalMs = opts.intervalMs ?? 10;
   const hold = lab.plan.holdTime * 1000;
   const say = opts.progress ?? (() => {});
-  const first = lab.plan.nodes
-    .map((n) => lab.state.pods.find((p) => p.node === n.name))
-    .filter((p): p is Lab['state']['pods'][number] => !!p);
-  if (first.length < 2) throw new Error('measuring a fault needs pods on at least two nodes');
+  // every pod while there are few (more pairs, more ECMP hashes), else the first pod of each node
+  const first =
+    lab.state.pods.length <= MAX_ALL_PODS
+      ? lab.state.pods
+      : lab.plan.nodes
+          .map((n) => lab.state.pods.find((p) => p.node === n.name))
+          .filter((p): p is Lab['state']['pods'][number] => !!p);
+  if (new Set(first.map((p) => p.node)).size < 2) throw new Error('measuring a fault needs pods on at least two nodes');
   const baseline = loadBaseline(lab) ?? routeSnapshot(lab);
   const runs: FpingRun[] = first.map((p) =>
     startFping(
@@ -112,7 +125,8 @@ export async function measureFault(
   try {
     await sleep(300); // pings flowing before the fault
     t0 = Date.now();
-    say(`${name}: applying; pinging ${first.length * (first.length - 1)} pod pairs every ${intervalMs} ms`);
+    const pairs = first.reduce((n, p) => n + first.filter((q) => q.node !== p.node).length, 0);
+    say(`${name}: applying; pinging ${pairs} pod pairs every ${intervalMs} ms`);
     await fault();
     const deadline = t0 + (opts.repairs ? (opts.repairTimeoutMs ?? 60_000 + hold) : (opts.watchMs ?? hold + 5000));
     for (let i = 0; i < 100_000 && Date.now() < deadline; i++) {
@@ -137,6 +151,10 @@ export async function measureFault(
   return faultReport(name, samples, intervalMs, startOffset, {
     ...(lastChange !== undefined ? { routesSettledAfterMs: lastChange } : {}),
     ...(back !== undefined ? { routesBackAfterMs: back } : {}),
-    ...(opts.repairs ? { routesDiffering: routeDifferences(routeSnapshot(lab), baseline) } : {}),
+    ...(opts.repairs ? differing(routeDiff(routeSnapshot(lab), baseline)) : {}),
   });
+}
+
+function differing(diff: string[]): Pick<FaultReport, 'routesDiffering' | 'routesDifferingSample'> {
+  return { routesDiffering: diff.length, ...(diff.length > 0 ? { routesDifferingSample: diff.slice(0, 6) } : {}) };
 }

@@ -1,6 +1,7 @@
 // Faults on a running lab, by the names `lab status` lists: a link cut (its upper end — the router's bridge port or
 // the spine's interface — set down, so the lower end loses carrier as after a fibre cut) and healed, a router or a
 // node's agent killed (SIGKILL: a crash; a router also loses its links, as a switch that dies) and restarted.
+import { execFileSync } from 'node:child_process';
 import type { Lab } from './lab.js';
 import { ip } from './lab-host.js';
 import { startRouter, stopRouter } from './lab-routers.js';
@@ -11,8 +12,8 @@ export interface LinkState {
   name: string;
   from: string;
   to: string;
-  /** up; cut (upper end down); down (otherwise not up); missing (an end does not exist) */
-  state: 'up' | 'cut' | 'down' | 'missing';
+  /** up; cut (upper end down); cut (silent) (packets dropped, carrier up); down (otherwise); missing (an end is gone) */
+  state: 'up' | 'cut' | 'cut (silent)' | 'down' | 'missing';
 }
 
 /** Interface name → admin-up flag, for one namespace (undefined when the namespace is gone). */
@@ -39,10 +40,17 @@ export function linkStates(plan: LabPlan): LinkState[] {
     if (!cache.has(ns)) cache.set(ns, adminUp(ns));
     return cache.get(ns)?.get(ifname);
   };
+  const silent = new Map<string, Set<string>>();
+  const silentIn = (ns: string) => {
+    if (!silent.has(ns)) silent.set(ns, silentCuts(ns));
+    return silent.get(ns)!;
+  };
   return plan.links.map((l) => {
     const a = up(l.a.ns, l.a.ifname);
     const b = up(l.b.ns, l.b.ifname);
-    const state = a === undefined || b === undefined ? 'missing' : a && b ? 'up' : a && !b ? 'cut' : 'down';
+    let state: LinkState['state'] =
+      a === undefined || b === undefined ? 'missing' : a && b ? 'up' : a && !b ? 'cut' : 'down';
+    if (state === 'up' && silentIn(l.a.ns).has(l.a.ifname)) state = 'cut (silent)';
     return { name: l.name, from: endName(plan, l.a.ns, l.a.ifname), to: endName(plan, l.b.ns, l.b.ifname), state };
   });
 }
@@ -70,12 +78,49 @@ export function findMember(plan: LabPlan, name: string): { node?: PlannedNode; r
   );
 }
 
-export function cutLink(link: PlannedLink): void {
-  ip('-n', link.b.ns, 'link', 'set', link.b.ifname, 'down');
+/** The nftables table a silent cut adds in the lower end's namespace (one per interface). */
+export const silentTable = (ifname: string) => `gannet_lab_cut_${ifname}`;
+
+/**
+ * A cut: the upper end down, so the lower end loses carrier. A silent cut (`silent`) keeps carrier and drops every
+ * IP packet in or out of the lower end's interface (nftables in its namespace; ARP still answers), as a broken
+ * optic or a stuck line card would: only BGP's hold timer (or BFD) notices.
+ */
+export function cutLink(link: PlannedLink, silent = false): void {
+  if (!silent) {
+    ip('-n', link.b.ns, 'link', 'set', link.b.ifname, 'down');
+    return;
+  }
+  const i = JSON.stringify(link.a.ifname);
+  const rules = `table inet ${silentTable(link.a.ifname)} {
+  chain cut_in { type filter hook input priority -300; policy accept; iifname ${i} drop; }
+  chain cut_out { type filter hook output priority -300; policy accept; oifname ${i} drop; }
+  chain cut_forward { type filter hook forward priority -300; policy accept; iifname ${i} drop; oifname ${i} drop; }
+}
+`;
+  execFileSync('ip', ['netns', 'exec', link.a.ns, 'nft', '-f', '-'], { input: rules, stdio: ['pipe', 'pipe', 'pipe'] });
 }
 
+/** Undoes either cut. */
 export function healLink(link: PlannedLink): void {
   ip('-n', link.b.ns, 'link', 'set', link.b.ifname, 'up');
+  try {
+    execFileSync('ip', ['netns', 'exec', link.a.ns, 'nft', 'delete', 'table', 'inet', silentTable(link.a.ifname)], {
+      stdio: 'pipe',
+    });
+  } catch {
+    // no silent cut there
+  }
+}
+
+/** The silent cuts in a namespace: interface names with a cut table (none when nft is missing). */
+function silentCuts(ns: string): Set<string> {
+  try {
+    const out = execFileSync('ip', ['netns', 'exec', ns, 'nft', 'list', 'tables'], { encoding: 'utf8', stdio: 'pipe' });
+    return new Set([...out.matchAll(/table inet gannet_lab_cut_(\S+)/g)].map((m) => m[1]!));
+  } catch {
+    return new Set();
+  }
 }
 
 /** The links a router has (as either end). */
