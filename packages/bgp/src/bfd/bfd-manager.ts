@@ -74,6 +74,8 @@ interface Entry {
   opts: BfdPeerOptions;
   fsm: BfdSessionState;
   timer?: TimerHandle;
+  /** When the armed timer fires (clock ms). */
+  timerAt?: number;
   upAt?: number;
   downs: number;
   packetsIn: number;
@@ -185,7 +187,7 @@ export class BfdManager extends EventEmitter<BfdManagerEvents> implements BfdSer
     const e = this.byPeer.get(peer);
     if (!e) return;
     if (this.transport && e.fsm.state !== 'AdminDown') this.handle(e, { type: 'admin-down' });
-    if (e.timer) this.clock.clearTimeout(e.timer);
+    this.disarm(e);
     this.byPeer.delete(peer);
     this.byDiscr.delete(e.fsm.localDiscr);
     this.transport?.release(peer);
@@ -296,20 +298,44 @@ export class BfdManager extends EventEmitter<BfdManagerEvents> implements BfdSer
     }
   }
 
+  /**
+   * One timer per session, armed for its earliest deadline. A received packet pushes the detection deadline later,
+   * so a timer already armed earlier than the new earliest deadline is kept: it fires early, finds nothing due and
+   * re-arms. That saves a clearTimeout/setTimeout pair per received packet.
+   */
   private schedule(e: Entry): void {
-    if (e.timer) this.clock.clearTimeout(e.timer);
-    e.timer = undefined;
-    if (!this.byPeer.has(e.opts.peer)) return;
+    if (!this.byPeer.has(e.opts.peer)) {
+      this.disarm(e);
+      return;
+    }
     const { tx, detect } = e.fsm.deadlines;
-    let name: 'tx' | 'detect' | undefined;
-    let at = Number.POSITIVE_INFINITY;
-    if (tx !== undefined) [name, at] = ['tx', tx];
-    if (detect !== undefined && detect < at) [name, at] = ['detect', detect];
-    if (name === undefined) return;
-    const timer = name;
+    const at = Math.min(tx ?? Number.POSITIVE_INFINITY, detect ?? Number.POSITIVE_INFINITY);
+    if (at === Number.POSITIVE_INFINITY) {
+      this.disarm(e);
+      return;
+    }
+    if (e.timer !== undefined && e.timerAt !== undefined && e.timerAt <= at) return;
+    this.disarm(e);
+    e.timerAt = at;
     e.timer = this.clock.setTimeout(() => {
       e.timer = undefined;
-      this.handle(e, { type: 'timer', timer });
+      e.timerAt = undefined;
+      this.fire(e);
     }, at - this.clock.now());
+  }
+
+  private disarm(e: Entry): void {
+    if (e.timer !== undefined) this.clock.clearTimeout(e.timer);
+    e.timer = undefined;
+    e.timerAt = undefined;
+  }
+
+  /** The timer fired: the deadlines that are due (within 1 ms, the timers' granularity) become events. */
+  private fire(e: Entry): void {
+    const due = this.clock.now() + 1;
+    const { tx, detect } = e.fsm.deadlines;
+    if (detect !== undefined && detect <= due) this.handle(e, { type: 'timer', timer: 'detect' });
+    if (tx !== undefined && tx <= due && e.fsm.deadlines.tx === tx) this.handle(e, { type: 'timer', timer: 'tx' });
+    this.schedule(e);
   }
 }
