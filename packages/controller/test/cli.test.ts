@@ -292,6 +292,50 @@ describe('controller: gannet CLI', () => {
     assert.equal(table(['A', 'B'], [['xx', 'y']]), 'A   B\nxx  y');
   });
 
+  it('shows the NetworkPolicy state when the agent runs the engine: counts, or why it is not applied', () => {
+    const policy = {
+      applied: true,
+      natOutgoing: true,
+      natExclude: [],
+      clusterCidrs: ['10.244.0.0/16'],
+      sources: [{ name: 'policy files', synced: true, problems: [] }],
+      policies: 3,
+      selectedPods: 2,
+      localPods: 5,
+      rules: 27,
+      applies: 4,
+      applyErrors: 0,
+      lastApplyMs: 12.4,
+      lastApplyAgeSeconds: 3,
+      lastError: null,
+    };
+    const base = {
+      api: 'http://127.0.0.1:9179',
+      ready: true,
+      peers: [],
+      summary: { routes: 0, local: 0, bgp: 0, installed: 0, failed: 0 },
+      routes: [],
+    };
+    assert.match(
+      renderStatus({ ...base, policy }),
+      /\nNetworkPolicy: applied; 3 policies, 2 of 5 local pods selected, 27 rules; last apply 12 ms, 0 errors; egress NAT on\n/,
+    );
+    const failing = renderStatus({
+      ...base,
+      ready: false,
+      policy: {
+        ...policy,
+        applied: false,
+        applyErrors: 2,
+        lastError: 'cannot run nft: spawn nft ENOENT',
+        sources: [{ name: 'policy files', synced: true, problems: ['p.yaml:3: NetworkPolicy x/y: spec: bad'] }],
+      },
+    });
+    assert.match(failing, /NetworkPolicy: NOT APPLIED: cannot run nft: spawn nft ENOENT; 3 policies/);
+    assert.match(failing, /\n {2}policy files: p\.yaml:3: NetworkPolicy x\/y: spec: bad\n/);
+    assert.doesNotMatch(renderStatus(base), /NetworkPolicy/, 'no line without an engine');
+  });
+
   it('shows a BFD column when a peer runs BFD: Up with its detection time, else the state and why', () => {
     const peer = {
       asn: 65000,

@@ -2,6 +2,7 @@
 // A node may hold 100,000 routes: by default it shows the counts and the first routes only (one page of the API).
 import type { RouteSummary, RouteView } from '../agent.js';
 import type { PeerView } from '../api/server.js';
+import type { PolicyEngineStatus } from '../network-policy/policy-engine.js';
 
 export interface StatusReport {
   api: string;
@@ -10,6 +11,8 @@ export interface StatusReport {
   summary: RouteSummary;
   /** The first routes in the API's order, or all of them. */
   routes: RouteView[];
+  /** NetworkPolicy and egress NAT (/api/v1/policy); absent when the agent runs no policy engine. */
+  policy?: PolicyEngineStatus;
 }
 
 /** Routes `gannet status` lists unless told otherwise. */
@@ -48,7 +51,9 @@ export async function fetchStatus(api: string, opts: FetchStatusOptions = {}): P
   // A page may hold one more route than asked (a prefix both local and learned is never split).
   const list = ((await routesRes.json()) as RouteView[]).slice(0, routes === 'all' ? undefined : routes);
   const ready = (await get('/readyz')).ok;
-  return { api: base, ready, peers, summary, routes: list };
+  const policyRes = await get('/api/v1/policy').catch(() => undefined);
+  const policy = policyRes?.ok ? ((await policyRes.json()) as PolicyEngineStatus) : undefined;
+  return { api: base, ready, peers, summary, routes: list, ...(policy && { policy }) };
 }
 
 export function formatDuration(seconds: number): string {
@@ -102,6 +107,16 @@ function peerTable(peers: PeerView[]): string {
   );
 }
 
+/** One line: applied or why not, the counts, the last apply, egress NAT. */
+function policyLine(p: PolicyEngineStatus): string {
+  const state = p.applied ? 'applied' : `NOT APPLIED${p.lastError ? `: ${p.lastError}` : ''}`;
+  const last = p.lastApplyMs === null ? 'never applied' : `last apply ${p.lastApplyMs.toFixed(0)} ms`;
+  return (
+    `NetworkPolicy: ${state}; ${p.policies} policies, ${p.selectedPods} of ${p.localPods} local pods selected, ` +
+    `${p.rules} rules; ${last}, ${p.applyErrors} errors; egress NAT ${p.natOutgoing ? 'on' : 'off'}`
+  );
+}
+
 export function renderStatus(r: StatusReport): string {
   const established = r.peers.filter((p) => p.state === 'Established').length;
   const s = r.summary;
@@ -112,6 +127,9 @@ export function renderStatus(r: StatusReport): string {
     `BGP sessions: ${established}/${r.peers.length} Established`,
     peerTable(r.peers),
     '',
+    ...(r.policy
+      ? [policyLine(r.policy), ...r.policy.sources.flatMap((x) => x.problems.map((p) => `  ${x.name}: ${p}`)), '']
+      : []),
     `Routes: ${s.routes} (${s.local} local, ${s.bgp} learned); kernel: ${s.installed} installed, ${s.failed} refused`,
     table(
       ['PREFIX', 'SOURCE', 'NEXT HOPS', 'INSTALLED', 'AS PATH', 'COMMUNITIES'],
