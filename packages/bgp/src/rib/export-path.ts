@@ -83,8 +83,27 @@ function needsSelf(path: RibPath, to: ExportTarget): boolean {
 }
 
 /** The advertised form of `path` for `to`, or undefined when it must not be sent (see exportBlock). */
+/**
+ * A reflected route is the same towards every iBGP peer that does not ask for next-hop self (nothing of the peer goes
+ * into it): one object per path and cluster ID, shared by every peer's Adj-RIB-Out. A reflector of 500 clients
+ * otherwise holds 500 copies of each of the 499 others' routes (~150 MB).
+ */
+const reflectedRoutes = new WeakMap<RibPath, { clusterId: string; route: OutRoute }>();
+
 export function exportPath(path: RibPath, to: ExportTarget): OutRoute | undefined {
   if (exportBlock(path, to) !== undefined) return undefined;
+  const shared = reflected(path, to) && !needsSelf(path, to);
+  if (shared) {
+    const c = reflectedRoutes.get(path);
+    if (c && c.clusterId === to.clusterId) return c.route;
+    const route = computeExport(path, to);
+    reflectedRoutes.set(path, { clusterId: to.clusterId as string, route });
+    return route;
+  }
+  return computeExport(path, to);
+}
+
+function computeExport(path: RibPath, to: ExportTarget): OutRoute {
   const a = path.attributes;
   const ebgp = to.source.kind === 'ebgp';
   const out: PathAttributes = { origin: (path.source.kind === 'local' ? 0 : path.origin) as PathAttributes['origin'] };

@@ -105,6 +105,24 @@ describe('Rib: route reflection (RFC 4456)', () => {
     assert.deepEqual([...got.keys()].sort(), [C2, E].sort());
   });
 
+  it('a reflected route is one shared object in every iBGP peer’s Adj-RIB-Out (eBGP gets its own)', () => {
+    const rib = reflector();
+    sent(rib, P1);
+    rib.announce(C1, 1, [P1], { ...IBGP, nextHop: '172.30.0.11' }, '172.30.0.11');
+    sent(rib, P1);
+    const c2 = rib.advertised(C2, 1, P1);
+    assert.ok(c2);
+    assert.equal(rib.advertised(N1, 1, P1), c2);
+    assert.equal(rib.advertised(N2, 1, P1), c2);
+    assert.notEqual(rib.advertised(E, 1, P1), c2);
+    // Another reflector (another cluster ID) in the same process gets its own form.
+    const other = reflector({ clusterId: '10.255.0.2' });
+    sent(other, P1);
+    other.announce(C1, 1, [P1], { ...IBGP, nextHop: '172.30.0.11' }, '172.30.0.11');
+    sent(other, P1);
+    assert.deepEqual(other.advertised(C2, 1, P1)?.attributes.clusterList, ['10.255.0.2']);
+  });
+
   it('the cluster ID defaults to the router ID', () => {
     const rib = reflector({});
     sent(rib, P1);
