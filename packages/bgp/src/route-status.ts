@@ -24,6 +24,13 @@ export interface RouteStatus {
   };
   paths: number;
 }
+// `best` is shared between the routes of one path and frozen: read it, do not change it.
+
+/**
+ * The `best` part depends only on the path, which is shared by every prefix of one UPDATE: made once per path and
+ * frozen (a route listing of 100,000 prefixes formats a few hundred community lists, not 100,000).
+ */
+const bestOf = new WeakMap<RibPath, RouteStatus['best']>();
 
 export function routeStatus(
   afi: number,
@@ -32,6 +39,20 @@ export function routeStatus(
   nexthops: readonly string[],
   paths: number,
 ): RouteStatus {
+  return { afi, prefix, nexthops: [...nexthops], best: bestStatusOf(b), paths };
+}
+
+/** The `best` part of a route whose best path is `b` (made once per path, frozen). */
+export function bestStatusOf(b: RibPath): RouteStatus['best'] {
+  let best = bestOf.get(b);
+  if (!best) {
+    best = bestStatus(b);
+    bestOf.set(b, best);
+  }
+  return best;
+}
+
+function bestStatus(b: RibPath): RouteStatus['best'] {
   const best: RouteStatus['best'] = {
     source: b.source.kind,
     peer: b.source.address,
@@ -46,5 +67,6 @@ export function routeStatus(
   const { originatorId, clusterList } = b.attributes;
   if (originatorId !== undefined) best.originatorId = originatorId;
   if (clusterList?.length) best.clusterList = [...clusterList];
-  return { afi, prefix, nexthops: [...nexthops], best, paths };
+  for (const v of Object.values(best)) if (Array.isArray(v)) Object.freeze(v);
+  return Object.freeze(best);
 }

@@ -11,7 +11,7 @@ import { parsePrefix, tryParsePrefix } from './policy/ip-prefix.js';
 import type { PrefixExplanation } from './rib/explain.js';
 import type { RibChange } from './rib/loc-rib.js';
 import { Rib } from './rib/rib.js';
-import { type RouteStatus, routeStatus } from './route-status.js';
+import { bestStatusOf, type RouteStatus, routeStatus } from './route-status.js';
 import { type ConnectionFactory, type Listener, tcpConnectionFactory } from './session/connection.js';
 import type { Negotiated } from './session/open.js';
 import type { Logger } from './session/peer-session.js';
@@ -327,13 +327,32 @@ export class Speaker extends EventEmitter<SpeakerEvents> {
     return out;
   }
 
-  /** One prefix's best path as routes() lists it (undefined when the Loc-RIB has none or the text is no prefix). */
+  /**
+   * One prefix's best path as routes() lists it (undefined when the Loc-RIB has none or the text is no prefix). O(1)
+   * for the canonical text the speaker itself reports; other spellings are parsed first.
+   */
   route(prefix: string): RouteStatus | undefined {
-    const p = tryParsePrefix(prefix);
-    if (!p) return undefined;
-    const sel = this.rib.lookup(p.afi, p.text);
+    let afi = prefix.includes(':') ? 2 : 1;
+    let text = prefix;
+    let sel = this.rib.lookup(afi, text);
+    if (!sel) {
+      const p = tryParsePrefix(prefix);
+      if (!p || p.text === prefix) return undefined;
+      afi = p.afi;
+      text = p.text;
+      sel = this.rib.lookup(afi, text);
+    }
     if (!sel?.best) return undefined;
-    return routeStatus(p.afi, p.text, sel.best, sel.nexthops, this.rib.candidates(p.afi, p.text).length);
+    return routeStatus(afi, text, sel.best, sel.nexthops, this.rib.candidates(afi, text).length);
+  }
+
+  /**
+   * The best path of a prefix as routes() shows it, for listings of many routes: `prefix` must be the canonical text
+   * the speaker reports ('best' events, routes()); O(1), the result shared per path and frozen.
+   */
+  bestOf(prefix: string): RouteStatus['best'] | undefined {
+    const b = this.rib.best(prefix.includes(':') ? 2 : 1, prefix);
+    return b && bestStatusOf(b);
   }
 
   /**

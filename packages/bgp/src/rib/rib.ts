@@ -465,6 +465,11 @@ export class Rib {
     });
   }
 
+  /** The best path of a prefix (canonical text), without the ECMP set: O(1), no allocation. */
+  best(afi: number, prefix: string): RibPath | undefined {
+    return this.locRib.best(afi, prefix);
+  }
+
   candidates(afi: number, prefix: string): readonly RibPath[] {
     return this.locRib.candidates(afi, prefix);
   }

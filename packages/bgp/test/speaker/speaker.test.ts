@@ -336,6 +336,14 @@ describe('speaker: peers at run time', () => {
     assert.equal(best?.med, 0);
     assert.equal(b.speaker.route('10.244.9.0/24'), undefined);
     assert.equal(b.speaker.route('not a prefix'), undefined);
+    // bestOf: the same best part, O(1), shared by the prefixes of one path and frozen
+    a.speaker.originate('10.244.2.0/24');
+    await settle();
+    const one = b.speaker.bestOf('10.244.1.0/24');
+    assert.deepEqual(one, b.speaker.route('10.244.1.0/24')?.best);
+    assert.equal(one, b.speaker.bestOf('10.244.2.0/24'), 'one object per path');
+    assert.ok(Object.isFrozen(one) && Object.isFrozen(one?.asPath));
+    assert.equal(b.speaker.bestOf('10.244.9.0/24'), undefined);
   });
 
   it('refuses connections from unknown addresses, and a passive peer never connects out', async () => {

@@ -197,7 +197,7 @@ export class BgpSpeaker implements SpeakerPort {
   }
 
   routeAttributes(prefix: string): RouteAttributes | undefined {
-    const best = this.speaker?.route(prefix)?.best;
+    const best = this.speaker?.bestOf(prefix);
     if (!best || best.source === 'local') return undefined;
     const out: RouteAttributes = { asPath: best.asPath };
     if (best.communities) out.communities = best.communities;
