@@ -13,7 +13,8 @@ export interface PingStats {
 }
 
 /**
- * Parses the output of `ping -n -D -O -i … ADDR`: one "bytes from …: icmp_seq=N" line per answer and the summary
+ * Parses the output of `ping -n -D -O -i … ADDR` (IPv4 or IPv6: the address has colons of its own): one
+ * "bytes from …: icmp_seq=N" line per answer and the summary
  * "T packets transmitted, R received". When the pinger was stopped by a signal, packet T may still have been in
  * flight: it is not counted as lost (`stoppedEarly`).
  */
@@ -24,7 +25,7 @@ export function parsePing(output: string, stoppedEarly: boolean): PingStats {
   const received = Number(summary[2]);
   const answered = new Set<number>();
   let duplicates = 0;
-  for (const m of output.matchAll(/bytes from [^:]+: icmp_seq=(\d+)/g)) {
+  for (const m of output.matchAll(/bytes from \S+: icmp_seq=(\d+)/g)) {
     const seq = Number(m[1]);
     if (answered.has(seq)) duplicates++;
     answered.add(seq);

@@ -28,6 +28,17 @@ describe('lab e2e helpers: ping output', () => {
     assert.deepEqual(s, { transmitted: 5, received: 5, lost: [], duplicates: 0 });
   });
 
+  it('reads ping6 answers (an IPv6 address has colons of its own)', () => {
+    const s = parsePing(
+      output(
+        [1, 3].map((i) => `[1795441351.${i}] 64 bytes from fd00:10:244:2::2: icmp_seq=${i} ttl=62 time=0.08 ms`),
+        '3 packets transmitted, 2 received, 33% packet loss, time 20ms',
+      ),
+      false,
+    );
+    assert.deepEqual(s, { transmitted: 3, received: 2, lost: [2], duplicates: 0 });
+  });
+
   it('names the unanswered sequence numbers, with -O "no answer yet" lines and an errors field around', () => {
     const lines = [
       reply(1),

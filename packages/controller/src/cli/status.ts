@@ -136,7 +136,9 @@ export function renderStatus(r: StatusReport): string {
       r.routes.map((x) => [
         x.prefix,
         x.source,
-        x.source === 'local' ? 'blackhole (pods: /32 host routes)' : x.nexthops.join(', '),
+        x.source === 'local'
+          ? `blackhole (pods: ${x.prefix.includes(':') ? '/128' : '/32'} host routes)`
+          : x.nexthops.join(', '),
         x.installed ? 'yes' : 'NO',
         x.source === 'local' ? '' : (x.asPath ?? []).join(' ') || '(empty)',
         [...(x.communities ?? []), ...(x.largeCommunities ?? [])].join(' '),

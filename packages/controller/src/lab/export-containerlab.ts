@@ -189,6 +189,8 @@ function clabYaml(plan: LabPlan, links: ClabLink[]): string {
 /** Every file of the export: path relative to DIR → content. */
 export function containerlabFiles(plan: LabPlan): Map<string, string> {
   if (plan.routers.length === 0) throw new Error('export containerlab needs a lab with routers (not --router none)');
+  const family = plan.options.ipFamily ?? 'ipv4';
+  if (family !== 'ipv4') throw new Error(`export containerlab: --ip-family ${family} is not exported yet (ipv4 only)`);
   if (plan.topology !== 'flat' && plan.topology !== 'dual-homed' && plan.topology !== 'leaf-spine') {
     throw new Error(`export containerlab: topology ${plan.topology} is not supported (flat, dual-homed, leaf-spine)`);
   }

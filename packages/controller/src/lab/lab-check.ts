@@ -15,6 +15,9 @@ export interface NodeReport {
   address: string;
   asn: number;
   podCIDR: string;
+  /** --ip-family dual: the node's IPv6 address and pod CIDR. */
+  address6?: string;
+  podCIDR6?: string;
   agent: 'running' | 'down';
   ready: boolean;
   peers: PeerView[];
@@ -28,6 +31,8 @@ export async function nodeReport(node: PlannedNode): Promise<NodeReport> {
     address: node.address,
     asn: node.asn,
     podCIDR: node.podCIDR,
+    ...(node.address6 && { address6: node.address6 }),
+    ...(node.podCIDR6 && { podCIDR6: node.podCIDR6 }),
   };
   try {
     const r = await agentStatus(node.ns);
@@ -99,12 +104,25 @@ export interface PingResult {
   ok: boolean;
 }
 
-/** Every pod pings every other pod once (bounded: 1 s wait each): one fping per pod when there is fping, else ping. */
+/** Every address a pod is pinged at: its IPv4 (or only) address, and in a dual-stack lab its IPv6 one too. */
+function podTargets(p: Lab['state']['pods'][number]): { id: string; ip: string }[] {
+  return p.ip6
+    ? [
+        { id: p.id, ip: p.ip },
+        { id: `${p.id} (IPv6)`, ip: p.ip6 },
+      ]
+    : [{ id: p.id, ip: p.ip }];
+}
+
+/**
+ * Every pod pings every other pod once at each of its addresses (bounded: 1 s wait each): one fping per pod when
+ * there is fping (it takes IPv4 and IPv6 targets alike), else ping.
+ */
 export async function pingAll(lab: Lab): Promise<PingResult[]> {
   const pods = lab.state.pods;
   if (hasFping()) {
     const rows = await pool(pods, 4, async (a) => {
-      const targets = pods.filter((b) => b !== a);
+      const targets = pods.filter((b) => b !== a).flatMap(podTargets);
       if (targets.length === 0) return [];
       const out = await inNsAll(a.ns, 'fping', ['-q', '-c', '1', '-t', '1000', ...targets.map((b) => b.ip)]);
       const answered = parseFpingSummary(out);
@@ -112,7 +130,12 @@ export async function pingAll(lab: Lab): Promise<PingResult[]> {
     });
     return rows.flat();
   }
-  const pairs = pods.flatMap((a) => pods.filter((b) => b !== a).map((b) => ({ a, b })));
+  const pairs = pods.flatMap((a) =>
+    pods
+      .filter((b) => b !== a)
+      .flatMap(podTargets)
+      .map((b) => ({ a, b })),
+  );
   return await pool(pairs, 8, async ({ a, b }) => {
     const ok = await inNs(a.ns, 'ping', ['-n', '-q', '-c', '1', '-W', '1', b.ip], { timeoutMs: 5000 }).then(
       () => true,

@@ -15,7 +15,9 @@ import { listNetns } from './lab-host.js';
 import { labPolicyCommand, POLICY_HELP, POLICY_SUBCOMMANDS } from './lab-policy-command.js';
 import { fabricSessionsUp } from './lab-router-status.js';
 import {
+  IP_FAMILIES,
   isLabNamespace,
+  type LabIpFamily,
   type LabOptions,
   type LabRuntime,
   planLab,
@@ -26,7 +28,7 @@ import {
 const HELP = `Usage:
   gannet lab up [--nodes N] [--router frr|bird|none] [--pods-per-node K] [--runtime netns|containerd] [--name NAME]
                 [--topology flat|dual-homed|leaf-spine|rr] [--racks R --nodes-per-rack N --spines S]
-                [--route-reflectors R]
+                [--route-reflectors R] [--ip-family ipv4|ipv6|dual]
                 [--hold-time SECONDS] [--timeout SECONDS]
   gannet lab up -f lab.yaml [options]       (the same options as a file: docs/lab.md; flags given override it)
   gannet lab export containerlab DIR [lab up options]   (the same plan as a containerlab topology: docs/lab.md)
@@ -50,6 +52,10 @@ Topologies (docs/lab.md): flat (default) is one segment and one router; dual-hom
 two routers (ECMP through both); leaf-spine builds R racks of N nodes (default 2 × 2), a leaf router per rack and S
 spines (default 2), leaves eBGP to every spine, ECMP across spines; rr has no router: the first R nodes (default 2)
 are route reflectors and every other node peers with them only (iBGP, AS 64512). --hold-time sets every session's (default 9).
+
+Address families (--ip-family, flat topology; docs/dual-stack.md): ipv4 (default); dual gives every node, the router
+and every pod an IPv6 address too (segment fd00:172:30::/64, pod CIDRs fd00:10:244:<i>::/64) and runs an IPv6 BGP
+session beside every IPv4 one; ipv6 builds the same without IPv4. Pings then cover every pod's every address.
 
 Faults (links and members named as 'lab status' lists them): cut sets a link's upper end down (the lower end loses
 carrier; --silent: carrier stays up and the lower end drops every packet, so only the hold timer notices), heal
@@ -170,6 +176,7 @@ function parseLabArgs(args: string[]) {
         spines: { type: 'string' },
         'hold-time': { type: 'string' },
         'route-reflectors': { type: 'string' },
+        'ip-family': { type: 'string' },
         watch: { type: 'string' },
         times: { type: 'string' },
         interval: { type: 'string' },
@@ -227,6 +234,12 @@ function topologyOptions(v: ReturnType<typeof parseLabArgs>['values'], fileTopol
   if (v.spines !== undefined) o.spines = intArg(v.spines, '--spines');
   if (v['hold-time'] !== undefined) o.holdTime = intArg(v['hold-time'], '--hold-time');
   if (v['route-reflectors'] !== undefined) o.routeReflectors = intArg(v['route-reflectors'], '--route-reflectors');
+  if (v['ip-family'] !== undefined) {
+    if (!(IP_FAMILIES as readonly string[]).includes(v['ip-family'])) {
+      throw new UsageError(`--ip-family must be ${IP_FAMILIES.join(', ')}`);
+    }
+    o.ipFamily = v['ip-family'] as LabIpFamily;
+  }
   if (o.routeReflectors !== undefined && (o.topology ?? fileTopology) !== 'rr') {
     throw new UsageError('--route-reflectors needs --topology rr');
   }
@@ -318,15 +331,15 @@ async function summary(
       reports.map((r) => [
         r.node,
         r.ns,
-        r.address,
+        [r.address, r.address6].filter(Boolean).join(' '),
         String(r.asn),
-        r.podCIDR,
+        [r.podCIDR, r.podCIDR6].filter(Boolean).join(' '),
         r.agent === 'running' ? (r.ready ? 'ready' : 'not ready') : 'DOWN',
         `${r.peers.filter((p) => p.state === 'Established').length}/${plan.nodes.find((n) => n.name === r.node)?.peers.length ?? 0}`,
         String(r.routes.filter((x) => x.source === 'bgp' && x.installed).length),
         lab.state.pods
           .filter((p) => p.node === r.node)
-          .map((p) => p.ip)
+          .map((p) => [p.ip, p.ip6].filter(Boolean).join(' '))
           .join(' '),
       ]),
     ),
@@ -348,6 +361,7 @@ async function summary(
   lines.push(`  ip netns exec ${n1.ns} ${gannet} status   # sessions and routes of ${n1.name}`);
   lines.push(`  ip netns exec ${n1.ns} ip route show proto gannet`);
   if (pod) lines.push(`  ip netns exec ${lab.state.pods[0]!.ns} ping -c 3 ${pod.ip}`);
+  if (pod?.ip6) lines.push(`  ip netns exec ${lab.state.pods[0]!.ns} ping -c 3 ${pod.ip6}`);
   const r0 = plan.routers[0];
   if (r0?.kind === 'frr')
     lines.push(`  ip netns exec ${r0.ns} vtysh --vty_socket ${lab.dir}/${r0.name} -c 'show bgp summary'`);

@@ -1,11 +1,12 @@
 // `gannet lab up -f lab.yaml`: the options of `lab up` as a YAML file, so a topology can be kept in a repository.
 // Keys are the long options in camelCase (name, topology, router, nodes, podsPerNode, runtime, racks, nodesPerRack,
-// spines, holdTime, routeReflectors, timeout); an unknown key or a wrong type is an error naming the key and its
+// spines, holdTime, routeReflectors, timeout, ipFamily); an unknown key or a wrong type is an error naming the key and its
 // line, as the agent's config loader does (its Walker does the work).
 import { readFileSync } from 'node:fs';
 import { isMap, LineCounter, type Node, parseDocument } from 'yaml';
 import { Walker } from '../config/load-config.js';
 import { ConfigError } from '../errors.js';
+import { IP_FAMILIES } from './plan-ip-family.js';
 import { TOPOLOGIES } from './plan-types.js';
 import type { LabOptions } from './topology.js';
 
@@ -27,6 +28,7 @@ const KEYS = [
   'holdTime',
   'routeReflectors',
   'timeout',
+  'ipFamily',
 ] as const;
 
 const MAX_LAB_FILE = 64 * 1024;
@@ -73,6 +75,8 @@ export function parseLabFile(text: string, file?: string): LabFile {
   if (router) o.router = router;
   const runtime = oneOf('runtime', ['netns', 'containerd'] as const);
   if (runtime) o.runtime = runtime;
+  const ipFamily = oneOf('ipFamily', IP_FAMILIES);
+  if (ipFamily) o.ipFamily = ipFamily;
   const set = <K extends keyof LabOptions>(k: K, v: LabOptions[K] | undefined) => {
     if (v !== undefined) o[k] = v;
   };

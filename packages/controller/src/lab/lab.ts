@@ -31,13 +31,15 @@ export interface LabState {
   processes: { role: string; pid: number }[];
   /**
    * `sandbox`: the CRI sandbox ID (runtime containerd); `ns` is then containerd's cni-… namespace. `namespace` and
-   * `labels`: the pod's Kubernetes namespace (default `default`) and labels, for NetworkPolicy (lab-policy.ts).
+   * `labels`: the pod's Kubernetes namespace (default `default`) and labels, for NetworkPolicy (lab-policy.ts). `ip`
+   * is the pod's first address (IPv4 unless the lab is IPv6-only); `ip6` its IPv6 one in a dual-stack lab.
    */
   pods: {
     id: string;
     ns: string;
     node: string;
     ip: string;
+    ip6?: string;
     sandbox?: string;
     namespace?: string;
     labels?: Record<string, string>;
@@ -135,7 +137,12 @@ export class Lab {
     for (const seg of plan.segments) {
       ip('-n', seg.ns, 'link', 'add', seg.bridge, 'type', 'bridge');
       ip('-n', seg.ns, 'link', 'set', seg.bridge, 'up');
-      if (seg.gateway) ip('-n', seg.ns, 'addr', 'add', seg.gateway, 'dev', seg.bridge);
+      for (const gw of [seg.gateway, seg.gateway6])
+        if (gw) ip('-n', seg.ns, 'addr', 'add', ...addrArgs(gw), seg.bridge);
+    }
+    // --ip-family ipv6|dual: the routers forward IPv6 too
+    if (plan.nodes.some((n) => n.address.includes(':') || n.address6 !== undefined)) {
+      for (const r of plan.routers) await inNs(r.ns, 'sysctl', ['-qw', 'net.ipv6.conf.all.forwarding=1']);
     }
     const multipath = plan.topology !== 'flat' && plan.topology !== 'rr';
     for (const r of plan.routers)
@@ -345,11 +352,14 @@ export class Lab {
     const result = JSON.parse(out) as { ips?: { address: string }[] };
     const addr = result.ips?.[0]?.address?.split('/')[0];
     if (!addr) throw new Error(`gannet-cni ADD for ${id} returned no address: ${out}`);
+    // a dual-stack pod: IPv4 first, then its IPv6 address
+    const ip6 = result.ips?.[1]?.address?.split('/')[0];
     this.state.pods.push({
       id,
       ns: podNs,
       node: node.name,
       ip: addr,
+      ...(ip6 && { ip6 }),
       ...(meta.namespace && { namespace: meta.namespace }),
       ...(meta.labels && Object.keys(meta.labels).length > 0 && { labels: meta.labels }),
     });
@@ -430,13 +440,18 @@ const ECMP_SYSCTLS = [
   'net.ipv4.conf.all.ignore_routes_with_linkdown=1',
 ];
 
+/** `ip addr add` arguments up to `dev`: an IPv6 address without duplicate address detection (usable at once). */
+function addrArgs(address: string): string[] {
+  return address.includes(':') ? [address, 'nodad', 'dev'] : [address, 'dev'];
+}
+
 /** Creates a planned veth pair: addresses, bridge ports, both ends up. */
 export function addLink(link: PlannedLink): void {
   const { a, b } = link;
   ip('link', 'add', a.ifname, 'netns', a.ns, 'type', 'veth', 'peer', 'name', b.ifname, 'netns', b.ns);
   for (const end of [b, a]) {
     if (end.bridge) ip('-n', end.ns, 'link', 'set', end.ifname, 'master', end.bridge);
-    if (end.address) ip('-n', end.ns, 'addr', 'add', end.address, 'dev', end.ifname);
+    for (const a of [end.address, end.address6]) if (a) ip('-n', end.ns, 'addr', 'add', ...addrArgs(a), end.ifname);
     ip('-n', end.ns, 'link', 'set', end.ifname, 'up');
   }
 }

@@ -37,6 +37,8 @@ export interface LinkEnd {
   ns: string;
   ifname: string;
   address?: string;
+  /** A second address, IPv6 (--ip-family dual). */
+  address6?: string;
   bridge?: string;
 }
 
@@ -57,6 +59,8 @@ export interface PlannedSegment {
   bridge: string;
   cidr: string;
   gateway?: string;
+  /** The router's IPv6 address on the segment (--ip-family dual). */
+  gateway6?: string;
 }
 
 export interface PlannedNeighbor {

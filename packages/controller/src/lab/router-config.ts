@@ -18,6 +18,22 @@ export function frrConfig(
   const neighbors = r.neighbors.map(
     (n) => ` neighbor ${n.address} remote-as ${n.asn}\n neighbor ${n.address} timers ${keepalive(hold)} ${hold}`,
   );
+  // --ip-family ipv6|dual: one session per family, each neighbour activated in its own address family only (the
+  // IPv4-only rendering stays as it always was)
+  const v6 = r.neighbors.filter((n) => n.address.includes(':'));
+  const families =
+    v6.length === 0
+      ? ` address-family ipv4 unicast
+  maximum-paths 8
+ exit-address-family
+`
+      : ['ipv4', 'ipv6']
+          .map((f) => {
+            const ns = r.neighbors.filter((n) => n.address.includes(':') === (f === 'ipv6'));
+            if (ns.length === 0) return '';
+            return ` address-family ${f} unicast\n${ns.map((n) => `  neighbor ${n.address} activate\n`).join('')}  maximum-paths 8\n exit-address-family\n`;
+          })
+          .join('');
   return {
     // Routes with plain next hops, not kernel nexthop objects: FRR 8.4 leaves an ECMP group short of a next hop
     // whose link went down and came back (the kernel drops the nexthop from the group; zebra never re-adds it).
@@ -29,26 +45,43 @@ router bgp ${r.asn}
  bgp router-id ${r.routerId}
  no bgp ebgp-requires-policy
  no bgp network import-check
- bgp bestpath as-path multipath-relax
+${v6.length > 0 ? ' no bgp default ipv4-unicast\n' : ''} bgp bestpath as-path multipath-relax
 ${neighbors.join('\n')}
- address-family ipv4 unicast
-  maximum-paths 8
- exit-address-family
-!
+${families}!
 `,
   };
 }
 
 export function birdConfig(plan: LabPlan, dir: string, r: PlannedRouter = plan.routers[0]!): string {
   // One local address for all (a ToR on its segment): in the template, as the flat lab always wrote it.
-  const locals = new Set(r.neighbors.map((n) => n.localAddress));
-  const shared = locals.size <= 1 ? (r.neighbors[0]?.localAddress ?? r.routerId) : undefined;
-  const peers = r.neighbors
+  const v4 = r.neighbors.filter((n) => !n.address.includes(':'));
+  const v6 = r.neighbors.filter((n) => n.address.includes(':'));
+  const locals = new Set(v4.map((n) => n.localAddress));
+  const shared = locals.size <= 1 ? (v4[0]?.localAddress ?? r.routerId) : undefined;
+  const peers = v4
     .map(
       (n) =>
         `protocol bgp ${n.name} from gannet_nodes {\n${shared ? '' : `  local ${n.localAddress} as ${r.asn};\n`}  neighbor ${n.address} as ${n.asn};\n}`,
     )
     .join('\n');
+  // --ip-family ipv6|dual: the IPv6 sessions, each carrying IPv6 only (one session per family)
+  const peers6 = v6
+    .map(
+      (n) =>
+        `protocol bgp ${n.name} from gannet_nodes6 {\n  local ${n.localAddress} as ${r.asn};\n  neighbor ${n.address} as ${n.asn};\n}\n`,
+    )
+    .join('');
+  const ipv6 =
+    v6.length === 0
+      ? ''
+      : `protocol direct { ipv6; interface "br0"; }
+protocol kernel { ipv6 { export where source = RTS_BGP; }; merge paths on; }
+template bgp gannet_nodes6 {
+  hold time ${plan.holdTime};
+  error wait time 1, 10;
+  ipv6 { import all; export all; };
+}
+${peers6}`;
   return `# Written by 'gannet lab up' (${dir}).
 router id ${r.routerId};
 log "${dir}/bird.log" all;
@@ -62,5 +95,5 @@ ${shared ? `  local ${shared} as ${r.asn};\n` : ''}  hold time ${plan.holdTime};
   ipv4 { import all; export all; };
 }
 ${peers}
-`;
+${ipv6}`;
 }

@@ -5,6 +5,7 @@
 import { dirname } from 'node:path';
 import { planDualHomed } from './plan-dual-homed.js';
 import { planFlat } from './plan-flat.js';
+import { applyIpFamily, IP_FAMILIES, type LabIpFamily } from './plan-ip-family.js';
 import { planLeafSpine } from './plan-leaf-spine.js';
 import { planRouteReflectors } from './plan-rr.js';
 import {
@@ -17,6 +18,7 @@ import {
   type TopologyKind,
 } from './plan-types.js';
 
+export { IP_FAMILIES, type LabIpFamily } from './plan-ip-family.js';
 export type {
   LinkEnd,
   PlannedLink,
@@ -56,6 +58,8 @@ export interface LabOptions {
   holdTime?: number;
   /** rr: how many of the nodes (the first ones) are route reflectors (default 2). */
   routeReflectors?: number;
+  /** ipv4 (default), ipv6 or dual: the families of segments, sessions and pods (plan-ip-family.ts; flat only). */
+  ipFamily?: LabIpFamily;
 }
 
 export interface PlannedPod {
@@ -80,6 +84,9 @@ export interface PlannedNode {
   routeReflector?: boolean;
   /** leaf-spine: the node's rack (1-based). */
   rack?: number;
+  /** --ip-family dual: the node's IPv6 address and pod CIDR (`address` and `podCIDR` are the IPv4 ones). */
+  address6?: string;
+  podCIDR6?: string;
 }
 
 export interface LabPlan {
@@ -91,6 +98,8 @@ export interface LabPlan {
   router?: { kind: 'frr' | 'bird'; ns: string; address: string; asn: number };
   nodes: PlannedNode[];
   clusterCIDR: string;
+  /** --ip-family dual: the IPv6 cluster CIDR (`clusterCIDR` is the IPv4 one). */
+  clusterCIDR6?: string;
   segmentCIDR: string;
   topology: TopologyKind;
   /** Every router of the fabric (flat: the router, if any). */
@@ -129,10 +138,13 @@ export function planLab(options: LabOptions): LabPlan {
   if (!TOPOLOGIES.includes(topology)) throw new Error(`--topology must be ${TOPOLOGIES.join(', ')}`);
   const holdTime = options.holdTime ?? DEFAULT_HOLD_TIME;
   if (!Number.isInteger(holdTime) || holdTime < 3 || holdTime > 65535) throw new Error('--hold-time must be 3..65535');
+  const family = options.ipFamily ?? 'ipv4';
+  if (!IP_FAMILIES.includes(family)) throw new Error(`--ip-family must be ${IP_FAMILIES.join(', ')}`);
+  if (family !== 'ipv4' && topology !== 'flat') throw new Error(`--ip-family ${family} needs --topology flat`);
   if (topology === 'dual-homed') return planDualHomed(options);
   if (topology === 'leaf-spine') return planLeafSpine(options);
   if (topology === 'rr') return planRouteReflectors(options);
-  return planFlat(options);
+  return applyIpFamily(planFlat(options), family);
 }
 
 /** Is `ns` one of the namespaces a lab of this name makes? (Used by `lab down` after a crash.) */
@@ -154,13 +166,17 @@ export function nodeConfigYaml(plan: LabPlan, node: PlannedNode, dir: string): s
   const rr = node.routeReflector
     ? `routeReflector: { clusterId: ${plan.routeReflectorClusterId ?? node.address} }\n`
     : '';
+  const v6 = node.address.includes(':') || node.address6 !== undefined;
+  const podCIDRs = [node.podCIDR, ...(node.podCIDR6 ? [node.podCIDR6] : [])];
+  const clusterCIDRs = [plan.clusterCIDR, ...(plan.clusterCIDR6 ? [plan.clusterCIDR6] : [])];
+  // an IPv6-only node has no IPv4 address for a router ID: the agent derives one from the node name
+  const routerId = node.address.includes(':') ? '' : `routerId: ${node.address}\n`;
   return `# Written by 'gannet lab up' for ${node.name} of lab ${plan.options.name}.
 nodeName: ${node.name}
 asn: ${node.asn}
-routerId: ${node.address}
-podCIDRs: [${node.podCIDR}]
-clusterCIDRs: [${plan.clusterCIDR}]
-listen: { address: 0.0.0.0, port: 179 }
+${routerId}podCIDRs: [${podCIDRs.join(', ')}]
+clusterCIDRs: [${clusterCIDRs.join(', ')}]
+listen: { address: ${v6 ? '"::"' : '0.0.0.0'}, port: 179 }
 api: { listen: 127.0.0.1:9179 }
 nodeStateFile: ${dir}/node-state.json
 ipam: { dataDir: ${dir}/ipam, network: gannet }
