@@ -106,6 +106,17 @@ describe('wire: path attributes both ways', () => {
     );
   });
 
+  it('COMMUNITIES longer than 255 octets: extended length (64 communities, 256 octets)', () => {
+    const values = Array.from({ length: 64 }, (_, i) => 0xfde80000 + i); // 65000:0 … 65000:63
+    bothWays(
+      attrsOnly(
+        ...[0xd0, 8, ...u16(256)], // optional transitive + extended length, type 8, 2-octet length 256
+        ...values.flatMap((v) => u32(v)),
+      ),
+      update({ communities: values }),
+    );
+  });
+
   it('MP_REACH_NLRI: IPv6 with a global next hop (16 octets)', () => {
     bothWays(
       attrsOnly(

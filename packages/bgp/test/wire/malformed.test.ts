@@ -206,6 +206,16 @@ const CASES: Case[] = [
     expect: withdraw('atomic-aggregate-flags-invalid'),
   },
   {
+    name: 'COMMUNITIES flagged optional non-transitive',
+    bytes: upd([...GOOD, 0x80, 8, 4, ...u32(0xfde80064)], NLRI),
+    expect: withdraw('communities-flags-invalid'),
+  },
+  {
+    name: 'LARGE_COMMUNITY flagged well-known',
+    bytes: upd([...GOOD, 0x40, 32, 12, ...u32(65000), ...u32(1), ...u32(2)], NLRI),
+    expect: withdraw('large-community-flags-invalid'),
+  },
+  {
     name: 'AS4_PATH flagged well-known (RFC 6793 §6: discard)',
     bytes: upd([...ORIGIN, 0x40, 2, 4, 2, 1, 0, 1, ...NEXT_HOP, 0x40, 17, 6, 2, 1, ...u32(7)], NLRI),
     opts: OPTS2,
@@ -316,6 +326,11 @@ const CASES: Case[] = [
     name: 'COMMUNITIES of 6 octets',
     bytes: upd([...GOOD, 0xc0, 8, 6, 0, 0, 0, 1, 0, 0], NLRI),
     expect: withdraw('communities-bad-length'),
+  },
+  {
+    name: 'LARGE_COMMUNITY of 0 octets',
+    bytes: upd([...GOOD, 0xc0, 32, 0], NLRI),
+    expect: withdraw('large-communities-bad-length'),
   },
   {
     name: 'LARGE_COMMUNITY of 8 octets',
