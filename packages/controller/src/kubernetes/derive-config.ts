@@ -145,6 +145,34 @@ function checkBfd(b: NonNullable<BgpPeerSpec['bfd']>, key: string): PeerBfdConfi
   return out;
 }
 
+/** The namespace whose Secrets hold BGPPeer passwords: the agent's own (the DaemonSet's POD_NAMESPACE). */
+export const DEFAULT_SECRET_NAMESPACE = 'gannet-system';
+
+/** spec.password.secretKeyRef, spec.ebgpMultihop, spec.ttlSecurity → PeerConfig fields (checked as the schema does). */
+function transportFromSpec(s: BgpPeerSpec, where: string): Partial<PeerConfig> {
+  const out: Partial<PeerConfig> = {};
+  if (s.ebgpMultihop !== undefined) {
+    if (!Number.isInteger(s.ebgpMultihop) || s.ebgpMultihop < 1 || s.ebgpMultihop > 255)
+      throw invalid(`${where}: spec.ebgpMultihop must be 1..255`);
+    out.ebgpMultihop = s.ebgpMultihop;
+  }
+  if (s.ttlSecurity !== undefined) {
+    if (typeof s.ttlSecurity !== 'boolean') throw invalid(`${where}: spec.ttlSecurity must be true or false`);
+    out.ttlSecurity = s.ttlSecurity;
+  }
+  if (s.password !== undefined) {
+    const r = s.password?.secretKeyRef;
+    const okName = (v: unknown): v is string =>
+      typeof v === 'string' && /^[a-z0-9]([-a-z0-9.]{0,251}[a-z0-9])?$/.test(v);
+    if (!r || !okName(r.name) || typeof r.key !== 'string' || !/^[-._a-zA-Z0-9]{1,253}$/.test(r.key))
+      throw invalid(
+        `${where}: spec.password needs secretKeyRef { name, key } (a Secret in ${DEFAULT_SECRET_NAMESPACE})`,
+      );
+    out.passwordSecretRef = { namespace: DEFAULT_SECRET_NAMESPACE, name: r.name, key: r.key };
+  }
+  return out;
+}
+
 /** BGPPeer → PeerConfig, or throws an INVALID_OBJECT error naming the object and field. */
 export function peerFromBgpPeer(obj: BgpPeerObject): PeerConfig {
   const name = obj.metadata?.name ?? '?';
@@ -177,6 +205,16 @@ export function peerFromBgpPeer(obj: BgpPeerObject): PeerConfig {
   if (s.import !== undefined) peer.import = checkRules(s.import, `${where}: spec.import`);
   if (s.export !== undefined) peer.export = checkRules(s.export, `${where}: spec.export`);
   if (s.bfd !== undefined) peer.bfd = checkBfd(s.bfd, `${where}: spec.bfd`);
+  Object.assign(peer, transportFromSpec(s, where));
+  if (peer.passwordSecretRef) {
+    // Not yet: the agent does not read Secrets. Peering without the password would never come up with a router that
+    // has one (and would with one that has none, unsigned): the BGPPeer is left out, and said so.
+    const r = peer.passwordSecretRef;
+    throw invalid(
+      `${where}: spec.password (Secret ${r.namespace}/${r.name}, key ${r.key}): the agent does not read Secrets yet; ` +
+        'this BGPPeer is ignored rather than peered without its password (use the standalone config for TCP-MD5)',
+    );
+  }
   try {
     Object.assign(peer, attributesFromSpec(s, 'spec.'));
   } catch (e) {

@@ -51,6 +51,10 @@ export interface BgpPeerSpec extends PeerAttributes {
     multiplier?: number;
     checkControlPlaneFailure?: boolean;
   };
+  /** TCP-MD5 password from a key of a Secret in the agent's namespace. */
+  password?: { secretKeyRef?: { name?: string; key?: string } };
+  ebgpMultihop?: number;
+  ttlSecurity?: boolean;
 }
 
 export interface BgpPeerObject extends KubeObject {

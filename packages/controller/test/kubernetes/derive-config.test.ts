@@ -223,6 +223,42 @@ describe('kubernetes/deriveAgentConfig: dual-stack and IPv6-only nodes', () => {
 });
 
 describe('kubernetes/peerFromBgpPeer', () => {
+  it('carries ebgpMultihop and ttlSecurity; refuses bad ones naming the field', () => {
+    const p = peerFromBgpPeer(
+      bgpPeer('tor', { peerAddress: '192.0.2.1', asn: 65000, ebgpMultihop: 2, ttlSecurity: true }) as BgpPeerObject,
+    );
+    assert.equal(p.ebgpMultihop, 2);
+    assert.equal(p.ttlSecurity, true);
+    assert.throws(
+      () => peerFromBgpPeer(bgpPeer('tor', { peerAddress: '192.0.2.1', asn: 65000, ebgpMultihop: 0 }) as BgpPeerObject),
+      /BGPPeer\/tor: spec\.ebgpMultihop must be 1\.\.255/,
+    );
+    assert.throws(
+      () =>
+        peerFromBgpPeer(bgpPeer('tor', { peerAddress: '192.0.2.1', asn: 65000, ttlSecurity: 'yes' }) as BgpPeerObject),
+      /spec\.ttlSecurity must be true or false/,
+    );
+  });
+
+  it('a password from a Secret leaves the BGPPeer out, saying why (the agent does not read Secrets yet)', () => {
+    const ref = { secretKeyRef: { name: 'tor-md5', key: 'password' } };
+    assert.throws(
+      () => peerFromBgpPeer(bgpPeer('tor', { peerAddress: '192.0.2.1', asn: 65000, password: ref }) as BgpPeerObject),
+      /BGPPeer\/tor: spec\.password \(Secret gannet-system\/tor-md5, key password\): the agent does not read Secrets yet; this BGPPeer is ignored/,
+    );
+    assert.throws(
+      () =>
+        peerFromBgpPeer(
+          bgpPeer('tor', {
+            peerAddress: '192.0.2.1',
+            asn: 65000,
+            password: { secretKeyRef: { name: 'x' } },
+          }) as BgpPeerObject,
+        ),
+      /spec\.password needs secretKeyRef \{ name, key \}/,
+    );
+  });
+
   it('carries bfd with the defaults filled in (300/300/3)', () => {
     const p = peerFromBgpPeer(
       bgpPeer('tor', { peerAddress: '192.0.2.1', asn: 65000, bfd: { enabled: true, minRxMs: 100 } }) as BgpPeerObject,
