@@ -216,6 +216,27 @@ describe('kubernetes: BGPPeer and BGPConfiguration attributes', () => {
     }
   });
 
+  it('a BGPPeer field that cannot apply (localPref on eBGP, prepend on iBGP) is reported; the peer still runs', () => {
+    const d = deriveAgentConfig(
+      snap([
+        bgpPeer('tor', { peerAddress: '10.0.0.254', asn: 65000, localPref: 200 }) as BgpPeerObject,
+        bgpPeer('rr', { peerAddress: '10.0.0.253', asn: 64512, asPathPrepend: 2 }) as BgpPeerObject,
+        bgpPeer('ok', { peerAddress: '10.0.0.252', asn: 64512, localPref: 200 }) as BgpPeerObject,
+      ]),
+    );
+    assert.deepEqual(
+      d.config?.peers.map((p) => p.address),
+      ['10.0.0.252', '10.0.0.253', '10.0.0.254'],
+    );
+    assert.deepEqual(
+      d.problems.map((p) => p.message),
+      [
+        'BGPPeer/rr: spec.asPathPrepend applies to eBGP peers only: an iBGP peer would see its own AS in the path and drop the route; the field is ignored',
+        'BGPPeer/tor: spec.localPref is sent to iBGP peers only (asn 64512); this peer is eBGP (asn 65000); the field is ignored',
+      ],
+    );
+  });
+
   it('BGPConfiguration spec.peerDefaults applies to every peer; a bad one is reported and ignored', () => {
     const tor = bgpPeer('tor', { peerAddress: '10.0.0.254', asn: 65000, med: 1 }) as BgpPeerObject;
     const cfg = (peerDefaults: unknown) =>

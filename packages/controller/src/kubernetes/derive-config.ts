@@ -2,6 +2,7 @@
 // Pure: the same snapshot always gives the same config (peers sorted by address), so a relist that changed nothing
 // compares equal and emits nothing.
 import { parseIpv4, parsePrefixLength } from '@gannet/core';
+import { peerAttributeProblem } from '../config/load-peer-attributes.js';
 import { routerIdFromName } from '../config/router-id.js';
 import type { AgentConfig, PeerAttributes, PeerBfdConfig, PeerConfig, PrefixRule } from '../config/types.js';
 import { isIP, isIPv4, parseCidr } from '../net.js';
@@ -434,6 +435,9 @@ export function deriveAgentConfig(snap: ClusterSnapshot): Derivation {
       }
       claimed.set(peer.address, `BGPPeer/${name}`);
       peers.set(peer.address, peer); // an explicit BGPPeer wins over the mesh entry for the same address
+      // localPref towards eBGP, a prepend towards iBGP: the speaker ignores them; say so (the peer itself runs)
+      const attr = peerAttributeProblem({ asn: asnOf(snap.nodeName) }, peer);
+      if (attr) problems.push(invalid(`BGPPeer/${name}: spec.${attr.key} ${attr.message}; the field is ignored`));
     } catch (e) {
       const msg = (e as Error).message;
       problems.push(
