@@ -7,6 +7,7 @@
 import { Agent as HttpAgent, request as httpRequest, type IncomingMessage } from 'node:http';
 import { Agent as HttpsAgent, request as httpsRequest, type RequestOptions } from 'node:https';
 import type { KubeConfig } from '@kubernetes/client-node';
+import { ListItemsParser } from './list-stream.js';
 
 export type WatchEventHandler = (type: string, object: unknown) => void;
 
@@ -61,14 +62,46 @@ export class WatchClient implements WatchLike {
     this.agents.https.destroy();
   }
 
-  /** GET a collection; resolves with its parsed JSON, rejects with WatchHttpError on a non-200 answer. */
-  async list<T>(path: string, params: Record<string, string | undefined>): Promise<T> {
+  /**
+   * GET a collection; resolves with its parsed JSON, rejects with WatchHttpError on a non-200 answer. With `item`,
+   * the answer is parsed as it arrives, one item at a time (list-stream.ts), and `items` holds what `item` returned:
+   * a large list never exists whole in memory.
+   */
+  async list<T>(
+    path: string,
+    params: Record<string, string | undefined>,
+    opts: { item?: (raw: unknown) => unknown } = {},
+  ): Promise<T> {
     const { url, options } = await this.request(path, params);
     return new Promise<T>((resolve, reject) => {
       const req = (url.protocol === 'https:' ? httpsRequest : httpRequest)(url, options);
       req.setTimeout(this.listTimeoutMs, () => req.destroy(new Error(`no answer in ${this.listTimeoutMs} ms`)));
       req.on('error', reject);
       req.on('response', (res) => {
+        if (res.statusCode === 200 && opts.item) {
+          const parser = new ListItemsParser(opts.item);
+          let failed: Error | undefined;
+          res.setEncoding('utf8');
+          res.on('data', (chunk: string) => {
+            if (failed) return;
+            try {
+              parser.write(chunk);
+            } catch (e) {
+              failed = e as Error;
+            }
+          });
+          res.on('error', reject);
+          res.on('aborted', () => reject(new Error(`list ${path}: the answer was cut`)));
+          res.on('end', () => {
+            try {
+              if (failed) throw failed;
+              resolve(parser.end() as T);
+            } catch (e) {
+              reject(new Error(`list ${path}: the answer is not JSON (${(e as Error).message})`));
+            }
+          });
+          return;
+        }
         void readAll(res, Number.POSITIVE_INFINITY).then((body) => {
           if (res.statusCode !== 200) return reject(statusError(res, body));
           try {
