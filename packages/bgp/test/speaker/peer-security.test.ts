@@ -3,9 +3,12 @@
 // never comes up with a wrong password and says why, and peers accepted from a range that go away with their session.
 import assert from 'node:assert/strict';
 import { dynamicPeerOptions, matchRange, parseRange, rangeAcceptsAsn } from '../../src/dynamic-peers.js';
-import { BgpConfigError } from '../../src/errors.js';
+import { BgpConfigError, BgpError } from '../../src/errors.js';
 import { isMultihop, transportSecurity } from '../../src/peer-transport.js';
+import type { ConnectionFactory } from '../../src/session/connection.js';
 import type { MemoryConnection } from '../../src/session/memory-net.js';
+import { createSpeaker } from '../../src/speaker.js';
+import { encodeMessage } from '../../src/wire/index.js';
 import { Lab, permitPods, settle, state } from './harness.js';
 
 describe('peer transport: TCP-MD5, TTL, GTSM (in memory)', () => {
@@ -296,5 +299,95 @@ describe('dynamic neighbours (peer ranges)', () => {
     assert.notEqual(state(bad, '192.0.2.1'), 'Established');
     assert.equal(hub.speaker.peers()[0]?.transport?.md5, true);
     assert.ok(lab.net.md5Drops >= 1);
+  });
+});
+
+describe('peer transport: fault paths (in memory)', () => {
+  let lab: Lab;
+  beforeEach(() => {
+    lab = new Lab();
+  });
+  afterEach(async () => {
+    await lab.stopAll();
+  });
+
+  /** The hub's factory, with its listener's setMd5Key and its accepted connections' secure() failing on demand. */
+  function faultyHub(faults: { md5?: boolean; secure?: boolean }) {
+    const logs: { level: string; message: string; meta?: object }[] = [];
+    const log = (level: string) => (message: string, meta?: object) => void logs.push({ level, message, meta });
+    const logger = { debug: log('debug'), info: log('info'), warn: log('warn'), error: log('error') };
+    const base = lab.net.factory('192.0.2.1');
+    const factory: ConnectionFactory = {
+      connect: (o) => base.connect(o),
+      listen: async (o, on) => {
+        const l = await base.listen(o, (conn) => {
+          if (faults.secure)
+            (conn as MemoryConnection).secure = () => {
+              throw new BgpError('socket-option', 'IP_TTL: Operation not permitted (EPERM)');
+            };
+          on(conn);
+        });
+        if (faults.md5)
+          l.setMd5Key = () => {
+            throw new BgpError('socket-option', 'TCP-MD5 key for 192.0.2.2: Protocol not available (ENOPROTOOPT)');
+          };
+        return l;
+      },
+    };
+    const hub = createSpeaker({
+      asn: 65001,
+      routerId: '10.0.0.1',
+      listen: { address: '192.0.2.1', port: 179 },
+      clock: lab.clock,
+      defer: lab.clock.defer,
+      connect: factory,
+      random: () => 0.5,
+      logger,
+    });
+    return { hub, logs };
+  }
+
+  it('a key the kernel refuses on the listener is logged with the peer and the error, never the key', async () => {
+    const { hub, logs } = faultyHub({ md5: true });
+    hub.addPeer({ address: '192.0.2.2', asn: 65002, password: 'never-logged', passive: true });
+    await hub.start();
+    await settle();
+    const e = logs.find((l) => l.message === 'TCP-MD5 key not set on the listening socket');
+    assert.deepEqual(e?.meta, {
+      peer: '192.0.2.2',
+      error: 'TCP-MD5 key for 192.0.2.2: Protocol not available (ENOPROTOOPT)',
+    });
+    assert.ok(!JSON.stringify(logs).includes('never-logged'));
+    await hub.stop();
+  });
+
+  it('an accepted connection whose TTL cannot be set is refused (and logged), the session stays down', async () => {
+    const { hub, logs } = faultyHub({ secure: true });
+    hub.addPeer({ address: '192.0.2.2', asn: 65002, passive: true });
+    await hub.start();
+    const b = lab.node('192.0.2.2', { asn: 65002, routerId: '10.0.0.2', listen: false });
+    b.speaker.addPeer({ address: '192.0.2.1', asn: 65001 });
+    await b.speaker.start();
+    await settle();
+    assert.notEqual(hub.peers()[0]?.state, 'Established');
+    assert.ok(logs.some((l) => l.message === 'connection refused: its TTL could not be set'));
+    await hub.stop();
+  });
+
+  it('a connection from a range that sends no OPEN in 10 s, or another message first, is closed; no peer is made', async () => {
+    const hub = lab.node('192.0.2.1', { asn: 65001, routerId: '10.0.0.1' });
+    hub.speaker.setPeerRanges([{ prefix: '192.0.2.0/24', asn: 65100 }]);
+    await hub.speaker.start();
+    const client = lab.net.factory('192.0.2.50');
+    const silent = (await client.connect({ host: '192.0.2.1', port: 179 })) as MemoryConnection;
+    await settle();
+    assert.equal(silent.closed, false, 'waiting for its OPEN');
+    await lab.advance(10_000);
+    assert.equal(silent.closed, true, 'closed after 10 s');
+    const keepalive = (await client.connect({ host: '192.0.2.1', port: 179 })) as MemoryConnection;
+    keepalive.write(encodeMessage({ type: 'keepalive' }, { fourOctetAs: true, extendedMessage: false }));
+    await settle();
+    assert.equal(keepalive.closed, true, 'a KEEPALIVE first is not an OPEN');
+    assert.deepEqual(hub.speaker.peers(), []);
   });
 });
