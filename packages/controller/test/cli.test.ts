@@ -72,6 +72,33 @@ describe('controller: gannet CLI', () => {
     assert.match(e.err.join(''), /--racks, --nodes-per-rack and --spines need --topology leaf-spine/);
   });
 
+  it('gannet lab pod|policy|probe: help, and usage errors exit 2 before any lab is looked up', async () => {
+    const h = capture();
+    assert.equal(await main(['lab', 'pod', '--help'], h.io), 0);
+    assert.match(h.out.join(''), /gannet lab pod add NAME --node NODE \[--namespace NS\] \[--labels k=v,…\]/);
+    const state = ['--state-dir', join(dir, 'no-labs')];
+    for (const [args, msg] of [
+      [['lab', 'probe', '--protocol', 'icmp'], '--protocol must be tcp, udp or sctp'],
+      [['lab', 'probe', '--port', '70000'], '--port must be 1..65535'],
+      [['lab', 'pod', 'add', 'web'], 'lab pod add NAME --node NODE'],
+      [['lab', 'pod', 'frob'], 'unknown lab pod command "frob" (add, delete, list)'],
+      [['lab', 'policy', 'apply'], 'lab policy apply -f FILE'],
+      [['lab', 'policy', 'delete'], 'lab policy delete NAME -n NS'],
+      [['lab', 'pod', 'list', 'x', 'y'], 'unexpected argument "y"'],
+    ] as const) {
+      const c = capture();
+      assert.equal(await main([...args, ...state], c.io), 2, args.join(' '));
+      assert.equal(c.err.join(''), `gannet lab: ${msg}\n`);
+    }
+    const none = capture();
+    assert.equal(await main(['lab', 'pod', 'list', ...state], none.io), 1);
+    const why =
+      process.getuid?.() === 0
+        ? 'no lab "lab" (start one with: gannet lab up)'
+        : 'the lab needs root (network namespaces)';
+    assert.equal(none.err.join(''), `gannet lab: ${why}\n`);
+  });
+
   it('agent with a broken config names the file, line and key, exits 1 and starts nothing', async () => {
     const file = join(dir, 'bad.yaml');
     writeFileSync(

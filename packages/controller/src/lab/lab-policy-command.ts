@@ -66,11 +66,11 @@ export async function labPolicyCommand(sub: string, args: string[], io: CliIo): 
     const ports = v.ports === '' ? [] : v.ports.split(',').map((p) => port(p, '--ports'));
     return await probeHelper(ports, whole(v.lifetime, '--lifetime'), v.bind);
   }
+  const [verb, target, ...extra] = pos;
+  checkUsage(sub, verb, target, extra, v);
   if (process.getuid?.() !== 0) throw new Error('the lab needs root (network namespaces)');
   const lab = Lab.load(v.name, { stateRoot: v['state-dir'] });
   if (!lab) throw new Error(`no lab "${v.name}" (start one with: gannet lab up)`);
-  const [verb, target, ...extra] = pos;
-  if (extra.length > 0) throw new UsageError(`unexpected argument "${extra[0]}"`);
   if (sub === 'pod') {
     if (verb === 'add') {
       if (!target) throw new UsageError('lab pod add NAME --node NODE');
@@ -171,6 +171,38 @@ export async function probeMatrix(
     return { matrix, seconds: (Date.now() - t0) / 1000 };
   } finally {
     await Promise.all([...helpers.values()].map((h) => h.stop()));
+  }
+}
+
+const VERBS: Record<string, string[]> = {
+  pod: ['add', 'del', 'delete', 'list'],
+  policy: ['apply', 'delete', 'del', 'list'],
+};
+
+/** Usage errors (exit 2) before anything is looked up: verbs, required arguments, option values. */
+function checkUsage(
+  sub: string,
+  verb: string | undefined,
+  target: string | undefined,
+  extra: string[],
+  v: ReturnType<typeof parse>['values'],
+): void {
+  if (extra.length > 0) throw new UsageError(`unexpected argument "${extra[0]}"`);
+  if (sub === 'probe') {
+    if (verb !== undefined) throw new UsageError(`unexpected argument "${verb}"`);
+    if (!['tcp', 'udp', 'sctp'].includes(v.protocol)) throw new UsageError('--protocol must be tcp, udp or sctp');
+    port(v.port, '--port');
+    return;
+  }
+  const verbs = VERBS[sub] ?? [];
+  if (verb !== undefined && !verbs.includes(verb)) {
+    throw new UsageError(`unknown lab ${sub} command "${verb}" (${verbs.filter((x) => x !== 'del').join(', ')})`);
+  }
+  if (sub === 'pod' && verb === 'add' && (!target || !v.node)) throw new UsageError('lab pod add NAME --node NODE');
+  if (sub === 'pod' && (verb === 'del' || verb === 'delete') && !target) throw new UsageError('lab pod del NAME');
+  if (sub === 'policy' && verb === 'apply' && !v.file) throw new UsageError('lab policy apply -f FILE');
+  if (sub === 'policy' && (verb === 'delete' || verb === 'del') && !target) {
+    throw new UsageError('lab policy delete NAME -n NS');
   }
 }
 
