@@ -56,7 +56,15 @@ export class OutboundFlusher {
       if (link.fsm.state !== 'Established' || !link.conn || link.blocked) return; // resumed on 'drain'
       const out = this.t.pull(BATCH);
       for (const w of out.withdraw) this.writeUpdate(link, withdrawal(w.afi, w.prefixes));
-      for (const a of out.announce) this.writeUpdate(link, announcement(a));
+      for (const a of out.announce) {
+        if (a.afi === 1 && a.attributes.nextHop === a.nextHop) {
+          const bufs = link.codec.encodeIpv4Announcement(a.attributes, a.prefixes);
+          this.t.sent(bufs.length);
+          for (const buf of bufs) this.t.write(link, buf);
+        } else {
+          this.writeUpdate(link, announcement(a));
+        }
+      }
       for (const afi of out.completed) {
         if (this.eorrPending.delete(afi)) {
           this.t.write(link, link.codec.encode({ type: 'route-refresh', afi, safi: 1, subtype: 2 }));
