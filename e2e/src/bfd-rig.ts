@@ -213,6 +213,8 @@ export interface Node {
   established(): Promise<boolean>;
   /** The node's view of its peer (the agent's /api/v1/peers entry; FRR's summary state). */
   peer(): Promise<{ state: string; bfd?: { state: string; localDiag: string; remoteDiag: string } }>;
+  /** The agent only: every peer of /api/v1/peers. */
+  peers?(): Promise<{ address: string; state: string; bfd?: { state: string } }[]>;
 }
 
 /** The Gannet agent as a process in `ns`, peering with the router; `bfd` undefined: BFD off. */
@@ -220,7 +222,7 @@ export async function startAgentNode(
   net: TestNet,
   ns: Netns,
   dir: string,
-  o: { bfd?: Timers; holdTime: number },
+  o: { bfd?: Timers; holdTime: number; extraPeers?: string[] },
 ): Promise<Node> {
   const bfd = o.bfd
     ? `\n    bfd: { enabled: true, minRxMs: ${o.bfd.minRxMs}, minTxMs: ${o.bfd.minTxMs}, multiplier: ${o.bfd.multiplier} }`
@@ -241,7 +243,7 @@ peers:
   - address: ${ROUTER_ADDR}
     asn: 65000
     holdTime: ${o.holdTime}${bfd}
-`,
+${(o.extraPeers ?? []).map((l) => `  - ${l}\n`).join('')}`,
   );
   const proc = net.spawn(ns, GANNET, ['agent', '--log-format', 'json', '--config', conf], { detached: true });
   const peer = async () => {
@@ -252,7 +254,9 @@ peers:
     if (proc.child.exitCode !== null) throw new Error(`the agent exited: ${proc.output().slice(-2000)}`);
     return peers[0] ?? { state: 'none' };
   };
-  return { kind: 'gannet', peer, established: async () => (await peer()).state === 'Established' };
+  const peers = async () =>
+    JSON.parse(apiGet(ns, '/api/v1/peers') || '[]') as { address: string; state: string; bfd?: { state: string } }[];
+  return { kind: 'gannet', peer, peers, established: async () => (await peer()).state === 'Established' };
 }
 
 /** GET on the agent's status API inside `ns` (127.0.0.1:9179): the body, or '' when nothing answers. */

@@ -5,9 +5,11 @@ import assert from 'node:assert/strict';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { encodeBfdPacket } from '@gannet/bgp';
 import {
   hasKernelRoute,
   heal,
+  NODE_ADDR,
   NODE_PREFIX,
   type Node,
   ROUTER_PREFIX,
@@ -24,6 +26,33 @@ import { type Netns, sleep, TestNet, waitFor } from '../src/netns.js';
 import { requireRoot } from '../src/root.js';
 
 const FAST: Timers = { minRxMs: 100, minTxMs: 100, multiplier: 3 };
+const FORGED = '192.0.2.9';
+
+/** Sends BFD Down packets from FORGED (source port 49200) to the node with this TTL, from the router's namespace. */
+function sendDown(ns: Netns, ttl: number): void {
+  const packet = encodeBfdPacket({
+    version: 1,
+    diag: 0,
+    state: 'Down',
+    poll: false,
+    final: false,
+    cpi: false,
+    auth: false,
+    demand: false,
+    multipoint: false,
+    detectMult: 3,
+    myDiscr: 4242,
+    yourDiscr: 0,
+    desiredMinTxUs: 1_000_000,
+    requiredMinRxUs: 1_000_000,
+    requiredMinEchoRxUs: 0,
+  }).toString('hex');
+  const script = `const s = require('node:dgram').createSocket('udp4');
+s.bind(49200, '${FORGED}', () => { s.setTTL(${ttl}); let n = 0;
+  const go = () => s.send(Buffer.from('${packet}', 'hex'), 3784, '${NODE_ADDR}', () => (++n < 5 ? setTimeout(go, 100) : s.close()));
+  go(); });`;
+  ns.run(process.execPath, ['-e', script], { timeoutMs: 10_000 });
+}
 
 for (const kind of ['frr', 'bird'] as const) {
   describe(`e2e: BFD between the agent and ${kind === 'frr' ? 'FRR bfdd' : 'BIRD 2'}`, function () {
@@ -55,7 +84,13 @@ for (const kind of ['frr', 'bird'] as const) {
       net = new TestNet(`bfd${kind}`);
       ({ node: nodeNs, router: routerNs } = twoNamespaces(net));
       router = kind === 'frr' ? await startFrrRouter(net, routerNs, FAST) : await startBirdRouter(net, routerNs, FAST);
-      node = await startAgentNode(net, nodeNs, dir, { bfd: FAST, holdTime: 90 });
+      // A second BFD peer with no BFD speaker behind it: the TTL test sends its packets by hand.
+      routerNs.ip('addr', 'add', `${FORGED}/24`, 'dev', 'rtr0');
+      node = await startAgentNode(net, nodeNs, dir, {
+        bfd: FAST,
+        holdTime: 90,
+        extraPeers: [`{ address: ${FORGED}, asn: 65000, passive: true, bfd: { enabled: true } }`],
+      });
       await bothUp();
     });
 
@@ -111,6 +146,19 @@ for (const kind of ['frr', 'bird'] as const) {
     });
 
     if (kind === 'frr') {
+      it('takes BFD packets only with TTL 255 (RFC 5881 §5): TTL 254 is dropped by the kernel, 255 is heard', async () => {
+        // A Down packet from the peer takes our Down session to Init (RFC 5880 §6.8.6), if it is let in.
+        const forged = async () => (await node.peers?.())?.find((p) => p.address === FORGED)?.bfd?.state;
+        assert.equal(await forged(), 'Down');
+        sendDown(routerNs, 254);
+        await sleep(1_500); // the status the worker posts is at most 1 s old
+        assert.equal(await forged(), 'Down', 'packets with TTL 254 never reached the session');
+        sendDown(routerNs, 255);
+        await waitFor('the TTL 255 packets heard (Init)', async () => (await forged()) === 'Init', {
+          timeoutMs: 5_000,
+        });
+      });
+
       it('Admin-Down from FRR takes our BFD Down but not the BGP session (RFC 5882 §3.2); no shutdown brings it back', async () => {
         router.bfdShutdown(true);
         try {

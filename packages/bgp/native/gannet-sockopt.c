@@ -6,6 +6,7 @@
 #include <node_api.h>
 
 #include <arpa/inet.h>
+#include <linux/filter.h>
 #include <errno.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
@@ -194,6 +195,30 @@ static napi_value js_get_min_ttl(napi_env env, napi_callback_info info) {
                     1);
 }
 
+// ttlFilter(fd, minTtl): a classic BPF socket filter that drops every datagram whose IPv4 TTL or IPv6 hop limit is
+// below minTtl (RFC 5881 §5, BFD: only 255). IP_MINTTL would do it for TCP only; Linux ignores it on UDP sockets. The
+// filter reads the network header (SKF_NET_OFF), so a dual-stack socket's IPv4 datagrams are checked as IPv4.
+static napi_value js_ttl_filter(napi_env env, napi_callback_info info) {
+  napi_value argv[2];
+  int32_t fd, min;
+  if (!get_args(env, info, 2, argv) || !get_int(env, argv[0], &fd) || !get_int(env, argv[1], &min)) return NULL;
+  struct sock_filter code[] = {
+      BPF_STMT(BPF_LD | BPF_B | BPF_ABS, (uint32_t)SKF_NET_OFF),      // 0: first byte of the IP header
+      BPF_STMT(BPF_ALU | BPF_RSH | BPF_K, 4),                         // 1: its version
+      BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, 4, 0, 2),                   // 2: IPv4 → 3, else → 5
+      BPF_STMT(BPF_LD | BPF_B | BPF_ABS, (uint32_t)SKF_NET_OFF + 8),  // 3: IPv4 TTL
+      BPF_JUMP(BPF_JMP | BPF_JA, 1, 0, 0),                            // 4: → 6
+      BPF_STMT(BPF_LD | BPF_B | BPF_ABS, (uint32_t)SKF_NET_OFF + 7),  // 5: IPv6 hop limit
+      BPF_JUMP(BPF_JMP | BPF_JGE | BPF_K, (uint32_t)min, 0, 1),       // 6: ≥ min → 7, else → 8
+      BPF_STMT(BPF_RET | BPF_K, 0xffffffff),                          // 7: accept
+      BPF_STMT(BPF_RET | BPF_K, 0),                                   // 8: drop
+  };
+  struct sock_fprog prog = {.len = sizeof code / sizeof code[0], .filter = code};
+  if (setsockopt(fd, SOL_SOCKET, SO_ATTACH_FILTER, &prog, sizeof prog) != 0)
+    return throw_errno(env, "setsockopt(SO_ATTACH_FILTER)", errno);
+  return NULL;
+}
+
 NAPI_MODULE_INIT() {
   static const struct {
     const char *name;
@@ -201,7 +226,7 @@ NAPI_MODULE_INIT() {
   } fns[] = {
       {"socket", js_socket},     {"close", js_close},           {"md5", js_md5},
       {"setTtl", js_set_ttl},    {"getTtl", js_get_ttl},        {"setMinTtl", js_set_min_ttl},
-      {"getMinTtl", js_get_min_ttl},
+      {"getMinTtl", js_get_min_ttl}, {"ttlFilter", js_ttl_filter},
   };
   for (size_t i = 0; i < sizeof fns / sizeof fns[0]; i++) {
     napi_value f;

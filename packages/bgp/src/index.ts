@@ -18,6 +18,7 @@ export {
   MemoryBfdNetwork,
   udpBfdTransport,
 } from './bfd/transport.js';
+export { attachTtlFilter } from './bfd/ttl-filter.js';
 export type { PeerRangeOptions } from './dynamic-peers.js';
 export { BgpConfigError, BgpError, BgpStateError } from './errors.js';
 export type { FsmReason, SessionState } from './fsm/types.js';

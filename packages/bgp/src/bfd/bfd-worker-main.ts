@@ -5,6 +5,7 @@ import type { Logger } from '../session/peer-session.js';
 import { BfdManager } from './bfd-manager.js';
 import type { BfdFromWorker, BfdToWorker, BfdWorkerData } from './bfd-worker.js';
 import { udpBfdTransport } from './transport.js';
+import { attachTtlFilter } from './ttl-filter.js';
 
 function run(port: NonNullable<typeof parentPort>, data: BfdWorkerData): void {
   const post = (m: BfdFromWorker) => port.postMessage(m);
@@ -12,8 +13,12 @@ function run(port: NonNullable<typeof parentPort>, data: BfdWorkerData): void {
     post({ type: 'log', level, message, meta: meta ?? {} });
   const logger: Logger = { debug: log('debug'), info: log('info'), warn: log('warn'), error: log('error') };
   const transportOptions: Parameters<typeof udpBfdTransport>[0] = {
-    onError: (err, peer) => logger.debug('bfd socket error', { peer, error: err.message }),
+    onError: (err, peer) =>
+      peer === undefined
+        ? logger.warn('bfd socket error', { error: err.message })
+        : logger.debug('bfd socket error', { peer, error: err.message }),
   };
+  if (data.ttlCheck) transportOptions.receiveFilter = (s) => attachTtlFilter(s, 255);
   if (data.listen) transportOptions.listen = data.listen;
   if (data.peerPort !== undefined) transportOptions.peerPort = data.peerPort;
   const manager = new BfdManager({ transport: udpBfdTransport(transportOptions), logger });

@@ -19,6 +19,8 @@ export interface BfdWorkerOptions {
   peerPort?: number;
   /** How often the worker posts session status (default 1000 ms). */
   statusIntervalMs?: number;
+  /** Accept only packets with TTL 255 (RFC 5881 §5; a BPF filter through the gannet-sockopt addon). Default true. */
+  ttlCheck?: boolean;
   logger?: Logger;
 }
 
@@ -28,6 +30,7 @@ export interface BfdWorkerData {
   listen?: { address: string; port: number };
   peerPort?: number;
   statusIntervalMs: number;
+  ttlCheck: boolean;
 }
 
 /** @internal messages to the worker */
@@ -92,7 +95,11 @@ export class BfdWorker extends EventEmitter<BfdManagerEvents> implements BfdServ
   /** The worker starts with the first session: an agent without BFD peers runs no thread. */
   private spawn(): void {
     if (!this.started || this.worker || this.wanted.size === 0) return;
-    const data: BfdWorkerData = { gannetBfdWorker: true, statusIntervalMs: this.options.statusIntervalMs ?? 1000 };
+    const data: BfdWorkerData = {
+      gannetBfdWorker: true,
+      statusIntervalMs: this.options.statusIntervalMs ?? 1000,
+      ttlCheck: this.options.ttlCheck !== false,
+    };
     if (this.options.listen) data.listen = this.options.listen;
     if (this.options.peerPort !== undefined) data.peerPort = this.options.peerPort;
     const source = this.options.source ?? { url: bfdWorkerUrl() };

@@ -35,6 +35,11 @@ export interface UdpBfdTransportOptions {
   peerPort?: number;
   /** Something went wrong with a socket (bind, send): logged by the caller, never thrown. */
   onError?: (err: Error, peer?: string) => void;
+  /**
+   * Applied to the receiving socket once bound: the agent passes attachTtlFilter (RFC 5881 §5, only TTL 255). A
+   * failure goes to onError and the transport runs without it.
+   */
+  receiveFilter?: (socket: dgram.Socket) => void;
 }
 
 function plain(address: string): string {
@@ -56,6 +61,13 @@ export function udpBfdTransport(opts: UdpBfdTransportOptions = {}): BfdTransport
         resolve();
       });
     });
+    if (opts.receiveFilter) {
+      try {
+        opts.receiveFilter(rx);
+      } catch (err) {
+        onError(err as Error);
+      }
+    }
     const senders = new Map<string, Sender>();
     const peerPort = opts.peerPort ?? BFD_PORT;
     return {

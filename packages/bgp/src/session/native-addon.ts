@@ -19,6 +19,8 @@ export interface SockoptAddon {
   getTtl(fd: number, family: number): number;
   setMinTtl(fd: number, family: number, minTtl: number): void;
   getMinTtl(fd: number, family: number): number;
+  /** Drops received datagrams with a TTL / hop limit below minTtl (a BPF socket filter; BFD, RFC 5881 §5). */
+  ttlFilter?(fd: number, minTtl: number): void;
 }
 
 /** The addon's file name, and its SEA asset's name (scripts/build-bins.mjs). */

@@ -6,6 +6,7 @@ import {
   type BfdDatagram,
   udpBfdTransport,
 } from '../../src/bfd/transport.js';
+import { attachTtlFilter } from '../../src/bfd/ttl-filter.js';
 
 /** A free UDP port on loopback. */
 async function freePort(): Promise<number> {
@@ -51,6 +52,58 @@ describe('udpBfdTransport (RFC 5881 on loopback)', () => {
     await assert.rejects(
       udpBfdTransport({ listen: { address: '192.0.2.123', port: 3784 } })(() => {}),
       /EADDRNOTAVAIL/,
+    );
+  });
+
+  it('with the TTL filter, takes only datagrams sent with TTL 255 (RFC 5881 §5): IPv4, IPv6, IPv4 on a dual-stack socket', async () => {
+    for (const [family, address, listenAddress] of [
+      ['udp4', '127.0.0.1', '127.0.0.1'],
+      ['udp6', '::1', '::1'],
+      ['udp4', '127.0.0.1', '::'],
+    ] as const) {
+      const got: string[] = [];
+      const errors: Error[] = [];
+      const s = dgram.createSocket(family);
+      await new Promise<void>((r) => s.bind(0, address, r));
+      const port = s.address().port;
+      await new Promise<void>((r) => s.close(() => r()));
+      const t = await udpBfdTransport({
+        listen: { address: listenAddress, port },
+        receiveFilter: (rx) => attachTtlFilter(rx, 255),
+        onError: (e) => errors.push(e),
+      })((d) => got.push(d.data.toString()));
+      const tx = dgram.createSocket(family);
+      try {
+        await new Promise<void>((r) => tx.bind(0, address, r));
+        for (const ttl of [254, 1, 255]) {
+          tx.setTTL(ttl);
+          await new Promise<void>((r, j) => tx.send(`ttl ${ttl}`, port, address, (e) => (e ? j(e) : r())));
+        }
+        for (let i = 0; i < 200 && got.length < 1; i++) await new Promise((r) => setTimeout(r, 5));
+        await new Promise((r) => setTimeout(r, 50));
+        assert.deepEqual(errors, []);
+        assert.deepEqual(got, ['ttl 255'], family);
+      } finally {
+        tx.close();
+        await t.close();
+      }
+    }
+  });
+
+  it('reports a receive filter that fails and runs without it', async () => {
+    const errors: Error[] = [];
+    const port = await freePort();
+    const t = await udpBfdTransport({
+      listen: { address: '127.0.0.1', port },
+      receiveFilter: () => {
+        throw new Error('no addon');
+      },
+      onError: (e) => errors.push(e),
+    })(() => {});
+    await t.close();
+    assert.deepEqual(
+      errors.map((e) => e.message),
+      ['no addon'],
     );
   });
 });

@@ -3,6 +3,7 @@
 import { getAsset, isSea } from 'node:sea';
 import type { PrefixExplanation } from '@gannet/bgp';
 import {
+  attachTtlFilter,
   BfdManager,
   type BfdService,
   type BfdTransportFactory,
@@ -55,7 +56,8 @@ function bfdService(o: BgpSpeakerOptions): BfdService {
   const onError = (err: Error, peer?: string) => o.logger.debug('bfd socket error', { peer, error: err.message });
   if (o.bfdTransport) return new BfdManager({ transport: o.bfdTransport, logger: o.logger });
   if (process.env.GANNET_BFD_THREAD === 'main') {
-    return new BfdManager({ transport: udpBfdTransport({ onError }), logger: o.logger });
+    const receiveFilter = (s: Parameters<typeof attachTtlFilter>[0]) => attachTtlFilter(s, 255);
+    return new BfdManager({ transport: udpBfdTransport({ onError, receiveFilter }), logger: o.logger });
   }
   if (!isSea()) return new BfdWorker({ logger: o.logger });
   // Inside the single executable the worker's code is an asset, a CommonJS wrapper function (build-bins.mjs).

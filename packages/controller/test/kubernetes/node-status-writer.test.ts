@@ -58,6 +58,26 @@ describe('kubernetes/NodeStatusWriter against the fake API server', function () 
     );
   });
 
+  it('writes a session’s BFD state, why it last went down and its downs (and nothing else of BFD)', async () => {
+    r = await statusRig();
+    const bfd = {
+      state: 'Down' as const,
+      remoteState: 'Up' as const,
+      localDiag: 'control-detection-time-expired',
+      remoteDiag: 'none',
+      txIntervalMs: 100,
+      detectTimeMs: 300,
+      uptimeSeconds: 0,
+      downs: 1,
+    };
+    r.writer.update(report([{ ...session('172.30.0.2', 'Idle'), bfd }, session('172.30.0.3', 'Established')]));
+    r.clock.advance(0);
+    await eventually(() => assert.equal(r!.writer.stats.writes, 1));
+    const sessions = r.server.get(PLURAL, 'node1')!.status.sessions;
+    assert.deepEqual(sessions[0].bfd, { state: 'Down', localDiag: 'control-detection-time-expired', downs: 1 });
+    assert.equal('bfd' in sessions[1], false);
+  });
+
   it('is rate-limited: a burst of updates becomes one write of the newest status', async () => {
     r = await statusRig();
     r.writer.update(report([session('172.30.0.2', 'Connect')]));
