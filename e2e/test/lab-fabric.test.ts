@@ -204,3 +204,33 @@ for (const router of ['frr', 'bird'] as const) {
     });
   });
 }
+
+describe('lab e2e: dual-homed with BFD (FRR, 2 nodes, 1 pod each, hold 9 s, BFD 100 ms × 3)', function () {
+  this.timeout(120_000);
+  let t: TestLab;
+  before(async function () {
+    requireRoot(this);
+    t = new TestLab({ nodes: 2, router: 'frr', podsPerNode: 1, topology: 'dual-homed', bfd: true });
+    await t.up(90_000);
+    await waitFor('two next hops on node2', () => nexthops(t.node('node2').ns, '10.244.1.0/24').length === 2, {
+      timeoutMs: 15_000,
+    });
+    await saveBaseline(t.lab);
+  });
+  after(async () => {
+    await t?.destroy();
+  });
+
+  it('a silent uplink cut is found by BFD within a second, long before the 9 s hold time; healed, both next hops', async () => {
+    const link = findLink(t.plan, 'node1-router2');
+    const r = await measureFault(t.lab, 'cut node1-router2 (silent)', () => cutLink(link, true), {
+      repairs: false,
+      watchMs: 3000,
+    });
+    assert.ok(r.longestBlackholeMs <= 1500, `within BFD's detection: ${renderFaultReport(r)}`);
+    assert.deepEqual(nexthops(t.node('node2').ns, '10.244.1.0/24'), ['172.30.0.1 eth0'], 'withdrawn within 3 s');
+    const h = await measureFault(t.lab, 'heal node1-router2', () => healLink(link), { repairs: true });
+    assert.notEqual(h.routesBackAfterMs, undefined, renderFaultReport(h));
+    assert.deepEqual(nexthops(t.node('node2').ns, '10.244.1.0/24'), ['172.30.0.1 eth0', '172.31.0.1 eth1']);
+  });
+});

@@ -31,6 +31,21 @@ describe('controller: lab fault report', () => {
     assert.equal(pairReport({ from: 'a', to: 'b', sent: 50, lost: [1, 2] }, 10, -300).restoredAfterMs, 0);
   });
 
+  it('with answer times, a blackhole is the gap between the answers around it (a loaded sender sends late)', () => {
+    // packets every 10 ms nominally, but the sender fell behind: 5 lost between answers 200 ms apart
+    const at = new Map([
+      [9, 1000],
+      [15, 1200],
+      [30, 1400],
+    ]);
+    const p = pairReport({ from: 'a', to: 'b', sent: 40, lost: [10, 11, 12, 13, 14], answeredAt: at }, 10, -100, 1050);
+    assert.equal(p.longestBlackholeMs, 190, 'answer 15 came 200 ms after answer 9, less one interval');
+    assert.equal(p.restoredAfterMs, 150, 'the answer after the run, after the fault at 1050');
+    // no answer time on one side: length × interval
+    const q = pairReport({ from: 'a', to: 'b', sent: 40, lost: [0, 1, 2], answeredAt: at }, 10, -100, 1050);
+    assert.equal(q.longestBlackholeMs, 30);
+  });
+
   it('sums pairs: totals, the worst blackhole of any pair, the latest restoration, route timings as given', () => {
     const r = faultReport(
       'cut x',
@@ -92,11 +107,24 @@ describe('controller: lab fault report', () => {
       ],
       parsed,
     );
-    assert.deepEqual(samples, [
-      { from: 'p1', to: 'p2', sent: 6, lost: [2, 3, 5] },
-      { from: 'p1', to: 'p3', sent: 5, lost: [1, 2, 3, 4] },
-      { from: 'p1', to: 'p9', sent: 0, lost: [] },
-    ]);
+    assert.deepEqual(
+      samples.map(({ answeredAt, ...rest }) => ({ ...rest, at: [...(answeredAt ?? [])] })),
+      [
+        {
+          from: 'p1',
+          to: 'p2',
+          sent: 6,
+          lost: [2, 3, 5],
+          at: [
+            [0, 1796426753053.93],
+            [1, 1796426753063.93],
+            [4, 1796426753093.93],
+          ],
+        },
+        { from: 'p1', to: 'p3', sent: 5, lost: [1, 2, 3, 4], at: [[0, 1796426753054.47]] },
+        { from: 'p1', to: 'p9', sent: 0, lost: [], at: [] },
+      ],
+    );
     assert.deepEqual(
       [...parseFpingSummary(out)],
       [

@@ -26,6 +26,8 @@ describe('controller: lab file (gannet lab up -f)', () => {
     assert.equal(plan.routers.length, 5);
     assert.deepEqual(parseLabFile('', 'empty.yaml'), { options: {} });
     assert.deepEqual(parseLabFile('nodes: 4\nrouter: none\n').options, { nodes: 4, router: 'none' });
+    assert.deepEqual(parseLabFile('bfd: true\n').options, { bfd: true });
+    assert.throws(() => parseLabFile('bfd: yes please\n', 'lab.yaml'), /lab\.yaml:1: bfd: must be true or false/);
   });
 
   it('an unknown key, a wrong type or a value out of its set is an error naming file, line and key', () => {

@@ -274,6 +274,22 @@ describe('controller: lab plans per topology', () => {
       bird,
       /protocol bgp node1 from gannet_nodes \{\n {2}local 172\.30\.1\.254 as 65101;\n {2}neighbor 172\.30\.1\.1 as 65201;/,
     );
+    // --bfd: bfdd with the lab's profile, every neighbour on it; BIRD's protocol bfd and bfd on; the agents too
+    const withBfd = { ...plan, options: { ...plan.options, bfd: true } };
+    const f = frrConfig(withBfd, '/d', plan.routers[0]!);
+    assert.match(f.bgpd, / neighbor 172\.31\.1\.0 bfd profile lab\n/);
+    assert.match(
+      f.bfdd ?? '',
+      /profile lab\n {2}receive-interval 100\n {2}transmit-interval 100\n {2}detect-multiplier 3\n/,
+    );
+    assert.equal(frrConfig(plan, '/d', plan.routers[0]!).bfdd, undefined);
+    assert.match(
+      birdConfig(withBfd, '/d', plan.routers[0]!),
+      /protocol bfd \{\n {2}interface "\*" \{ min rx interval 100 ms;[^\n]*\n\}\n/,
+    );
+    assert.match(birdConfig(withBfd, '/d', plan.routers[0]!), /error wait time 1, 10;\n {2}bfd on;/);
+    const node = parseConfig(nodeConfigYaml(withBfd, plan.nodes[0]!, '/x'));
+    assert.deepEqual(node.peers[0]!.bfd, { enabled: true, minRxMs: 100, minTxMs: 100, multiplier: 3 });
     // a ToR with one local address keeps it in the template, as the flat lab always wrote it
     const flat = planLab({ name: 'lab', nodes: 2, router: 'bird', podsPerNode: 0 });
     assert.match(

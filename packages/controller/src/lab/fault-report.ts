@@ -9,6 +9,10 @@ export interface PairSample {
   sent: number;
   /** Sequence numbers (0-based) sent and never answered, ascending. */
   lost: number[];
+  /** When answers arrived (epoch ms, by sequence number), when the pinger gives it: blackholes then come from the
+   * answers on either side of a loss run rather than from the run's length × the interval (a loaded machine sends
+   * late, so the length undercounts time). */
+  answeredAt?: Map<number, number>;
 }
 
 export interface PairReport {
@@ -57,17 +61,36 @@ export function runs(seqs: number[]): [number, number][] {
  * `startOffsetMs`: when the pingers' packet 0 left, relative to the fault (negative: they started before it). A loss
  * run ending with packet k ends at startOffsetMs + (k + 1) × interval.
  */
-export function pairReport(sample: PairSample, intervalMs: number, startOffsetMs: number): PairReport {
+export function pairReport(
+  sample: PairSample,
+  intervalMs: number,
+  startOffsetMs: number,
+  faultAt?: number,
+): PairReport {
+  const at = sample.answeredAt;
+  /** A run's length in time: between the answers before and after it, less one interval; else length × interval. */
+  const span = ([start, len]: [number, number]) => {
+    const before = at?.get(start - 1);
+    const after = at?.get(start + len);
+    return before !== undefined && after !== undefined
+      ? Math.max(len * intervalMs, after - before - intervalMs)
+      : len * intervalMs;
+  };
   const r = runs(sample.lost);
-  const longest = r.reduce((m, [, len]) => Math.max(m, len), 0);
+  const longest = r.reduce((m, run) => Math.max(m, span(run)), 0);
   const last = r.at(-1);
+  const lastEnd = last && faultAt !== undefined ? at?.get(last[0] + last[1]) : undefined;
   return {
     from: sample.from,
     to: sample.to,
     sent: sample.sent,
     lost: sample.lost.length,
-    longestBlackholeMs: longest * intervalMs,
-    restoredAfterMs: last ? Math.max(0, startOffsetMs + (last[0] + last[1]) * intervalMs) : 0,
+    longestBlackholeMs: Math.round(longest),
+    restoredAfterMs: !last
+      ? 0
+      : lastEnd !== undefined
+        ? Math.max(0, Math.round(lastEnd - faultAt!))
+        : Math.max(0, startOffsetMs + (last[0] + last[1]) * intervalMs),
   };
 }
 
@@ -80,8 +103,9 @@ export function faultReport(
     FaultReport,
     'routesSettledAfterMs' | 'routesBackAfterMs' | 'routesDiffering' | 'routesDifferingSample'
   > = {},
+  faultAt?: number,
 ): FaultReport {
-  const pairs = samples.map((s) => pairReport(s, intervalMs, startOffsetMs));
+  const pairs = samples.map((s) => pairReport(s, intervalMs, startOffsetMs, faultAt));
   return {
     fault,
     intervalMs,

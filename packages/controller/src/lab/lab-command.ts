@@ -29,7 +29,7 @@ const HELP = `Usage:
   gannet lab up [--nodes N] [--router frr|bird|none] [--pods-per-node K] [--runtime netns|containerd] [--name NAME]
                 [--topology flat|dual-homed|leaf-spine|rr] [--racks R --nodes-per-rack N --spines S]
                 [--route-reflectors R] [--ip-family ipv4|ipv6|dual]
-                [--hold-time SECONDS] [--timeout SECONDS]
+                [--hold-time SECONDS] [--bfd] [--timeout SECONDS]
   gannet lab up -f lab.yaml [options]       (the same options as a file: docs/lab.md; flags given override it)
   gannet lab export containerlab DIR [lab up options]   (the same plan as a containerlab topology: docs/lab.md)
   gannet lab status [--name NAME] [--json]
@@ -182,6 +182,7 @@ function parseLabArgs(args: string[]) {
         interval: { type: 'string' },
         graceful: { type: 'boolean' },
         silent: { type: 'boolean' },
+        bfd: { type: 'boolean' },
         all: { type: 'boolean' },
         json: { type: 'boolean' },
         file: { type: 'string', short: 'f' },
@@ -233,6 +234,7 @@ function topologyOptions(v: ReturnType<typeof parseLabArgs>['values'], fileTopol
   if (v['nodes-per-rack'] !== undefined) o.nodesPerRack = intArg(v['nodes-per-rack'], '--nodes-per-rack');
   if (v.spines !== undefined) o.spines = intArg(v.spines, '--spines');
   if (v['hold-time'] !== undefined) o.holdTime = intArg(v['hold-time'], '--hold-time');
+  if (v.bfd) o.bfd = true;
   if (v['route-reflectors'] !== undefined) o.routeReflectors = intArg(v['route-reflectors'], '--route-reflectors');
   if (v['ip-family'] !== undefined) {
     if (!(IP_FAMILIES as readonly string[]).includes(v['ip-family'])) {

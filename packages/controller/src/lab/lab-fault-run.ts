@@ -148,11 +148,18 @@ export async function measureFault(
   }
   const samples: PairSample[] = await stopAll();
   const startOffset = Math.min(...runs.map((r) => r.startedAt)) - t0;
-  return faultReport(name, samples, intervalMs, startOffset, {
-    ...(lastChange !== undefined ? { routesSettledAfterMs: lastChange } : {}),
-    ...(back !== undefined ? { routesBackAfterMs: back } : {}),
-    ...(opts.repairs ? differing(routeDiff(routeSnapshot(lab), baseline)) : {}),
-  });
+  return faultReport(
+    name,
+    samples,
+    intervalMs,
+    startOffset,
+    {
+      ...(lastChange !== undefined ? { routesSettledAfterMs: lastChange } : {}),
+      ...(back !== undefined ? { routesBackAfterMs: back } : {}),
+      ...(opts.repairs ? differing(routeDiff(routeSnapshot(lab), baseline)) : {}),
+    },
+    t0,
+  );
 }
 
 function differing(diff: string[]): Pick<FaultReport, 'routesDiffering' | 'routesDifferingSample'> {

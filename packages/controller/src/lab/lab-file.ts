@@ -1,7 +1,7 @@
 // `gannet lab up -f lab.yaml`: the options of `lab up` as a YAML file, so a topology can be kept in a repository.
 // Keys are the long options in camelCase (name, topology, router, nodes, podsPerNode, runtime, racks, nodesPerRack,
-// spines, holdTime, routeReflectors, timeout, ipFamily); an unknown key or a wrong type is an error naming the key and its
-// line, as the agent's config loader does (its Walker does the work).
+// spines, holdTime, routeReflectors, bfd, timeout, ipFamily); an unknown key or a wrong type is an error naming the key
+// and its line, as the agent's config loader does (its Walker does the work).
 import { readFileSync } from 'node:fs';
 import { isMap, LineCounter, type Node, parseDocument } from 'yaml';
 import { Walker } from '../config/load-config.js';
@@ -27,6 +27,7 @@ const KEYS = [
   'spines',
   'holdTime',
   'routeReflectors',
+  'bfd',
   'timeout',
   'ipFamily',
 ] as const;
@@ -87,6 +88,7 @@ export function parseLabFile(text: string, file?: string): LabFile {
   set('spines', int('spines', 1, 1000));
   set('holdTime', int('holdTime', 3, 65535));
   set('routeReflectors', int('routeReflectors', 1, 1000));
+  if (f.has('bfd')) o.bfd = w.bool(f.get('bfd'), 'bfd');
   const timeout = int('timeout', 1, 86_400);
   if ((o.racks ?? o.nodesPerRack ?? o.spines) !== undefined && (o.topology ?? 'flat') !== 'leaf-spine') {
     w.fail('racks, nodesPerRack and spines need topology: leaf-spine', 'topology', f.get('topology') ?? root);

@@ -4,21 +4,23 @@ import { spawn } from 'node:child_process';
 import type { PairSample } from './fault-report.js';
 
 /** fping -l's reply lines ("[ts] 10.244.2.2 : [17], 64 bytes, …") and final summary (xmt/rcv per target). */
-export function parseFpingLoop(
-  output: string,
-  timeoutPackets: number,
-): Map<string, { sent: number; answered: Set<number> }> {
-  const out = new Map<string, { sent: number; answered: Set<number> }>();
+type Parsed = { sent: number; answered: Set<number>; at?: Map<number, number> };
+
+export function parseFpingLoop(output: string, timeoutPackets: number): Map<string, Parsed> {
+  const out = new Map<string, Parsed>();
   const get = (ip: string) => {
     let e = out.get(ip);
     if (!e) {
-      e = { sent: 0, answered: new Set() };
+      e = { sent: 0, answered: new Set(), at: new Map() };
       out.set(ip, e);
     }
     return e;
   };
-  for (const m of output.matchAll(/^(?:\[[\d.]+\] )?(\S+) : \[(\d+)\], \d+ bytes/gm))
-    get(m[1]!).answered.add(Number(m[2]));
+  for (const m of output.matchAll(/^(?:\[([\d.]+)\] )?(\S+) : \[(\d+)\], \d+ bytes/gm)) {
+    const e = get(m[2]!);
+    e.answered.add(Number(m[3]));
+    if (m[1]) e.at!.set(Number(m[3]), Number(m[1]) * 1000);
+  }
   for (const m of output.matchAll(/^(\S+)\s+: xmt\/rcv\/%loss = (\d+)\/(\d+)/gm)) {
     // the last packets may still have been within their timeout when fping stopped: not counted
     get(m[1]!).sent = Math.max(0, Number(m[2]) - timeoutPackets);
@@ -29,13 +31,13 @@ export function parseFpingLoop(
 export function samplesFrom(
   from: string,
   targets: { id: string; ip: string }[],
-  parsed: Map<string, { sent: number; answered: Set<number> }>,
+  parsed: Map<string, Parsed>,
 ): PairSample[] {
   return targets.map((t) => {
     const e = parsed.get(t.ip) ?? { sent: 0, answered: new Set<number>() };
     const lost: number[] = [];
     for (let s = 0; s < e.sent; s++) if (!e.answered.has(s)) lost.push(s);
-    return { from, to: t.id, sent: e.sent, lost };
+    return { from, to: t.id, sent: e.sent, lost, ...(e.at && e.at.size > 0 ? { answeredAt: e.at } : {}) };
   });
 }
 

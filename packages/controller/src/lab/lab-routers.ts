@@ -32,7 +32,7 @@ export function routerDir(labDir: string, r: PlannedRouter): string {
   return join(labDir, r.name);
 }
 
-export const ROUTER_DAEMONS = { frr: ['zebra', 'bgpd'], bird: ['bird'] } as const;
+export const ROUTER_DAEMONS = { frr: ['zebra', 'bfdd', 'bgpd'], bird: ['bird'] } as const;
 
 export async function startRouter(host: RouterHost, r: PlannedRouter): Promise<void> {
   const dir = routerDir(host.dir, r);
@@ -44,9 +44,11 @@ export async function startRouter(host: RouterHost, r: PlannedRouter): Promise<v
     const conf = frrConfig(host.plan, dir, r);
     writeFileSync(join(dir, 'zebra.conf'), conf.zebra);
     writeFileSync(join(dir, 'bgpd.conf'), conf.bgpd);
+    if (conf.bfdd) writeFileSync(join(dir, 'bfdd.conf'), conf.bfdd);
     chownFrr(dir);
     // a restart: the old daemons' sockets would look like the new ones being ready
-    for (const f of ['zserv.api', 'bgpd.vty', 'zebra.vty']) if (existsSync(join(dir, f))) rmQuiet(join(dir, f));
+    for (const f of ['zserv.api', 'bgpd.vty', 'zebra.vty', 'bfdd.vty', 'bfdd.sock'])
+      if (existsSync(join(dir, f))) rmQuiet(join(dir, f));
     const common = ['-z', join(dir, 'zserv.api'), '--vty_socket', dir, '-u', 'frr', '-g', 'frr', '-P', '0'];
     const zebra = spawnDetached(
       r.ns,
@@ -56,6 +58,16 @@ export async function startRouter(host: RouterHost, r: PlannedRouter): Promise<v
     );
     host.track(routerRole(r, 'zebra'), zebra);
     await waitFile('zebra to start', join(dir, 'zserv.api'), join(dir, 'zebra.out'));
+    if (conf.bfdd) {
+      const bfdd = spawnDetached(
+        r.ns,
+        '/usr/lib/frr/bfdd',
+        ['-f', join(dir, 'bfdd.conf'), '-i', join(dir, 'bfdd.pid'), ...common, '--bfdctl', join(dir, 'bfdd.sock')],
+        join(dir, 'bfdd.out'),
+      );
+      host.track(routerRole(r, 'bfdd'), bfdd);
+      await waitFile('bfdd to start', join(dir, 'bfdd.vty'), join(dir, 'bfdd.out'));
+    }
     const bgpd = spawnDetached(
       r.ns,
       '/usr/lib/frr/bgpd',
@@ -120,6 +132,6 @@ function chownFrr(dir: string): void {
   if (!passwd) throw new Error('the frr user does not exist: install Debian package frr (bash scripts/setup.sh does)');
   const [, , uid, gid] = passwd.split(':');
   chownSync(dir, Number(uid), Number(gid));
-  for (const f of ['zebra.conf', 'bgpd.conf'])
+  for (const f of ['zebra.conf', 'bgpd.conf', 'bfdd.conf'])
     if (existsSync(join(dir, f))) chownSync(join(dir, f), Number(uid), Number(gid));
 }

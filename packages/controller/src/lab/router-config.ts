@@ -13,10 +13,12 @@ export function frrConfig(
   plan: LabPlan,
   dir: string,
   r: PlannedRouter = plan.routers[0]!,
-): { zebra: string; bgpd: string } {
+): { zebra: string; bgpd: string; bfdd?: string } {
   const hold = plan.holdTime;
+  const bfd = plan.options.bfd ? LAB_BFD : undefined;
   const neighbors = r.neighbors.map(
-    (n) => ` neighbor ${n.address} remote-as ${n.asn}\n neighbor ${n.address} timers ${keepalive(hold)} ${hold}`,
+    (n) =>
+      ` neighbor ${n.address} remote-as ${n.asn}\n neighbor ${n.address} timers ${keepalive(hold)} ${hold}${bfd ? `\n neighbor ${n.address} bfd profile lab` : ''}`,
   );
   // --ip-family ipv6|dual: one session per family, each neighbour activated in its own address family only (the
   // IPv4-only rendering stays as it always was)
@@ -49,8 +51,16 @@ ${v6.length > 0 ? ' no bgp default ipv4-unicast\n' : ''} bgp bestpath as-path mu
 ${neighbors.join('\n')}
 ${families}!
 `,
+    ...(bfd
+      ? {
+          bfdd: `bfd\n profile lab\n  receive-interval ${bfd.minRxMs}\n  transmit-interval ${bfd.minTxMs}\n  detect-multiplier ${bfd.multiplier}\n !\n!\n`,
+        }
+      : {}),
   };
 }
+
+/** The lab's BFD timers (--bfd): 100 ms × 3, on every session of nodes and routers. */
+export const LAB_BFD = { minRxMs: 100, minTxMs: 100, multiplier: 3 } as const;
 
 export function birdConfig(plan: LabPlan, dir: string, r: PlannedRouter = plan.routers[0]!): string {
   // One local address for all (a ToR on its segment): in the template, as the flat lab always wrote it.
@@ -88,10 +98,10 @@ log "${dir}/bird.log" all;
 protocol device { scan time 10; }
 protocol direct { ipv4; interface "br0"; }
 protocol kernel { ipv4 { export where source = RTS_BGP; }; merge paths on; }
-template bgp gannet_nodes {
+${plan.options.bfd ? `protocol bfd {\n  interface "*" { min rx interval ${LAB_BFD.minRxMs} ms; min tx interval ${LAB_BFD.minTxMs} ms; multiplier ${LAB_BFD.multiplier}; };\n}\n` : ''}template bgp gannet_nodes {
 ${shared ? `  local ${shared} as ${r.asn};\n` : ''}  hold time ${plan.holdTime};
   # after an error (a hold timer expiry: a node's link cut), back after 1-10 s rather than BIRD's default 60-300 s
-  error wait time 1, 10;
+  error wait time 1, 10;${plan.options.bfd ? '\n  bfd on;' : ''}
   ipv4 { import all; export all; };
 }
 ${peers}

@@ -56,6 +56,8 @@ export interface LabOptions {
   spines?: number;
   /** BGP hold time of every session in seconds (default 9; keepalives every third of it). */
   holdTime?: number;
+  /** BFD (100 ms × 3) on every session: the agents' peers and the routers' neighbours. */
+  bfd?: boolean;
   /** rr: how many of the nodes (the first ones) are route reflectors (default 2). */
   routeReflectors?: number;
   /** ipv4 (default), ipv6 or dual: the families of segments, sessions and pods (plan-ip-family.ts; flat only). */
@@ -160,7 +162,7 @@ export function nodeConfigYaml(plan: LabPlan, node: PlannedNode, dir: string): s
   const peers = node.peers
     .map(
       (p) =>
-        `  - { address: ${p.address}, asn: ${p.asn}, holdTime: ${plan.holdTime}${p.routeReflectorClient ? ', routeReflectorClient: true' : ''} }`,
+        `  - { address: ${p.address}, asn: ${p.asn}, holdTime: ${plan.holdTime}${p.routeReflectorClient ? ', routeReflectorClient: true' : ''}${plan.options.bfd ? ', bfd: { enabled: true, minRxMs: 100, minTxMs: 100, multiplier: 3 }' : ''} }`,
     )
     .join('\n');
   const rr = node.routeReflector
