@@ -1,7 +1,8 @@
 // The lab (issue 8): (1) time from `lab up` start to all-pairs pod reachability, 3 and 10 nodes with an FRR ToR;
 // (2) pod-to-pod TCP throughput (iperf3 -t 5) across two nodes over Gannet's native path, next to the same pod
 // namespaces joined by a VXLAN overlay built by hand, and by a hand-built static route, in the same run.
-// Goals: native ≥ 1.1 × overlay; native within 5 % of static.
+// Goals: native ≥ 1.1 × overlay; native within 5 % of static. (3) issue 13: lab up to all-pairs reachability with
+// --ip-family dual (every pod pinged at both addresses) beside ipv4, 3 nodes, alternated over 2 rounds each.
 import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
 import { availableParallelism, loadavg } from 'node:os';
 import { labReport, pingAll, sessionsUp } from '@gannet/controller';
@@ -13,6 +14,7 @@ const IPERF_SECONDS = 5;
 const ROUNDS = 3;
 
 interface UpTiming {
+  family: 'ipv4' | 'dual';
   nodes: number;
   pods: number;
   build: number;
@@ -22,16 +24,19 @@ interface UpTiming {
 }
 
 /** Builds a lab and times it: build() returned, every node has every other prefix, every pod answers every pod. */
-async function timeLabUp(nodes: number, podsPerNode: number): Promise<UpTiming> {
-  const t = new TestLab({ nodes, router: 'frr', podsPerNode });
+async function timeLabUp(nodes: number, podsPerNode: number, family: 'ipv4' | 'dual' = 'ipv4'): Promise<UpTiming> {
+  const t = new TestLab({ nodes, router: 'frr', podsPerNode, ipFamily: family });
+  // own blackhole + (nodes - 1) learned prefixes, per family
+  const complete = (ns: string) =>
+    gannetRoutes(ns).length === nodes &&
+    (family === 'ipv4' || ipIn(ns, '-6', 'route', 'show', 'proto', 'gannet').trim().split('\n').length === nodes);
   try {
     const t0 = performance.now();
     await t.lab.build();
     const build = performance.now() - t0;
-    const want = nodes; // own blackhole + (nodes - 1) learned prefixes
     let routes = Number.NaN;
     for (let i = 0; i < 2400 && Number.isNaN(routes); i++) {
-      if (t.plan.nodes.every((n) => gannetRoutes(n.ns).length === want)) routes = performance.now() - t0;
+      if (t.plan.nodes.every((n) => complete(n.ns))) routes = performance.now() - t0;
       else await sleep(25);
     }
     if (Number.isNaN(routes)) throw new Error(`${nodes} nodes: routes incomplete after 60 s`);
@@ -42,7 +47,7 @@ async function timeLabUp(nodes: number, podsPerNode: number): Promise<UpTiming> 
     }
     if (Number.isNaN(reach)) throw new Error(`${nodes} nodes: pods do not all reach each other`);
     const s = sessionsUp(t.lab, await labReport(t.lab));
-    return { nodes, pods: t.lab.state.pods.length, build, routes, reach, sessions: `${s.up}/${s.total}` };
+    return { family, nodes, pods: t.lab.state.pods.length, build, routes, reach, sessions: `${s.up}/${s.total}` };
   } finally {
     await t.destroy();
   }
@@ -179,13 +184,23 @@ async function main(): Promise<void> {
   ] as const) {
     ups.push(await timeLabUp(nodes, pods));
   }
+  // dual-stack beside IPv4, alternated so that the machine's load swings hit both alike
+  const pairs: UpTiming[] = [];
+  for (let round = 0; round < 2; round++) {
+    for (const family of ['ipv4', 'dual'] as const) pairs.push(await timeLabUp(3, 2, family));
+  }
+  ups.push(...pairs);
   console.log('\nlab up → all-pairs reachability (seconds from build start)');
-  console.log('nodes  pods  namespaces+router+agents+pods  all routes in kernels  all pairs ping  sessions');
+  console.log('family  nodes  pods  namespaces+router+agents+pods  all routes in kernels  all pairs ping  sessions');
   for (const u of ups) {
     console.log(
-      `${String(u.nodes).padStart(5)}  ${String(u.pods).padStart(4)}  ${(u.build / 1000).toFixed(2).padStart(29)}  ${(u.routes / 1000).toFixed(2).padStart(21)}  ${(u.reach / 1000).toFixed(2).padStart(14)}  ${u.sessions}`,
+      `${u.family.padEnd(6)}  ${String(u.nodes).padStart(5)}  ${String(u.pods).padStart(4)}  ${(u.build / 1000).toFixed(2).padStart(29)}  ${(u.routes / 1000).toFixed(2).padStart(21)}  ${(u.reach / 1000).toFixed(2).padStart(14)}  ${u.sessions}`,
     );
   }
+  const reach = (f: string) => median(pairs.filter((u) => u.family === f).map((u) => u.reach));
+  console.log(
+    `3 nodes, 6 pods, dual / ipv4 time to all-pairs reachability (median of 2): ${(reach('dual') / 1000).toFixed(2)} / ${(reach('ipv4') / 1000).toFixed(2)} s = ${(reach('dual') / reach('ipv4')).toFixed(2)}× (dual pings twice the pairs)`,
+  );
 
   const tp = await throughput();
   console.log('\npod-to-pod TCP across two nodes (same pod namespaces and veths, same segment)');
