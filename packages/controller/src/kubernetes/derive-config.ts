@@ -149,7 +149,10 @@ function checkBfd(b: NonNullable<BgpPeerSpec['bfd']>, key: string): PeerBfdConfi
 /** The namespace whose Secrets hold BGPPeer passwords: the agent's own (the DaemonSet's POD_NAMESPACE). */
 export const DEFAULT_SECRET_NAMESPACE = 'gannet-system';
 
-/** spec.password.secretKeyRef, spec.ebgpMultihop, spec.ttlSecurity → PeerConfig fields (checked as the schema does). */
+/**
+ * spec.password.secretKeyRef, spec.ebgpMultihop, spec.ttlSecurity → PeerConfig fields (checked as the schema does);
+ * the password itself is read from the Secret by the source (peer-secrets.ts).
+ */
 function transportFromSpec(s: BgpPeerSpec, where: string): Partial<PeerConfig> {
   const out: Partial<PeerConfig> = {};
   if (s.ebgpMultihop !== undefined) {
@@ -207,15 +210,6 @@ export function peerFromBgpPeer(obj: BgpPeerObject): PeerConfig {
   if (s.export !== undefined) peer.export = checkRules(s.export, `${where}: spec.export`);
   if (s.bfd !== undefined) peer.bfd = checkBfd(s.bfd, `${where}: spec.bfd`);
   Object.assign(peer, transportFromSpec(s, where));
-  if (peer.passwordSecretRef) {
-    // Not yet: the agent does not read Secrets. Peering without the password would never come up with a router that
-    // has one (and would with one that has none, unsigned): the BGPPeer is left out, and said so.
-    const r = peer.passwordSecretRef;
-    throw invalid(
-      `${where}: spec.password (Secret ${r.namespace}/${r.name}, key ${r.key}): the agent does not read Secrets yet; ` +
-        'this BGPPeer is ignored rather than peered without its password (use the standalone config for TCP-MD5)',
-    );
-  }
   try {
     Object.assign(peer, attributesFromSpec(s, 'spec.'));
   } catch (e) {

@@ -8,6 +8,7 @@ import type { AgentConfig } from '../config/types.js';
 import { type Backoff, type Clock, ExponentialBackoff, systemClock } from './clock.js';
 import { deriveAgentConfig, trimNode } from './derive-config.js';
 import { KubernetesError } from './kubernetes-error.js';
+import { PeerSecrets, type SecretObject } from './peer-secrets.js';
 import { type ListOptions, type ListResult, Reflector, type ReflectorListener } from './reflector.js';
 import {
   BGP_CONFIGURATIONS,
@@ -77,6 +78,8 @@ export class KubernetesSource extends EventEmitter<KubernetesSourceEvents> {
   private starting: { resolve: () => void; reject: (e: Error) => void } | undefined;
   private readonly opts: Required<Omit<KubernetesSourceOptions, 'kubeConfig'>>;
   private readonly watchClient: WatchClient;
+  /** BGPPeer passwords from Secrets (GET of each referenced Secret, re-read every minute). */
+  private readonly secrets: PeerSecrets;
 
   constructor(options: KubernetesSourceOptions) {
     super();
@@ -117,6 +120,15 @@ export class KubernetesSource extends EventEmitter<KubernetesSourceEvents> {
         },
         this.listenerFor(resource),
       );
+    this.secrets = new PeerSecrets(
+      (namespace, name) =>
+        watch.list<SecretObject>(
+          `/api/v1/namespaces/${encodeURIComponent(namespace)}/secrets/${encodeURIComponent(name)}`,
+          {},
+        ),
+      this.opts.clock,
+      () => this.recompute(),
+    );
     const base = `/apis/${GANNET_GROUP}/${GANNET_VERSION}`;
     this.reflectors = {
       nodes: make<NodeObject>('nodes', '/api/v1/nodes', trimNode),
@@ -134,6 +146,7 @@ export class KubernetesSource extends EventEmitter<KubernetesSourceEvents> {
   }
 
   stop(): void {
+    this.secrets.stop();
     for (const r of Object.values(this.reflectors)) r.stop();
     this.watchClient.destroy();
     this.starting?.reject(new KubernetesError('ERR_GANNET_K8S_CONFIG', 'stopped before the first sync'));
@@ -211,17 +224,21 @@ export class KubernetesSource extends EventEmitter<KubernetesSourceEvents> {
       apiListen: this.opts.apiListen,
       listenAddress: this.opts.listenAddress,
     });
-    const problems = new Set(d.problems.map((p) => p.message));
-    for (const p of d.problems) if (!this.reportedProblems.has(p.message)) this.report(p);
+    // passwords from Secrets; a peer whose password is not readable is left out and reported
+    const resolved = d.config ? this.secrets.resolve(d.config) : undefined;
+    const all = [...d.problems, ...(resolved?.problems ?? [])];
+    const problems = new Set(all.map((p) => p.message));
+    for (const p of all) if (!this.reportedProblems.has(p.message)) this.report(p);
     this.reportedProblems = problems;
-    if (!d.config) return; // our Node is not usable (yet or any more): keep what we had
-    const json = JSON.stringify(d.config);
+    if (!resolved) return; // our Node is not usable (yet or any more): keep what we had
+    const config = resolved.config;
+    const json = JSON.stringify(config);
     if (json === this.lastJson) return;
     this.lastJson = json;
-    this.last = d.config;
+    this.last = config;
     this.stats.emitted++;
     try {
-      this.emit('config', structuredClone(d.config));
+      this.emit('config', structuredClone(config));
     } catch (err) {
       // a listener's bug must not kill the watch loop it was called from (nor surface as an unhandled rejection)
       this.report(

@@ -240,12 +240,11 @@ describe('kubernetes/peerFromBgpPeer', () => {
     );
   });
 
-  it('a password from a Secret leaves the BGPPeer out, saying why (the agent does not read Secrets yet)', () => {
+  it('a password from a Secret: the reference is carried (the source reads the Secret); a bad one is refused', () => {
     const ref = { secretKeyRef: { name: 'tor-md5', key: 'password' } };
-    assert.throws(
-      () => peerFromBgpPeer(bgpPeer('tor', { peerAddress: '192.0.2.1', asn: 65000, password: ref }) as BgpPeerObject),
-      /BGPPeer\/tor: spec\.password \(Secret gannet-system\/tor-md5, key password\): the agent does not read Secrets yet; this BGPPeer is ignored/,
-    );
+    const p = peerFromBgpPeer(bgpPeer('tor', { peerAddress: '192.0.2.1', asn: 65000, password: ref }) as BgpPeerObject);
+    assert.deepEqual(p.passwordSecretRef, { namespace: 'gannet-system', name: 'tor-md5', key: 'password' });
+    assert.equal(p.password, undefined);
     assert.throws(
       () =>
         peerFromBgpPeer(

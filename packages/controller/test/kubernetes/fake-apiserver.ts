@@ -48,6 +48,8 @@ export const CORE_PODS: ResourceDef = {
   kind: 'Pod',
   statusSubresource: true,
 };
+/** Secrets: read one by one (GET /api/v1/namespaces/{ns}/secrets/{name}), as the agent reads BGPPeer passwords. */
+export const CORE_SECRETS: ResourceDef = { group: '', version: 'v1', plural: 'secrets', kind: 'Secret' };
 export const CORE_NAMESPACES: ResourceDef = { group: '', version: 'v1', plural: 'namespaces', kind: 'Namespace' };
 export const NETWORK_POLICIES: ResourceDef = {
   group: 'networking.k8s.io',
@@ -275,12 +277,15 @@ export class FakeApiServer extends FakeStore {
   private handle(req: IncomingMessage, res: ServerResponse, body: string): true {
     this.load.requests++;
     const url = new URL(req.url ?? '/', 'http://x');
+    // one namespaced object by name (only GET is used so): as /api/v1/{plural}/{namespace}/{name} below
+    const nsPath = /^\/api\/v1\/namespaces\/([^/]+)\/([a-z]+)\/([^/]+)$/.exec(url.pathname);
+    if (nsPath) url.pathname = `/api/v1/${nsPath[2]}/${nsPath[1]}%2F${nsPath[3]}`;
     const m =
       /^\/api\/v1\/([a-z]+)(?:\/([^/]+))?(?:\/(status))?$/.exec(url.pathname) ??
       /^\/apis\/([^/]+)\/([^/]+)\/([a-z]+)(?:\/([^/]+))?(?:\/(status))?$/.exec(url.pathname);
     const core = url.pathname.startsWith('/api/v1/');
     const plural = m ? (core ? m[1]! : m[3]!) : '';
-    const name = m ? (core ? m[2] : m[4]) : undefined;
+    const name = m ? (core ? m[2] && decodeURIComponent(m[2]) : m[4]) : undefined;
     const subresource = m ? (core ? m[3] : m[5]) : undefined;
     if (this.tokens && !this.tokens.has((req.headers.authorization ?? '').replace(/^Bearer /, ''))) {
       return this.fail(res, 401, 'Unauthorized', 'Unauthorized');

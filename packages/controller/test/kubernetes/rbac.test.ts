@@ -8,7 +8,7 @@ import { KubernetesSource } from '../../src/kubernetes/kubernetes-source.js';
 import { NodeStatusWriter } from '../../src/kubernetes/node-status-writer.js';
 import { KubernetesPolicySource } from '../../src/kubernetes/policy-source.js';
 import { KubernetesServiceSource } from '../../src/kubernetes/service-source.js';
-import { ALL_CALLS, type ApiCall, FakeApiServer } from './fake-apiserver.js';
+import { ALL_CALLS, type ApiCall, CORE_SECRETS, FakeApiServer } from './fake-apiserver.js';
 import { apiPod, namespace, networkPolicy, POLICY_RESOURCES } from './fake-pods.js';
 import { apiEndpointSlice, apiService, CORE_SERVICES, ENDPOINT_SLICES } from './fake-services.js';
 import { bgpPeer, CountingBackoff, eventually, FakeClock, kubeConfigFor, node, repoRoot } from './helpers.js';
@@ -20,9 +20,10 @@ const pair = (c: Pick<ApiCall, 'verb' | 'group' | 'resource'>) =>
 
 function granted(): Set<string> {
   const docs = loadYaml(join(repoRoot(), 'deploy', 'rbac.yaml'));
-  const role = docs.find((d) => d.kind === 'ClusterRole')!;
+  // the ClusterRole, and the Role of the agent's namespace (get secrets: BGPPeer passwords)
+  const rules = docs.filter((d) => d.kind === 'ClusterRole' || d.kind === 'Role').flatMap((d) => d.rules);
   const out = new Set<string>();
-  for (const rule of role.rules as {
+  for (const rule of rules as {
     apiGroups: string[];
     resources: string[];
     verbs: string[];
@@ -56,7 +57,19 @@ describe('deploy/rbac.yaml against the calls the code makes', function () {
   });
 
   it('the scenario issues exactly the granted (verb, resource) pairs, and the status it writes is schema-valid', async () => {
-    server = await FakeApiServer.start([...POLICY_RESOURCES, CORE_SERVICES, ENDPOINT_SLICES]);
+    server = await FakeApiServer.start([...POLICY_RESOURCES, CORE_SERVICES, ENDPOINT_SLICES, CORE_SECRETS]);
+    server.put('secrets', {
+      metadata: { namespace: 'gannet-system', name: 'tor-md5' },
+      data: { password: Buffer.from('s3cret').toString('base64') },
+    });
+    server.put(
+      'bgppeers',
+      bgpPeer('tor-md5', {
+        peerAddress: '192.0.2.9',
+        asn: 65000,
+        password: { secretKeyRef: { name: 'tor-md5', key: 'password' } },
+      }),
+    );
     server.put('services', apiService('shop', 'web', { lb: ['198.51.100.7'] }));
     server.put('endpointslices', apiEndpointSlice('shop', 'web', ['node1']));
     server.put('namespaces', namespace('shop'));
@@ -136,8 +149,22 @@ describe('deploy/rbac.yaml against the calls the code makes', function () {
     const bindings = docs.filter((d) => d.kind.endsWith('Binding'));
     assert.deepEqual(
       docs.map((d) => d.kind),
-      ['ServiceAccount', 'ClusterRole', 'ClusterRoleBinding'],
+      ['ServiceAccount', 'ClusterRole', 'Role', 'RoleBinding', 'ClusterRoleBinding'],
     );
+    // the Role: get secrets in the agent's namespace, nothing else, bound to the same ServiceAccount
+    const nsRole = docs.find((d) => d.kind === 'Role')!;
+    const nsBinding = docs.find((d) => d.kind === 'RoleBinding')!;
+    assert.equal(nsRole.metadata.namespace, sa.metadata.namespace);
+    assert.deepEqual(nsRole.rules, [{ apiGroups: [''], resources: ['secrets'], verbs: ['get'] }]);
+    assert.deepEqual(nsBinding.roleRef, {
+      apiGroup: 'rbac.authorization.k8s.io',
+      kind: 'Role',
+      name: nsRole.metadata.name,
+    });
+    assert.deepEqual(nsBinding.subjects, [
+      { kind: 'ServiceAccount', name: sa.metadata.name, namespace: sa.metadata.namespace },
+    ]);
+    bindings.splice(bindings.indexOf(nsBinding), 1);
     assert.equal(bindings.length, 1);
     assert.deepEqual(bindings[0]!.roleRef, {
       apiGroup: 'rbac.authorization.k8s.io',
