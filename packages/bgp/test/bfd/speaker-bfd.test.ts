@@ -56,6 +56,7 @@ describe('speaker with BFD (RFC 5882)', () => {
     const p = a.speaker.peers()[0];
     assert.equal(p?.state === 'Established', false);
     assert.equal(p?.lastReason, 'bfd-down');
+    assert.equal(p?.lastError, 'sent NOTIFICATION 6/10 (bfd-down)', 'Cease/10 "BFD Down" (RFC 9384)');
     assert.equal(p?.bfd?.state, 'Down');
     assert.equal(p?.bfd?.localDiag, 'control-detection-time-expired');
     assert.equal(p?.bfd?.downs, 1);
