@@ -12,7 +12,7 @@ async function freePort(): Promise<number> {
 }
 
 /** Resolves with the first event that matches, or rejects after `ms`. */
-function next(w: BfdWorker, match: (e: BfdStateEvent) => boolean, ms = 5_000): Promise<BfdStateEvent> {
+function next(w: BfdWorker, match: (e: BfdStateEvent) => boolean, ms = 15_000): Promise<BfdStateEvent> {
   return new Promise((resolve, reject) => {
     const t = setTimeout(() => reject(new Error('no such BFD state event')), ms);
     const on = (e: BfdStateEvent) => {
@@ -26,7 +26,7 @@ function next(w: BfdWorker, match: (e: BfdStateEvent) => boolean, ms = 5_000): P
 }
 
 describe('BfdWorker (BFD on a worker thread, UDP on loopback)', function () {
-  this.timeout(20_000);
+  this.timeout(40_000);
 
   it('brings a session Up with another worker, reports status, sees the peer’s AdminDown, and closes', async () => {
     const [pa, pb] = [await freePort(), await freePort()];
@@ -49,7 +49,7 @@ describe('BfdWorker (BFD on a worker thread, UDP on loopback)', function () {
       assert.equal(a.status('127.0.0.1')?.state, 'Down', 'known before the worker reports');
       b.set({ peer: '127.0.0.1', minTxMs: 50, minRxMs: 50 });
       await Promise.all([upA, upB]);
-      for (let i = 0; i < 100 && a.status('127.0.0.1')?.state !== 'Up'; i++)
+      for (let i = 0; i < 500 && a.status('127.0.0.1')?.state !== 'Up'; i++)
         await new Promise((r) => setTimeout(r, 20));
       const s = a.status('127.0.0.1');
       assert.equal(s?.state, 'Up');
