@@ -60,8 +60,9 @@ async function runClients(
   cl: Netns,
   port: number,
   list: Client[],
+  expect?: number,
 ): Promise<{ first: number; up: number; done: number; updates: number }> {
-  const cfg = { host: DUT, port, asn: ASN, clients: list };
+  const cfg = { host: DUT, port, asn: ASN, clients: list, ...(expect !== undefined ? { expect } : {}) };
   const proc: SpawnedProcess = net.spawn(cl, process.execPath, [CLIENTS, JSON.stringify(cfg)]);
   try {
     let up = 0;
@@ -101,13 +102,17 @@ async function runClients(
   }
 }
 
-async function runOurs(net: TestNet, dut: Netns, cl: Netns, list: Client[]): Promise<Result> {
+/**
+ * Gannet as the reflector; or (mesh) as one node of a full mesh: the same N sessions as plain iBGP peers, nothing
+ * reflected, its own /24 announced, done when every peer holds that one route — what each of N mesh nodes carries.
+ */
+async function runOurs(net: TestNet, dut: Netns, cl: Netns, list: Client[], mesh = false): Promise<Result> {
   const speaker = await SpeakerChild.start(net, dut, {
     speaker: {
       asn: ASN,
       routerId: DUT,
       listen: { address: DUT, port: OUR_PORT },
-      routeReflector: { clusterId: DUT },
+      ...(mesh ? {} : { routeReflector: { clusterId: DUT } }),
     },
     peers: list.map((c) => ({
       address: c.address,
@@ -115,13 +120,14 @@ async function runOurs(net: TestNet, dut: Netns, cl: Netns, list: Client[]): Pro
       passive: true,
       holdTime: 240,
       families: ['ipv4' as const],
-      routeReflectorClient: true,
+      ...(mesh ? {} : { routeReflectorClient: true }),
     })),
+    ...(mesh ? { originate: ['10.99.0.0/24'] } : {}),
     bestEvents: false,
   });
   try {
     const cpu0 = cpuSeconds(speaker.pid);
-    const r = await runClients(net, cl, OUR_PORT, list);
+    const r = await runClients(net, cl, OUR_PORT, list, mesh ? 1 : undefined);
     return {
       seconds: (r.done - r.up) / 1000,
       total: (r.done - r.first) / 1000,
@@ -207,8 +213,12 @@ async function main(): Promise<void> {
         );
       row('BIRD 2 (reference)', bird);
       row('gannet', await runOurs(net, dut, cl, list));
+      row('gannet, mesh node', await runOurs(net, dut, cl, list, true));
     }
     console.log('goal at 500 clients: time ratio ≤ 2, gannet RSS ≤ 300 MB');
+    console.log(
+      'mesh node: one node of a full mesh of N+1 (N plain iBGP sessions, its own /24 to each); every node of the mesh carries this',
+    );
   } finally {
     await net.cleanup();
   }

@@ -17,6 +17,8 @@ export interface RrClientsConfig {
   clients: { address: string; prefix: string }[];
   holdTime?: number;
   concurrency?: number;
+  /** Distinct prefixes each client must learn (default every other client's: N − 1). */
+  expect?: number;
 }
 
 const out = (m: object) => process.stdout.write(`${JSON.stringify(m)}\n`);
@@ -33,7 +35,7 @@ interface Client {
 
 function main(): void {
   const cfg = JSON.parse(process.argv[2] ?? '{}') as RrClientsConfig;
-  const expected = cfg.clients.length - 1;
+  const expected = cfg.expect ?? cfg.clients.length - 1;
   const keepalive = encodeMessage({ type: 'keepalive' }, OPTS);
   let established = 0;
   let converged = 0;
