@@ -51,6 +51,8 @@ export interface FrrSuite {
 /** FRR's zebra, bfdd and bgpd in `ns`, as the frr user, with their own sockets in a temp dir. */
 export async function startFrrSuite(net: TestNet, ns: Netns, bgpd: string, bfdd: string): Promise<FrrSuite> {
   const dir = mkdtempSync(join(tmpdir(), 'gnt-frrbfd-'));
+  // Removed when the process ends, whatever the caller does (the daemons are killed by the TestNet's cleanup first).
+  process.once('exit', () => rmSync(dir, { recursive: true, force: true }));
   chmodSync(dir, 0o755);
   writeFileSync(join(dir, 'zebra.conf'), 'hostname gnt\n');
   writeFileSync(join(dir, 'bgpd.conf'), bgpd);
