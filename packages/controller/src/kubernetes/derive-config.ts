@@ -17,6 +17,7 @@ import {
   DEFAULT_ASN,
   DEFAULT_CONFIGURATION,
   type NodeObject,
+  ROUTER_ID_ANNOTATION,
 } from './resources.js';
 import { type ServiceRanges, serviceRangesFrom } from './service-selection.js';
 
@@ -78,6 +79,8 @@ export function trimNode(n: NodeObject): NodeObject {
   if (m.uid) metadata.uid = m.uid;
   if (m.resourceVersion) metadata.resourceVersion = m.resourceVersion;
   if (m.labels) metadata.labels = { ...m.labels };
+  const routerId = m.annotations?.[ROUTER_ID_ANNOTATION];
+  if (routerId !== undefined) metadata.annotations = { [ROUTER_ID_ANNOTATION]: routerId };
   const spec: NonNullable<NodeObject['spec']> = {};
   if (n.spec?.podCIDR) spec.podCIDR = n.spec.podCIDR;
   if (n.spec?.podCIDRs) spec.podCIDRs = [...n.spec.podCIDRs];
@@ -390,8 +393,21 @@ export function deriveAgentConfig(snap: ClusterSnapshot): Derivation {
   if (!self) return notReady('not found in the API (is NODE_NAME right?)');
   const own = nodeInternalIPs(self);
   if (own[4] === undefined && own[6] === undefined) return notReady('has no InternalIP in status.addresses yet');
-  // an IPv6-only node has no IPv4 address to be its BGP Identifier: one derived from its name (router-id.ts)
-  const routerId = own[4] ?? routerIdFromName(snap.nodeName);
+  // the annotation, else the IPv4 InternalIP; an IPv6-only node without the annotation has no IPv4 address to be
+  // its BGP Identifier: one derived from its name (router-id.ts)
+  const annotated = self.metadata?.annotations?.[ROUTER_ID_ANNOTATION];
+  let routerId = own[4] ?? routerIdFromName(snap.nodeName);
+  if (annotated !== undefined) {
+    const v = parseIpv4(annotated);
+    if (v > 0 && v !== 0xffffffff) routerId = annotated;
+    else {
+      problems.push(
+        invalid(
+          `Node/${snap.nodeName}: annotation ${ROUTER_ID_ANNOTATION} "${annotated}" is not a non-zero dotted quad; using ${routerId}`,
+        ),
+      );
+    }
+  }
   let podCIDRs: string[];
   try {
     podCIDRs = nodePodCIDRs(self);

@@ -18,8 +18,13 @@ export interface ObjectMeta {
   uid?: string;
   resourceVersion?: string;
   labels?: Record<string, string>;
+  /** Nodes: only ROUTER_ID_ANNOTATION is kept (trimNode). */
+  annotations?: Record<string, string>;
   deletionTimestamp?: string | Date;
 }
+
+/** A Node's BGP router ID when set (a non-zero dotted quad): wins over the IPv4 InternalIP and the name hash. */
+export const ROUTER_ID_ANNOTATION = 'gannet.dev/router-id';
 
 export interface KubeObject {
   apiVersion?: string;

@@ -5,6 +5,7 @@ import {
   defaultClusterCIDRs,
   deriveAgentConfig,
   peerFromBgpPeer,
+  trimNode,
 } from '../../src/kubernetes/derive-config.js';
 import type { BgpPeerObject, NodeObject } from '../../src/kubernetes/resources.js';
 import { defaultImportRules } from '../../src/policy.js';
@@ -218,6 +219,30 @@ describe('kubernetes/deriveAgentConfig: dual-stack and IPv6-only nodes', () => {
         ['fd00::fe', null, 'BGPPeer/tor6'],
       ],
       'a BGPPeer naming our own InternalIP is skipped',
+    );
+  });
+
+  it('router ID from the gannet.dev/router-id annotation (kept by trimNode); a bad one is reported and ignored', () => {
+    const annotated = (id: string): NodeObject => {
+      const n = v6only('n1', 1);
+      return trimNode({ ...n, metadata: { name: 'n1', annotations: { 'gannet.dev/router-id': id, other: 'x' } } });
+    };
+    assert.deepEqual(annotated('10.9.9.1').metadata?.annotations, { 'gannet.dev/router-id': '10.9.9.1' });
+    assert.equal(deriveAgentConfig(snap({ nodes: [annotated('10.9.9.1')] })).config?.routerId, '10.9.9.1');
+    assert.equal(
+      deriveAgentConfig(
+        snap({
+          nodes: [{ ...dual('n1', 1), metadata: { name: 'n1', annotations: { 'gannet.dev/router-id': '10.9.9.2' } } }],
+        }),
+      ).config?.routerId,
+      '10.9.9.2',
+      'wins over the IPv4 InternalIP',
+    );
+    const bad = deriveAgentConfig(snap({ nodes: [annotated('0.0.0.0')] }));
+    assert.equal(bad.config?.routerId, routerIdFromName('n1'));
+    assert.match(
+      bad.problems.map((p) => p.message).join('\n'),
+      /annotation gannet\.dev\/router-id "0\.0\.0\.0" is not a non-zero dotted quad; using /,
     );
   });
 });
