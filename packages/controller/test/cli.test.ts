@@ -304,6 +304,25 @@ describe('controller: gannet CLI', () => {
     });
     assert.match(text, /^Gannet agent at http:\/\/127\.0\.0\.1:9179: ready\n/);
     assert.match(text, /BGP sessions: 1\/2 Established/);
+    assert.doesNotMatch(text, /IPv6/, 'one family: no split');
+    const dual = renderStatus({
+      api: 'http://127.0.0.1:9179',
+      ready: true,
+      peers: ['172.30.0.254', 'fd00:172:30::fe'].map((address, i) => ({
+        address,
+        asn: 65000,
+        state: i === 0 ? 'Established' : 'Connect',
+        uptimeSeconds: 0,
+        lastError: null,
+        prefixesReceived: 0,
+        prefixesAccepted: 0,
+        prefixesAdvertised: 0,
+      })),
+      summary: { routes: 1, local: 1, bgp: 0, installed: 1, failed: 0 },
+      routes: [{ prefix: 'fd00:10:244:1::/64', nexthops: [], source: 'local', installed: true }],
+    });
+    assert.match(dual, /BGP sessions: 1\/2 Established \(IPv4 1\/1, IPv6 0\/1\)/);
+    assert.match(dual, /fd00:10:244:1::\/64 +local +blackhole \(pods: \/128 host routes\)/);
     assert.match(text, /172\.30\.0\.254 {2}65000 {2}Established {2}1h02m {3}3 {9}2 {9}1\n/);
     assert.match(text, /172\.30\.0\.9 {4}65009 {2}Active {7}- .* connection-refused/);
     assert.match(

@@ -117,6 +117,15 @@ function policyLine(p: PolicyEngineStatus): string {
   );
 }
 
+/** " (IPv4 1/1, IPv6 1/1)" when the node has peers of both families (one session per family), else nothing. */
+function familySplit(peers: PeerView[]): string {
+  const v6 = peers.filter((p) => p.address.includes(':'));
+  const v4 = peers.filter((p) => !p.address.includes(':'));
+  if (v6.length === 0 || v4.length === 0) return '';
+  const up = (ps: PeerView[]) => ps.filter((p) => p.state === 'Established').length;
+  return ` (IPv4 ${up(v4)}/${v4.length}, IPv6 ${up(v6)}/${v6.length})`;
+}
+
 export function renderStatus(r: StatusReport): string {
   const established = r.peers.filter((p) => p.state === 'Established').length;
   const s = r.summary;
@@ -124,7 +133,7 @@ export function renderStatus(r: StatusReport): string {
   const out = [
     `Gannet agent at ${r.api}: ${r.ready ? 'ready' : 'NOT READY'}`,
     '',
-    `BGP sessions: ${established}/${r.peers.length} Established`,
+    `BGP sessions: ${established}/${r.peers.length} Established${familySplit(r.peers)}`,
     peerTable(r.peers),
     '',
     ...(r.policy
