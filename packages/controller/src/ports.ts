@@ -68,6 +68,8 @@ export interface BfdStatus {
   uptimeSeconds: number;
   /** Times the session left Up since the agent started. */
   downs: number;
+  /** The same by why (our diagnostic): `control-detection-time-expired`, `neighbor-signaled-session-down`, … */
+  downsByDiag?: Record<string, number>;
 }
 
 export interface PeerStatus {

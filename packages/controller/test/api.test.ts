@@ -227,6 +227,7 @@ describe('controller: status API', () => {
       detectTimeMs: 300,
       uptimeSeconds: 0,
       downs: 2,
+      downsByDiag: { 'control-detection-time-expired': 1, 'neighbor-signaled-session-down': 1 },
     };
     speaker.status = [peerStatus({ bfd }), peerStatus({ address: '10.0.0.2' })];
     const peers = (await app.inject('/api/v1/peers')).json();

@@ -1,7 +1,7 @@
 // BFD sessions with their timers and one transport: carries out what bfdStep decides, demultiplexes received
 // packets (RFC 5880 §6.8.6: by Your Discriminator, else by source address), and reports state changes.
 import { EventEmitter } from 'node:events';
-import { type Clock, systemClock, type TimerHandle } from '@gannet/core';
+import { type Clock, type Defer, systemClock, systemDefer, type TimerHandle } from '@gannet/core';
 import type { Logger } from '../session/peer-session.js';
 import type { BfdService } from './bfd-service.js';
 import { BfdDiag, type BfdStateName, bfdDiagName, decodeBfdPacket, encodeBfdPacket } from './packet.js';
@@ -55,6 +55,11 @@ export interface BfdSessionStatus {
   uptimeSeconds: number;
   /** Transitions from Up to anything else, since the session was added. */
   downs: number;
+  /**
+   * The same by our diagnostic: 'control-detection-time-expired' (we stopped hearing the peer),
+   * 'neighbor-signaled-session-down' (it stopped hearing us, or went AdminDown), 'administratively-down' (ours).
+   */
+  downsByDiag: Record<string, number>;
   packetsIn: number;
   packetsOut: number;
 }
@@ -66,6 +71,8 @@ export interface BfdManagerEvents {
 export interface BfdManagerOptions {
   transport: BfdTransportFactory;
   clock?: Clock;
+  /** Runs a callback after pending I/O (setImmediate by default; FakeClock's defer in tests). */
+  defer?: Defer;
   random?: () => number;
   logger?: Logger;
 }
@@ -76,8 +83,11 @@ interface Entry {
   timer?: TimerHandle;
   /** When the armed timer fires (clock ms). */
   timerAt?: number;
+  /** The detection deadline passed; the check waits for the socket's pending packets (fire()). */
+  expiring?: boolean;
   upAt?: number;
   downs: number;
+  downsByDiag: Record<string, number>;
   packetsIn: number;
   packetsOut: number;
 }
@@ -99,6 +109,7 @@ export function bfdConfigOf(o: BfdPeerOptions): {
 
 export class BfdManager extends EventEmitter<BfdManagerEvents> implements BfdService {
   private readonly clock: Clock;
+  private readonly defer: Defer;
   private readonly random: () => number;
   private readonly log: Logger;
   private readonly byPeer = new Map<string, Entry>();
@@ -114,6 +125,7 @@ export class BfdManager extends EventEmitter<BfdManagerEvents> implements BfdSer
   constructor(private readonly options: BfdManagerOptions) {
     super();
     this.clock = options.clock ?? systemClock;
+    this.defer = options.defer ?? systemDefer;
     this.random = options.random ?? Math.random;
     this.log = options.logger ?? noopLogger;
   }
@@ -173,6 +185,7 @@ export class BfdManager extends EventEmitter<BfdManagerEvents> implements BfdSer
       opts: o,
       fsm: initialBfdState(config, this.newDiscriminator()),
       downs: 0,
+      downsByDiag: {},
       packetsIn: 0,
       packetsOut: 0,
     };
@@ -220,6 +233,7 @@ export class BfdManager extends EventEmitter<BfdManagerEvents> implements BfdSer
       detectTimeMs: known ? detectionTimeUs(s) / 1000 : 0,
       uptimeSeconds: e.upAt === undefined ? 0 : Math.floor((this.clock.now() - e.upAt) / 1000),
       downs: e.downs,
+      downsByDiag: { ...e.downsByDiag },
       packetsIn: e.packetsIn,
       packetsOut: e.packetsOut,
     };
@@ -277,6 +291,8 @@ export class BfdManager extends EventEmitter<BfdManagerEvents> implements BfdSer
       if (t.to === 'Up') e.upAt = this.clock.now();
       if (t.from === 'Up') {
         e.downs++;
+        const why = bfdDiagName(t.diag);
+        e.downsByDiag[why] = (e.downsByDiag[why] ?? 0) + 1;
         e.upAt = undefined;
       }
       const ev: BfdStateEvent = {
@@ -309,7 +325,10 @@ export class BfdManager extends EventEmitter<BfdManagerEvents> implements BfdSer
       return;
     }
     const { tx, detect } = e.fsm.deadlines;
-    const at = Math.min(tx ?? Number.POSITIVE_INFINITY, detect ?? Number.POSITIVE_INFINITY);
+    const at = Math.min(
+      tx ?? Number.POSITIVE_INFINITY,
+      !e.expiring && detect !== undefined ? detect : Number.POSITIVE_INFINITY,
+    );
     if (at === Number.POSITIVE_INFINITY) {
       this.disarm(e);
       return;
@@ -334,8 +353,20 @@ export class BfdManager extends EventEmitter<BfdManagerEvents> implements BfdSer
   private fire(e: Entry): void {
     const due = this.clock.now() + 1;
     const { tx, detect } = e.fsm.deadlines;
-    if (detect !== undefined && detect <= due) this.handle(e, { type: 'timer', timer: 'detect' });
-    if (tx !== undefined && tx <= due && e.fsm.deadlines.tx === tx) this.handle(e, { type: 'timer', timer: 'tx' });
+    if (tx !== undefined && tx <= due) this.handle(e, { type: 'timer', timer: 'tx' });
+    if (detect !== undefined && detect <= due && !e.expiring) {
+      e.expiring = true;
+      // The event loop runs timers before it reads sockets: after a stall (the machine busy, a long callback), the
+      // peer's packets that arrived in time may still wait in the socket. Expire only after they are read
+      // (setImmediate runs after the poll phase); a packet among them moves the deadline on.
+      this.defer(() => {
+        e.expiring = false;
+        if (!this.byPeer.has(e.opts.peer)) return;
+        const d = e.fsm.deadlines.detect;
+        if (d !== undefined && d <= this.clock.now() + 1) this.handle(e, { type: 'timer', timer: 'detect' });
+        else this.schedule(e);
+      });
+    }
     this.schedule(e);
   }
 }

@@ -68,6 +68,7 @@ function pending(peer: string): BfdSessionStatus {
     detectTimeMs: 0,
     uptimeSeconds: 0,
     downs: 0,
+    downsByDiag: {},
     packetsIn: 0,
     packetsOut: 0,
   };

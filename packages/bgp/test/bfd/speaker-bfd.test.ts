@@ -12,8 +12,9 @@ const BFD = { minTxMs: 100, minRxMs: 100, multiplier: 3 };
 function setup(o: { peerA?: Partial<PeerOptions>; peerB?: Partial<PeerOptions> } = {}) {
   const lab = new Lab();
   const bnet = new MemoryBfdNetwork(lab.clock.defer);
-  const bfdA = new BfdManager({ transport: bnet.factory(A), clock: lab.clock, random: () => 0.5 });
-  const bfdB = new BfdManager({ transport: bnet.factory(B), clock: lab.clock, random: () => 0.25 });
+  const clock = { clock: lab.clock, defer: lab.clock.defer };
+  const bfdA = new BfdManager({ transport: bnet.factory(A), ...clock, random: () => 0.5 });
+  const bfdB = new BfdManager({ transport: bnet.factory(B), ...clock, random: () => 0.25 });
   const a = lab.node(A, { asn: 65001, routerId: '1.1.1.1', bfd: bfdA });
   const b = lab.node(B, { asn: 65002, routerId: '2.2.2.2', bfd: bfdB });
   a.speaker.addPeer({ address: B, asn: 65002, holdTime: 90, import: permitPods, bfd: BFD, ...o.peerA });
@@ -60,6 +61,7 @@ describe('speaker with BFD (RFC 5882)', () => {
     assert.equal(p?.bfd?.state, 'Down');
     assert.equal(p?.bfd?.localDiag, 'control-detection-time-expired');
     assert.equal(p?.bfd?.downs, 1);
+    assert.deepEqual(p?.bfd?.downsByDiag, { 'control-detection-time-expired': 1 });
     // The path comes back: BFD Up retries BGP without waiting out the backoff.
     bnet.heal(A, B);
     await lab.advance(5_000, 50);
@@ -77,6 +79,7 @@ describe('speaker with BFD (RFC 5882)', () => {
     assert.equal(p?.bfd?.state, 'Down');
     assert.equal(p?.bfd?.localDiag, 'neighbor-signaled-session-down');
     assert.equal(p?.bfd?.remoteDiag, 'administratively-down');
+    assert.deepEqual(p?.bfd?.downsByDiag, { 'neighbor-signaled-session-down': 1 });
     assert.equal(p?.state, 'Established');
     bfdB.adminDown(A, false);
     await lab.advance(5_000, 50);
@@ -128,7 +131,7 @@ describe('BfdManager', () => {
   it('discards what §6.8.6 says to, counting why, and answers only the configured peer', async () => {
     const lab = new Lab();
     const bnet = new MemoryBfdNetwork(lab.clock.defer);
-    const m = new BfdManager({ transport: bnet.factory(A), clock: lab.clock });
+    const m = new BfdManager({ transport: bnet.factory(A), clock: lab.clock, defer: lab.clock.defer });
     m.set({ peer: B });
     await m.start();
     const sent = bnet.sent.find((s) => s.from === A);
@@ -188,6 +191,61 @@ describe('BfdManager', () => {
     assert.equal(opens, 2);
     assert.equal(m.transportError, undefined);
     assert.equal(m.status(B)?.packetsOut, 1, 'the session started once the transport opened');
+    await m.close();
+  });
+
+  it('after a stall, reads the packets that arrived in time before it expires the detection time', async () => {
+    const { FakeClock } = await import('@gannet/core/testing');
+    const clock = new FakeClock(1_000);
+    const pending: (() => void)[] = []; // stands for setImmediate: runs after the sockets are read
+    let receive!: (d: { data: Buffer; from: string; fromPort: number }) => void;
+    const m = new BfdManager({
+      clock,
+      defer: (fn) => pending.push(fn),
+      transport: async (r) => {
+        receive = r;
+        return { send() {}, release() {}, close: async () => {} };
+      },
+    });
+    m.set({ peer: B, minTxMs: 100, minRxMs: 100, multiplier: 3 });
+    await m.start();
+    const ours = m.status(B)?.localDiscr ?? 0;
+    const from = (state: 'Down' | 'Up') =>
+      receive({
+        from: B,
+        fromPort: 49152,
+        data: encodeBfdPacket({
+          version: 1,
+          diag: 0,
+          state,
+          poll: false,
+          final: false,
+          cpi: false,
+          auth: false,
+          demand: false,
+          multipoint: false,
+          detectMult: 3,
+          myDiscr: 77,
+          yourDiscr: state === 'Down' ? 0 : ours,
+          desiredMinTxUs: 100_000,
+          requiredMinRxUs: 100_000,
+          requiredMinEchoRxUs: 0,
+        }),
+      });
+    from('Down');
+    from('Up');
+    assert.equal(m.status(B)?.state, 'Up');
+    // The loop stalls past the detection time (300 ms); the peer's packet is waiting in the socket meanwhile.
+    clock.advance(400);
+    assert.equal(m.status(B)?.state, 'Up', 'expiry waits for the pending reads');
+    from('Up');
+    for (const fn of pending.splice(0)) fn();
+    assert.equal(m.status(B)?.state, 'Up', 'the packet read after the stall kept the session');
+    // A real silence still takes it down.
+    clock.advance(400);
+    for (const fn of pending.splice(0)) fn();
+    assert.equal(m.status(B)?.state, 'Down');
+    assert.deepEqual(m.status(B)?.downsByDiag, { 'control-detection-time-expired': 1 });
     await m.close();
   });
 });

@@ -178,6 +178,7 @@ export class BgpSpeaker implements SpeakerPort {
               detectTimeMs: p.bfd.detectTimeMs,
               uptimeSeconds: p.bfd.uptimeSeconds,
               downs: p.bfd.downs,
+              downsByDiag: p.bfd.downsByDiag,
             },
           }
         : {}),
