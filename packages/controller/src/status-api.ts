@@ -140,7 +140,8 @@ export class StatusHub implements StatusSource {
 
   ipam(): { used: number; free: number } | undefined {
     const c = this.agent?.currentConfig;
-    const podCIDR = c?.podCIDRs.find((p) => !p.includes(':'));
+    // the IPv4 pod CIDR's addresses; an IPv6-only node's IPv6 ones (per-family gauges are not there yet)
+    const podCIDR = c?.podCIDRs.find((p) => !p.includes(':')) ?? c?.podCIDRs[0];
     if (!c || !podCIDR) return undefined;
     try {
       return ipamUsage({

@@ -1,10 +1,17 @@
 // Dual-stack and IPv6-only nodes in the standalone config: one session per family, the router ID of a node without
 // IPv4, and the errors that name the key when the families do not fit together.
 import assert from 'node:assert/strict';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { checkPodCidr, IpamStore, type PodCidr } from '@gannet/cni';
+import type { Agent } from '../src/agent.js';
 import { parseConfig } from '../src/config/load-config.js';
 import { defaultRouterId, routerIdFromName } from '../src/config/router-id.js';
 import { ConfigError } from '../src/errors.js';
 import { resolvePeer, unadvertisedPodCidrs } from '../src/policy.js';
+import type { RoutesPort } from '../src/ports.js';
+import { StatusHub } from '../src/status-api.js';
 
 const DUAL = `nodeName: node1
 asn: 64512
@@ -104,5 +111,25 @@ describe('controller: dual-stack and IPv6-only config', () => {
       },
     ]);
     assert.deepEqual(unadvertisedPodCidrs({ ...c, peers: [] }), [], 'a node without peers: nothing to warn of');
+  });
+});
+
+describe('controller: IPAM metrics of an IPv6-only node', () => {
+  it('counts the IPv6 pod CIDR when the node has no IPv4 one (the IPv4 one otherwise)', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'gannet-ipam6-metrics-'));
+    try {
+      const store = new IpamStore(dir, 'gannet');
+      store.allocate({ containerId: 'c1', ifname: 'eth0' }, checkPodCidr('fd00:10:244:1::/120') as PodCidr).done();
+      const hub = new StatusHub();
+      const config = (podCIDRs: string[]) => ({ podCIDRs, ipam: { dataDir: dir, network: 'gannet' } });
+      const attach = (podCIDRs: string[]) =>
+        hub.attach({ currentConfig: config(podCIDRs) } as unknown as Agent, {} as RoutesPort);
+      attach(['fd00:10:244:1::/120']);
+      assert.deepEqual(hub.ipam(), { used: 1, free: 252, total: 253 });
+      attach(['fd00:10:244:1::/120', '10.244.1.0/24']);
+      assert.deepEqual(hub.ipam(), { used: 0, free: 253, total: 253 });
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });
