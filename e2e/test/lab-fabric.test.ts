@@ -3,6 +3,8 @@
 // fabric), keep pods talking through a cut uplink and a dead spine (loss only within the detection time), get both
 // next hops back when healed, and lose nothing while an agent restarts. Small labs, hold time 3 s; bounded waits.
 import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
+import { readFileSync } from 'node:fs';
 import {
   cutLink,
   type FaultReport,
@@ -27,6 +29,25 @@ function nexthops(ns: string, prefix: string): string[] {
   const out = ipIn(ns, 'route', 'show', prefix);
   const hops = [...out.matchAll(/via (\S+) dev (\S+)/g)].map((m) => `${m[1]} ${m[2]}`);
   return hops.sort();
+}
+
+/** lab down removes exactly what up made: no namespace of the lab is left, nor any of its processes. */
+async function destroyAll(t: TestLab | undefined): Promise<void> {
+  if (!t) return;
+  const pids = t.lab.state.processes.map((p) => p.pid);
+  await t.destroy();
+  const left = execFileSync('ip', ['netns', 'list'], { encoding: 'utf8' })
+    .split('\n')
+    .filter((l) => l.startsWith(t.plan.prefix));
+  assert.deepEqual(left, [], 'no namespace of the lab left');
+  const alive = pids.filter((pid) => {
+    try {
+      return !/^[^ ]+ \(.*\) [ZX] /.test(readFileSync(`/proc/${pid}/stat`, 'utf8'));
+    } catch {
+      return false;
+    }
+  });
+  assert.deepEqual(alive, [], 'no process of the lab left');
 }
 
 async function allPingsOk(t: TestLab): Promise<void> {
@@ -65,7 +86,7 @@ for (const router of ['frr', 'bird'] as const) {
       await t.up(90_000);
     });
     after(async () => {
-      await t?.destroy();
+      await destroyAll(t);
     });
 
     it('every node holds two next hops per remote pod CIDR, one through each segment', async () => {
@@ -153,7 +174,7 @@ for (const router of ['frr', 'bird'] as const) {
       await fabricUp(t);
     });
     after(async () => {
-      await t?.destroy();
+      await destroyAll(t);
     });
 
     const leaf = (r: number) => t.plan.routers.find((x) => x.name === `leaf${r}`)!;
@@ -218,7 +239,7 @@ describe('lab e2e: dual-homed with BFD (FRR, 2 nodes, 1 pod each, hold 9 s, BFD 
     await saveBaseline(t.lab);
   });
   after(async () => {
-    await t?.destroy();
+    await destroyAll(t);
   });
 
   it('a silent uplink cut is found by BFD within a second, long before the 9 s hold time; healed, both next hops', async () => {
