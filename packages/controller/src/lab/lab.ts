@@ -134,6 +134,12 @@ export class Lab {
     const nodeNs = new Set(plan.nodes.map((n) => n.ns));
     const fabricNs = [...new Set([...plan.segments.map((s) => s.ns), ...plan.routers.map((r) => r.ns)])];
     for (const ns of fabricNs) this.addNs(ns);
+    // --ip-family ipv6|dual: no duplicate address detection on the interfaces made from here on (link-local ones
+    // included): FRR refuses to send IPv6 routes (nexthop_set failed, a FSM error 5/0 to the node) while its
+    // segment interface's link-local address is still tentative
+    const ipv6 = plan.nodes.some((n) => n.address.includes(':') || n.address6 !== undefined);
+    const noDad = ['-qw', 'net.ipv6.conf.default.accept_dad=0', 'net.ipv6.conf.all.accept_dad=0'];
+    if (ipv6) for (const ns of fabricNs) await inNs(ns, 'sysctl', noDad);
     for (const seg of plan.segments) {
       ip('-n', seg.ns, 'link', 'add', seg.bridge, 'type', 'bridge');
       ip('-n', seg.ns, 'link', 'set', seg.bridge, 'up');
@@ -141,14 +147,13 @@ export class Lab {
         if (gw) ip('-n', seg.ns, 'addr', 'add', ...addrArgs(gw), seg.bridge);
     }
     // --ip-family ipv6|dual: the routers forward IPv6 too
-    if (plan.nodes.some((n) => n.address.includes(':') || n.address6 !== undefined)) {
-      for (const r of plan.routers) await inNs(r.ns, 'sysctl', ['-qw', 'net.ipv6.conf.all.forwarding=1']);
-    }
+    if (ipv6) for (const r of plan.routers) await inNs(r.ns, 'sysctl', ['-qw', 'net.ipv6.conf.all.forwarding=1']);
     const multipath = plan.topology !== 'flat' && plan.topology !== 'rr';
     for (const r of plan.routers)
       await inNs(r.ns, 'sysctl', ['-qw', 'net.ipv4.ip_forward=1', ...(multipath ? ECMP_SYSCTLS : [])]);
     for (const node of plan.nodes) {
       this.addNs(node.ns);
+      if (ipv6) await inNs(node.ns, 'sysctl', noDad);
       for (const link of plan.links) if (link.a.ns === node.ns) addLink(link);
       if (multipath) await inNs(node.ns, 'sysctl', ['-qw', ...ECMP_SYSCTLS]);
       mkdirSync(this.nodeDir(node), { recursive: true });
