@@ -3,8 +3,9 @@
 // host route and the named network namespace its veth leads to) and follows the packet until it leaves the node.
 import { parseArgs } from 'node:util';
 import { type CliIo, UsageError } from '../cli/cli-io.js';
+import type { Lab } from '../lab/lab.js';
 import { LinuxNetView, type NetView } from './net-view.js';
-import { type Endpoint, renderReport, walkPath } from './walk.js';
+import { type DoctorInput, type Endpoint, renderReport, walkPath } from './walk.js';
 
 export const DOCTOR_HELP = `Usage: gannet doctor SRC DST [--lab NAME] [--json] [--no-ping]
 
@@ -61,6 +62,12 @@ async function labInput(name: string, srcArg: string, dstArg: string, stateRoot?
   const { Lab } = await import('../lab/lab.js');
   const lab = Lab.load(name, stateRoot ? { stateRoot } : {});
   if (!lab) throw new Error(`no lab "${name}" (gannet lab up --name ${name})`);
+  return labDoctorInput(lab, srcArg, dstArg);
+}
+
+/** The walk's input in a lab: pods by name or IP, every non-pod namespace of the lab, node and router labels. */
+export function labDoctorInput(lab: Lab, srcArg: string, dstArg: string): DoctorInput {
+  const name = lab.plan.options.name;
   const nodeNs = (node: string) => lab.plan.nodes.find((n) => n.name === node)?.ns;
   const prefetchAgents: string[] = [];
   const find = (arg: string): Endpoint => {

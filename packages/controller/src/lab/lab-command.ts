@@ -33,6 +33,7 @@ const HELP = `Usage:
   gannet lab up -f lab.yaml [options]       (the same options as a file: docs/lab.md; flags given override it)
   gannet lab export containerlab DIR [lab up options]   (the same plan as a containerlab topology: docs/lab.md)
   gannet lab status [--name NAME] [--json]
+  gannet lab web [--name NAME] [--listen 127.0.0.1:PORT]   (a live page of the lab, with doctor: docs/web-view.md)
   gannet lab down [--name NAME]
   gannet lab cut LINK [--silent] [--watch SECONDS]      gannet lab heal LINK
   gannet lab kill NODE|ROUTER [--watch SECONDS]
@@ -72,6 +73,10 @@ address 198.51.100.1 (egress NAT: pods reach it from their node's address). 'gan
 export async function labCommand(args: string[], io: CliIo): Promise<number> {
   const [sub, ...rest] = args;
   if ((POLICY_SUBCOMMANDS as readonly string[]).includes(sub ?? '')) return await labPolicyCommand(sub!, rest, io);
+  if (sub === 'web') {
+    const { labWebCommand } = await import('./lab-web.js');
+    return await labWebCommand(rest, io);
+  }
   const { values: v, positionals, tokens } = parseLabArgs(rest);
   const explicit = new Set<string>(tokens.filter((t) => t.kind === 'option').map((t) => t.name));
   const isFault = (FAULT_COMMANDS as readonly string[]).includes(sub ?? '');
