@@ -87,7 +87,11 @@ describe('controller: gannet router-config', () => {
         ],
       );
       const n2 = plans[0]!.neighbors[1]!;
-      assert.deepEqual(n2.prefixes, ['10.244.2.0/24', 'fd00:244:2::/64']);
+      assert.deepEqual(
+        n2.prefixes,
+        ['10.244.2.0/24'],
+        'an IPv4 session carries the IPv4 pod CIDR only (one session per family)',
+      );
       assert.equal(n2.port, 1790);
       assert.equal(plans[0]!.neighbors[0]!.holdTime, 9);
       assert.equal(planRouters([cfg(NODE1)], { router: '192.168.50.2' }).length, 1);

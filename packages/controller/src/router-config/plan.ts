@@ -98,7 +98,11 @@ export function planRouters(configs: readonly AgentConfig[], options: PlanOption
         node: config.nodeName,
         address: nodeAddressFor(config, peer),
         asn: config.asn,
-        prefixes: config.podCIDRs.map((c) => parseCidr(c).text),
+        // one session per family (docs/dual-stack.md): a session carries the pod CIDRs of its own family
+        prefixes: config.podCIDRs
+          .map((c) => parseCidr(c))
+          .filter((c) => (c.family === 4) === isIPv4(peer.address))
+          .map((c) => c.text),
         ...extras(peer),
       };
       if (config.listen.port !== 179) neighbor.port = config.listen.port;

@@ -14,7 +14,6 @@ export function renderRouterConfig(vendor: Vendor, plans: readonly RouterPlan[])
   return plans.map((p) => render(p)).join('\n');
 }
 
-const isV4 = (address: string) => !address.includes(':');
 /** Names in configs: letters, digits, '-' (FRR, Junos, EOS) or '_' (BIRD symbols). */
 const ident = (node: string, sep: '-' | '_') => node.replace(/[^A-Za-z0-9]/g, sep);
 const keepalive = (hold: number) => Math.max(hold === 0 ? 0 : 1, Math.floor(hold / 3));
@@ -76,8 +75,6 @@ function renderFrr(p: RouterPlan): string {
     if (n.ttlSecurity) out += ` neighbor ${a} ttl-security hops ${n.ebgpMultihop ?? 1}\n`;
     else if (n.ebgpMultihop !== undefined && ebgp(p, n)) out += ` neighbor ${a} ebgp-multihop ${n.ebgpMultihop}\n`;
     if (n.bfd) out += ` neighbor ${a} bfd profile gannet-${ident(n.node, '-')}\n`;
-    // IPv4 pod CIDRs over an IPv6 session carry an IPv6 next hop (RFC 8950)
-    if (!isV4(a) && prefixesOf(n, 4).length > 0) out += ` neighbor ${a} capability extended-nexthop\n`;
   }
   for (const f of [4, 6] as const) {
     const ns = p.neighbors.filter((n) => prefixesOf(n, f).length > 0);
@@ -123,8 +120,7 @@ function renderBird(p: RouterPlan): string {
       out += `  bfd { min rx interval ${b.minRxMs} ms; min tx interval ${b.minTxMs} ms; multiplier ${b.multiplier}; };\n`;
     }
     for (const f of familiesOf(n)) {
-      const extended = f === 4 && !isV4(n.address) ? ' extended next hop on;' : '';
-      out += `  ipv${f} {${extended} import filter gannet_${id}_in${f}; import limit ${prefixesOf(n, f).length} action restart; export all; };\n`;
+      out += `  ipv${f} { import filter gannet_${id}_in${f}; import limit ${prefixesOf(n, f).length} action restart; export all; };\n`;
     }
     out += '}\n';
   }
