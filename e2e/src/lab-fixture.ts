@@ -6,7 +6,7 @@ import { randomBytes } from 'node:crypto';
 import { chmodSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { Lab, type LabOptions, labReport, pingAll, planLab, sessionsUp } from '@gannet/controller';
+import { Lab, type LabOptions, labReport, pingAll, planLab, routesComplete, sessionsUp } from '@gannet/controller';
 import { sleep } from './netns.js';
 
 type PlannedNode = Lab['plan']['nodes'][number];
@@ -63,9 +63,14 @@ export class TestLab {
     const deadline = Date.now() + timeoutMs;
     let why = '';
     for (let i = 0; i < 1000 && Date.now() <= deadline; i++) {
-      const s = sessionsUp(this.lab, await labReport(this.lab));
+      const reports = await labReport(this.lab);
+      const s = sessionsUp(this.lab, reports);
+      const r = routesComplete(this.lab, reports);
       if (s.up !== s.total) {
         why = `sessions Established ${s.up}/${s.total}`;
+      } else if (r.done !== r.total) {
+        // pings alone could pass early: a default route via the router carries pod traffic before BGP has delivered
+        why = `nodes with a route to every other pod CIDR: ${r.done}/${r.total}`;
       } else {
         const failed = (await pingAll(this.lab)).filter((r) => !r.ok);
         if (failed.length === 0) return;

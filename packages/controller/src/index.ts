@@ -6,7 +6,7 @@ export type { AgentConfig, PeerConfig, PrefixRule } from './config/types.js';
 export { ConfigError, GannetError } from './errors.js';
 export { type FaultReport, renderFaultReport } from './lab/fault-report.js';
 export { AGENT_NODE_FLAGS, Lab, type LabState } from './lab/lab.js';
-export { labReport, type NodeReport, pingAll, sessionsUp } from './lab/lab-check.js';
+export { labReport, type NodeReport, pingAll, routesComplete, sessionsUp } from './lab/lab-check.js';
 export { CNI_RESULTS_DIR, containerdConfig, PAUSE_IMAGE, pauseImageTar, shimPids } from './lab/lab-containerd.js';
 export { measureFault, routeSnapshot, saveBaseline } from './lab/lab-fault-run.js';
 export { cutLink, findLink, healLink, killMember, restartMember } from './lab/lab-faults.js';

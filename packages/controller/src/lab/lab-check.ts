@@ -98,6 +98,19 @@ export function sessionsUp(lab: Lab, reports: NodeReport[]): { up: number; total
   return { up, total };
 }
 
+/**
+ * Nodes whose agent has installed a route to every other node's pod CIDR. Pings alone do not say so: a lab whose
+ * nodes have a default route via their router carries pod traffic that way before BGP has delivered anything.
+ */
+export function routesComplete(lab: Lab, reports: NodeReport[]): { done: number; total: number } {
+  const nodes = lab.plan.nodes;
+  const done = reports.filter((r) => {
+    const have = new Set(r.routes.filter((x) => x.source === 'bgp' && x.installed).map((x) => x.prefix));
+    return nodes.every((n) => n.name === r.node || have.has(n.podCIDR));
+  }).length;
+  return { done, total: nodes.length };
+}
+
 export interface PingResult {
   from: string;
   to: string;

@@ -6,7 +6,7 @@ import { type CliIo, UsageError } from '../cli/cli-io.js';
 import { table } from '../cli/status.js';
 import { writeContainerlab } from './export-containerlab.js';
 import { DEFAULT_STATE_ROOT, Lab } from './lab.js';
-import { labReport, pingAll, sessionsUp, waitProgress } from './lab-check.js';
+import { labReport, pingAll, routesComplete, sessionsUp, waitProgress } from './lab-check.js';
 import { FAULT_COMMANDS, faultCommand } from './lab-fault-command.js';
 import { saveBaseline } from './lab-fault-run.js';
 import { linkStates } from './lab-faults.js';
@@ -276,12 +276,14 @@ async function up(lab: Lab, timeoutMs: number, io: CliIo): Promise<number> {
   const sessions = await waitProgress(
     Math.max(1000, deadline - Date.now()),
     async () => {
-      const s = sessionsUp(lab, await labReport(lab));
+      const reports = await labReport(lab);
+      const s = sessionsUp(lab, reports);
       const f = await fabricSessionsUp(lab.dir, lab.plan.routers);
+      const r = routesComplete(lab, reports);
       const fabric = f.total > 0 ? `, leaf–spine ${f.up}/${f.total}` : '';
       return {
-        done: s.up === s.total && f.up === f.total,
-        line: `BGP sessions Established: ${s.up}/${s.total}${fabric}`,
+        done: s.up === s.total && f.up === f.total && r.done === r.total,
+        line: `BGP sessions Established: ${s.up}/${s.total}${fabric}; nodes with every pod CIDR: ${r.done}/${r.total}`,
       };
     },
     say,
