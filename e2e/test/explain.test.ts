@@ -51,10 +51,14 @@ describe('explain: why a prefix is or is not in the kernel, on a real lab', func
     await t?.destroy();
   });
 
-  it('a learned pod CIDR: accepted by the cluster rule, best, installed, not sent back', () => {
+  it('a learned pod CIDR: accepted by the cluster rule, best, installed, not sent back', async () => {
     const cidr = t.node('node2').podCIDR;
-    const { code, out } = explain(cidr);
-    assert.equal(code, 0);
+    await waitFor('the agent to explain an installed route', () => explain(cidr).code === 0, {
+      timeoutMs: 20_000,
+      intervalMs: 500,
+    });
+    const { code, out, err } = explain(cidr);
+    assert.equal(code, 0, `${out}${err}`);
     const r = JSON.parse(out) as Report;
     assert.deepEqual(r.kernel, { desired: true, installed: true });
     const best = r.bgp!.paths.find((p) => p.status === 'best')!;
