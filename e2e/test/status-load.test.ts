@@ -84,7 +84,14 @@ describe('e2e: status reads on an agent with 100,000 routes from a live BIRD ses
     // Complete and right.
     const list = JSON.parse(fx.body(routesRead)) as { prefix: string; source: string; installed: boolean }[];
     assert.equal(list.length, ROUTES + 1);
-    assert.deepEqual(list[0], { prefix: fedPrefix(0), nexthops: ['172.31.0.2'], source: 'bgp', installed: true });
+    // learned routes carry their best path's AS path (and communities when they have some)
+    assert.deepEqual(list[0], {
+      prefix: fedPrefix(0),
+      nexthops: ['172.31.0.2'],
+      source: 'bgp',
+      installed: true,
+      asPath: [65000],
+    });
     assert.equal(list.filter((r) => r.installed).length, ROUTES + 1);
     assert.equal(list.filter((r) => r.source === 'local' && r.prefix === POD_CIDR).length, 1);
     assert.match(fx.body(metricsRead), new RegExp(`^gannet_routes_installed ${ROUTES + 1}$`, 'm'));
