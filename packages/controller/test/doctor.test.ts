@@ -282,16 +282,3 @@ describe('controller: gannet doctor', () => {
     assert.match(out.join(''), /Usage: gannet doctor SRC DST/);
   });
 });
-
-describe('controller: gannet doctor, the agent asked over bash /dev/tcp', () => {
-  it('takes the body of an HTTP/1.x answer and its status', async () => {
-    const { httpBody } = await import('../src/doctor/net-view.js');
-    assert.deepEqual(httpBody('HTTP/1.1 200 OK\r\ncontent-type: application/json\r\n\r\n[1]'), {
-      ok: true,
-      body: '[1]',
-    });
-    assert.deepEqual(httpBody('HTTP/1.1 503 Service Unavailable\r\n\r\n{}'), { ok: false, body: '{}' });
-    assert.equal(httpBody('garbage'), undefined);
-    assert.equal(httpBody(undefined), undefined);
-  });
-});

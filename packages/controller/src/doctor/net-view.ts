@@ -4,8 +4,8 @@
 import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
 import type { RouteView } from '../agent.js';
+import { queryAgent } from '../agent-query.js';
 import type { PeerView } from '../api/server.js';
-import { gannetCommand } from '../bin/self.js';
 
 const execFileP = promisify(execFile);
 
@@ -223,54 +223,7 @@ export class LinuxNetView implements NetView {
   }
 
   async agent(ns: string): Promise<AgentView | undefined> {
-    return (await this.agentByBash(ns)) ?? (await this.agentByCli(ns));
-  }
-
-  /**
-   * The agent's status API asked from inside the namespace by bash's /dev/tcp: three HTTP/1.0 GETs in one short
-   * process, instead of starting the whole gannet executable there (about 10× faster; measured by the doctor bench).
-   */
-  private async agentByBash(ns: string): Promise<AgentView | undefined> {
-    const script =
-      'q() { exec 3<>"/dev/tcp/$1/$2" || exit 7; printf "GET %s HTTP/1.0\\r\\nHost: %s\\r\\n\\r\\n" "$3" "$1" >&3; ' +
-      'cat <&3; exec 3<&-; printf "\\n%s\\n" "$4"; }; q "$1" "$2" /api/v1/peers "$3"; q "$1" "$2" /api/v1/routes "$3"; ' +
-      'q "$1" "$2" /readyz "$3"';
-    const marker = '@@gannet-doctor@@';
-    const [host, port] = splitHostPort(this.agentApi);
-    const args = ['-c', script, 'doctor', host, port, marker];
-    const [file, all] = ns ? ['ip', ['netns', 'exec', ns, 'bash', ...args]] : ['bash', args];
-    try {
-      const { stdout } = await execFileP(file, all, {
-        encoding: 'utf8',
-        timeout: 10_000,
-        maxBuffer: 256 * 1024 * 1024,
-      });
-      const [peers, routes, ready] = stdout.split(`\n${marker}\n`).map(httpBody);
-      if (!peers?.ok || !routes?.ok || !ready) return undefined;
-      return {
-        ready: ready.ok,
-        peers: JSON.parse(peers.body) as PeerView[],
-        routes: JSON.parse(routes.body) as RouteView[],
-      };
-    } catch {
-      return undefined;
-    }
-  }
-
-  private async agentByCli(ns: string): Promise<AgentView | undefined> {
-    const g = gannetCommand();
-    const [file, args] = ns ? ['ip', ['netns', 'exec', ns, g.file, ...g.args]] : [g.file, g.args];
-    try {
-      const { stdout } = await execFileP(
-        file as string,
-        [...(args as string[]), 'status', '--json', '--api', `http://${this.agentApi}`],
-        { encoding: 'utf8', timeout: 10_000, maxBuffer: 256 * 1024 * 1024 },
-      );
-      const r = JSON.parse(stdout) as AgentView;
-      return { ready: r.ready, peers: r.peers ?? [], routes: r.routes ?? [] };
-    } catch {
-      return undefined;
-    }
+    return await queryAgent(ns, this.agentApi).catch(() => undefined);
   }
 
   async policySelected(ns: string): Promise<{ ingress: Set<string>; egress: Set<string> } | undefined> {
@@ -295,19 +248,4 @@ export class LinuxNetView implements NetView {
       () => false,
     );
   }
-}
-
-function splitHostPort(hostPort: string): [string, string] {
-  const i = hostPort.lastIndexOf(':');
-  return [hostPort.slice(0, i).replace(/^\[|\]$/g, ''), hostPort.slice(i + 1)];
-}
-
-/** An HTTP/1.x answer as bash's `cat` printed it: ok when 2xx; the body after the blank line (never chunked: 1.0). */
-export function httpBody(text: string | undefined): { ok: boolean; body: string } | undefined {
-  if (!text) return undefined;
-  const status = /^HTTP\/1\.[01] (\d{3})/.exec(text);
-  const split = text.indexOf('\r\n\r\n');
-  if (!status || split < 0) return undefined;
-  const code = Number(status[1]);
-  return { ok: code >= 200 && code < 300, body: text.slice(split + 4) };
 }

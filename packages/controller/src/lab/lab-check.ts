@@ -3,8 +3,8 @@
 import { execFile } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import type { RouteView } from '../agent.js';
+import { queryAgent } from '../agent-query.js';
 import type { PeerView } from '../api/server.js';
-import { gannetCommand } from '../bin/self.js';
 import type { Lab } from './lab.js';
 import { inNs, pool, sleep } from './lab-host.js';
 import type { PlannedNode } from './topology.js';
@@ -35,56 +35,11 @@ export async function nodeReport(node: PlannedNode): Promise<NodeReport> {
     ...(node.podCIDR6 && { podCIDR6: node.podCIDR6 }),
   };
   try {
-    const r = await agentStatus(node.ns);
+    const r = await queryAgent(node.ns);
     return { ...base, agent: 'running', ready: r.ready, peers: r.peers, routes: r.routes };
   } catch {
     return { ...base, agent: 'down', ready: false, peers: [], routes: [] };
   }
-}
-
-const CURL_SEPARATOR = '\n--gannet-lab--';
-
-/**
- * The agent's status API inside its namespace: with curl (one short process for the three reads; polling 16 nodes
- * with `gannet status`, a Node process each, kept two cores busy), else with `gannet status --json`.
- */
-async function agentStatus(ns: string): Promise<{ ready: boolean; peers: PeerView[]; routes: RouteView[] }> {
-  if (hasCurl()) {
-    const base = 'http://127.0.0.1:9179';
-    const out = await inNs(
-      ns,
-      'curl',
-      [
-        '-s',
-        '-m',
-        '5',
-        '-w',
-        `${CURL_SEPARATOR}%{http_code}\n`,
-        `${base}/api/v1/peers`,
-        `${base}/api/v1/routes`,
-        `${base}/readyz`,
-      ],
-      { timeoutMs: 10_000 },
-    );
-    const parts = out.split(CURL_SEPARATOR);
-    const code = (i: number) => Number(/^(\d+)/.exec(parts[i + 1] ?? '')?.[1] ?? 0);
-    const body = (i: number) => (i === 0 ? parts[0]! : parts[i]!.replace(/^\d+\n/, ''));
-    if (code(0) !== 200 || code(1) !== 200) throw new Error(`agent in ${ns} answered ${code(0)}/${code(1)}`);
-    return {
-      peers: JSON.parse(body(0)) as PeerView[],
-      routes: JSON.parse(body(1)) as RouteView[],
-      ready: code(2) === 200,
-    };
-  }
-  const gannet = gannetCommand();
-  const out = await inNs(ns, gannet.file, [...gannet.args, 'status', '--json'], { timeoutMs: 10_000 });
-  return JSON.parse(out) as { ready: boolean; peers: PeerView[]; routes: RouteView[] };
-}
-
-let curl: boolean | undefined;
-function hasCurl(): boolean {
-  curl ??= ['/usr/bin/curl', '/bin/curl', '/usr/local/bin/curl'].some((f) => existsSync(f));
-  return curl;
 }
 
 export async function labReport(lab: Lab): Promise<NodeReport[]> {

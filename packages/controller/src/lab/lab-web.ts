@@ -1,6 +1,6 @@
 // `gannet lab web`: one live page for a whole lab — a picture of its routers, nodes and pods with every BGP session
 // coloured by state, and `doctor` for a pair of pods chosen in the page. Served from the machine's own namespace on
-// loopback; the lab's state is read from inside its namespaces (each agent's status API through bash's /dev/tcp, the
+// loopback; the lab's state is read from inside its namespaces (each agent's status API through agent-query.ts, the
 // fabric routers through vtysh/birdc), every 500 ms while a page is open, and pushed as server-sent events when it
 // changed.
 import type { ServerResponse } from 'node:http';
