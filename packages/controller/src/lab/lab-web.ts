@@ -3,7 +3,6 @@
 // loopback; the lab's state is read from inside its namespaces (each agent's status API through agent-query.ts, the
 // fabric routers through vtysh/birdc), every 500 ms while a page is open, and pushed as server-sent events when it
 // changed.
-import type { ServerResponse } from 'node:http';
 import { parseArgs } from 'node:util';
 import Fastify, { type FastifyInstance } from 'fastify';
 import { type CliIo, UsageError } from '../cli/cli-io.js';
@@ -11,6 +10,7 @@ import { labDoctorInput } from '../doctor/doctor-command.js';
 import { LinuxNetView } from '../doctor/net-view.js';
 import { walkPath } from '../doctor/walk.js';
 import { parseHostPort } from '../net.js';
+import { type EventStream, EventStreams, servePage } from '../web/event-stream.js';
 import { DEFAULT_STATE_ROOT, Lab } from './lab.js';
 import { routerSessions } from './lab-router-status.js';
 import { LAB_WEB_PAGE } from './lab-web-page.js';
@@ -85,50 +85,37 @@ export async function serveLabWeb(
   load();
   const view = new LinuxNetView();
   const app = Fastify({ logger: false });
-  const streams = new Set<ServerResponse>();
   let last = '';
   let timer: NodeJS.Timeout | undefined;
   let closed = false;
+  const streams = new EventStreams(app, () => {
+    closed = true;
+    if (timer) clearTimeout(timer);
+  });
+  const open = new Set<EventStream>();
   const tick = async () => {
     timer = undefined;
-    if (closed || streams.size === 0) return;
+    if (closed || open.size === 0) return;
     try {
       const data = JSON.stringify(await labPicture(load(), view));
       if (data !== last) {
         last = data;
-        for (const res of streams) res.write(`event: lab\ndata: ${data}\n\n`);
+        for (const s of open) s.send('lab', data);
       }
     } catch (err) {
-      for (const res of streams) res.write(`event: problem\ndata: ${JSON.stringify((err as Error).message)}\n\n`);
+      for (const s of open) s.send('problem', JSON.stringify((err as Error).message));
     }
-    if (!closed && streams.size > 0) timer = setTimeout(() => void tick(), opts.intervalMs ?? 500);
+    if (!closed && open.size > 0) timer = setTimeout(() => void tick(), opts.intervalMs ?? 500);
   };
-  app.addHook('preClose', async () => {
-    closed = true;
-    if (timer) clearTimeout(timer);
-    for (const res of streams) res.end();
-  });
-  app.get('/', async (_req, reply) => {
-    reply.header('content-type', 'text/html; charset=utf-8');
-    reply.header('cache-control', 'no-store');
-    reply.header(
-      'content-security-policy',
-      "default-src 'self'; style-src 'unsafe-inline'; script-src 'unsafe-inline'",
-    );
-    return LAB_WEB_PAGE;
-  });
+  servePage(app, '/', LAB_WEB_PAGE);
   app.get('/api/lab/events', (req, reply) => {
-    reply.hijack();
-    const res = reply.raw;
-    res.writeHead(200, { 'content-type': 'text/event-stream; charset=utf-8', 'cache-control': 'no-store' });
-    res.write('retry: 1000\n\n');
-    if (last) res.write(`event: lab\ndata: ${last}\n\n`);
-    streams.add(res);
-    if (streams.size === 1) {
+    const stream = streams.accept(req, reply, () => open.delete(stream));
+    if (last) stream.send('lab', last);
+    open.add(stream);
+    if (open.size === 1) {
       last = '';
       void tick();
     }
-    req.raw.on('close', () => streams.delete(res));
   });
   app.post('/api/lab/doctor', async (req, reply) => {
     const body = (req.body ?? {}) as { src?: unknown; dst?: unknown };
